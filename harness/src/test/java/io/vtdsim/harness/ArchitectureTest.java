@@ -1,0 +1,54 @@
+package io.vtdsim.harness;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The dependency rules of ARCHITECTURE.md, checked on the compiled main classes of all modules. */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes = new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.vtdsim");
+  }
+
+  @Test
+  void emulatorDependsOnNoOtherModule() {
+    noClasses().that().resideInAPackage("io.vtdsim.emu..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.vtdsim.driver..", "io.vtdsim.harness..")
+        .check(classes);
+  }
+
+  @Test
+  void driverReachesTheMachineOnlyThroughSpecAndPlatform() {
+    noClasses().that().resideInAPackage("io.vtdsim.driver..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.vtdsim.emu.vtd..", "io.vtdsim.emu.shadow..", "io.vtdsim.emu.host..",
+            "io.vtdsim.emu.device..", "io.vtdsim.harness..")
+        .check(classes);
+  }
+
+  @Test
+  void specIsPureAndSelfContained() {
+    noClasses().that().resideInAPackage("io.vtdsim.emu.spec..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.vtdsim.emu.platform..", "io.vtdsim.emu.vtd..", "io.vtdsim.emu.shadow..",
+            "io.vtdsim.emu.host..", "io.vtdsim.emu.device..")
+        .check(classes);
+  }
+
+  @Test
+  void platformDoesNotKnowTheHardwareModel() {
+    noClasses().that().resideInAPackage("io.vtdsim.emu.platform..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "io.vtdsim.emu.vtd..", "io.vtdsim.emu.shadow..", "io.vtdsim.emu.host..", "io.vtdsim.emu.device..")
+        .check(classes);
+  }
+}

@@ -1,0 +1,91 @@
+package io.vtdsim.emu.platform;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CPU's MMIO path to device registers. Accepts only 4- and 8-byte, naturally aligned accesses:
+ * others are rejected as QEMU's memory core rejects accesses outside a region's valid sizes (the
+ * device is not called; a read returns all-ones). Accesses to no device behave the same. Every access
+ * is an event ({@code mmio.read}, {@code mmio.write}, {@code mmio.rejected}).
+ */
+public final class MmioBus {
+  public static final String EV_READ = "mmio.read";
+  public static final String EV_WRITE = "mmio.write";
+  public static final String EV_REJECTED = "mmio.rejected";
+
+  private record Mapping(long base, MmioDevice device) {}
+
+  private final List<Mapping> mappings = new ArrayList<>();
+  private final EventLog log;
+
+  public MmioBus(EventLog log) {
+    this.log = log;
+  }
+
+  public synchronized void map(long base, MmioDevice device) {
+    for (Mapping m : mappings) {
+      if (base < m.base + m.device.windowSize() && m.base < base + device.windowSize()) {
+        throw new IllegalArgumentException(
+            String.format("MMIO window of %s at 0x%x overlaps %s", device.name(), base, m.device.name()));
+      }
+    }
+    mappings.add(new Mapping(base, device));
+  }
+
+  public long read(long addr, int size) {
+    Mapping m = find(addr, size);
+    if (m == null || !validSize(addr, size)) {
+      log.emit(EV_REJECTED, "bus", String.format("read%d 0x%x rejected", size * 8, addr),
+          Map.of("addr", addr, "size", size));
+      return size == 8 ? -1L : 0xFFFF_FFFFL;
+    }
+    long v = m.device.read((int) (addr - m.base), size);
+    if (size == 4) v &= 0xFFFF_FFFFL;
+    log.emit(EV_READ, m.device.name(), null,
+        Map.of("offset", (int) (addr - m.base), "size", size, "value", v));
+    return v;
+  }
+
+  public void write(long addr, int size, long value) {
+    Mapping m = find(addr, size);
+    if (m == null || !validSize(addr, size)) {
+      log.emit(EV_REJECTED, "bus", String.format("write%d 0x%x rejected", size * 8, addr),
+          Map.of("addr", addr, "size", size, "value", value));
+      return;
+    }
+    if (size == 4) value &= 0xFFFF_FFFFL;
+    // logged before the device acts, so the event order reads as cause then effects
+    log.emit(EV_WRITE, m.device.name(), null,
+        Map.of("offset", (int) (addr - m.base), "size", size, "value", value));
+    m.device.write((int) (addr - m.base), size, value);
+  }
+
+  public int read32(long addr) {
+    return (int) read(addr, 4);
+  }
+
+  public long read64(long addr) {
+    return read(addr, 8);
+  }
+
+  public void write32(long addr, int value) {
+    write(addr, 4, value & 0xFFFF_FFFFL);
+  }
+
+  public void write64(long addr, long value) {
+    write(addr, 8, value);
+  }
+
+  private static boolean validSize(long addr, int size) {
+    return (size == 4 || size == 8) && (addr & (size - 1)) == 0;
+  }
+
+  private synchronized Mapping find(long addr, int size) {
+    for (Mapping m : mappings) {
+      if (addr >= m.base && addr + Math.max(size, 1) <= m.base + m.device.windowSize()) return m;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,106 @@
+package io.vtdsim.emu.spec;
+
+/**
+ * IOTLB invalidate descriptor (type 2, VT-d spec 6.5.2.3): lo G 5:4 (1 global, 2 domain, 3 page), DW
+ * 6, DR 7, DID 31:16; hi ADDR 63:12, IH 6, AM 5:0. Reserved masks as QEMU (lo 0xFFFF_FFFF_0000_F100, hi
+ * 0xF80).
+ */
+public record IotlbInvalidation(
+    Granularity granularity, boolean drainReads, boolean drainWrites, int did, long address, boolean ih, int am)
+    implements InvalidationDescriptor {
+  public static final long LO_RESERVED = 0xFFFF_FFFF_0000_F100L;
+  public static final long HI_RESERVED = 0xF80L;
+
+  public enum Granularity {
+    GLOBAL(1),
+    DOMAIN(2),
+    PAGE(3);
+
+    private final int encoding;
+
+    Granularity(int encoding) {
+      this.encoding = encoding;
+    }
+
+    public int encoding() {
+      return encoding;
+    }
+
+    public static Granularity of(int encoding) {
+      for (Granularity g : values()) {
+        if (g.encoding == encoding) return g;
+      }
+      throw new IllegalArgumentException("invalid IOTLB granularity " + encoding);
+    }
+  }
+
+  public IotlbInvalidation {
+    if (granularity == null) throw new IllegalArgumentException("granularity is required");
+    if (did < 0 || did > 0xFFFF) throw new IllegalArgumentException("DID out of range: " + did);
+    if ((address & 0xFFF) != 0) {
+      throw new IllegalArgumentException("ADDR must be 4 KiB aligned: 0x" + Long.toHexString(address));
+    }
+    if (am < 0 || am > 0x3F) throw new IllegalArgumentException("AM out of range: " + am);
+  }
+
+  public static IotlbInvalidation global(boolean dr, boolean dw) {
+    return new IotlbInvalidation(Granularity.GLOBAL, dr, dw, 0, 0, false, 0);
+  }
+
+  public static IotlbInvalidation domain(int did, boolean dr, boolean dw) {
+    return new IotlbInvalidation(Granularity.DOMAIN, dr, dw, did, 0, false, 0);
+  }
+
+  public static IotlbInvalidation page(int did, long address, int am, boolean ih, boolean dr, boolean dw) {
+    return new IotlbInvalidation(Granularity.PAGE, dr, dw, did, address, ih, am);
+  }
+
+  /** First byte of the naturally aligned 2^AM-page block a PSI covers (low ADDR bits ignored, spec 6.5.2.3). */
+  public long alignedBase() {
+    return address & ~((1L << (12 + am)) - 1);
+  }
+
+  /** Bytes a PSI covers: 2^AM pages. */
+  public long coveredSize() {
+    return 1L << (12 + am);
+  }
+
+  @Override
+  public long lo() {
+    return TYPE_IOTLB
+        | ((long) granularity.encoding() << 4)
+        | Bits.bit(drainWrites, 6)
+        | Bits.bit(drainReads, 7)
+        | ((long) did << 16);
+  }
+
+  @Override
+  public long hi() {
+    return granularity == Granularity.PAGE ? address | Bits.bit(ih, 6) | am : 0;
+  }
+
+  static InvalidationDescriptor decode(long lo, long hi) {
+    if ((lo & LO_RESERVED) != 0 || (hi & HI_RESERVED) != 0) {
+      return new Malformed(lo, hi, "IOTLB invalidation: reserved bits set");
+    }
+    int g = (int) Bits.get(lo, 5, 4);
+    if (g == 0) return new Malformed(lo, hi, "IOTLB invalidation: granularity 0");
+    return new IotlbInvalidation(
+        Granularity.of(g),
+        Bits.bit(lo, 7),
+        Bits.bit(lo, 6),
+        (int) Bits.get(lo, 31, 16),
+        hi & Bits.mask(63, 12),
+        Bits.bit(hi, 6),
+        (int) Bits.get(hi, 5, 0));
+  }
+
+  @Override
+  public String describe() {
+    return switch (granularity) {
+      case GLOBAL -> "IOTLB global";
+      case DOMAIN -> "IOTLB DSI DID=" + did;
+      case PAGE -> String.format("IOTLB PSI DID=%d ADDR=0x%x AM=%d%s", did, address, am, ih ? " IH" : "");
+    };
+  }
+}

@@ -1,0 +1,45 @@
+package io.vtdsim.emu.spec;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A PCI requester ID (bus:device.function), the VT-d source-id: bus 15:8, devfn 7:0. */
+public record SourceId(int bus, int device, int function) {
+  private static final Pattern BDF =
+      Pattern.compile("(?:[0-9a-fA-F]{4}:)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\\.([0-7])");
+
+  public SourceId {
+    if (bus < 0 || bus > 255) throw new IllegalArgumentException("bus out of range: " + bus);
+    if (device < 0 || device > 31) throw new IllegalArgumentException("device out of range: " + device);
+    if (function < 0 || function > 7) throw new IllegalArgumentException("function out of range: " + function);
+  }
+
+  public static SourceId of(int sid) {
+    if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
+    return new SourceId(sid >>> 8, (sid >>> 3) & 0x1F, sid & 7);
+  }
+
+  /** Parses "bb:dd.f" (optionally with a "dddd:" segment prefix), hex as lspci prints it. */
+  public static SourceId parse(String text) {
+    Matcher m = BDF.matcher(text == null ? "" : text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a PCI address (bb:dd.f): '" + text + "'");
+    }
+    return new SourceId(
+        Integer.parseInt(m.group(1), 16), Integer.parseInt(m.group(2), 16), Integer.parseInt(m.group(3)));
+  }
+
+  public int devfn() {
+    return (device << 3) | function;
+  }
+
+  /** The 16-bit source-id. */
+  public int sid() {
+    return (bus << 8) | devfn();
+  }
+
+  @Override
+  public String toString() {
+    return String.format("%02x:%02x.%x", bus, device, function);
+  }
+}

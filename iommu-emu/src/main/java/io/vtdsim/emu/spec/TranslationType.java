@@ -1,0 +1,27 @@
+package io.vtdsim.emu.spec;
+
+/** Legacy context-entry translation type (TT, bits 3:2), VT-d spec 9.3. */
+public enum TranslationType {
+  /** Untranslated requests go through the second-level tables. */
+  MULTI_LEVEL(0),
+  /** As MULTI_LEVEL, and translated/translation requests are allowed (device-TLB). */
+  MULTI_LEVEL_DEVICE_TLB(1),
+  /** Untranslated requests are passed through (identity), requires ECAP.PT. */
+  PASS_THROUGH(2),
+  /** Reserved encoding. */
+  RESERVED(3);
+
+  private final int encoding;
+
+  TranslationType(int encoding) {
+    this.encoding = encoding;
+  }
+
+  public int encoding() {
+    return encoding;
+  }
+
+  public static TranslationType of(int encoding) {
+    return values()[encoding & 3];
+  }
+}

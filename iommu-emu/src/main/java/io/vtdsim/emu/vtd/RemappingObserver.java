@@ -1,0 +1,26 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.IotlbInvalidation;
+
+/**
+ * What the VT-d unit tells the caching-mode machinery (the shadow) about, synchronously and in order,
+ * after it has updated its own state and caches: translation enable changes, root-table pointer
+ * latches, and every executed context-cache or IOTLB invalidation (from the queue or from the
+ * register interface). A queued invalidation's callback returns before the next descriptor (and so
+ * before the following wait descriptor's status write) is processed — as QEMU, where every notifier
+ * MAP/UNMAP completes inside the IQT write.
+ */
+public interface RemappingObserver {
+  /** GSTS.TES changed (caches were reset). */
+  default void translationEnableChanged(boolean enabled) {}
+
+  /** SRTP latched {@code rootTable} into the unit (caches were reset). */
+  default void rootTablePointerSet(long rootTable) {}
+
+  /** A context-cache invalidation ran. Register-based CCMD is reported with its requested granularity. */
+  default void contextCacheInvalidated(ContextCacheInvalidation invalidation) {}
+
+  /** An IOTLB invalidation ran (after the unit dropped the matching IOTLB entries). */
+  default void iotlbInvalidated(IotlbInvalidation invalidation) {}
+}

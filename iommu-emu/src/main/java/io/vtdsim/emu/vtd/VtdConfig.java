@@ -1,0 +1,130 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.ExtendedCapability;
+import io.vtdsim.emu.spec.Registers;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Configuration of one emulated remapping unit: capability registers, MMIO base, host address width,
+ * cache sizes and queue processing mode. Start from a named {@link #preset} and adjust with the
+ * {@code with*} methods.
+ *
+ * @param cap the CAP register value the unit reports
+ * @param ecap the ECAP register value the unit reports
+ * @param mmioBase base of the register window
+ * @param hostAddressWidth HAW: table pointers and PTE addresses are masked/checked against it (QEMU
+ *     uses aw-bits)
+ * @param negativeCaching with CM=1, also cache not-present/faulting translations (the spec allows it;
+ *     QEMU does not model it) so that a missing invalidation after a map is observable
+ * @param iotlbCapacity IOTLB entries before eviction (QEMU: 1024, cleared when full)
+ * @param contextCacheCapacity context-cache entries before eviction
+ * @param queueProcessing where the invalidation queue is processed
+ */
+public record VtdConfig(
+    Capability cap,
+    ExtendedCapability ecap,
+    long mmioBase,
+    int hostAddressWidth,
+    boolean negativeCaching,
+    int iotlbCapacity,
+    int contextCacheCapacity,
+    QueueProcessing queueProcessing) {
+
+  /** Where queued invalidations run. */
+  public enum QueueProcessing {
+    /** Synchronously inside the IQT write, as QEMU (deterministic default). */
+    INLINE,
+    /** On a hardware thread woken by IQT writes; the guest must poll for completion. */
+    THREAD
+  }
+
+  /** Named presets, as users type them. */
+  public static final List<String> PRESETS = List.of("qemu-7.2", "qemu-10.2", "bare-metal");
+
+  public VtdConfig {
+    if (cap == null || ecap == null) throw new IllegalArgumentException("cap and ecap are required");
+    if (hostAddressWidth < 32 || hostAddressWidth > 64) {
+      throw new IllegalArgumentException("host address width out of range: " + hostAddressWidth);
+    }
+    if (iotlbCapacity < 1 || contextCacheCapacity < 1) throw new IllegalArgumentException("cache capacity must be ≥ 1");
+    if (queueProcessing == null) throw new IllegalArgumentException("queueProcessing is required");
+  }
+
+  /**
+   * A named preset at an address width (39, 48 or 57).
+   *
+   * <ul>
+   *   <li>{@code qemu-7.2}: {@code -device intel-iommu,caching-mode=on,intremap=off} of QEMU 7.2
+   *       (CAP 0x00d2008c22260286 at aw 39, ECAP 0xf42).
+   *   <li>{@code qemu-10.2}: newer QEMU: as 7.2 plus ESRTPS (Sept 2025), MAMV 18.
+   *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control.
+   * </ul>
+   *
+   * Width 57 (5-level) goes beyond QEMU, which accepts only 39 and 48.
+   */
+  public static VtdConfig preset(String name, int awBits) {
+    String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
+    Capability qemuCap = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22,
+        Capability.SLLPS_2M | Capability.SLLPS_1G, true, 0, 18, true, true, false, false, false, false, false)
+        .withAddressWidth(awBits);
+    // ECAP 0xf42: QI, PT, IRO = 0xF (IOTLB registers at 0xF0)
+    ExtendedCapability qemuEcap = new ExtendedCapability(false, true, false, false, false, true, false, 0xF, 0, false, false);
+    return switch (n) {
+      case "qemu-7.2" -> defaults(qemuCap, qemuEcap, awBits);
+      case "qemu-10.2" -> defaults(qemuCap.withEsrtps(true), qemuEcap, awBits);
+      case "bare-metal" -> defaults(
+          qemuCap.withCm(false).withNfr(7),
+          new ExtendedCapability(false, true, false, false, false, true, true, 0xF, 0, false, false),
+          awBits);
+      default -> throw new IllegalArgumentException(
+          "unknown machine preset '" + name + "'; known: " + String.join(", ", PRESETS));
+    };
+  }
+
+  /** {@code qemu-7.2} at aw-bits 48 (caching mode on). */
+  public static VtdConfig qemu72() {
+    return preset("qemu-7.2", 48);
+  }
+
+  private static VtdConfig defaults(Capability cap, ExtendedCapability ecap, int awBits) {
+    return new VtdConfig(cap, ecap, Registers.DEFAULT_BASE, awBits, true, 1024, 256, QueueProcessing.INLINE);
+  }
+
+  public VtdConfig withCap(Capability c) {
+    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withEcap(ExtendedCapability e) {
+    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withMmioBase(long base) {
+    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withNegativeCaching(boolean on) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withIotlbCapacity(int n) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withQueueProcessing(QueueProcessing q) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, q);
+  }
+
+  /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
+  public VtdConfig withAddressWidth(int bits) {
+    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+  }
+
+  /** Size of the register window: covers the IOTLB registers and every fault record. */
+  public int windowSize() {
+    int frEnd = cap.fro() * 16 + (cap.nfr() + 1) * 16;
+    int iotlbEnd = ecap.iro() * 16 + 16;
+    return Math.max(Registers.WINDOW_SIZE, Math.max(frEnd, iotlbEnd));
+  }
+}
