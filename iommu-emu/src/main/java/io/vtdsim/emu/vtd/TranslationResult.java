@@ -1,0 +1,41 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.spec.FaultReason;
+
+/**
+ * Outcome of translating one DMA request address.
+ *
+ * @param iova the request address
+ * @param address the translated guest-physical address of {@code iova} (valid when {@link #ok})
+ * @param pageSize size of the page the translation came from (4 KiB, 2 MiB, 1 GiB), or 4 KiB for
+ *     identity/pass-through
+ * @param read effective read permission (ANDed down the levels)
+ * @param write effective write permission
+ * @param did domain id of the context entry (-1 when none was found)
+ * @param fault null on success; otherwise the fault reason
+ * @param faultSuppressed true when the fault is qualified and the context entry has FPD=1 (not recorded)
+ * @param cached true when the answer came from the IOTLB (or the negative cache), not from a walk
+ */
+public record TranslationResult(
+    long iova,
+    long address,
+    long pageSize,
+    boolean read,
+    boolean write,
+    int did,
+    FaultReason fault,
+    boolean faultSuppressed,
+    boolean cached) {
+
+  public boolean ok() {
+    return fault == null;
+  }
+
+  public static TranslationResult fault(long iova, int did, FaultReason reason, boolean suppressed, boolean cached) {
+    return new TranslationResult(iova, 0, 0, false, false, did, reason, suppressed, cached);
+  }
+
+  public static TranslationResult identity(long iova) {
+    return new TranslationResult(iova, iova, 4096, true, true, -1, null, false, false);
+  }
+}
