@@ -31,7 +31,7 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("io.vtdsim.driver..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.vtdsim.emu.vtd..", "io.vtdsim.emu.shadow..", "io.vtdsim.emu.host..",
-            "io.vtdsim.emu.device..", "io.vtdsim.harness..")
+            "io.vtdsim.emu.device..", "io.vtdsim.emu.testing..", "io.vtdsim.harness..")
         .check(classes);
   }
 
