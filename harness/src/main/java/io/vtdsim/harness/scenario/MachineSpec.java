@@ -1,0 +1,72 @@
+package io.vtdsim.harness.scenario;
+
+import java.util.List;
+
+/**
+ * The {@code machine:} keys of a scenario. A null component means "take the preset's value" (for
+ * capability bits) or the default named here.
+ *
+ * @param preset VT-d preset ({@code VtdConfig.PRESETS}); default {@value #DEFAULT_PRESET}
+ * @param ramBytes guest RAM size; default 1 GiB
+ * @param cachingMode CAP.CM override
+ * @param awBits address width 39 | 48 | 57; default {@value #DEFAULT_AW_BITS}
+ * @param psi CAP.PSI override
+ * @param mamv CAP.MAMV override
+ * @param superpages second-level superpage sizes, normalized to "2M" / "1G" (CAP.SLLPS override)
+ * @param queuedInvalidation ECAP.QI override
+ * @param negativeCaching cache not-present translations ({@code VtdConfig.negativeCaching})
+ * @param shadowSync shadow strategy; default {@value #DEFAULT_SHADOW_SYNC}
+ * @param host host IOMMU semantics; default {@value #DEFAULT_HOST}
+ */
+public record MachineSpec(
+    String preset,
+    Long ramBytes,
+    Boolean cachingMode,
+    Integer awBits,
+    Boolean psi,
+    Integer mamv,
+    List<String> superpages,
+    Boolean queuedInvalidation,
+    Boolean negativeCaching,
+    String shadowSync,
+    String host) {
+
+  public static final String DEFAULT_PRESET = "qemu-7.2";
+  public static final long DEFAULT_RAM_BYTES = 1L << 30;
+  public static final int DEFAULT_AW_BITS = 48;
+  public static final String DEFAULT_SHADOW_SYNC = "iova-tree";
+  public static final String DEFAULT_HOST = "vfio-type1";
+
+  /** Every key null: all defaults. */
+  public static final MachineSpec DEFAULTS =
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null);
+
+  public MachineSpec {
+    superpages = superpages == null ? null : List.copyOf(superpages);
+  }
+
+  public String presetOrDefault() {
+    return preset != null ? preset : DEFAULT_PRESET;
+  }
+
+  public long ramBytesOrDefault() {
+    return ramBytes != null ? ramBytes : DEFAULT_RAM_BYTES;
+  }
+
+  public int awBitsOrDefault() {
+    return awBits != null ? awBits : DEFAULT_AW_BITS;
+  }
+
+  public String shadowSyncOrDefault() {
+    return shadowSync != null ? shadowSync : DEFAULT_SHADOW_SYNC;
+  }
+
+  public String hostOrDefault() {
+    return host != null ? host : DEFAULT_HOST;
+  }
+
+  public MachineSpec withShadowSync(String s) {
+    return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
+        queuedInvalidation, negativeCaching, s, host);
+  }
+}

@@ -1,0 +1,98 @@
+package io.vtdsim.harness.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Command-line overrides of scalar scenario keys: {@code --set machine.shadow-sync=psi-only --set
+ * driver.preset=linux-4.10}. Keys: {@code name}, {@code description}, every {@code machine.*} key,
+ * every {@code driver.*} key, {@code expect.outcome} and {@code expect.violations}; list values
+ * ({@code machine.superpages}, {@code expect.violations}) are comma-separated, empty for none. A bad
+ * key or value is a {@link ScenarioException} whose file is {@value #SOURCE}.
+ */
+public final class Overrides {
+  public static final String SOURCE = "--set";
+
+  private Overrides() {}
+
+  /** Every key {@link #apply} accepts. */
+  public static List<String> keys() {
+    List<String> keys = new ArrayList<>(List.of("name", "description"));
+    for (String k : ScenarioLoader.MACHINE_KEYS) keys.add("machine." + k);
+    for (String k : ScenarioLoader.DRIVER_KEYS) keys.add("driver." + k);
+    for (String k : ScenarioLoader.EXPECT_KEYS) keys.add("expect." + k);
+    return keys;
+  }
+
+  /** Applies {@code key=value} assignments in order. */
+  public static Scenario apply(Scenario s, List<String> assignments) {
+    Scenario out = s;
+    for (String a : assignments) out = applyOne(out, a);
+    return out;
+  }
+
+  private static Scenario applyOne(Scenario s, String assignment) {
+    Values v = new Values(SOURCE);
+    int eq = assignment.indexOf('=');
+    if (eq <= 0) throw v.error(0, assignment, "expected key=value, e.g. machine.shadow-sync=psi-only");
+    String key = assignment.substring(0, eq).trim();
+    String value = assignment.substring(eq + 1).trim();
+    MachineSpec m = s.machine();
+    DriverSpec d = s.driver();
+    return switch (key) {
+      case "name" -> s.withName(value);
+      case "description" -> s.withDescription(value);
+      case "machine.preset" -> s.withMachine(machine(m, 0, v.oneOf(0, key, value, Vocabulary.MACHINE_PRESETS)));
+      case "machine.ram" -> s.withMachine(machine(m, 1, v.ram(0, key, value)));
+      case "machine.caching-mode" -> s.withMachine(machine(m, 2, v.bool(0, key, value)));
+      case "machine.aw-bits" -> s.withMachine(machine(m, 3, v.awBits(0, key, value)));
+      case "machine.psi" -> s.withMachine(machine(m, 4, v.bool(0, key, value)));
+      case "machine.mamv" -> s.withMachine(machine(m, 5, v.smallInt(0, key, value, 0, 63)));
+      case "machine.superpages" -> s.withMachine(machine(m, 6, superpages(v, key, value)));
+      case "machine.queued-invalidation" -> s.withMachine(machine(m, 7, v.bool(0, key, value)));
+      case "machine.negative-caching" -> s.withMachine(machine(m, 8, v.bool(0, key, value)));
+      case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNCS)));
+      case "machine.host" -> s.withMachine(machine(m, 10, v.oneOf(0, key, value, Vocabulary.HOSTS)));
+      case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
+      case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
+      case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
+      case "expect.outcome" -> {
+        String outcome = v.oneOf(0, key, value, Vocabulary.OUTCOMES);
+        yield s.withExpect(new Expect(outcome, outcome.equals(Expect.PASS) ? List.of() : s.expect().violations()));
+      }
+      case "expect.violations" -> {
+        List<String> kinds = new ArrayList<>();
+        for (String k : split(value)) kinds.add(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS));
+        yield s.withExpect(new Expect(kinds.isEmpty() ? s.expect().outcome() : Expect.VIOLATION, kinds));
+      }
+      default -> throw v.error(0, key, "unknown key; expected one of: " + String.join(", ", keys()));
+    };
+  }
+
+  private static List<String> split(String value) {
+    List<String> out = new ArrayList<>();
+    for (String part : value.split(",")) {
+      if (!part.isBlank()) out.add(part.trim());
+    }
+    return out;
+  }
+
+  private static List<String> superpages(Values v, String key, String value) {
+    List<String> out = new ArrayList<>();
+    for (String part : split(value)) {
+      String sp = v.superpage(0, key, part);
+      if (!out.contains(sp)) out.add(sp);
+    }
+    return out;
+  }
+
+  /** A copy of {@code m} with component {@code index} (declaration order) replaced. */
+  @SuppressWarnings("unchecked")
+  private static MachineSpec machine(MachineSpec m, int index, Object value) {
+    Object[] c = {m.preset(), m.ramBytes(), m.cachingMode(), m.awBits(), m.psi(), m.mamv(), m.superpages(),
+        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host()};
+    c[index] = value;
+    return new MachineSpec((String) c[0], (Long) c[1], (Boolean) c[2], (Integer) c[3], (Boolean) c[4],
+        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10]);
+  }
+}

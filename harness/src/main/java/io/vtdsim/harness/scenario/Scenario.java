@@ -1,0 +1,60 @@
+package io.vtdsim.harness.scenario;
+
+import java.util.List;
+
+/**
+ * One scenario: a machine, a guest driver configuration, devices, the steps to run and the expected
+ * outcome. Loaded from YAML by {@link ScenarioLoader}; adjusted by {@link Overrides}.
+ *
+ * @param name scenario name (the YAML {@code name}, or the file's base name when absent)
+ * @param description free text ("" when absent)
+ * @param machine machine keys (nulls take the preset's value)
+ * @param driver driver keys (nulls take the defaults)
+ * @param devices the devices, in file order
+ * @param steps the steps, in file order
+ * @param expect the expected outcome
+ * @param source where it came from (file path, "builtin:NAME", ...), used in messages
+ */
+public record Scenario(
+    String name,
+    String description,
+    MachineSpec machine,
+    DriverSpec driver,
+    List<DeviceSpec> devices,
+    List<Step> steps,
+    Expect expect,
+    String source) {
+
+  public Scenario {
+    devices = List.copyOf(devices);
+    steps = List.copyOf(steps);
+  }
+
+  /** The device with this id, or null. */
+  public DeviceSpec device(String id) {
+    for (DeviceSpec d : devices) {
+      if (d.id().equals(id)) return d;
+    }
+    return null;
+  }
+
+  public Scenario withMachine(MachineSpec m) {
+    return new Scenario(name, description, m, driver, devices, steps, expect, source);
+  }
+
+  public Scenario withDriver(DriverSpec d) {
+    return new Scenario(name, description, machine, d, devices, steps, expect, source);
+  }
+
+  public Scenario withExpect(Expect e) {
+    return new Scenario(name, description, machine, driver, devices, steps, e, source);
+  }
+
+  public Scenario withName(String n) {
+    return new Scenario(n, description, machine, driver, devices, steps, expect, source);
+  }
+
+  public Scenario withDescription(String d) {
+    return new Scenario(name, d, machine, driver, devices, steps, expect, source);
+  }
+}

@@ -1,0 +1,432 @@
+package io.vtdsim.harness.scenario;
+
+import io.vtdsim.harness.scenario.YamlTree.ListNode;
+import io.vtdsim.harness.scenario.YamlTree.MapNode;
+import io.vtdsim.harness.scenario.YamlTree.Node;
+import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads scenario YAML files (the format of issue 5) into {@link Scenario}s. Every problem — YAML
+ * syntax, unknown keys at any level, wrong types, bad sizes, unknown names, impossible values — is a
+ * {@link ScenarioException} whose message reads {@code file:line: key: what is wrong}. Keys inside a
+ * step are named from the step kind, e.g. {@code map.iova}; top-level blocks by their path, e.g.
+ * {@code machine.aw-bits}, {@code devices.bdf}.
+ */
+public final class ScenarioLoader {
+  static final List<String> TOP_KEYS = List.of("name", "description", "machine", "driver", "devices", "steps", "expect");
+  static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
+      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host");
+  static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
+  static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
+  static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
+  static final List<String> STEP_KINDS =
+      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "advance", "repeat");
+
+  private ScenarioLoader() {}
+
+  /** Loads a scenario file; an unreadable file is a {@link ScenarioException} at line 0. */
+  public static Scenario load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ScenarioException(file.toString(), 0, "file", "cannot read: " + describe(e), e);
+    }
+    return parse(text, file.toString());
+  }
+
+  private static String describe(IOException e) {
+    String what = e.getClass().getSimpleName().replace("Exception", "");
+    return e.getMessage() == null ? what : what + " " + e.getMessage();
+  }
+
+  /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
+  public static Scenario parse(String yaml, String sourceName) {
+    return new Reader(sourceName).scenario(YamlTree.parse(yaml, sourceName));
+  }
+
+  /** The name of a scenario file without directories and the .yaml/.yml extension. */
+  static String baseName(String source) {
+    String n = source.replace('\\', '/');
+    n = n.substring(n.lastIndexOf('/') + 1);
+    if (n.endsWith(".yaml")) return n.substring(0, n.length() - 5);
+    if (n.endsWith(".yml")) return n.substring(0, n.length() - 4);
+    return n;
+  }
+
+  /** One parse: the source name and what earlier steps defined (devices, domains, handles). */
+  private static final class Reader {
+    private final String source;
+    private final Values values;
+    private final Map<String, DeviceSpec> devices = new HashMap<>();
+    private final Set<String> domains = new HashSet<>();
+    private final Set<String> handlesEverMapped = new HashSet<>();
+    private final Set<String> handlesMapped = new HashSet<>();
+
+    Reader(String source) {
+      this.source = source;
+      this.values = new Values(source);
+    }
+
+    Scenario scenario(Node root) {
+      MapNode top = map(root, "scenario");
+      checkKeys(top, "", TOP_KEYS);
+      String name = optionalString(top, "", "name");
+      String description = optionalString(top, "", "description");
+      MachineSpec machine = top.entries().containsKey("machine")
+          ? machine(map(top.entries().get("machine"), "machine")) : MachineSpec.DEFAULTS;
+      DriverSpec driver = top.entries().containsKey("driver")
+          ? driver(map(top.entries().get("driver"), "driver")) : DriverSpec.DEFAULTS;
+      List<DeviceSpec> deviceList = top.entries().containsKey("devices")
+          ? devices(list(top.entries().get("devices"), "devices")) : List.of();
+      if (!top.entries().containsKey("steps")) throw values.error(top.line(), "steps", "missing (a scenario needs steps)");
+      List<Step> steps = steps(list(top.entries().get("steps"), "steps"));
+      if (steps.isEmpty()) throw values.error(top.entries().get("steps").line(), "steps", "empty (a scenario needs steps)");
+      Expect expect = top.entries().containsKey("expect")
+          ? expect(map(top.entries().get("expect"), "expect")) : Expect.PASSES;
+      return new Scenario(name != null ? name : baseName(source), description != null ? description : "",
+          machine, driver, deviceList, steps, expect, source);
+    }
+
+    // ---- blocks -------------------------------------------------------------------------------
+
+    MachineSpec machine(MapNode m) {
+      checkKeys(m, "machine.", MACHINE_KEYS);
+      String p = "machine.";
+      return new MachineSpec(
+          enumOpt(m, p, "preset", Vocabulary.MACHINE_PRESETS),
+          m.entries().containsKey("ram") ? values.ram(line(m, "ram"), p + "ram", scalar(m, p, "ram")) : null,
+          boolOpt(m, p, "caching-mode"),
+          m.entries().containsKey("aw-bits") ? values.awBits(line(m, "aw-bits"), p + "aw-bits", scalar(m, p, "aw-bits")) : null,
+          boolOpt(m, p, "psi"),
+          m.entries().containsKey("mamv")
+              ? values.smallInt(line(m, "mamv"), p + "mamv", scalar(m, p, "mamv"), 0, 63) : null,
+          m.entries().containsKey("superpages") ? superpages(m) : null,
+          boolOpt(m, p, "queued-invalidation"),
+          boolOpt(m, p, "negative-caching"),
+          enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
+          enumOpt(m, p, "host", Vocabulary.HOSTS));
+    }
+
+    private List<String> superpages(MapNode m) {
+      Node n = m.entries().get("superpages");
+      String key = "machine.superpages";
+      if (n instanceof ScalarNode s && s.isNull()) return List.of();
+      if (!(n instanceof ListNode l)) throw values.error(n.line(), key, "expected a list such as [2M, 1G]");
+      Set<String> out = new LinkedHashSet<>();
+      for (Node item : l.items()) {
+        String text = scalarText(item, key);
+        if (!out.add(values.superpage(item.line(), key, text))) {
+          throw values.error(item.line(), key, "listed twice: " + text);
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    DriverSpec driver(MapNode m) {
+      checkKeys(m, "driver.", DRIVER_KEYS);
+      return new DriverSpec(
+          enumOpt(m, "driver.", "preset", Vocabulary.DRIVER_PRESETS),
+          enumOpt(m, "driver.", "flush", Vocabulary.FLUSH_POLICIES),
+          enumOpt(m, "driver.", "dma-mode", Vocabulary.DMA_MODES));
+    }
+
+    List<DeviceSpec> devices(ListNode l) {
+      List<DeviceSpec> out = new ArrayList<>();
+      Map<String, Integer> bdfLines = new HashMap<>();
+      for (Node n : l.items()) {
+        MapNode m = map(n, "devices");
+        checkKeys(m, "devices.", DEVICE_KEYS);
+        String id = requiredString(m, "devices.", "id");
+        String bdf = values.bdf(line(m, "bdf"), "devices.bdf", requiredString(m, "devices.", "bdf"));
+        String kind = enumOpt(m, "devices.", "kind", Vocabulary.DEVICE_KINDS);
+        if (devices.containsKey(id)) throw values.error(line(m, "id"), "devices.id", "duplicate device id '" + id + "'");
+        Integer other = bdfLines.putIfAbsent(bdf, line(m, "bdf"));
+        if (other != null) {
+          throw values.error(line(m, "bdf"), "devices.bdf", "duplicate bdf " + bdf + " (also at line " + other + ")");
+        }
+        DeviceSpec d = new DeviceSpec(id, bdf, kind != null ? kind : DeviceSpec.ASSIGNED);
+        devices.put(id, d);
+        out.add(d);
+      }
+      return out;
+    }
+
+    Expect expect(MapNode m) {
+      checkKeys(m, "expect.", EXPECT_KEYS);
+      String outcome = enumOpt(m, "expect.", "outcome", Vocabulary.OUTCOMES);
+      List<String> kinds = new ArrayList<>();
+      if (m.entries().containsKey("violations")) {
+        Node n = m.entries().get("violations");
+        if (!(n instanceof ListNode l)) {
+          throw values.error(n.line(), "expect.violations", "expected a list of violation kinds such as [stale-mapping]");
+        }
+        for (Node item : l.items()) {
+          kinds.add(values.oneOf(item.line(), "expect.violations", scalarText(item, "expect.violations"),
+              Vocabulary.VIOLATION_KINDS));
+        }
+      }
+      if (outcome == null) outcome = kinds.isEmpty() ? Expect.PASS : Expect.VIOLATION;
+      if (outcome.equals(Expect.PASS) && !kinds.isEmpty()) {
+        throw values.error(line(m, "violations"), "expect.violations",
+            "violations listed but outcome is pass (use outcome: violation)");
+      }
+      return new Expect(outcome, kinds);
+    }
+
+    // ---- steps --------------------------------------------------------------------------------
+
+    List<Step> steps(ListNode l) {
+      List<Step> out = new ArrayList<>();
+      for (Node n : l.items()) out.add(step(n));
+      return out;
+    }
+
+    Step step(Node n) {
+      if (n instanceof ScalarNode s) {
+        if (s.isNull()) throw values.error(n.line(), "steps", "empty step");
+        if (s.text().equals("boot")) return new Step.Boot(s.line());
+        if (STEP_KINDS.contains(s.text())) {
+          throw values.error(n.line(), s.text(), "this step needs parameters (write '" + s.text() + ": {...}')");
+        }
+        throw values.error(n.line(), s.text(), "unknown step; expected one of: " + String.join(", ", STEP_KINDS));
+      }
+      if (!(n instanceof MapNode m)) throw values.error(n.line(), "steps", "a step is a name or a one-key map, found a list");
+      if (m.entries().size() != 1) {
+        throw values.error(n.line(), String.join(",", m.entries().keySet()),
+            "a step is a map with exactly one key (the step kind), found " + m.entries().size());
+      }
+      String kind = m.entries().keySet().iterator().next();
+      int line = m.keyLines().get(kind);
+      Node body = m.entries().get(kind);
+      return switch (kind) {
+        case "boot" -> {
+          if (!(body instanceof ScalarNode s && s.isNull()) && !(body instanceof MapNode b && b.entries().isEmpty())) {
+            throw values.error(line, "boot", "boot takes no parameters");
+          }
+          yield new Step.Boot(line);
+        }
+        case "attach" -> attach(line, map(body, kind));
+        case "map" -> mapRange(line, map(body, kind));
+        case "dma-map" -> dmaMap(line, map(body, kind));
+        case "dma" -> dma(line, map(body, kind));
+        case "dma-unmap" -> dmaUnmap(line, map(body, kind));
+        case "unmap" -> unmapRange(line, map(body, kind));
+        case "detach" -> detach(line, map(body, kind));
+        case "advance" -> new Step.Advance(line, values.duration(line, kind, scalarText(body, kind)));
+        case "repeat" -> repeat(line, map(body, kind));
+        default -> throw values.error(line, kind, "unknown step; expected one of: " + String.join(", ", STEP_KINDS));
+      };
+    }
+
+    private Step attach(int line, MapNode m) {
+      checkKeys(m, "attach.", List.of("device", "domain"));
+      String device = knownDevice(m, "attach.");
+      String domain = requiredString(m, "attach.", "domain");
+      domains.add(domain);
+      return new Step.Attach(line, device, domain);
+    }
+
+    private Step mapRange(int line, MapNode m) {
+      String p = "map.";
+      checkKeys(m, p, List.of("domain", "iova", "gpa", "size", "perm"));
+      String domain = knownDomain(m, p);
+      long iova = values.pageAligned(line(m, "iova"), p + "iova", address(m, p, "iova"));
+      long gpa = values.pageAligned(line(m, "gpa"), p + "gpa", address(m, p, "gpa"));
+      long size = pageSize(m, p);
+      String perm = enumOpt(m, p, "perm", Vocabulary.PERMS);
+      return new Step.MapRange(line, domain, iova, gpa, size, perm != null ? perm : "rw");
+    }
+
+    private Step unmapRange(int line, MapNode m) {
+      String p = "unmap.";
+      checkKeys(m, p, List.of("domain", "iova", "size"));
+      String domain = knownDomain(m, p);
+      long iova = values.pageAligned(line(m, "iova"), p + "iova", address(m, p, "iova"));
+      return new Step.UnmapRange(line, domain, iova, pageSize(m, p));
+    }
+
+    private Step dmaMap(int line, MapNode m) {
+      String p = "dma-map.";
+      checkKeys(m, p, List.of("device", "gpa", "size", "dir", "as"));
+      String device = knownDevice(m, p);
+      long gpa = address(m, p, "gpa");
+      long size = values.positive(line(m, "size"), p + "size",
+          values.size(line(m, "size"), p + "size", requiredScalar(m, p, "size")));
+      String dir = enumOpt(m, p, "dir", Vocabulary.DIRECTIONS);
+      String as = optionalString(m, p, "as");
+      if (as != null) {
+        handlesEverMapped.add(as);
+        handlesMapped.add(as);
+      }
+      return new Step.DmaMap(line, device, gpa, size, dir != null ? dir : "bidirectional", as);
+    }
+
+    private Step dma(int line, MapNode m) {
+      String p = "dma.";
+      checkKeys(m, p, List.of("device", "at", "iova", "op", "len", "expect"));
+      String device = knownDevice(m, p);
+      boolean hasAt = m.entries().containsKey("at");
+      boolean hasIova = m.entries().containsKey("iova");
+      if (hasAt == hasIova) {
+        throw values.error(line, "dma", hasAt
+            ? "give either at (a dma-map handle) or iova, not both"
+            : "missing at (a dma-map handle) or iova");
+      }
+      String at = null;
+      Long iova = null;
+      if (hasAt) {
+        at = requiredString(m, p, "at");
+        if (!handlesEverMapped.contains(at)) {
+          throw values.error(line(m, "at"), p + "at", "unknown handle '" + at + "' (no earlier dma-map names it with as:)");
+        }
+      } else {
+        iova = address(m, p, "iova");
+      }
+      String op = enumOpt(m, p, "op", Vocabulary.DMA_OPS);
+      if (op == null) throw values.error(line, p + "op", "missing (read or write)");
+      int len = m.entries().containsKey("len")
+          ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, 1 << 30) : 64;
+      String expect = enumOpt(m, p, "expect", Vocabulary.DMA_EXPECTS);
+      return new Step.Dma(line, device, at, iova, op, len, expect != null ? expect : "ok");
+    }
+
+    private Step dmaUnmap(int line, MapNode m) {
+      checkKeys(m, "dma-unmap.", List.of("handle"));
+      String handle = requiredString(m, "dma-unmap.", "handle");
+      if (!handlesEverMapped.contains(handle)) {
+        throw values.error(line(m, "handle"), "dma-unmap.handle",
+            "unknown handle '" + handle + "' (no earlier dma-map names it with as:)");
+      }
+      if (!handlesMapped.remove(handle)) {
+        throw values.error(line(m, "handle"), "dma-unmap.handle", "handle '" + handle + "' is already unmapped");
+      }
+      return new Step.DmaUnmap(line, handle);
+    }
+
+    private Step detach(int line, MapNode m) {
+      checkKeys(m, "detach.", List.of("device"));
+      return new Step.Detach(line, knownDevice(m, "detach."));
+    }
+
+    private Step repeat(int line, MapNode m) {
+      checkKeys(m, "repeat.", List.of("times", "steps"));
+      int times = values.smallInt(line(m, "times"), "repeat.times", requiredScalar(m, "repeat.", "times"), 1, Integer.MAX_VALUE);
+      if (!m.entries().containsKey("steps")) throw values.error(line, "repeat.steps", "missing (the steps to repeat)");
+      ListNode body = list(m.entries().get("steps"), "repeat.steps");
+      // a body that unmaps a handle it mapped leaves the handle set as it found it; run the check twice
+      // so that a body unmapping a handle it does not map again is caught on the second pass
+      Set<String> before = new HashSet<>(handlesMapped);
+      List<Step> steps = steps(body);
+      if (times > 1 && !handlesMapped.containsAll(before)) {
+        steps(body);
+      }
+      if (steps.isEmpty()) throw values.error(body.line(), "repeat.steps", "empty (the steps to repeat)");
+      return new Step.Repeat(line, times, steps);
+    }
+
+    // ---- typed fields -------------------------------------------------------------------------
+
+    private String knownDevice(MapNode m, String p) {
+      String id = requiredString(m, p, "device");
+      if (!devices.containsKey(id)) {
+        throw values.error(line(m, "device"), p + "device", "unknown device '" + id + "'; devices: "
+            + (devices.isEmpty() ? "(none declared)" : String.join(", ", devices.keySet().stream().sorted().toList())));
+      }
+      return id;
+    }
+
+    private String knownDomain(MapNode m, String p) {
+      String d = requiredString(m, p, "domain");
+      if (!domains.contains(d)) {
+        throw values.error(line(m, "domain"), p + "domain", "unknown domain '" + d + "' (no earlier attach names it)");
+      }
+      return d;
+    }
+
+    private long address(MapNode m, String p, String key) {
+      return values.number(line(m, key), p + key, requiredScalar(m, p, key));
+    }
+
+    private long pageSize(MapNode m, String p) {
+      int line = line(m, "size");
+      long size = values.positive(line, p + "size", values.size(line, p + "size", requiredScalar(m, p, "size")));
+      return values.pageAligned(line, p + "size", size);
+    }
+
+    private void checkKeys(MapNode m, String prefix, List<String> allowed) {
+      for (String k : m.entries().keySet()) {
+        if (!allowed.contains(k)) {
+          throw values.error(m.keyLines().get(k), prefix + k, "unknown key; expected one of: " + String.join(", ", allowed));
+        }
+      }
+    }
+
+    private int line(MapNode m, String key) {
+      Integer l = m.keyLines().get(key);
+      return l != null ? l : m.line();
+    }
+
+    private MapNode map(Node n, String key) {
+      if (n instanceof MapNode m) return m;
+      throw values.error(n.line(), key, "expected a map (key: value), found " + what(n));
+    }
+
+    private ListNode list(Node n, String key) {
+      if (n instanceof ListNode l) return l;
+      throw values.error(n.line(), key, "expected a list, found " + what(n));
+    }
+
+    private static String what(Node n) {
+      if (n instanceof MapNode) return "a map";
+      if (n instanceof ListNode) return "a list";
+      ScalarNode s = (ScalarNode) n;
+      return s.isNull() ? "nothing" : "'" + s.text() + "'";
+    }
+
+    private String scalarText(Node n, String key) {
+      if (n instanceof ScalarNode s && !s.isNull()) return s.text();
+      throw values.error(n.line(), key, "expected a value, found " + what(n));
+    }
+
+    private String scalar(MapNode m, String p, String key) {
+      return scalarText(m.entries().get(key), p + key);
+    }
+
+    private String requiredScalar(MapNode m, String p, String key) {
+      if (!m.entries().containsKey(key)) throw values.error(m.line(), p + key, "missing (required)");
+      return scalar(m, p, key);
+    }
+
+    private String requiredString(MapNode m, String p, String key) {
+      return requiredScalar(m, p, key);
+    }
+
+    private String optionalString(MapNode m, String p, String key) {
+      return m.entries().containsKey(key) ? scalar(m, p, key) : null;
+    }
+
+    private String enumOpt(MapNode m, String p, String key, List<String> allowed) {
+      if (!m.entries().containsKey(key)) return null;
+      return values.oneOf(line(m, key), p + key, scalar(m, p, key), allowed);
+    }
+
+    private Boolean boolOpt(MapNode m, String p, String key) {
+      if (!m.entries().containsKey(key)) return null;
+      Node n = m.entries().get(key);
+      if (n instanceof ScalarNode s && s.isBoolean()) return Boolean.valueOf(s.text());
+      return values.bool(line(m, key), p + key, scalarText(n, p + key));
+    }
+  }
+}

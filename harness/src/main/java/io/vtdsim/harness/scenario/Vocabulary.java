@@ -1,0 +1,32 @@
+package io.vtdsim.harness.scenario;
+
+import io.vtdsim.emu.vtd.VtdConfig;
+import java.util.List;
+
+/** The fixed names a scenario file may use (issue 5's scenario format). */
+public final class Vocabulary {
+  private Vocabulary() {}
+
+  public static final List<String> MACHINE_PRESETS = VtdConfig.PRESETS;
+  public static final List<Integer> AW_BITS = List.of(39, 48, 57);
+  public static final List<String> SUPERPAGES = List.of("2M", "1G");
+  public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
+  public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
+  public static final List<String> DRIVER_PRESETS =
+      List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
+  public static final List<String> FLUSH_POLICIES = List.of(
+      "linux", "strict-psi", "always-dsi", "global", "no-map-flush", "duplicate-psi", "unaligned-undershoot");
+  public static final List<String> DMA_MODES = List.of("strict", "lazy");
+  public static final List<String> DEVICE_KINDS = List.of(DeviceSpec.ASSIGNED, DeviceSpec.EMULATED);
+  public static final List<String> DIRECTIONS = List.of("to-device", "from-device", "bidirectional");
+  public static final List<String> DMA_OPS = List.of("read", "write");
+  public static final List<String> DMA_EXPECTS = List.of("ok", "fault");
+  public static final List<String> PERMS = List.of("r", "w", "rw");
+  public static final List<String> OUTCOMES = List.of(Expect.PASS, Expect.VIOLATION);
+  public static final List<String> VIOLATION_KINDS = List.of(
+      "stale-mapping", "missing-mapping", "wrong-target", "wrong-permission", "host-error",
+      "dma-mismatch", "unexpected-fault", "unexpected-success", "queue-error", "driver-timeout");
+
+  /** Guest page size: map/unmap/dma-map addresses and sizes must be multiples of it. */
+  public static final long PAGE = 4096;
+}

@@ -1,0 +1,100 @@
+package io.vtdsim.harness.scenario;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A YAML document as a small tree whose every node knows its source line, read with Jackson's YAML
+ * streaming parser (Jackson's own tree model forgets locations).
+ */
+final class YamlTree {
+  private YamlTree() {}
+
+  sealed interface Node {
+    int line();
+  }
+
+  /** A mapping; {@code keyLines} holds the line of each key. */
+  record MapNode(int line, Map<String, Node> entries, Map<String, Integer> keyLines) implements Node {}
+
+  record ListNode(int line, List<Node> items) implements Node {}
+
+  /** A scalar; {@code text} is null for YAML null ({@code ~}, empty). */
+  record ScalarNode(int line, String text, JsonToken token) implements Node {
+    boolean isNull() {
+      return token == JsonToken.VALUE_NULL;
+    }
+
+    boolean isString() {
+      return token == JsonToken.VALUE_STRING;
+    }
+
+    boolean isBoolean() {
+      return token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE;
+    }
+  }
+
+  private static final YAMLFactory FACTORY = new YAMLFactory();
+
+  /** Parses one YAML document; syntax errors become a {@link ScenarioException} with key "yaml". */
+  static Node parse(String yaml, String source) {
+    try (JsonParser p = FACTORY.createParser(yaml)) {
+      JsonToken first = p.nextToken();
+      if (first == null) throw new ScenarioException(source, 1, "yaml", "empty document");
+      Node root = read(p, source);
+      JsonToken extra = p.nextToken();
+      if (extra != null) {
+        throw new ScenarioException(source, line(p), "yaml", "more than one YAML document; a scenario file holds one");
+      }
+      return root;
+    } catch (JsonProcessingException e) {
+      int line = e.getLocation() != null ? e.getLocation().getLineNr() : 0;
+      String msg = e.getOriginalMessage();
+      int nl = msg.indexOf('\n');
+      throw new ScenarioException(source, line, "yaml", "syntax error: " + (nl > 0 ? msg.substring(0, nl) : msg), e);
+    } catch (IOException e) {
+      throw new ScenarioException(source, 0, "yaml", "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static int line(JsonParser p) {
+    return p.currentTokenLocation().getLineNr();
+  }
+
+  private static Node read(JsonParser p, String source) throws IOException {
+    JsonToken t = p.currentToken();
+    int line = line(p);
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Node> entries = new LinkedHashMap<>();
+        Map<String, Integer> keyLines = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String key = p.currentName();
+          int keyLine = line(p);
+          if (entries.containsKey(key)) {
+            throw new ScenarioException(source, keyLine, key, "duplicate key (first at line " + keyLines.get(key) + ")");
+          }
+          p.nextToken();
+          entries.put(key, read(p, source));
+          keyLines.put(key, keyLine);
+        }
+        return new MapNode(line, entries, keyLines);
+      }
+      case START_ARRAY -> {
+        List<Node> items = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) items.add(read(p, source));
+        return new ListNode(line, items);
+      }
+      default -> {
+        return new ScalarNode(line, t == JsonToken.VALUE_NULL ? null : p.getText(), t);
+      }
+    }
+  }
+}
