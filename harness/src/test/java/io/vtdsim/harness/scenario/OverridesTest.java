@@ -1,0 +1,62 @@
+package io.vtdsim.harness.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OverridesTest {
+  private final Scenario base = ScenarioLoader.parse(ScenarioLoaderTest.ISSUE_EXAMPLE, "ex.yaml");
+
+  @Test
+  void theIssueExample() {
+    Scenario s = Overrides.apply(base, List.of("machine.shadow-sync=psi-only", "driver.preset=linux-4.10"));
+    assertThat(s.machine().shadowSync()).isEqualTo("psi-only");
+    assertThat(s.driver().preset()).isEqualTo("linux-4.10");
+    assertThat(s.machine().mamv()).isEqualTo(18);
+    assertThat(s.steps()).isEqualTo(base.steps());
+  }
+
+  @Test
+  void everyScalarKey() {
+    Scenario s = Overrides.apply(base, List.of(
+        "name=n", "description=d", "machine.preset=bare-metal", "machine.ram=2GiB", "machine.caching-mode=false",
+        "machine.aw-bits=39", "machine.psi=false", "machine.mamv=0x9", "machine.superpages=1G",
+        "machine.queued-invalidation=false", "machine.negative-caching=false", "machine.host=iommufd",
+        "machine.shadow-sync=unmap-all-replay", "driver.flush=always-dsi", "driver.dma-mode=lazy",
+        "expect.violations=host-error,missing-mapping"));
+    assertThat(s.name()).isEqualTo("n");
+    assertThat(s.description()).isEqualTo("d");
+    assertThat(s.machine()).isEqualTo(new MachineSpec("bare-metal", 2L << 30, false, 39, false, 9, List.of("1G"),
+        false, false, "unmap-all-replay", "iommufd"));
+    assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "always-dsi", "lazy"));
+    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error", "missing-mapping")));
+    assertThat(Overrides.apply(s, List.of("expect.outcome=pass")).expect()).isEqualTo(Expect.PASSES);
+    assertThat(Overrides.apply(s, List.of("machine.superpages=")).machine().superpages()).isEmpty();
+  }
+
+  @Test
+  void laterAssignmentsWin() {
+    Scenario s = Overrides.apply(base, List.of("machine.shadow-sync=psi-only", "machine.shadow-sync=iova-tree"));
+    assertThat(s.machine().shadowSync()).isEqualTo("iova-tree");
+  }
+
+  @Test
+  void errorsNameSetAsTheFile() {
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.shadow-sync=sometimes")))
+        .isInstanceOfSatisfying(ScenarioException.class, e -> {
+          assertThat(e.file()).isEqualTo("--set");
+          assertThat(e.key()).isEqualTo("machine.shadow-sync");
+          assertThat(e.getMessage()).startsWith("--set: machine.shadow-sync: unknown value 'sometimes'");
+        });
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.cpus=4")))
+        .hasMessageStartingWith("--set: machine.cpus: unknown key; expected one of: name, description, machine.preset");
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.aw-bits=40")))
+        .hasMessageStartingWith("--set: machine.aw-bits: must be 39, 48 or 57");
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("psi")))
+        .hasMessageStartingWith("--set: psi: expected key=value");
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.ram=1000")))
+        .hasMessageContaining("not aligned to 4KiB");
+  }
+}
