@@ -125,7 +125,7 @@ class TranslatorWalkTest {
   }
 
   @Test
-  void loopBetweenTablePagesEndsInAFaultAfterTheLevelCount() {
+  void loopBetweenTablePagesEndsAfterTheLevelCount() {
     TranslatorFixture f = TranslatorFixture.qemu(48);
     long top = f.tables.multiLevelContext(SID, DID, 2);
     // every level points back at the top table: the walk must still end (at level 1 the "leaf" is
