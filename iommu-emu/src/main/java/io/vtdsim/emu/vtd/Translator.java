@@ -31,8 +31,8 @@ import java.util.Map;
  *       walk met a not-present entry (R|W=0). Erroneous entries (reserved bits, unreadable tables)
  *       are not cached; neither are context-entry faults.
  *   <li>Fault 0xD (translation type blocked) concerns translation requests and translated requests
- *       (ATS, spec 7.1.3) — an untranslated request is never blocked by TT, so this path does not
- *       produce it. TT=device-TLB without ECAP.DT and the reserved TT are fault 3.
+ *       (ATS, spec 7.1.3; QEMU's VTD_FR_CONTEXT_ENTRY_TT says the same) — an untranslated request is
+ *       never blocked by TT, so this path does not produce it. TT=device-TLB without ECAP.DT and the reserved TT are fault 3.
  *   <li>The interrupt-window check (fault 0xE, spec 3.14) applies to the request's own output
  *       address, on walks and IOTLB hits alike; QEMU checks the first and last byte of the page,
  *       which misses a superpage that strictly contains the window.
