@@ -89,29 +89,7 @@ final class RegisterInvalidation {
       return;
     }
     InvalidateAddress address = InvalidateAddress.decode(regs.raw64(iva));
-    IotlbInvalidation done = null;
-    IotlbInvalidation.Granularity requested =
-        cmd.iirg() == 0 ? null : IotlbInvalidation.Granularity.of(cmd.iirg());
-    if (requested == null) {
-      rejected("IOTLB", "IIRG 0");
-    } else switch (requested) {
-      case GLOBAL -> {
-        done = IotlbInvalidation.global(cmd.dr(), cmd.dw());
-        translator.invalidateIotlbGlobal();
-      }
-      case DOMAIN -> {
-        done = IotlbInvalidation.domain(cmd.did(), cmd.dr(), cmd.dw());
-        translator.invalidateIotlbDomain(cmd.did());
-      }
-      case PAGE -> {
-        if (address.am() > config.cap().mamv()) {
-          rejected("IOTLB", String.format("AM %d > MAMV %d", address.am(), config.cap().mamv()));
-        } else {
-          done = IotlbInvalidation.page(cmd.did(), address.address(), address.am(), address.ih(), cmd.dr(), cmd.dw());
-          translator.invalidateIotlbPage(cmd.did(), address.address(), address.am(), address.ih());
-        }
-      }
-    }
+    IotlbInvalidation done = performIotlb(cmd, address);
     int iaig = done == null ? 0 : done.granularity().encoding();
     regs.setRaw(iotlb, 8, IotlbCommand.completed(raw, iaig));
     if (done != null) {
@@ -119,6 +97,29 @@ final class RegisterInvalidation {
           Attrs.of("desc", DescriptorNames.of(done), "register", "IOTLB", "did", done.did(),
               "addr", done.address(), "am", done.am(), "iaig", iaig));
       for (RemappingObserver o : observers) o.iotlbInvalidated(done);
+    }
+  }
+
+  /** Runs the requested IOTLB flush; null when the hardware refuses it (IAIG 0). */
+  private IotlbInvalidation performIotlb(IotlbCommand cmd, InvalidateAddress address) {
+    if (cmd.iirg() == 0) {
+      rejected("IOTLB", "IIRG 0");
+      return null;
+    }
+    switch (IotlbInvalidation.Granularity.of(cmd.iirg())) {
+      case GLOBAL:
+        translator.invalidateIotlbGlobal();
+        return IotlbInvalidation.global(cmd.dr(), cmd.dw());
+      case DOMAIN:
+        translator.invalidateIotlbDomain(cmd.did());
+        return IotlbInvalidation.domain(cmd.did(), cmd.dr(), cmd.dw());
+      default:
+        if (address.am() > config.cap().mamv()) {
+          rejected("IOTLB", String.format("AM %d > MAMV %d", address.am(), config.cap().mamv()));
+          return null;
+        }
+        translator.invalidateIotlbPage(cmd.did(), address.address(), address.am(), address.ih());
+        return IotlbInvalidation.page(cmd.did(), address.address(), address.am(), address.ih(), cmd.dr(), cmd.dw());
     }
   }
 
