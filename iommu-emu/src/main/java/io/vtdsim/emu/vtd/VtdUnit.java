@@ -405,6 +405,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return "vtd";
   }
 
+  /** True while the THREAD-mode hardware thread runs. */
+  boolean hardwareThreadRunning() {
+    return worker != null && worker.running();
+  }
+
   /** Stops the hardware thread, if any. */
   @Override
   public void close() {
