@@ -21,6 +21,7 @@ final class Rig {
   final MmioBus bus = new MmioBus(log);
   final RecordingVtdFake unit;
   final IntelIommuDriver driver;
+  private long mark;
 
   Rig(DriverConfig config, Capability cap, ExtendedCapability ecap) {
     unit = new RecordingVtdFake(memory, cap, ecap);
@@ -45,8 +46,9 @@ final class Rig {
     return out;
   }
 
-  /** Clears the recorded descriptors (the log keeps its events). */
+  /** Clears the recorded descriptors and marks the log. */
   void resetRecording() {
+    mark = log.lastSeq();
     unit.executed.clear();
     unit.submissions.clear();
   }
@@ -61,7 +63,8 @@ final class Rig {
     return out;
   }
 
+  /** Events of one kind since the last {@link #resetRecording}. */
   List<Event> events(String kind) {
-    return log.eventsOfKind(kind);
+    return log.eventsSince(mark).stream().filter(e -> e.kind().equals(kind)).toList();
   }
 }
