@@ -1,0 +1,101 @@
+package io.vtdsim.driver.flush;
+
+import io.vtdsim.driver.DriverPreset;
+import io.vtdsim.driver.FlushPolicyName;
+import io.vtdsim.emu.spec.Capability;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Chooses PSI, DSI or global for an IOTLB flush of a page range, per era and policy (linux-driver.md
+ * §5): AM = log2(roundup_pow_of_two(pages)), the ≥5.18 unaligned correction, DSI when !CAP.PSI or
+ * AM > CAP.MAMV; 6.10+ aligns the address down to the mask.
+ */
+public final class FlushPolicy {
+  private final DriverPreset preset;
+  private final FlushPolicyName name;
+  private final Capability cap;
+
+  public FlushPolicy(DriverPreset preset, FlushPolicyName name, Capability cap) {
+    this.preset = preset;
+    this.name = name;
+    this.cap = cap;
+  }
+
+  public FlushPolicyName name() {
+    return name;
+  }
+
+  /**
+   * Flushes for [pfn, pfn+pages) of domain {@code did}.
+   *
+   * @param ih only leaves changed (no table page freed)
+   * @param map the range went from non-present to present (the CM map flush)
+   */
+  public List<Flush> range(int did, long pfn, long pages, boolean ih, boolean map) {
+    if (pages < 1) throw new IllegalArgumentException("pages must be ≥ 1: " + pages);
+    String range = String.format("pfn 0x%x +%d", pfn, pages);
+    switch (name) {
+      case GLOBAL:
+        return List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + range + " → global"));
+      case ALWAYS_DSI:
+        return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, "policy always-dsi: " + range + " → DSI"));
+      case NO_MAP_FLUSH:
+        if (map) {
+          return List.of(new Flush(Flush.Kind.NONE, did, pfn << 12, 0, false,
+              "policy no-map-flush: no invalidation after non-present→present (" + range + ")"));
+        }
+        break;
+      case STRICT_PSI:
+        return split(did, pfn, pages, ih, range);
+      default:
+        break;
+    }
+    boolean correct = preset.unalignedCorrection() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT;
+    int plain = PsiMask.of(pages);
+    int am = correct ? PsiMask.corrected(pfn, pages) : plain;
+    String why = am != plain
+        ? String.format("%s unaligned: AM %d grows to %d", range, plain, am)
+        : String.format("%s: AM %d", range, am);
+    if (!cap.psi()) {
+      return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, why + ", CAP.PSI=0 → DSI"));
+    }
+    if (am > cap.mamv()) {
+      return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false,
+          why + String.format(", AM %d > MAMV %d → DSI", am, cap.mamv())));
+    }
+    long address = pfn << 12;
+    if (preset.alignsPsiAddress()) address &= ~((1L << (12 + am)) - 1);
+    if ((pfn & ((1L << am) - 1)) != 0 && !correct) {
+      why += " (unaligned base: the mask undershoots the range end)";
+    }
+    Flush psi = new Flush(Flush.Kind.PSI, did, address, am, ih, why + String.format(" ≤ MAMV %d → PSI", cap.mamv()));
+    if (name == FlushPolicyName.DUPLICATE_PSI) {
+      return List.of(psi, new Flush(Flush.Kind.PSI, did, address, am, ih, "policy duplicate-psi: " + why + " (again)"));
+    }
+    return List.of(psi);
+  }
+
+  /** A flush of the whole domain (lazy flush-all, pages = −1 in 6.12): DSI, or global under policy global. */
+  public Flush domain(int did, String reason) {
+    if (name == FlushPolicyName.GLOBAL) return new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + reason);
+    return new Flush(Flush.Kind.DSI, did, 0, 0, false, reason + " → DSI");
+  }
+
+  /** strict-psi: naturally aligned power-of-two chunks, each with AM ≤ MAMV; never a DSI. */
+  private List<Flush> split(int did, long pfn, long pages, boolean ih, String range) {
+    List<Flush> out = new ArrayList<>();
+    long p = pfn;
+    long left = pages;
+    int max = cap.mamv();
+    while (left > 0) {
+      int k = Math.min(max, p == 0 ? 63 : Long.numberOfTrailingZeros(p));
+      while ((1L << k) > left) k--;
+      out.add(new Flush(Flush.Kind.PSI, did, p << 12, k, ih,
+          String.format("policy strict-psi: %s split, chunk pfn 0x%x AM %d ≤ MAMV %d", range, p, k, max)));
+      p += 1L << k;
+      left -= 1L << k;
+    }
+    return out;
+  }
+}

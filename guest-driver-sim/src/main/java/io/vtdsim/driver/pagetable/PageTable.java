@@ -1,0 +1,218 @@
+package io.vtdsim.driver.pagetable;
+
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.AddressWidth;
+import io.vtdsim.emu.spec.SecondLevelPte;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A domain's second-level page table in guest memory, built as Linux's intel-iommu does (facts:
+ * linux-driver.md §4): non-leaf entries are address|R|W; leaves carry the permissions; 2 MiB / 1 GiB
+ * superpages where supported and where IOVA, physical address and remaining length allow; a present leaf
+ * is never overwritten ("DMA PTE already set"); unmapping puts fully covered table pages on a freelist
+ * that the caller frees only after the IOTLB flush.
+ */
+public final class PageTable {
+  /** Pages of 4 KiB. */
+  public static final int PAGE_SHIFT = 12;
+
+  private final GuestMemory memory;
+  private final TablePagePool pool;
+  private final int levels;
+  private final int superpageLevels;
+  private final long root;
+
+  /** Result of a map: lower tables removed to make room for superpages (free after a flush). */
+  public record MapResult(List<Long> freelist, List<long[]> switchedRanges) {}
+
+  /** Result of an unmap: the range cleared (possibly enlarged to a superpage) and the freelist. */
+  public record UnmapResult(long iova, long size, List<Long> freelist) {}
+
+  /**
+   * @param levels 3, 4 or 5 (agaw + 2)
+   * @param superpageLevels 0 none, 1 up to 2 MiB, 2 up to 1 GiB (Linux's iommu_superpage)
+   */
+  public PageTable(GuestMemory memory, TablePagePool pool, int levels, int superpageLevels) {
+    if (levels < 2 || levels > 5) throw new IllegalArgumentException("levels must be 2..5: " + levels);
+    this.memory = memory;
+    this.pool = pool;
+    this.levels = levels;
+    this.superpageLevels = Math.max(0, Math.min(superpageLevels, Math.min(2, levels - 1)));
+    this.root = pool.allocate();
+  }
+
+  public long root() {
+    return root;
+  }
+
+  public int levels() {
+    return levels;
+  }
+
+  /** Bytes of IOVA space the table covers. */
+  public long aperture() {
+    return 1L << AddressWidth.levelShift(levels + 1);
+  }
+
+  private long slot(long table, long iova, int level) {
+    return table + (long) AddressWidth.levelIndex(iova, level) * SecondLevelPte.SIZE;
+  }
+
+  /** True when any leaf in [iova, iova+size) is present. */
+  public boolean anyPresent(long iova, long size) {
+    return anyPresent(root, levels, iova, iova + size - 1);
+  }
+
+  private boolean anyPresent(long table, int level, long first, long last) {
+    long span = AddressWidth.levelSize(level);
+    for (long a = first; a <= last && a >= first; a = (a & ~(span - 1)) + span) {
+      long pte = memory.read64(slot(table, a, level));
+      if (SecondLevelPte.present(pte)) {
+        if (level == 1 || SecondLevelPte.isSuperpage(pte)) return true;
+        long end = Math.min(last, (a & ~(span - 1)) + span - 1);
+        if (anyPresent(SecondLevelPte.addressOf(pte), level - 1, a, end)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Maps [iova, iova+size) to [phys, phys+size). Throws IllegalStateException (Linux's "DMA PTE already
+   * set" WARN) without changing anything if a leaf in the range is present.
+   */
+  public MapResult map(long iova, long phys, long size, boolean read, boolean write) {
+    if (((iova | phys | size) & 0xFFF) != 0 || size <= 0) {
+      throw new IllegalArgumentException(String.format(
+          "map needs 4 KiB aligned iova/phys/size: iova 0x%x phys 0x%x size 0x%x", iova, phys, size));
+    }
+    if (iova < 0 || iova + size > aperture() || iova + size < iova) {
+      throw new IllegalArgumentException(String.format(
+          "IOVA range [0x%x, 0x%x) beyond the %d-level aperture", iova, iova + size, levels));
+    }
+    if (!read && !write) throw new IllegalArgumentException("a mapping needs read or write permission");
+    if (anyPresent(iova, size)) {
+      throw new IllegalStateException(String.format(
+          "DMA PTE already set in [0x%x, 0x%x): Linux never overwrites a present leaf", iova, iova + size));
+    }
+    List<Long> freelist = new ArrayList<>();
+    List<long[]> switched = new ArrayList<>();
+    long pages = size >>> PAGE_SHIFT;
+    long ipfn = iova >>> PAGE_SHIFT;
+    long ppfn = phys >>> PAGE_SHIFT;
+    while (pages > 0) {
+      int level = largePageLevel(ipfn, ppfn, pages);
+      long levelPages = 1L << (9 * (level - 1));
+      long a = ipfn << PAGE_SHIFT;
+      long table = tableFor(a, level);
+      long s = slot(table, a, level);
+      long old = memory.read64(s);
+      if (SecondLevelPte.present(old)) {
+        // only an empty lower table can be here (anyPresent checked): remove it (switch_to_super_page)
+        collectTables(SecondLevelPte.addressOf(old), level - 1, freelist);
+        switched.add(new long[] {a, levelPages << PAGE_SHIFT});
+      }
+      long pte = (ppfn << PAGE_SHIFT) | (read ? SecondLevelPte.R : 0) | (write ? SecondLevelPte.W : 0)
+          | (level > 1 ? SecondLevelPte.PS : 0);
+      memory.write64(s, pte);
+      ipfn += levelPages;
+      ppfn += levelPages;
+      pages -= levelPages;
+    }
+    return new MapResult(freelist, switched);
+  }
+
+  /** Linux's hardware_largepage_caps: the highest supported level both pfns are aligned to and that fits. */
+  private int largePageLevel(long ipfn, long ppfn, long pages) {
+    int level = 1;
+    int support = superpageLevels;
+    long merge = ipfn | ppfn;
+    while (support > 0 && (merge & 0x1FF) == 0) {
+      pages >>>= 9;
+      if (pages == 0) break;
+      merge >>>= 9;
+      level++;
+      support--;
+    }
+    return level;
+  }
+
+  /** Walks down to the table holding {@code target}-level entries for {@code iova}, allocating tables. */
+  private long tableFor(long iova, int target) {
+    long table = root;
+    for (int level = levels; level > target; level--) {
+      long s = slot(table, iova, level);
+      long pte = memory.read64(s);
+      if (!SecondLevelPte.present(pte)) {
+        long page = pool.allocate();
+        memory.write64(s, page | SecondLevelPte.R | SecondLevelPte.W);
+        table = page;
+      } else {
+        table = SecondLevelPte.addressOf(pte);
+      }
+    }
+    return table;
+  }
+
+  private void collectTables(long table, int level, List<Long> freelist) {
+    if (level > 1) {
+      for (int i = 0; i < SecondLevelPte.ENTRIES; i++) {
+        long pte = memory.read64(table + (long) i * SecondLevelPte.SIZE);
+        if (SecondLevelPte.present(pte) && !SecondLevelPte.isSuperpage(pte)) {
+          collectTables(SecondLevelPte.addressOf(pte), level - 1, freelist);
+        }
+      }
+    }
+    freelist.add(table);
+  }
+
+  /** Level (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB) of the present leaf mapping {@code iova}, or 0. */
+  public int leafLevel(long iova) {
+    long table = root;
+    for (int level = levels; level >= 1; level--) {
+      long pte = memory.read64(slot(table, iova, level));
+      if (!SecondLevelPte.present(pte)) return 0;
+      if (level == 1 || SecondLevelPte.isSuperpage(pte)) return level;
+      table = SecondLevelPte.addressOf(pte);
+    }
+    return 0;
+  }
+
+  /**
+   * Clears [iova, iova+size) as Linux's intel_iommu_unmap: the size grows to the whole superpage when
+   * the leaf at {@code iova} is larger; entries fully inside the range are cleared (their tables go to
+   * the freelist, not zeroed); partially covered tables are recursed into.
+   */
+  public UnmapResult unmap(long iova, long size) {
+    if (((iova | size) & 0xFFF) != 0 || size <= 0) {
+      throw new IllegalArgumentException(String.format("unmap needs 4 KiB aligned iova/size: 0x%x/0x%x", iova, size));
+    }
+    int level = leafLevel(iova);
+    if (level > 1 && size < AddressWidth.levelSize(level)) size = AddressWidth.levelSize(level);
+    List<Long> freelist = new ArrayList<>();
+    clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, freelist);
+    return new UnmapResult(iova, size, freelist);
+  }
+
+  private void clear(long table, int level, long first, long last, List<Long> freelist) {
+    long span = AddressWidth.levelSize(level);
+    long a = first;
+    while (a <= last && a >= first) {
+      long slotStart = a & ~(span - 1);
+      long slotEnd = slotStart + span - 1;
+      long s = slot(table, a, level);
+      long pte = memory.read64(s);
+      if (SecondLevelPte.present(pte)) {
+        boolean leaf = level == 1 || SecondLevelPte.isSuperpage(pte);
+        if (first <= slotStart && last >= slotEnd) {
+          memory.write64(s, 0);
+          if (!leaf) collectTables(SecondLevelPte.addressOf(pte), level - 1, freelist);
+        } else if (!leaf) {
+          clear(SecondLevelPte.addressOf(pte), level - 1, a, Math.min(last, slotEnd), freelist);
+        }
+      }
+      if (slotEnd == Long.MAX_VALUE) break;
+      a = slotEnd + 1;
+    }
+  }
+}

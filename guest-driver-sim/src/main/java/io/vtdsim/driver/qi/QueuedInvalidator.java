@@ -1,0 +1,171 @@
+package io.vtdsim.driver.qi;
+
+import io.vtdsim.driver.DriverTimeoutException;
+import io.vtdsim.driver.QueueErrorException;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.FaultStatus;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.InvalidationQueueRegisters;
+import io.vtdsim.emu.spec.InvalidationWait;
+import io.vtdsim.emu.spec.Registers;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Queued invalidation as Linux's {@code qi_submit_sync} (dmar.c): descriptors then one invalidation
+ * wait whose status write stores QI_DONE into the wait slot's status word; IQT moves past them; the
+ * status word in guest memory is polled, calling {@link #checkFault} between polls. 256 legacy
+ * (128-bit) descriptors in one 4 KiB page, wrapping.
+ */
+public final class QueuedInvalidator implements Invalidator {
+  /** QI_LENGTH: 256 descriptors with QS=0. */
+  public static final int LENGTH = 256;
+  static final int FREE = 0;
+  static final int IN_USE = 1;
+  static final int ABORT = 3;
+
+  private final UnitMmio mmio;
+  private final GuestMemory memory;
+  private final long queueBase;
+  private final long statusBase;
+  private final ReentrantLock qLock = new ReentrantLock();
+  private int freeHead;
+  private int freeTail;
+  private int freeCount = LENGTH;
+
+  /**
+   * @param queueBase the 4 KiB queue page (already zeroed, IQA programmed by the caller)
+   * @param statusBase a 4 KiB page holding one 32-bit status word per slot (Linux's desc_status)
+   */
+  public QueuedInvalidator(UnitMmio mmio, GuestMemory memory, long queueBase, long statusBase) {
+    this.mmio = mmio;
+    this.memory = memory;
+    this.queueBase = queueBase;
+    this.statusBase = statusBase;
+  }
+
+  @Override
+  public boolean queued() {
+    return true;
+  }
+
+  /** Guest-physical address of the status word of slot {@code index}. */
+  public long statusAddress(int index) {
+    return statusBase + 4L * index;
+  }
+
+  private int status(int index) {
+    return memory.read32(statusAddress(index));
+  }
+
+  private void setStatus(int index, int value) {
+    memory.write32(statusAddress(index), value);
+  }
+
+  private void writeSlot(int index, long lo, long hi) {
+    long a = queueBase + 16L * index;
+    memory.write64(a, lo);
+    memory.write64(a + 8, hi);
+  }
+
+  @Override
+  public void submit(List<InvalidationDescriptor> descriptors) {
+    int count = descriptors.size();
+    if (count < 1 || count + 2 > LENGTH) {
+      throw new IllegalArgumentException("a submission holds 1.." + (LENGTH - 2) + " descriptors, got " + count);
+    }
+    qLock.lock();
+    try {
+      while (true) {
+        if (freeCount < count + 2) {
+          throw new IllegalStateException("invalidation queue has only " + freeCount + " free slots");
+        }
+        int index = freeHead;
+        int waitIndex = (index + count) % LENGTH;
+        for (int i = 0; i < count; i++) {
+          InvalidationDescriptor d = descriptors.get(i);
+          int slot = (index + i) % LENGTH;
+          writeSlot(slot, d.lo(), d.hi());
+          setStatus(slot, IN_USE);
+        }
+        InvalidationWait wait = InvalidationWait.statusWrite(InvalidationWait.QI_DONE, statusAddress(waitIndex));
+        writeSlot(waitIndex, wait.lo(), wait.hi());
+        setStatus(waitIndex, IN_USE);
+        freeHead = (freeHead + count + 1) % LENGTH;
+        freeCount -= count + 1;
+        mmio.write64(Registers.IQT, InvalidationQueueRegisters.indexToRegister(freeHead, false));
+
+        int rc = 0;
+        int polls = 0;
+        while (status(waitIndex) != InvalidationWait.QI_DONE) {
+          rc = checkFault(index, waitIndex);
+          if (rc != 0) break;
+          if (++polls >= mmio.waitBound()) {
+            throw new DriverTimeoutException(String.format(
+                "invalidation wait at queue slot %d not completed after %d polls (IQT=0x%x)",
+                waitIndex, polls, InvalidationQueueRegisters.indexToRegister(freeHead, false)));
+          }
+          // Linux drops q_lock between polls; other submitters here are serialised by the driver
+          qLock.unlock();
+          Thread.yield();
+          qLock.lock();
+        }
+        for (int i = 0; i <= count; i++) setStatus((index + i) % LENGTH, InvalidationWait.QI_DONE);
+        reclaim();
+        if (rc == EAGAIN) continue;
+        if (rc == EINVAL) {
+          throw new QueueErrorException(String.format(
+              "invalidation queue error (IQE) at slot %d: descriptor lo=0x%x hi=0x%x rejected",
+              index, descriptors.get(0).lo(), descriptors.get(0).hi()));
+        }
+        return;
+      }
+    } finally {
+      qLock.unlock();
+    }
+  }
+
+  static final int EINVAL = -22;
+  static final int EAGAIN = -11;
+
+  private void reclaim() {
+    while (freeCount < LENGTH) {
+      int s = status(freeTail);
+      if (s != InvalidationWait.QI_DONE && s != ABORT) break;
+      setStatus(freeTail, FREE);
+      freeTail = (freeTail + 1) % LENGTH;
+      freeCount++;
+    }
+  }
+
+  /** As Linux's qi_check_fault: IQE repairs the queue, ITE aborts pending pairs, ICE is cleared. */
+  private int checkFault(int index, int waitIndex) {
+    int fsts = mmio.read32(Registers.FSTS);
+    if ((fsts & FaultStatus.IQE) != 0) {
+      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), false);
+      if (head == index) {
+        // overwrite the rejected descriptor with a copy of our wait, then clear IQE
+        long w = queueBase + 16L * waitIndex;
+        writeSlot(index, memory.read64(w), memory.read64(w + 8));
+        mmio.write32(Registers.FSTS, FaultStatus.IQE);
+        return EINVAL;
+      }
+    }
+    if ((fsts & FaultStatus.ITE) != 0) {
+      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), false);
+      head = ((head - 1 + LENGTH) % LENGTH) | 1;
+      int tail = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQT), false);
+      tail = (tail - 1 + LENGTH) % LENGTH;
+      mmio.write32(Registers.FSTS, FaultStatus.ITE);
+      do {
+        if (status(head) == IN_USE) setStatus(head, ABORT);
+        head = (head - 2 + LENGTH) % LENGTH;
+      } while (head != tail && head != (tail | 1));
+      if (status(waitIndex) == ABORT) return EAGAIN;
+    }
+    if ((fsts & FaultStatus.ICE) != 0) {
+      mmio.write32(Registers.FSTS, FaultStatus.ICE);
+    }
+    return 0;
+  }
+}
