@@ -1,5 +1,6 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.host.HostContainer;
 import java.util.List;
 import java.util.Optional;
 
@@ -13,4 +14,9 @@ public interface HostView {
 
   /** The mapping containing {@code iova}, if any (used to check small ranges without a full listing). */
   Optional<MappedRange> lookup(long iova);
+
+  /** The view of a host container. */
+  static HostView of(HostContainer container) {
+    return new ContainerHostView(container);
+  }
 }

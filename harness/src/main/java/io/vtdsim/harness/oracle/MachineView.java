@@ -1,5 +1,7 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.vtd.VtdUnit;
+
 /**
  * The few facts of the remapping unit the oracle needs: whether translation is on and the latched
  * root-table address (the state a DMA request is translated against), plus the static capabilities
@@ -26,4 +28,9 @@ public interface MachineView {
 
   /** ECAP.SC: the SNP bit is defined (not reserved). */
   boolean snoopControl();
+
+  /** The view of an emulated unit (its TE state and latched root pointer; capabilities from its config). */
+  static MachineView of(VtdUnit unit) {
+    return new UnitMachineView(unit, unit.config());
+  }
 }

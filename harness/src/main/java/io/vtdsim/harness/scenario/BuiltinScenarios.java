@@ -1,0 +1,60 @@
+package io.vtdsim.harness.scenario;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The scenarios shipped with vtdsim ({@code src/main/resources/scenarios/NAME.yaml}). Each file's
+ * {@code description} says what it shows and its expected outcome per shadow strategy; its
+ * {@code expect} block is the outcome for its own (default) strategy.
+ */
+public final class BuiltinScenarios {
+  private BuiltinScenarios() {}
+
+  private static final List<String> NAMES = List.of(
+      "map-unmap-4k",
+      "psi-to-dsi-fallback",
+      "psi-absent",
+      "duplicate-psi",
+      "domain-switch",
+      "superpage-split",
+      "no-map-flush-emulated",
+      "no-map-flush-assigned",
+      "lazy-dsi-batching",
+      "unaligned-pre-5.18",
+      "interrupt-window",
+      "translation-disabled");
+
+  /** Every built-in scenario name, in a teaching order. */
+  public static List<String> names() {
+    return NAMES;
+  }
+
+  /** Loads one built-in scenario (source {@code builtin:NAME}). */
+  public static Scenario load(String name) {
+    return ScenarioLoader.parse(text(name), "builtin:" + name);
+  }
+
+  /** The first line of the scenario's description. */
+  public static String summary(String name) {
+    String d = load(name).description().strip();
+    int nl = d.indexOf('\n');
+    return nl < 0 ? d : d.substring(0, nl).strip();
+  }
+
+  /** The YAML text of a built-in scenario. */
+  public static String text(String name) {
+    if (!NAMES.contains(name)) {
+      throw new IllegalArgumentException("unknown built-in scenario '" + name + "'; known: " + String.join(", ", NAMES));
+    }
+    try (InputStream in = BuiltinScenarios.class.getResourceAsStream("/scenarios/" + name + ".yaml")) {
+      if (in == null) throw new IllegalStateException("built-in scenario resource missing: " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package io.vtdsim.harness.scenario;
+
+import io.vtdsim.driver.Direction;
+import io.vtdsim.driver.DriverException;
+import io.vtdsim.driver.DriverTimeoutException;
+import io.vtdsim.driver.QueueErrorException;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.report.Counters;
+import io.vtdsim.harness.testbed.TestBed;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a {@link Scenario} on a {@link TestBed}: each executed step (repeats unrolled) is announced
+ * with a {@code harness.step {index, text}} event, carried out through the TestBed, then checked by
+ * the oracle and closed with a {@code harness.verdict {index, violations}} event. After the last step
+ * the oracle compares everything once more ("final check", reported as one more step index).
+ *
+ * <p>Driver timeouts end the run with a {@code driver-timeout} violation; queue errors are
+ * {@code queue-error} violations. A setup failure or an impossible step (API misuse, unknown handle,
+ * a GPA in the driver's table pool) ends the run with {@code outcome = "error"} and the message.
+ */
+public final class ScenarioRunner {
+  public static final String EV_STEP = "harness.step";
+  public static final String EV_VERDICT = "harness.verdict";
+  public static final String FINAL_CHECK = "final check";
+
+  public ScenarioResult run(Scenario s) {
+    return run(s, RunOptions.defaults());
+  }
+
+  public ScenarioResult run(Scenario s, RunOptions o) {
+    TestBed bed;
+    try {
+      bed = TestBed.fromScenario(s, o.eventRetention());
+    } catch (RuntimeException e) {
+      return new ScenarioResult(s, ScenarioResult.ERROR, false, List.of(), zeroCounters(), List.of(),
+          "setup: " + message(e));
+    }
+    try (bed) {
+      return new Run(s, o, bed).execute();
+    }
+  }
+
+  private static Map<String, Long> zeroCounters() {
+    Map<String, Long> m = new java.util.LinkedHashMap<>();
+    for (String n : Counters.NAMES) m.put(n, 0L);
+    return m;
+  }
+
+  private static String message(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /** A dma-map's buffer; stays known after its unmap so that later steps can DMA to the dead IOVA. */
+  private static final class Handle {
+    final String device;
+    final long iova;
+    final long size;
+    final Direction dir;
+    boolean unmapped;
+
+    Handle(String device, long iova, long size, Direction dir) {
+      this.device = device;
+      this.iova = iova;
+      this.size = size;
+      this.dir = dir;
+    }
+  }
+
+  /** One run's state. */
+  private static final class Run {
+    private final Scenario scenario;
+    private final RunOptions options;
+    private final TestBed bed;
+    private final EventLog log;
+    private final Map<String, Handle> handles = new HashMap<>();
+    private final List<Violation> violations = new ArrayList<>();
+    private final Set<String> reported = new HashSet<>();
+    private static final Set<String> MAPPING_STATE = Set.of(Violation.STALE_MAPPING,
+        Violation.MISSING_MAPPING, Violation.WRONG_TARGET, Violation.WRONG_PERMISSION);
+    private long dropped;
+    private int index;
+    private String error;
+    private boolean stopped;
+
+    Run(Scenario scenario, RunOptions options, TestBed bed) {
+      this.scenario = scenario;
+      this.options = options;
+      this.bed = bed;
+      this.log = bed.log();
+    }
+
+    ScenarioResult execute() {
+      steps(scenario.steps());
+      if (error == null) {
+        String text = FINAL_CHECK + " (full)";
+        announce(text, 0);
+        int before = violations.size();
+        add(bed.oracle().check(index, text, true), true);
+        verdict(before);
+      }
+      if (dropped > 0) {
+        Violation last = violations.remove(violations.size() - 1);
+        violations.add(new Violation(last.kind(), last.step(), last.stepText(), last.device(), last.iova(),
+            last.size(), last.detail() + " (and " + dropped + " more violations not kept)"));
+      }
+      String outcome = error != null ? ScenarioResult.ERROR
+          : violations.isEmpty() ? ScenarioResult.PASS : ScenarioResult.VIOLATION;
+      return new ScenarioResult(scenario, outcome, met(outcome), violations, bed.counters().snapshot(),
+          log.events(), error);
+    }
+
+    private boolean met(String outcome) {
+      if (error != null) return false;
+      Expect e = scenario.expect() == null ? Expect.PASSES : scenario.expect();
+      if (!e.outcome().equals(outcome)) return false;
+      for (String k : e.violations()) {
+        if (violations.stream().noneMatch(v -> v.kind().equals(k))) return false;
+      }
+      return true;
+    }
+
+    private void steps(List<Step> steps) {
+      for (Step step : steps) {
+        if (stopped) return;
+        if (step instanceof Step.Repeat r) {
+          for (int i = 0; i < r.times() && !stopped; i++) steps(r.steps());
+        } else {
+          one(step);
+        }
+      }
+    }
+
+    private void one(Step step) {
+      String text = step.describe();
+      announce(text, step.line());
+      int before = violations.size();
+      List<Violation> found = new ArrayList<>();
+      boolean queueException = false;
+      try {
+        found.addAll(perform(step));
+      } catch (DriverTimeoutException e) {
+        found.add(new Violation(Violation.DRIVER_TIMEOUT, index, text, deviceOf(step), 0, 0,
+            "the driver gave up waiting: " + message(e)));
+        stopped = true;
+      } catch (QueueErrorException e) {
+        queueException = true;
+        found.add(new Violation(Violation.QUEUE_ERROR, index, text, deviceOf(step), 0, 0,
+            "the driver reported a queue error: " + message(e)));
+      } catch (DriverException | IllegalArgumentException | IllegalStateException | ScenarioException e) {
+        error = "step " + index + (step.line() > 0 ? " (line " + step.line() + ")" : "") + " '" + text + "': "
+            + message(e);
+        stopped = true;
+      }
+      List<Violation> checked = bed.oracle().check(index, text, options.fullCheckEveryStep());
+      if (queueException) checked.removeIf(v -> v.kind().equals(Violation.QUEUE_ERROR));
+      for (Violation v : found) add(List.of(v.atStep(index, text)), false);
+      add(checked, false);
+      verdict(before);
+      index++;
+    }
+
+    private List<Violation> perform(Step step) {
+      if (step instanceof Step.Boot) {
+        bed.boot();
+      } else if (step instanceof Step.Attach a) {
+        bed.attach(a.device(), a.domain());
+      } else if (step instanceof Step.Detach d) {
+        bed.detach(d.device());
+      } else if (step instanceof Step.MapRange m) {
+        bed.map(m.domain(), m.iova(), m.gpa(), m.size(), m.read(), m.write());
+      } else if (step instanceof Step.UnmapRange u) {
+        bed.unmap(u.domain(), u.iova(), u.size());
+      } else if (step instanceof Step.DmaMap m) {
+        Direction dir = direction(m.dir());
+        long iova = bed.dmaMap(m.device(), m.gpa(), m.size(), dir);
+        if (m.as() != null) handles.put(m.as(), new Handle(m.device(), iova, m.size(), dir));
+      } else if (step instanceof Step.DmaUnmap u) {
+        Handle h = handles.get(u.handle());
+        if (h == null) throw new IllegalArgumentException("no DMA buffer named '" + u.handle() + "'");
+        if (h.unmapped) throw new IllegalArgumentException("DMA buffer '" + u.handle() + "' is already unmapped");
+        h.unmapped = true;
+        bed.dmaUnmap(h.device, h.iova, h.size, h.dir);
+      } else if (step instanceof Step.Dma d) {
+        long iova;
+        if (d.at() != null) {
+          Handle h = handles.get(d.at());
+          if (h == null) throw new IllegalArgumentException("no DMA buffer named '" + d.at() + "'");
+          iova = h.iova;
+        } else {
+          iova = d.iova();
+        }
+        return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
+      } else if (step instanceof Step.Advance a) {
+        bed.advance(a.nanos());
+      } else {
+        throw new IllegalStateException("unexpected step " + step);
+      }
+      return List.of();
+    }
+
+    private static Direction direction(String dir) {
+      return switch (dir) {
+        case "to-device" -> Direction.TO_DEVICE;
+        case "from-device" -> Direction.FROM_DEVICE;
+        case "bidirectional" -> Direction.BIDIRECTIONAL;
+        default -> throw new IllegalArgumentException("unknown DMA direction '" + dir + "'");
+      };
+    }
+
+    private String deviceOf(Step step) {
+      if (step instanceof Step.Attach a) return a.device();
+      if (step instanceof Step.Detach d) return d.device();
+      if (step instanceof Step.DmaMap m) return m.device();
+      if (step instanceof Step.Dma d) return d.device();
+      if (step instanceof Step.DmaUnmap u && handles.containsKey(u.handle())) return handles.get(u.handle()).device;
+      return "";
+    }
+
+    /**
+     * Keeps violations up to the limit. A mapping-state violation (stale, missing, wrong target or
+     * permission) is reported once, at the step it was first seen, not again while it persists; the
+     * final check reports only what no step reported.
+     */
+    private void add(List<Violation> vs, boolean dedupe) {
+      for (Violation v : vs) {
+        String key = v.kind() + "|" + v.device() + "|" + v.iova() + "|" + v.size();
+        if (!reported.add(key) && (dedupe || MAPPING_STATE.contains(v.kind()))) continue;
+        if (violations.size() < options.maxViolations()) violations.add(v);
+        else dropped++;
+      }
+    }
+
+    private void announce(String text, int line) {
+      log.emit(EV_STEP, "harness", "step " + index + ": " + text,
+          Map.of("index", index, "text", text, "line", line));
+    }
+
+    private void verdict(int before) {
+      List<Violation> now = violations.subList(before, violations.size());
+      StringBuilder kinds = new StringBuilder();
+      for (Violation v : now) {
+        if (kinds.length() > 0) kinds.append(", ");
+        kinds.append(v.kind());
+      }
+      log.emit(EV_VERDICT, "oracle", now.isEmpty() ? "step " + index + ": ok"
+              : "step " + index + ": " + now.size() + " violation(s): " + kinds,
+          Map.of("index", index, "violations", now.size(), "kinds", kinds.toString()));
+    }
+  }
+}

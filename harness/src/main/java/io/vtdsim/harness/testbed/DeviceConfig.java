@@ -1,0 +1,18 @@
+package io.vtdsim.harness.testbed;
+
+import io.vtdsim.emu.spec.SourceId;
+
+/**
+ * One device of a {@link TestBed}.
+ *
+ * @param id the name steps and reports use
+ * @param bdf its PCI requester id
+ * @param assigned true: an assigned (vfio) device whose DMA goes through its own host container,
+ *     shadowed from the guest tables; false: an emulated device whose DMA the VT-d unit translates
+ */
+public record DeviceConfig(String id, SourceId bdf, boolean assigned) {
+  public DeviceConfig {
+    if (id == null || id.isBlank()) throw new IllegalArgumentException("device id is required");
+    if (bdf == null) throw new IllegalArgumentException("device " + id + ": bdf is required");
+  }
+}
