@@ -73,6 +73,8 @@ public final class MappingOracle {
   private boolean touchAll;
   private final List<Event> hostErrors = new ArrayList<>();
   private final List<Event> queueErrors = new ArrayList<>();
+  /** host.unmap events since the last check: {container, iova, size, time} — when a stale window closed. */
+  private final List<Event> hostUnmaps = new ArrayList<>();
 
   // open lazy stale windows per device, keyed by IOVA
   private final Map<String, TreeMap<Long, StaleWindow>> openWindows = new HashMap<>();
@@ -190,6 +192,7 @@ public final class MappingOracle {
     }
     hostErrors.clear();
     queueErrors.clear();
+    hostUnmaps.clear();
     touched.clear();
     touchedBytes = 0;
     touchAll = false;
@@ -227,7 +230,7 @@ public final class MappingOracle {
         return true;
       }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
     }
-    trackWindows(d.id, ranges, seenStale, step);
+    trackWindows(d, ranges, seenStale, step);
   }
 
   /** Host mappings overlapping [start, end), found with lookups (no full listing). */
@@ -249,7 +252,8 @@ public final class MappingOracle {
     return r;
   }
 
-  private void trackWindows(String device, List<long[]> checked, List<long[]> seen, int step) {
+  private void trackWindows(Device d, List<long[]> checked, List<long[]> seen, int step) {
+    String device = d.id;
     TreeMap<Long, StaleWindow> open = openWindows.computeIfAbsent(device, k -> new TreeMap<>());
     long now = log.clock().nanos();
     for (long[] s : seen) {
@@ -264,7 +268,15 @@ public final class MappingOracle {
       for (long[] c : checked) inChecked |= w.iova() < c[1] && c[0] < w.iova() + w.size();
       if (!stillSeen && inChecked) {
         it.remove();
-        StaleWindow closed = new StaleWindow(device, w.iova(), w.size(), w.fromStep(), step, w.fromNanos(), now);
+        // it closed when the host unmapped it (a timer may have fired inside an advance), else now
+        long end = now;
+        for (Event u : hostUnmaps) {
+          if (d.container.equals(u.attrs().get("container")) && num(u, "iova") <= w.iova()
+              && w.iova() < num(u, "iova") + num(u, "size")) {
+            end = u.timeNanos();
+          }
+        }
+        StaleWindow closed = new StaleWindow(device, w.iova(), w.size(), w.fromStep(), step, w.fromNanos(), end);
         closedWindows.add(closed);
         log.emit(EV_STALE_WINDOW, "oracle", String.format(
                 "%s: [0x%x, +0x%x) stayed mapped in the host from step %d to step %d (%d ns) while queued for a lazy flush",
@@ -285,7 +297,11 @@ public final class MappingOracle {
         touchRange(e, "iova", "size");
       }
       case "vtd.iqe" -> queueErrors.add(e);
-      case "host.map", "host.unmap", "shadow.notify" -> touchRange(e, "iova", "size");
+      case "host.unmap" -> {
+        hostUnmaps.add(e);
+        touchRange(e, "iova", "size");
+      }
+      case "host.map", "shadow.notify" -> touchRange(e, "iova", "size");
       case "shadow.walk" -> {
         Object s = e.attrs().get("start");
         Object en = e.attrs().get("end");
