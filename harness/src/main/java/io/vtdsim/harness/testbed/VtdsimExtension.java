@@ -77,7 +77,7 @@ public final class VtdsimExtension implements ParameterResolver, TestExecutionEx
   }
 
   /** Closes the TestBed when the test's extension context ends. */
-  private record Closing(TestBed bed) implements ExtensionContext.Store.CloseableResource {
+  private record Closing(TestBed bed) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() {
       bed.close();
