@@ -1,0 +1,150 @@
+package io.vtdsim.harness.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.report.Counters;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The runner's step protocol, its result and its error handling. */
+class ScenarioRunnerTest {
+  static Scenario parse(String yaml) {
+    return ScenarioLoader.parse(yaml, "test.yaml");
+  }
+
+  static final String HEAD = """
+      name: t
+      devices:
+        - { id: nic, bdf: "00:03.0", kind: assigned }
+      """;
+
+  @Test
+  void everyStepIsAnnouncedAndJudged() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        steps:
+          - boot
+          - attach: { device: nic, domain: d1 }
+          - repeat: { times: 2, steps: [ { map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 4KiB, perm: rw } },
+                                         { unmap: { domain: d1, iova: 0x100000, size: 4KiB } } ] }
+        """));
+    assertThat(r.outcome()).isEqualTo("pass");
+    assertThat(r.met()).isTrue();
+    List<Event> steps = r.events().stream().filter(e -> e.kind().equals(ScenarioRunner.EV_STEP)).toList();
+    List<Event> verdicts = r.events().stream().filter(e -> e.kind().equals(ScenarioRunner.EV_VERDICT)).toList();
+    // boot, attach, 2 × (map, unmap), then the final check
+    assertThat(steps).extracting(e -> e.attrs().get("text")).containsExactly("boot", "attach nic to domain d1",
+        "map d1 iova 0x100000 -> gpa 0x2000000 size 4KiB rw", "unmap d1 iova 0x100000 size 4KiB",
+        "map d1 iova 0x100000 -> gpa 0x2000000 size 4KiB rw", "unmap d1 iova 0x100000 size 4KiB",
+        "final check (full)");
+    assertThat(steps).extracting(e -> e.attrs().get("index")).containsExactly(0, 1, 2, 3, 4, 5, 6);
+    assertThat(verdicts).extracting(e -> e.attrs().get("violations")).containsOnly(0);
+    // each verdict follows its step's events
+    for (int i = 0; i < steps.size(); i++) assertThat(verdicts.get(i).seq()).isGreaterThan(steps.get(i).seq());
+    assertThat(r.counters()).containsOnlyKeys(Counters.NAMES);
+    assertThat(List.copyOf(r.counters().keySet())).isEqualTo(Counters.NAMES);
+    assertThat(r.counters().get("desc-iotlb-psi")).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void aViolationNamesStepDeviceRangeAndExpectedVersusFound() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        machine: { shadow-sync: psi-only, psi: false }
+        steps:
+          - boot
+          - attach: { device: nic, domain: d1 }
+          - map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 8KiB, perm: rw }
+        expect: { outcome: violation, violations: [missing-mapping] }
+        """));
+    assertThat(r.met()).isTrue();
+    assertThat(r.violations()).singleElement().satisfies(v -> {
+      assertThat(v.kind()).isEqualTo(Violation.MISSING_MAPPING);
+      assertThat(v.step()).isEqualTo(2);
+      assertThat(v.stepText()).startsWith("map d1");
+      assertThat(v.device()).isEqualTo("nic");
+      assertThat(v.iova()).isEqualTo(0x100000);
+      assertThat(v.size()).isEqualTo(0x2000);
+      assertThat(v.detail()).contains("expected").contains("0x2000000").contains("host has no mapping");
+    });
+    assertThat(r.events()).anySatisfy(e -> {
+      assertThat(e.kind()).isEqualTo(ScenarioRunner.EV_VERDICT);
+      assertThat(e.attrs()).containsEntry("index", 2).containsEntry("violations", 1);
+    });
+  }
+
+  @Test
+  void unmetExpectationsAreReported() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        steps: [ boot ]
+        expect: { outcome: violation, violations: [stale-mapping] }
+        """));
+    assertThat(r.outcome()).isEqualTo("pass");
+    assertThat(r.met()).isFalse();
+  }
+
+  @Test
+  void aGpaInTheDriversTablePoolIsAnErrorNamingTheStep() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        steps:
+          - boot
+          - attach: { device: nic, domain: d1 }
+          - map: { domain: d1, iova: 0x100000, gpa: 0x3F000000, size: 4KiB, perm: rw }
+        """));
+    assertThat(r.outcome()).isEqualTo(ScenarioResult.ERROR);
+    assertThat(r.met()).isFalse();
+    assertThat(r.error()).contains("step 2").contains("line").contains("table pool");
+  }
+
+  @Test
+  void doubleUnmapsAndDriverMisuseAreErrors() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        steps:
+          - boot
+          - dma-map: { device: nic, gpa: 0x3000000, size: 4KiB, dir: to-device, as: buf }
+          - dma-unmap: { handle: buf }
+          - dma-unmap: { handle: buf }
+        """));
+    assertThat(r.error()).contains("step 3").contains("'buf' is already unmapped");
+    ScenarioResult twice = new ScenarioRunner().run(parse(HEAD + "steps: [ boot, boot ]\n"));
+    assertThat(twice.error()).contains("step 1").contains("already booted");
+  }
+
+  @Test
+  void setupFailuresAreErrors() {
+    ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
+        machine: { caching-mode: false }
+        steps: [ boot ]
+        """));
+    assertThat(r.outcome()).isEqualTo(ScenarioResult.ERROR);
+    assertThat(r.error()).startsWith("setup: ").contains("caching-mode=on");
+    assertThat(r.counters()).containsOnlyKeys(Counters.NAMES);
+  }
+
+  @Test
+  void eventRetentionBoundsTheResultsEvents() {
+    Scenario s = BuiltinScenarios.load("map-unmap-4k");
+    ScenarioResult all = new ScenarioRunner().run(s);
+    ScenarioResult few = new ScenarioRunner().run(s, RunOptions.defaults().withEventRetention(10));
+    assertThat(few.events()).hasSize(10);
+    assertThat(few.events().get(9).seq()).isEqualTo(all.events().get(all.events().size() - 1).seq());
+    assertThat(few.counters()).isEqualTo(all.counters());
+  }
+
+  @Test
+  void runsAreDeterministic() {
+    Scenario s = BuiltinScenarios.load("domain-switch");
+    List<String> a = new ScenarioRunner().run(s).events().stream().map(Event::toString).toList();
+    List<String> b = new ScenarioRunner().run(s).events().stream().map(Event::toString).toList();
+    assertThat(a).isEqualTo(b);
+  }
+
+  @Test
+  void violationsBeyondTheLimitAreCounted() {
+    Scenario s = BuiltinScenarios.load("domain-switch");
+    s = s.withMachine(s.machine().withShadowSync("psi-only"));
+    ScenarioResult r = new ScenarioRunner().run(s, RunOptions.defaults().withMaxViolations(2));
+    assertThat(r.violations()).hasSize(2);
+    assertThat(r.violations().get(1).detail()).contains("more violations not kept");
+  }
+}
