@@ -73,8 +73,11 @@ public final class MappingOracle {
   private boolean touchAll;
   private final List<Event> hostErrors = new ArrayList<>();
   private final List<Event> queueErrors = new ArrayList<>();
-  /** host.unmap events since the last check: {container, iova, size, time} — when a stale window closed. */
-  private final List<Event> hostUnmaps = new ArrayList<>();
+  /** Host errors kept per check at most (the rest are counted into the last one's detail). */
+  static final int MAX_HOST_ERRORS_PER_CHECK = 10_000;
+  private long droppedHostErrors;
+  /** When a host unmap hit an open stale window since the last check: device → window IOVA → time. */
+  private final Map<String, Map<Long, Long>> windowUnmapTimes = new HashMap<>();
 
   // open lazy stale windows per device, keyed by IOVA
   private final Map<String, TreeMap<Long, StaleWindow>> openWindows = new HashMap<>();
@@ -117,7 +120,7 @@ public final class MappingOracle {
 
   /** Marks [iova, iova+size) as changed (e.g. by an intent change) for the next incremental check. */
   public synchronized void touch(long iova, long size) {
-    if (size <= 0) return;
+    if (size <= 0 || touchAll) return;
     if (size >= FULL_CHECK_THRESHOLD) {
       touchAll = true;
       return;
@@ -173,6 +176,12 @@ public final class MappingOracle {
    */
   public synchronized List<Violation> check(int step, String stepText, boolean full) {
     List<Violation> out = new ArrayList<>();
+    if (droppedHostErrors > 0 && !hostErrors.isEmpty()) {
+      Event last = hostErrors.remove(hostErrors.size() - 1);
+      out.add(new Violation(Violation.HOST_ERROR, step, stepText,
+          deviceOfContainer.getOrDefault(String.valueOf(last.attrs().get("container")), ""), 0, 0,
+          (droppedHostErrors + 1) + " more host errors in this step, e.g. " + last.text()));
+    }
     for (Event e : hostErrors) {
       String dev = deviceOfContainer.getOrDefault(String.valueOf(e.attrs().get("container")), "");
       out.add(new Violation(Violation.HOST_ERROR, step, stepText, dev, num(e, "iova"), num(e, "size"),
@@ -191,8 +200,9 @@ public final class MappingOracle {
       for (Device d : devices.values()) checkDevice(d, all, windows, step, stepText, out);
     }
     hostErrors.clear();
+    droppedHostErrors = 0;
     queueErrors.clear();
-    hostUnmaps.clear();
+    windowUnmapTimes.clear();
     touched.clear();
     touchedBytes = 0;
     touchAll = false;
@@ -269,13 +279,7 @@ public final class MappingOracle {
       if (!stillSeen && inChecked) {
         it.remove();
         // it closed when the host unmapped it (a timer may have fired inside an advance), else now
-        long end = now;
-        for (Event u : hostUnmaps) {
-          if (d.container.equals(u.attrs().get("container")) && num(u, "iova") <= w.iova()
-              && w.iova() < num(u, "iova") + num(u, "size")) {
-            end = u.timeNanos();
-          }
-        }
+        long end = windowUnmapTimes.getOrDefault(device, Map.of()).getOrDefault(w.iova(), now);
         StaleWindow closed = new StaleWindow(device, w.iova(), w.size(), w.fromStep(), step, w.fromNanos(), end);
         closedWindows.add(closed);
         log.emit(EV_STALE_WINDOW, "oracle", String.format(
@@ -293,12 +297,13 @@ public final class MappingOracle {
     String k = e.kind();
     switch (k) {
       case "host.error" -> {
-        hostErrors.add(e);
+        if (hostErrors.size() < MAX_HOST_ERRORS_PER_CHECK) hostErrors.add(e);
+        else droppedHostErrors++;
         touchRange(e, "iova", "size");
       }
       case "vtd.iqe" -> queueErrors.add(e);
       case "host.unmap" -> {
-        hostUnmaps.add(e);
+        noteUnmapOfStaleWindow(e);
         touchRange(e, "iova", "size");
       }
       case "host.map", "shadow.notify" -> touchRange(e, "iova", "size");
@@ -323,6 +328,18 @@ public final class MappingOracle {
         // a DMA-API map learns its IOVA only on return: the caller touches it via the intent
       }
       default -> {}
+    }
+  }
+
+  /** Lazy mode: remembers when a host unmap covered the start of an open stale window. */
+  private void noteUnmapOfStaleWindow(Event e) {
+    if (openWindows.isEmpty()) return;
+    String device = deviceOfContainer.get(String.valueOf(e.attrs().get("container")));
+    TreeMap<Long, StaleWindow> open = device == null ? null : openWindows.get(device);
+    if (open == null || open.isEmpty()) return;
+    long iova = num(e, "iova");
+    for (Long w : open.subMap(iova, true, iova + num(e, "size"), false).keySet()) {
+      windowUnmapTimes.computeIfAbsent(device, k -> new HashMap<>()).put(w, e.timeNanos());
     }
   }
 
