@@ -1,0 +1,324 @@
+package io.vtdsim.harness.oracle;
+
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.harness.oracle.ReferenceWalker.Context;
+import io.vtdsim.harness.oracle.ReferenceWalker.ContextKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The mapping invariant of caching mode, checked at quiescent points (after a step's driver call and
+ * its invalidations returned), for each assigned device:
+ *
+ * <ul>
+ *   <li>translation on and a present multi-level context: the host container's mappings equal the
+ *       leaf translations of the guest tables (read by the oracle's own {@link ReferenceWalker}), and
+ *       the guest tables equal the {@link IntentModel intent};
+ *   <li>translation off or a pass-through context: the host maps guest RAM identically;
+ *   <li>host.error events and queue errors (vtd.iqe) are violations in themselves.
+ * </ul>
+ *
+ * <p>Incremental by default: it listens to the event log and compares only the IOVA ranges a step
+ * touched (driver calls, notifier events, host calls, intent changes); events that change a whole
+ * address space (TE/SRTP, context invalidations, domain/global IOTLB flushes, address-space
+ * switches) or a large touched span make it compare everything. {@link #check} with {@code full}
+ * always compares everything.
+ *
+ * <p>IOVAs in the interrupt address range 0xFEE0_0000–0xFEEF_FFFF are not DMA-remapped (VT-d spec
+ * 3.15: requests there are interrupt messages), so no host container can map them (as QEMU, whose
+ * vfio notifiers cover the space below and above that window only): they are left out of the host
+ * comparison. Guest mappings whose target is not RAM are left out too (vfio maps RAM only).
+ */
+public final class MappingOracle {
+  /** First IOVA of the interrupt address range (VT-d spec 3.15). */
+  public static final long INTERRUPT_WINDOW_START = 0xFEE0_0000L;
+  /** End (exclusive) of the interrupt address range. */
+  public static final long INTERRUPT_WINDOW_END = 0xFEF0_0000L;
+  /** Touched spans larger than this (bytes) are checked with one full comparison instead. */
+  static final long FULL_CHECK_THRESHOLD = 256L << 20;
+
+  /** Event kinds the oracle emits. */
+  public static final String EV_STALE_WINDOW = "oracle.stale-window";
+
+  /** Tells whether a host mapping that the guest no longer has may linger (lazy mode's flush queue). */
+  @FunctionalInterface
+  public interface StaleAllowance {
+    boolean allows(String device, long iova, long size);
+
+    StaleAllowance NONE = (d, i, s) -> false;
+  }
+
+  private record Device(String id, SourceId sid, HostView host, String container) {}
+
+  private final GuestMemory mem;
+  private final MachineView machine;
+  private final IntentModel intent;
+  private final EventLog log;
+  private final ReferenceWalker walker;
+  private final Map<String, Device> devices = new LinkedHashMap<>();
+  private final Map<String, String> deviceOfContainer = new HashMap<>();
+  private StaleAllowance staleAllowance = StaleAllowance.NONE;
+
+  // what happened since the last check (fed by the event log)
+  private final TreeMap<Long, Long> touched = new TreeMap<>();
+  private long touchedBytes;
+  private boolean touchAll;
+  private final List<Event> hostErrors = new ArrayList<>();
+  private final List<Event> queueErrors = new ArrayList<>();
+
+  // open lazy stale windows per device, keyed by IOVA
+  private final Map<String, TreeMap<Long, StaleWindow>> openWindows = new HashMap<>();
+  private final List<StaleWindow> closedWindows = new ArrayList<>();
+  private long fullChecks;
+  private long rangeChecks;
+
+  public MappingOracle(GuestMemory mem, MachineView machine, IntentModel intent, EventLog log) {
+    this.mem = mem;
+    this.machine = machine;
+    this.intent = intent;
+    this.log = log;
+    this.walker = new ReferenceWalker(mem, machine);
+    log.subscribe(this::observe);
+  }
+
+  /**
+   * Checks {@code host} as the address space of the assigned device {@code id}.
+   *
+   * @param container the host container's name, as host.* events name it
+   */
+  public void addDevice(String id, SourceId sid, HostView host, String container) {
+    if (devices.containsKey(id)) throw new IllegalArgumentException("device already added: " + id);
+    devices.put(id, new Device(id, sid, host, container));
+    deviceOfContainer.put(container, id);
+    touchAll = true;
+  }
+
+  public void staleAllowance(StaleAllowance allowance) {
+    this.staleAllowance = allowance == null ? StaleAllowance.NONE : allowance;
+  }
+
+  public IntentModel intent() {
+    return intent;
+  }
+
+  public ReferenceWalker walker() {
+    return walker;
+  }
+
+  /** Marks [iova, iova+size) as changed (e.g. by an intent change) for the next incremental check. */
+  public synchronized void touch(long iova, long size) {
+    if (size <= 0) return;
+    if (size >= FULL_CHECK_THRESHOLD) {
+      touchAll = true;
+      return;
+    }
+    long start = iova & ~0xFFFL;
+    long end = Math.max(start + 0x1000, (iova + size + 0xFFF) & ~0xFFFL);
+    Map.Entry<Long, Long> f = touched.floorEntry(start);
+    if (f != null && f.getValue() >= start) {
+      start = f.getKey();
+      end = Math.max(end, f.getValue());
+      touchedBytes -= f.getValue() - f.getKey();
+      touched.remove(f.getKey());
+    }
+    while (true) {
+      Map.Entry<Long, Long> c = touched.ceilingEntry(start);
+      if (c == null || c.getKey() > end) break;
+      end = Math.max(end, c.getValue());
+      touchedBytes -= c.getValue() - c.getKey();
+      touched.remove(c.getKey());
+    }
+    touched.put(start, end);
+    touchedBytes += end - start;
+    if (touchedBytes >= FULL_CHECK_THRESHOLD) touchAll = true;
+  }
+
+  /** Makes the next check a full one. */
+  public synchronized void touchAll() {
+    touchAll = true;
+  }
+
+  /** Stale windows closed so far, then those still open. */
+  public synchronized List<StaleWindow> staleWindows() {
+    List<StaleWindow> out = new ArrayList<>(closedWindows);
+    for (TreeMap<Long, StaleWindow> m : openWindows.values()) out.addAll(m.values());
+    return out;
+  }
+
+  /** Number of full and of range-limited comparisons done (for reports and benchmarks). */
+  public long fullChecks() {
+    return fullChecks;
+  }
+
+  public long rangeChecks() {
+    return rangeChecks;
+  }
+
+  /**
+   * Checks every assigned device and returns the violations; resets what was touched.
+   *
+   * @param step the step index the violations are attributed to
+   * @param stepText the step as written
+   * @param full compare whole address spaces even if the step touched little
+   */
+  public synchronized List<Violation> check(int step, String stepText, boolean full) {
+    List<Violation> out = new ArrayList<>();
+    for (Event e : hostErrors) {
+      String dev = deviceOfContainer.getOrDefault(String.valueOf(e.attrs().get("container")), "");
+      out.add(new Violation(Violation.HOST_ERROR, step, stepText, dev, num(e, "iova"), num(e, "size"),
+          "host " + e.attrs().get("op") + " failed with " + e.attrs().get("errno") + ": " + e.text()));
+    }
+    for (Event e : queueErrors) {
+      out.add(new Violation(Violation.QUEUE_ERROR, step, stepText, "", 0, 0,
+          "invalidation queue error (IQE) at descriptor " + e.attrs().get("index") + ": " + e.text()));
+    }
+    boolean all = full || touchAll;
+    List<long[]> windows = new ArrayList<>();
+    if (!all) touched.forEach((s, e) -> windows.add(new long[] {s, e}));
+    if (all || !windows.isEmpty()) {
+      if (all) fullChecks++;
+      else rangeChecks++;
+      for (Device d : devices.values()) checkDevice(d, all, windows, step, stepText, out);
+    }
+    hostErrors.clear();
+    queueErrors.clear();
+    touched.clear();
+    touchedBytes = 0;
+    touchAll = false;
+    return out;
+  }
+
+  private void checkDevice(Device d, boolean all, List<long[]> windows, int step, String text, List<Violation> out) {
+    boolean te = machine.translationEnabled();
+    Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
+    boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
+    List<RamRegion> ram = mem.regions();
+    Runs hostAll = all ? Runs.of(d.host.mappings()) : null;
+    List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
+    List<long[]> seenStale = new ArrayList<>();
+    for (long[] w : ranges) {
+      long ws = w[0];
+      long we = w[1];
+      Runs expected;
+      if (identity) {
+        expected = Runs.identity(ram).clip(ws, we);
+      } else {
+        Runs guest = new Runs();
+        walker.walk(ctx, ws, we, guest);
+        guest = guest.clip(ws, we);
+        Runs wanted = intent.expected(d.id, ws, we);
+        Diff.compare(wanted, guest, "intent", "guest table", null,
+            (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+        expected = guest.targetsIn(ram);
+      }
+      expected = expected.without(INTERRUPT_WINDOW_START, INTERRUPT_WINDOW_END);
+      Runs host = (all ? hostAll : hostIn(d.host, ws, we)).without(INTERRUPT_WINDOW_START, INTERRUPT_WINDOW_END);
+      Diff.compare(expected, host, identity ? "identity map of RAM" : "guest table", "host", (iova, size) -> {
+        if (!staleAllowance.allows(d.id, iova, size)) return false;
+        seenStale.add(new long[] {iova, size});
+        return true;
+      }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+    }
+    trackWindows(d.id, ranges, seenStale, step);
+  }
+
+  /** Host mappings overlapping [start, end), found with lookups (no full listing). */
+  private static Runs hostIn(HostView host, long start, long end) {
+    Runs r = new Runs();
+    long x = start;
+    while (x < end) {
+      var m = host.lookup(x);
+      if (m.isPresent()) {
+        MappedRange mr = m.get();
+        long s = Math.max(mr.iova(), start);
+        long e = Math.min(mr.end(), end);
+        r.add(s, e - s, mr.gpa() + (s - mr.iova()), Runs.perm(mr.read(), mr.write()));
+        x = Math.max(mr.end(), x + 1);
+      } else {
+        x = (x & ~0xFFFL) + 0x1000;
+      }
+    }
+    return r;
+  }
+
+  private void trackWindows(String device, List<long[]> checked, List<long[]> seen, int step) {
+    TreeMap<Long, StaleWindow> open = openWindows.computeIfAbsent(device, k -> new TreeMap<>());
+    long now = log.clock().nanos();
+    for (long[] s : seen) {
+      if (!open.containsKey(s[0])) open.put(s[0], new StaleWindow(device, s[0], s[1], step, -1, now, -1));
+    }
+    var it = open.values().iterator();
+    while (it.hasNext()) {
+      StaleWindow w = it.next();
+      boolean stillSeen = false;
+      for (long[] s : seen) stillSeen |= s[0] == w.iova();
+      boolean inChecked = false;
+      for (long[] c : checked) inChecked |= w.iova() < c[1] && c[0] < w.iova() + w.size();
+      if (!stillSeen && inChecked) {
+        it.remove();
+        StaleWindow closed = new StaleWindow(device, w.iova(), w.size(), w.fromStep(), step, w.fromNanos(), now);
+        closedWindows.add(closed);
+        log.emit(EV_STALE_WINDOW, "oracle", String.format(
+                "%s: [0x%x, +0x%x) stayed mapped in the host from step %d to step %d (%d ns) while queued for a lazy flush",
+                device, closed.iova(), closed.size(), closed.fromStep(), step, closed.nanos()),
+            Map.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
+                "toStep", step, "nanos", closed.nanos()));
+      }
+    }
+  }
+
+  // ---- event intake ----
+
+  private synchronized void observe(Event e) {
+    String k = e.kind();
+    switch (k) {
+      case "host.error" -> {
+        hostErrors.add(e);
+        touchRange(e, "iova", "size");
+      }
+      case "vtd.iqe" -> queueErrors.add(e);
+      case "host.map", "host.unmap", "shadow.notify" -> touchRange(e, "iova", "size");
+      case "shadow.walk" -> {
+        Object s = e.attrs().get("start");
+        Object en = e.attrs().get("end");
+        if (s instanceof Number a && en instanceof Number b) touch(a.longValue(), b.longValue() - a.longValue());
+        else touchAll = true;
+      }
+      case "shadow.switch", "vtd.command" -> touchAll = true;
+      case "vtd.descriptor", "vtd.register-invalidation" -> {
+        String desc = String.valueOf(e.attrs().get("desc"));
+        if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi")) touchAll = true;
+      }
+      case "driver.call" -> {
+        String op = String.valueOf(e.attrs().get("op"));
+        if (op.contains("boot") || op.contains("attach") || op.contains("detach")) {
+          touchAll = true; // whole address spaces change
+        } else if (e.attrs().get("iova") instanceof Number && e.attrs().get("size") instanceof Number) {
+          touchRange(e, "iova", "size");
+        }
+        // a DMA-API map learns its IOVA only on return: the caller touches it via the intent
+      }
+      default -> {}
+    }
+  }
+
+  private void touchRange(Event e, String iovaKey, String sizeKey) {
+    if (e.attrs().get(iovaKey) instanceof Number i && e.attrs().get(sizeKey) instanceof Number s) {
+      touch(i.longValue(), s.longValue());
+    } else {
+      touchAll = true;
+    }
+  }
+
+  private static long num(Event e, String key) {
+    return e.attrs().get(key) instanceof Number n ? n.longValue() : 0;
+  }
+}

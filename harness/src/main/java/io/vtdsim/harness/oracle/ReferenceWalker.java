@@ -1,0 +1,122 @@
+package io.vtdsim.harness.oracle;
+
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.AddressWidth;
+import io.vtdsim.emu.spec.ContextEntry;
+import io.vtdsim.emu.spec.RootEntry;
+import io.vtdsim.emu.spec.SecondLevelPte;
+import io.vtdsim.emu.spec.TranslationType;
+
+/**
+ * The oracle's own, deliberately small reading of the legacy-mode remapping structures (VT-d spec
+ * 3.4.2 root/context lookup, 3.6 second-level translation, 9.1/9.3/9.8 formats). It shares only the
+ * pure {@code spec} codecs with the emulator — never the Translator, the context lookup, the caches
+ * or the shadow — so an emulator bug can not hide itself from the check.
+ *
+ * <p>It answers "what does the guest's table translate", as slot-aligned leaves: a present leaf at
+ * level L covers its whole 4 KiB / 2 MiB / 1 GiB slot; R and W are ANDed down the levels (spec 3.6);
+ * an entry with reserved bits set, or not readable, translates nothing (a DMA through it faults).
+ */
+public final class ReferenceWalker {
+  /** What the context entry of a source-id says. */
+  public enum ContextKind {
+    /** Root or context entry not present: every request faults. */
+    ABSENT,
+    /** Present with reserved bits, a reserved TT, an unsupported AW or an unreadable table: faults. */
+    INVALID,
+    /** TT = pass-through: identity. */
+    PASS_THROUGH,
+    /** TT = multi-level: through the second-level tables. */
+    TRANSLATED
+  }
+
+  /** The decoded context of one source-id. */
+  public record Context(ContextKind kind, long slptptr, int levels, int did) {
+    static final Context ABSENT = new Context(ContextKind.ABSENT, 0, 0, -1);
+    static final Context INVALID = new Context(ContextKind.INVALID, 0, 0, -1);
+  }
+
+  private final GuestMemory mem;
+  private final MachineView machine;
+  private final long[] word = new long[1];
+
+  public ReferenceWalker(GuestMemory mem, MachineView machine) {
+    this.mem = mem;
+    this.machine = machine;
+  }
+
+  /** Reads the root and context entry of {@code sid} under the root table {@code rootTable}. */
+  public Context context(long rootTable, int sid) {
+    int haw = machine.hostAddressWidth();
+    long re = RootEntry.address(rootTable, sid >>> 8);
+    Long rlo = read(re);
+    Long rhi = read(re + 8);
+    if (rlo == null || rhi == null) return Context.INVALID;
+    if (!RootEntry.decode(rlo).present()) return Context.ABSENT;
+    if (RootEntry.reservedBitsSet(rlo, rhi, haw)) return Context.INVALID;
+    long ce = ContextEntry.address(RootEntry.decode(rlo).contextTablePointer(), sid & 0xFF);
+    Long lo = read(ce);
+    Long hi = read(ce + 8);
+    if (lo == null || hi == null) return Context.INVALID;
+    if ((lo & 1) == 0) return Context.ABSENT;
+    if (ContextEntry.reservedBitsSet(lo, hi, haw)) return Context.INVALID;
+    ContextEntry c = ContextEntry.decode(lo, hi);
+    if (c.tt() == TranslationType.PASS_THROUGH) return new Context(ContextKind.PASS_THROUGH, 0, 0, c.did());
+    if (c.tt() == TranslationType.RESERVED) return Context.INVALID;
+    // 3..5 levels (AW 1..3); AW 0 (2-level, 30-bit) and above 3 are not supported by any preset
+    if (c.aw() < 1 || c.aw() > 3 || AddressWidth.widthOfAgaw(c.aw()) > machine.guestAddressWidth()) {
+      return Context.INVALID;
+    }
+    return new Context(ContextKind.TRANSLATED, c.slptptr(), c.levels(), c.did());
+  }
+
+  /** The top of the translatable IOVA space for a context: 2^min(AGAW, MGAW+1) (spec 3.6). */
+  public long limit(Context c) {
+    int bits = Math.min(12 + 9 * c.levels(), machine.guestAddressWidth());
+    return bits >= 63 ? Long.MAX_VALUE : 1L << bits;
+  }
+
+  /** Appends the leaves of the tables under {@code c} that overlap [start, end), in IOVA order. */
+  void walk(Context c, long start, long end, Runs out) {
+    long e = Math.min(end, limit(c));
+    if (c.kind() != ContextKind.TRANSLATED || start >= e) return;
+    walkTable(c.slptptr(), c.levels(), 0, start, e, true, true, out);
+  }
+
+  /** Every leaf of {@code sid}'s tables (for tests and reports). */
+  public java.util.List<MappedRange> leaves(long rootTable, int sid) {
+    Runs out = new Runs();
+    Context c = context(rootTable, sid);
+    walk(c, 0, limit(c), out);
+    return out.toList();
+  }
+
+  private void walkTable(long table, int level, long base, long start, long end, boolean r, boolean w, Runs out) {
+    int shift = AddressWidth.levelShift(level);
+    long slot = 1L << shift;
+    int first = (int) ((Math.max(start, base) - base) >>> shift);
+    int lastIncl = (int) Math.min(511, (end - 1 - base) >>> shift);
+    int haw = machine.hostAddressWidth();
+    for (int i = first; i <= lastIncl; i++) {
+      long slotBase = base + ((long) i << shift);
+      Long v = read(table + 8L * i);
+      if (v == null || !SecondLevelPte.present(v)) continue;
+      boolean sp = SecondLevelPte.isSuperpage(v);
+      boolean leaf = level == 1 || (sp && level == 2 && machine.superpage2M()) || (sp && level == 3 && machine.superpage1G());
+      if (sp && level > 1 && !leaf) continue; // PS where this level can not be a leaf: reserved (spec 9.8)
+      if ((v & SecondLevelPte.reservedMask(level, leaf, haw, machine.snoopControl())) != 0) continue;
+      boolean rr = r && (v & SecondLevelPte.R) != 0;
+      boolean ww = w && (v & SecondLevelPte.W) != 0;
+      long addr = SecondLevelPte.addressOf(v);
+      if (leaf) {
+        if (rr || ww) out.add(slotBase, slot, addr, Runs.perm(rr, ww));
+      } else {
+        walkTable(addr, level - 1, slotBase, start, end, rr, ww, out);
+      }
+    }
+  }
+
+  private Long read(long gpa) {
+    return mem.tryRead64(gpa, word) ? word[0] : null;
+  }
+}

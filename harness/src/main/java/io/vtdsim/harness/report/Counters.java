@@ -1,0 +1,97 @@
+package io.vtdsim.harness.report;
+
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventLog;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The fixed cost counters of a run, computed only from the event log (ARCHITECTURE principle 4:
+ * nothing counts on the side). Subscribe before the run; {@link #snapshot} reads them in the fixed
+ * order of {@link #NAMES}.
+ *
+ * <ul>
+ *   <li>{@code mmio-reads}/{@code mmio-writes}: {@code mmio.read}/{@code mmio.write} events (MMIO exits).
+ *   <li>{@code desc-*}: executed invalidations by granularity — {@code vtd.descriptor} (queued) and
+ *       {@code vtd.register-invalidation} (CCMD/IOTLB registers) with the same {@code desc} names, so
+ *       both interfaces count alike; {@code desc-wait} counts wait descriptors.
+ *   <li>{@code host-map}/{@code host-unmap}: host container calls ({@code host.map}/{@code host.unmap},
+ *       failed ones included); {@code host-errors}: {@code host.error} events.
+ *   <li>{@code walk-entries}: the sum of {@code entries} over {@code shadow.walk} events.
+ *   <li>{@code dma-ok}/{@code dma-fault}: {@code dma.ok}/{@code dma.fault} events.
+ * </ul>
+ */
+public final class Counters implements Consumer<Event> {
+  public static final String MMIO_READS = "mmio-reads";
+  public static final String MMIO_WRITES = "mmio-writes";
+  public static final String DESC_CC_GLOBAL = "desc-cc-global";
+  public static final String DESC_CC_DOMAIN = "desc-cc-domain";
+  public static final String DESC_CC_DEVICE = "desc-cc-device";
+  public static final String DESC_IOTLB_GLOBAL = "desc-iotlb-global";
+  public static final String DESC_IOTLB_DSI = "desc-iotlb-dsi";
+  public static final String DESC_IOTLB_PSI = "desc-iotlb-psi";
+  public static final String DESC_WAIT = "desc-wait";
+  public static final String HOST_MAP = "host-map";
+  public static final String HOST_UNMAP = "host-unmap";
+  public static final String HOST_ERRORS = "host-errors";
+  public static final String WALK_ENTRIES = "walk-entries";
+  public static final String DMA_OK = "dma-ok";
+  public static final String DMA_FAULT = "dma-fault";
+
+  /** Every counter, in report order. */
+  public static final List<String> NAMES = List.of(MMIO_READS, MMIO_WRITES, DESC_CC_GLOBAL, DESC_CC_DOMAIN,
+      DESC_CC_DEVICE, DESC_IOTLB_GLOBAL, DESC_IOTLB_DSI, DESC_IOTLB_PSI, DESC_WAIT, HOST_MAP, HOST_UNMAP,
+      HOST_ERRORS, WALK_ENTRIES, DMA_OK, DMA_FAULT);
+
+  private final long[] values = new long[NAMES.size()];
+
+  /** A counter set subscribed to {@code log}. */
+  public static Counters subscribedTo(EventLog log) {
+    Counters c = new Counters();
+    log.subscribe(c);
+    return c;
+  }
+
+  /** Counts {@code events} (e.g. a retained log) into a fresh counter set. */
+  public static Counters of(Iterable<Event> events) {
+    Counters c = new Counters();
+    for (Event e : events) c.accept(e);
+    return c;
+  }
+
+  @Override
+  public synchronized void accept(Event e) {
+    switch (e.kind()) {
+      case "mmio.read" -> values[0]++;
+      case "mmio.write" -> values[1]++;
+      case "vtd.descriptor", "vtd.register-invalidation" -> {
+        int i = NAMES.indexOf("desc-" + e.attrs().get("desc"));
+        if (i >= 0) values[i]++;
+      }
+      case "host.map" -> values[9]++;
+      case "host.unmap" -> values[10]++;
+      case "host.error" -> values[11]++;
+      case "shadow.walk" -> {
+        if (e.attrs().get("entries") instanceof Number n) values[12] += n.longValue();
+      }
+      case "dma.ok" -> values[13]++;
+      case "dma.fault" -> values[14]++;
+      default -> {}
+    }
+  }
+
+  public synchronized long get(String name) {
+    int i = NAMES.indexOf(name);
+    if (i < 0) throw new IllegalArgumentException("unknown counter '" + name + "'; known: " + NAMES);
+    return values[i];
+  }
+
+  /** Every counter by name, in {@link #NAMES} order. */
+  public synchronized Map<String, Long> snapshot() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (int i = 0; i < values.length; i++) m.put(NAMES.get(i), values[i]);
+    return m;
+  }
+}
