@@ -1,0 +1,132 @@
+package io.vtdsim.harness.report;
+
+import static io.vtdsim.harness.report.Attrs.has;
+import static io.vtdsim.harness.report.Attrs.hex;
+import static io.vtdsim.harness.report.Attrs.num;
+import static io.vtdsim.harness.report.Attrs.perm;
+import static io.vtdsim.harness.report.Attrs.size;
+import static io.vtdsim.harness.report.Attrs.str;
+
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.VtdConfig;
+
+/**
+ * One event as one readable line: register names for MMIO (from the unit's IRO/FRO/NFR), invalidation
+ * descriptors decoded from their quadwords, walks, notifier events, host calls, DMA and faults. Events
+ * of kinds it does not know print their own text.
+ */
+public final class EventText {
+  private final int iro;
+  private final int fro;
+  private final int nfr;
+  private final boolean pds;
+
+  public EventText(VtdConfig config) {
+    this.iro = config.ecap().iro();
+    this.fro = config.cap().fro();
+    this.nfr = config.cap().nfr();
+    this.pds = config.ecap().pds();
+  }
+
+  /** The register name of an MMIO offset. */
+  public String register(long offset) {
+    return Registers.name((int) offset, iro, fro, nfr);
+  }
+
+  /** The one-line text of an event (without sequence number or time). */
+  public String line(Event e) {
+    return switch (e.kind()) {
+      case EventKinds.MMIO_WRITE -> "MMIO write" + bits(e) + " " + register(e) + " = " + hex(e, "value");
+      case EventKinds.MMIO_READ -> "MMIO read" + bits(e) + "  " + register(e) + " -> " + hex(e, "value");
+      case EventKinds.MMIO_REJECTED -> "MMIO rejected: " + e.text();
+      case EventKinds.DESCRIPTOR -> "QI[" + str(e, "index") + "] " + descriptor(e);
+      case EventKinds.REGISTER_INVALIDATION -> "register invalidation " + descriptor(e);
+      case EventKinds.REGISTER_INVALIDATION_IGNORED ->
+          "register invalidation ignored (" + str(e, "register") + " written while QI is enabled)";
+      case EventKinds.IQE -> "invalidation queue error at QI[" + str(e, "index") + "]: " + str(e, "reason");
+      case EventKinds.COMMAND -> "GCMD " + str(e, "bit") + orDetail(e);
+      case EventKinds.TRANSLATE -> "translate " + sid(e) + " iova " + hex(e, "iova")
+          + (Attrs.flag(e, "write") ? " write" : " read") + " -> " + str(e, "result")
+          + (Attrs.flag(e, "cached") ? " (cached)" : "");
+      case EventKinds.FAULT -> "FAULT " + sid(e) + " addr " + hex(e, "addr") + " " + str(e, "reason")
+          + (Attrs.flag(e, "read") ? " (read)" : " (write)")
+          + (has(e, "recorded") && !Attrs.flag(e, "recorded") ? " not recorded" : "");
+      case EventKinds.FAULT_EVENT -> "fault event MSI addr " + hex(e, "address") + " data " + hex(e, "data");
+      case EventKinds.WAIT_COMPLETE -> "wait descriptor QI[" + str(e, "index") + "] complete";
+      case EventKinds.CACHE_INVALIDATE -> "drop " + str(e, "cache") + " " + str(e, "scope")
+          + " (" + str(e, "dropped") + " entries)";
+      case EventKinds.WALK -> "walk " + str(e, "device") + " [" + hex(e, "start") + ", " + hex(e, "end") + ") "
+          + str(e, "entries") + " entries" + reason(e);
+      case EventKinds.NOTIFY -> "notify " + str(e, "device") + " " + str(e, "type") + " iova " + hex(e, "iova")
+          + " size " + size(e, "size")
+          + ("MAP".equals(str(e, "type")) ? " -> gpa " + hex(e, "gpa") + " " + perm(e) : "");
+      case EventKinds.SWITCH -> "address space of " + str(e, "device") + " -> " + str(e, "mode");
+      case EventKinds.HOST_MAP -> "host map " + str(e, "container") + " iova " + hex(e, "iova") + " size "
+          + size(e, "size") + " -> gpa " + hex(e, "gpa") + " " + perm(e) + result(e);
+      case EventKinds.HOST_UNMAP -> "host unmap " + str(e, "container") + " iova " + hex(e, "iova") + " size "
+          + size(e, "size") + result(e)
+          + (has(e, "unmapped") ? " (unmapped " + size(e, "unmapped") + ")" : "");
+      case EventKinds.HOST_ERROR -> "HOST ERROR " + str(e, "errno") + " on " + str(e, "op") + " "
+          + str(e, "container") + " iova " + hex(e, "iova") + " size " + size(e, "size")
+          + (has(e, "detail") ? ": " + str(e, "detail") : "");
+      case EventKinds.DMA_OK -> "DMA " + str(e, "device") + " " + str(e, "op") + " " + str(e, "length")
+          + " B at iova " + hex(e, "iova") + " ok";
+      case EventKinds.DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
+          + " FAULT: " + str(e, "reason");
+      case EventKinds.DRIVER_CALL -> "driver " + e.text();
+      case EventKinds.DRIVER_FLUSH -> "driver flush: " + e.text();
+      case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
+          + str(e, "reason");
+      case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
+      default -> e.kind() + " [" + e.source() + "] " + e.text();
+    };
+  }
+
+  private String register(Event e) {
+    Long off = num(e, "offset");
+    return off == null ? "?" : register(off);
+  }
+
+  private static String bits(Event e) {
+    Long s = num(e, "size");
+    return s == null ? "" : String.valueOf(s * 8);
+  }
+
+  /** Decoded from the quadwords when the event carries them (the spec's view), else the emitter's text. */
+  private String descriptor(Event e) {
+    Long lo = num(e, "lo");
+    Long hi = num(e, "hi");
+    String name = str(e, "desc");
+    String text;
+    if (lo != null && hi != null) {
+      text = InvalidationDescriptor.decode(lo, hi, pds).describe();
+    } else {
+      text = e.detail() != null ? e.detail() : "";
+    }
+    return name + (text.isEmpty() ? "" : ": " + text);
+  }
+
+  private static String sid(Event e) {
+    Long sid = num(e, "sid");
+    if (sid != null && sid >= 0 && sid <= 0xFFFF) return SourceId.of(sid.intValue()).toString();
+    String s = str(e, "sid");
+    return s.isEmpty() ? "?" : s;
+  }
+
+  private static String result(Event e) {
+    String r = str(e, "result");
+    return r.isEmpty() ? "" : ": " + r;
+  }
+
+  private static String reason(Event e) {
+    String r = str(e, "reason");
+    return r.isEmpty() ? "" : " (" + r + ")";
+  }
+
+  private static String orDetail(Event e) {
+    return e.detail() != null ? ": " + e.detail() : "";
+  }
+}
