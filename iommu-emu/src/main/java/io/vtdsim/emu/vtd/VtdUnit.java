@@ -151,11 +151,12 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    * and raise the fault event.
    */
   public TranslationResult translate(int sid, long iova, boolean write) {
+    if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
     lock.lock();
     try {
       if (!translationEnabled) {
         log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid & 0xFFFF), write ? "write" : "read", iova),
+            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
             Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
         return TranslationResult.identity(iova);
       }
@@ -228,6 +229,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       } else if (offset == Registers.IQA + 4) {
         v = iqaReadValue() >>> 32;
       } else {
+        // RTADDR reads back as written, not as latched (as QEMU since it stopped returning s->root)
         v = regs.guestRead(offset, size);
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
