@@ -439,6 +439,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
 
     @Override
     public void contextCacheInvalidation(ContextCacheInvalidation c) {
+      // exact granularity (spec 6.5.2.1); QEMU flushes globally for a domain descriptor, which only
+      // ever drops more — the strict model lets a wrong DID show up as a stale context entry
       switch (c.granularity()) {
         case GLOBAL -> translator.invalidateContextGlobal();
         case DOMAIN -> translator.invalidateContextDomain(c.did());
