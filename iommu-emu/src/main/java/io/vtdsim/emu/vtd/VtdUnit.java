@@ -311,7 +311,10 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     int changed = command ^ status;
     if ((changed & GlobalCommand.TE) != 0) translationEnable((command & GlobalCommand.TE) != 0);
     if ((command & GlobalCommand.SRTP) != 0) setRootTablePointer();
-    if ((changed & GlobalCommand.QIE) != 0) queuedInvalidationEnable((command & GlobalCommand.QIE) != 0);
+    // QIE is reserved on a unit without ECAP.QI (spec 11.4.4); QEMU always reports QI
+    if ((changed & GlobalCommand.QIE) != 0 && config.ecap().qi()) {
+      queuedInvalidationEnable((command & GlobalCommand.QIE) != 0);
+    }
     if ((command & GlobalCommand.WBF) != 0 && config.cap().rwbf()) {
       // write-buffer flush (spec 6.8): nothing is buffered here, so WBFS clears at once
       regs.update32(Registers.GSTS, GlobalCommand.WBF, 0);
