@@ -1,5 +1,6 @@
 package io.vtdsim.emu.vtd;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.FaultStatus;

@@ -1,5 +1,6 @@
 package io.vtdsim.emu.vtd;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioDevice;
@@ -151,11 +152,12 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    * and raise the fault event.
    */
   public TranslationResult translate(int sid, long iova, boolean write) {
+    if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
     lock.lock();
     try {
       if (!translationEnabled) {
         log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid & 0xFFFF), write ? "write" : "read", iova),
+            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
             Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
         return TranslationResult.identity(iova);
       }
@@ -228,6 +230,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       } else if (offset == Registers.IQA + 4) {
         v = iqaReadValue() >>> 32;
       } else {
+        // RTADDR reads back as written, not as latched (as QEMU since it stopped returning s->root)
         v = regs.guestRead(offset, size);
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
@@ -309,7 +312,10 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     int changed = command ^ status;
     if ((changed & GlobalCommand.TE) != 0) translationEnable((command & GlobalCommand.TE) != 0);
     if ((command & GlobalCommand.SRTP) != 0) setRootTablePointer();
-    if ((changed & GlobalCommand.QIE) != 0) queuedInvalidationEnable((command & GlobalCommand.QIE) != 0);
+    // QIE is reserved on a unit without ECAP.QI (spec 11.4.4); QEMU always reports QI
+    if ((changed & GlobalCommand.QIE) != 0 && config.ecap().qi()) {
+      queuedInvalidationEnable((command & GlobalCommand.QIE) != 0);
+    }
     if ((command & GlobalCommand.WBF) != 0 && config.cap().rwbf()) {
       // write-buffer flush (spec 6.8): nothing is buffered here, so WBFS clears at once
       regs.update32(Registers.GSTS, GlobalCommand.WBF, 0);
@@ -437,6 +443,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
 
     @Override
     public void contextCacheInvalidation(ContextCacheInvalidation c) {
+      // exact granularity (spec 6.5.2.1); QEMU flushes globally for a domain descriptor, which only
+      // ever drops more — the strict model lets a wrong DID show up as a stale context entry
       switch (c.granularity()) {
         case GLOBAL -> translator.invalidateContextGlobal();
         case DOMAIN -> translator.invalidateContextDomain(c.did());

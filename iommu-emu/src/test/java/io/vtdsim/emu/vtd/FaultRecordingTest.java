@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.eq;
@@ -200,6 +201,13 @@ class FaultRecordingTest {
     assertThat(FaultRecord.decode(bed.r64(FRCD0), bed.r64(FRCD0 + 8)))
         .isEqualTo(new FaultRecord(0x7000, SID_A, 5, false, true));
     assertThat(bed.fsts()).isEqualTo(FaultStatus.PPF);
+  }
+
+  @Test
+  void translateRejectsSourceIdsThatAreNotSixteenBits() {
+    VtdTestBed bed = VtdTestBed.qemu72();
+    assertThatThrownBy(() -> bed.unit.translate(0x1_0000, 0, false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("source-id");
   }
 
   @Test

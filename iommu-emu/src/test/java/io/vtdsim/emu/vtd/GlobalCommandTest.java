@@ -109,6 +109,16 @@ class GlobalCommandTest {
   }
 
   @Test
+  void qieIsIgnoredWithoutEcapQi() {
+    VtdConfig noQi = VtdConfig.qemu72().withEcap(VtdConfig.qemu72().ecap().withQi(false));
+    VtdTestBed bed = new VtdTestBed(noQi);
+    bed.w64(Registers.IQA, 0x10_0000);
+    bed.command(GlobalCommand.QIE, true);
+    assertThat(bed.r32(Registers.GSTS)).isZero();
+    assertThat(commandBits(bed)).isEmpty();
+  }
+
+  @Test
   void writeBufferFlushCompletesAtOnceOnlyWhenRwbfIsReported() {
     VtdTestBed without = VtdTestBed.qemu72();
     without.command(GlobalCommand.WBF, true);

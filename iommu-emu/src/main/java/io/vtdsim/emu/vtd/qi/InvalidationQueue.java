@@ -1,5 +1,6 @@
 package io.vtdsim.emu.vtd.qi;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.Bits;

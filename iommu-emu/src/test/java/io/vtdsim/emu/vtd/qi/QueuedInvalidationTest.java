@@ -143,6 +143,20 @@ class QueuedInvalidationTest {
   }
 
   @Test
+  void observersReturnBeforeTheFollowingWaitWritesItsStatus() {
+    List<Integer> statusSeenByObserver = new java.util.ArrayList<>();
+    bed.unit.addObserver(new io.vtdsim.emu.vtd.RemappingObserver() {
+      @Override
+      public void iotlbInvalidated(IotlbInvalidation invalidation) {
+        statusSeenByObserver.add(bed.memory.read32(STATUS));
+      }
+    });
+    bed.submit(IotlbInvalidation.domain(1, false, false), InvalidationWait.statusWrite(2, STATUS));
+    assertThat(statusSeenByObserver).containsExactly(0);
+    assertThat(bed.memory.read32(STATUS)).isEqualTo(2);
+  }
+
+  @Test
   void descriptorsBeyondTheEndWrapToIndexZero() {
     for (int i = 0; i < 250; i++) bed.putRaw(new InterruptEntryCacheInvalidation(false, 0, 0).lo(), 0);
     bed.writeTail();
