@@ -31,7 +31,9 @@ final class DemoCommand implements Callable<Integer> {
       otherwise the kinds of violation (STALE: the host still maps what the guest unmapped; MISSING: a guest \
       mapping never reached the host; TARGET/PERM: wrong address or permission; EEXIST/EINVAL/ENOENT: the \
       host rejected a call; FAULT/NOFAULT/DMA: a device access went wrong; IQE/TIMEOUT: the invalidation \
-      protocol broke). "!" marks a cell that differs from the scenario's declared expectation. The cost \
+      protocol broke). The "expect" column is what the scenario file declares for its own strategy \
+      (iova-tree unless it says otherwise); rows that expect violations are driver bugs no strategy can \
+      hide. The cost \
       table counts, per run, MMIO exits (trapped register accesses), IOTLB invalidation descriptors \
       (page-selective/domain/global), host map+unmap calls (vfio ioctls) and page-table entries the \
       shadow walked: a strategy that is right but walks or calls the host far more often pays for it on \

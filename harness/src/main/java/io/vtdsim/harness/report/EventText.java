@@ -76,7 +76,7 @@ public final class EventText {
           + " B at iova " + hex(e, "iova") + " ok";
       case EventKinds.DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
           + " FAULT: " + str(e, "reason");
-      case EventKinds.DRIVER_CALL -> "driver " + e.text();
+      case EventKinds.DRIVER_CALL -> "call " + e.text();
       case EventKinds.DRIVER_FLUSH -> "driver flush: " + e.text();
       case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
           + str(e, "reason");

@@ -108,11 +108,11 @@ public final class MatrixTable {
   }
 
   /**
-   * Rows: scenario (with its driver preset / flush / dma mode), columns: strategies; each cell the outcome
-   * tag, with "!" when the run did not meet the scenario's expect.
+   * Rows: scenario (with its driver preset / flush / dma mode and the outcome its {@code expect} block
+   * declares, as a tag), columns: strategies; each cell the outcome tag.
    */
   public static String outcomePivot(List<MatrixCell> cells, List<String> strategies) {
-    return pivot(cells, strategies, c -> c.outcome() + (c.result().met() ? "" : " !"));
+    return pivot(cells, strategies, MatrixCell::outcome);
   }
 
   /** Rows as {@link #outcomePivot}; each cell "mmio / iotlb descriptors / host calls / walk entries". */
@@ -126,20 +126,23 @@ public final class MatrixTable {
       Function<MatrixCell, String> cellText) {
     Map<String, Map<String, String>> rows = new LinkedHashMap<>();
     Map<String, String> behaviour = new LinkedHashMap<>();
+    Map<String, String> declared = new LinkedHashMap<>();
     for (MatrixCell c : cells) {
       String key = c.scenario() + "\u0000" + c.driver() + "\u0000" + c.flush();
       rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(c.strategy(), cellText.apply(c));
       behaviour.put(key, c.driver() + " / " + c.flush() + " / "
           + c.result().scenario().driver().dmaModeOrDefault());
+      declared.put(key, OutcomeTag.declared(c.result().scenario().expect()));
     }
     List<List<String>> table = new ArrayList<>();
-    List<String> header = new ArrayList<>(List.of("scenario", "driver / flush / dma"));
+    List<String> header = new ArrayList<>(List.of("scenario", "driver / flush / dma", "expect"));
     header.addAll(strategies);
     table.add(header);
     for (var e : rows.entrySet()) {
       List<String> r = new ArrayList<>();
       r.add(e.getKey().substring(0, e.getKey().indexOf('\u0000')));
       r.add(behaviour.get(e.getKey()));
+      r.add(declared.get(e.getKey()));
       for (String st : strategies) r.add(e.getValue().getOrDefault(st, "-"));
       table.add(r);
     }

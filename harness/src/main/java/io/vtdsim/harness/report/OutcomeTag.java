@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,6 +36,17 @@ public final class OutcomeTag {
   public static String of(ScenarioResult r) {
     if (r.error() != null) return "ERROR";
     return of(r.violations());
+  }
+
+  /** The tag of what an {@code expect} block declares: "ok" for pass, else its kinds' tags ("ok" if none listed). */
+  public static String declared(Expect expect) {
+    if (expect.outcome().equals(Expect.PASS)) return "ok";
+    if (expect.violations().isEmpty()) return "violation";
+    Set<String> tags = new LinkedHashSet<>();
+    for (String kind : Violation.KINDS) {
+      if (expect.violations().contains(kind)) tags.add(TAGS.get(kind));
+    }
+    return String.join("+", tags);
   }
 
   public static String of(List<Violation> violations) {
