@@ -108,7 +108,7 @@ public final class MatrixTable {
   }
 
   /**
-   * Rows: scenario (with its driver preset / flush / dma mode and the outcome its {@code expect} block
+   * Rows: scenario (with its driver era, flush policy and, when lazy, dma mode; and the outcome its {@code expect} block
    * declares, as a tag), columns: strategies; each cell the outcome tag.
    */
   public static String outcomePivot(List<MatrixCell> cells, List<String> strategies) {
@@ -130,12 +130,11 @@ public final class MatrixTable {
     for (MatrixCell c : cells) {
       String key = c.scenario() + "\u0000" + c.driver() + "\u0000" + c.flush();
       rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(c.strategy(), cellText.apply(c));
-      behaviour.put(key, c.driver() + " / " + c.flush() + " / "
-          + c.result().scenario().driver().dmaModeOrDefault());
+      behaviour.put(key, behaviour(c));
       declared.put(key, OutcomeTag.declared(c.result().scenario().expect()));
     }
     List<List<String>> table = new ArrayList<>();
-    List<String> header = new ArrayList<>(List.of("scenario", "driver / flush / dma", "expect"));
+    List<String> header = new ArrayList<>(List.of("scenario", "driver", "expect"));
     header.addAll(strategies);
     table.add(header);
     for (var e : rows.entrySet()) {
@@ -147,6 +146,13 @@ public final class MatrixTable {
       table.add(r);
     }
     return aligned(table);
+  }
+
+  /** The guest driver behaviour in short: "6.12 linux", "5.10 linux lazy", "6.12 no-map-flush". */
+  static String behaviour(MatrixCell c) {
+    String era = c.driver().startsWith("linux-") ? c.driver().substring("linux-".length()) : c.driver();
+    String mode = c.result().scenario().driver().dmaModeOrDefault();
+    return era + " " + c.flush() + (mode.equals("strict") ? "" : " " + mode);
   }
 
   private static String aligned(List<List<String>> rows) {
