@@ -30,4 +30,6 @@ public final class EventKinds {
   public static final String DRIVER_FAULT = "driver.fault";
   /** Emitted by the scenario runner before each step: {index, text}. */
   public static final String STEP = "harness.step";
+  /** Emitted by the scenario runner after each step's check: {index, violations}. */
+  public static final String VERDICT = "harness.verdict";
 }

@@ -76,11 +76,12 @@ public final class EventText {
           + " B at iova " + hex(e, "iova") + " ok";
       case EventKinds.DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
           + " FAULT: " + str(e, "reason");
-      case EventKinds.DRIVER_CALL -> "driver " + e.text();
+      case EventKinds.DRIVER_CALL -> "call " + e.text();
       case EventKinds.DRIVER_FLUSH -> "driver flush: " + e.text();
       case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
           + str(e, "reason");
       case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
+      case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e);
       default -> e.kind() + " [" + e.source() + "] " + e.text();
     };
   }
@@ -114,6 +115,15 @@ public final class EventText {
     if (sid != null && sid >= 0 && sid <= 0xFFFF) return SourceId.of(sid.intValue()).toString();
     String s = str(e, "sid");
     return s.isEmpty() ? "?" : s;
+  }
+
+  /** "ok" or the number of violations (the attribute may be a count or a list). */
+  static String verdict(Event e) {
+    Object v = e.attrs() == null ? null : e.attrs().get("violations");
+    long n = v instanceof Number num ? num.longValue() : v instanceof java.util.Collection<?> c ? c.size() : -1;
+    if (n == 0) return "ok";
+    if (n > 0) return n + " violation" + (n == 1 ? "" : "s");
+    return e.text();
   }
 
   private static String result(Event e) {

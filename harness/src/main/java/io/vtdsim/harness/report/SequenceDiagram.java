@@ -94,6 +94,7 @@ public final class SequenceDiagram {
     String t = clean(text.line(e));
     return switch (e.kind()) {
       case EventKinds.STEP -> "Note over Driver,Device: " + t;
+      case EventKinds.VERDICT -> EventText.verdict(e).equals("ok") ? null : "Note over Driver,Device: " + t;
       case EventKinds.DRIVER_CALL, EventKinds.DRIVER_FLUSH, EventKinds.DRIVER_FAULT -> "Note over Driver: " + t;
       case EventKinds.MMIO_WRITE -> "Driver->>VT-d: " + clean(text.line(e).replace("MMIO ", ""));
       case EventKinds.MMIO_REJECTED -> "Driver-xVT-d: " + t;

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /** A hand-written event log of a tiny run (boot, attach, map 4 KiB, assigned DMA), for renderer tests. */
-final class HandBuiltEvents {
+public final class HandBuiltEvents {
   private HandBuiltEvents() {}
 
   private static final List<Event> EVENTS = new ArrayList<>();
 
-  static List<Event> tinyRun() {
+  public static List<Event> tinyRun() {
     if (!EVENTS.isEmpty()) return EVENTS;
     add("harness.step", "harness", null, "index", 0, "text", "boot");
     add("driver.call", "driver", "boot [00:03.0]", "op", "boot");

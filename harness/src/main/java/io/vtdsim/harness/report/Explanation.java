@@ -1,0 +1,164 @@
+package io.vtdsim.harness.report;
+
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.DeviceSpec;
+import io.vtdsim.harness.scenario.DriverSpec;
+import io.vtdsim.harness.scenario.MachineSpec;
+import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.ScenarioResult;
+import io.vtdsim.harness.scenario.Units;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code explain} narrative: the machine, then each step (the runner's {@code harness.step}
+ * markers cut the event log into steps) with what the driver did, the MMIO exits, each descriptor
+ * decoded, the shadow's walks and notifier events, the host calls, DMA and faults — and the oracle's
+ * verdict for that step. Repeated identical register reads (status polls) are folded into one line.
+ */
+public final class Explanation {
+  /** Event lines shown per step before the rest is summarized. */
+  public static final int DEFAULT_LINES_PER_STEP = 120;
+
+  private final EventText text;
+  private final int linesPerStep;
+
+  public Explanation(EventText text) {
+    this(text, DEFAULT_LINES_PER_STEP);
+  }
+
+  public Explanation(EventText text, int linesPerStep) {
+    this.text = text;
+    this.linesPerStep = linesPerStep;
+  }
+
+  public String render(ScenarioResult r) {
+    Scenario s = r.scenario();
+    StringBuilder sb = new StringBuilder();
+    sb.append("Scenario ").append(s.name()).append('\n');
+    if (!s.description().isBlank()) {
+      for (String line : s.description().strip().split("\n")) sb.append("  ").append(line.strip()).append('\n');
+    }
+    sb.append("  machine: ").append(machine(s.machine())).append('\n');
+    sb.append("  driver:  ").append(driver(s.driver())).append('\n');
+    for (DeviceSpec d : s.devices()) {
+      sb.append("  device:  ").append(d.id()).append(" at ").append(d.bdf()).append(", ").append(d.kind())
+          .append(d.assigned() ? " (DMA through the host IOMMU; the shadow must keep it exact)"
+              : " (DMA translated by the emulated VT-d unit)").append('\n');
+    }
+    sb.append('\n');
+
+    List<Group> groups = groups(r.events());
+    for (Group g : groups) {
+      sb.append(g.heading()).append('\n');
+      appendEvents(sb, g.events());
+      if (g.index() != null) appendVerdict(sb, r, g.index());
+      sb.append('\n');
+    }
+    List<Violation> finalCheck = r.violations().stream().filter(v -> v.step() < 0).toList();
+    if (!finalCheck.isEmpty()) {
+      sb.append("Final check\n");
+      for (Violation v : finalCheck) sb.append("  oracle: VIOLATION ").append(violation(v)).append('\n');
+      sb.append('\n');
+    }
+    if (r.error() != null) sb.append("Setup error: ").append(r.error()).append('\n');
+    sb.append("Result: ").append(r.outcome()).append(", expected ").append(s.expect().outcome());
+    if (!s.expect().violations().isEmpty()) sb.append(" ").append(s.expect().violations());
+    sb.append(r.met() ? " — as expected" : " — NOT as expected").append('\n');
+    return sb.toString();
+  }
+
+  private record Group(Integer index, String heading, List<Event> events) {}
+
+  private static List<Group> groups(List<Event> events) {
+    List<Group> out = new ArrayList<>();
+    Group current = new Group(null, "Setup", new ArrayList<>());
+    for (Event e : events) {
+      if (e.kind().equals(EventKinds.STEP)) {
+        if (current.index() != null || !current.events().isEmpty()) out.add(current);
+        Long index = Attrs.num(e, "index");
+        int i = index == null ? out.size() : index.intValue();
+        current = new Group(i, "Step " + i + ": " + Attrs.str(e, "text"), new ArrayList<>());
+      } else {
+        current.events().add(e);
+      }
+    }
+    if (current.index() != null || !current.events().isEmpty()) out.add(current);
+    return out;
+  }
+
+  private void appendEvents(StringBuilder sb, List<Event> events) {
+    int shown = 0;
+    int skipped = 0;
+    String previous = null;
+    int repeats = 0;
+    for (Event e : events) {
+      if (e.kind().equals(EventKinds.VERDICT)) continue; // the verdict is told from the violations below
+      String line = role(e) + text.line(e);
+      if (e.kind().equals(EventKinds.MMIO_READ) && line.equals(previous)) {
+        repeats++;
+        continue;
+      }
+      if (repeats > 0) {
+        sb.append("      (same read ").append(repeats).append(" more time").append(repeats == 1 ? "" : "s")
+            .append(": the driver polls until the status bit changes)\n");
+        repeats = 0;
+      }
+      previous = line;
+      if (shown >= linesPerStep) {
+        skipped++;
+        continue;
+      }
+      sb.append("    ").append(line).append('\n');
+      shown++;
+    }
+    if (repeats > 0) sb.append("      (same read ").append(repeats).append(" more time").append(repeats == 1 ? "" : "s").append(")\n");
+    if (skipped > 0) sb.append("    ... ").append(skipped).append(" more events (see run --trace)\n");
+    if (events.isEmpty()) sb.append("    (no events)\n");
+  }
+
+  /** Who acts, as a column the reader can scan. */
+  private static String role(Event e) {
+    String k = e.kind();
+    if (k.startsWith("driver.")) return "driver  ";
+    if (k.startsWith("mmio.")) return "mmio    ";
+    if (k.startsWith("vtd.")) return "vt-d    ";
+    if (k.startsWith("shadow.")) return "shadow  ";
+    if (k.startsWith("host.")) return "host    ";
+    if (k.startsWith("dma.")) return "device  ";
+    return "        ";
+  }
+
+  private static void appendVerdict(StringBuilder sb, ScenarioResult r, int index) {
+    List<Violation> vs = r.violations().stream().filter(v -> v.step() == index).toList();
+    if (vs.isEmpty()) {
+      sb.append("  oracle: ok — assigned-device host mappings equal the guest tables and the intent\n");
+    } else {
+      for (Violation v : vs) sb.append("  oracle: VIOLATION ").append(violation(v)).append('\n');
+    }
+  }
+
+  static String violation(Violation v) {
+    return v.kind() + (v.device().isEmpty() ? "" : " " + v.device())
+        + (v.size() > 0 ? " iova " + Units.hex(v.iova()) + " size " + Units.formatSize(v.size()) : "")
+        + (v.detail() == null || v.detail().isEmpty() ? "" : ": " + v.detail());
+  }
+
+  private static String machine(MachineSpec m) {
+    StringBuilder sb = new StringBuilder(m.presetOrDefault()).append(", aw-bits ").append(m.awBitsOrDefault())
+        .append(", RAM ").append(Units.formatSize(m.ramBytesOrDefault()));
+    if (m.cachingMode() != null) sb.append(", caching-mode ").append(m.cachingMode());
+    if (m.psi() != null) sb.append(", psi ").append(m.psi());
+    if (m.mamv() != null) sb.append(", mamv ").append(m.mamv());
+    if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
+    if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
+    if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
+    return sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault())
+        .toString();
+  }
+
+  private static String driver(DriverSpec d) {
+    return d.presetOrDefault() + ", flush " + d.flushOrDefault() + ", dma-mode " + d.dmaModeOrDefault();
+  }
+}

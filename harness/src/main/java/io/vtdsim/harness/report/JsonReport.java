@@ -1,0 +1,53 @@
+package io.vtdsim.harness.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.ScenarioResult;
+import io.vtdsim.harness.scenario.Units;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The machine-readable result of {@code run --json}:
+ * {@code {"scenarios":[{"name","outcome","met","violations":[{"kind","step","device","iova","size","detail"}],"counters":{...}}]}}.
+ * {@code iova} is a hex string ("0x100000") so 64-bit addresses survive JSON readers that use doubles;
+ * {@code size} is a number of bytes; {@code step} is the runner's 0-based step index (-1 for the final
+ * check). A scenario whose machine could not be set up also has {@code "error"}.
+ */
+public final class JsonReport {
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private JsonReport() {}
+
+  public static String render(List<ScenarioResult> results) {
+    ObjectNode root = MAPPER.createObjectNode();
+    ArrayNode scenarios = root.putArray("scenarios");
+    for (ScenarioResult r : results) {
+      ObjectNode s = scenarios.addObject();
+      s.put("name", r.scenario().name());
+      s.put("outcome", r.outcome());
+      s.put("met", r.met());
+      ArrayNode vs = s.putArray("violations");
+      for (Violation v : r.violations()) {
+        ObjectNode o = vs.addObject();
+        o.put("kind", v.kind());
+        o.put("step", v.step());
+        o.put("device", v.device());
+        o.put("iova", Units.hex(v.iova()));
+        o.put("size", v.size());
+        o.put("detail", v.detail());
+      }
+      ObjectNode counters = s.putObject("counters");
+      for (Map.Entry<String, Long> c : r.counters().entrySet()) counters.put(c.getKey(), c.getValue());
+      if (r.error() != null) s.put("error", r.error());
+    }
+    try {
+      return MAPPER.writeValueAsString(root) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a JSON tree", e);
+    }
+  }
+}

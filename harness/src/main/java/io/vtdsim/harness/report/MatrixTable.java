@@ -1,0 +1,179 @@
+package io.vtdsim.harness.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Renders matrix cells as an aligned text table, CSV (every counter by its full name) or a Markdown
+ * table. Text and Markdown columns: scenario, strategy, driver, flush, outcome (see {@link OutcomeTag}),
+ * as-expected (whether the run met the scenario's {@code expect}), then costs: MMIO exits, IOTLB PSI,
+ * DSI and global descriptors, context-cache invalidations (all granularities), wait descriptors, host
+ * map and unmap calls, host errors and walk entries.
+ */
+public final class MatrixTable {
+  static final List<String> HEADERS = List.of("scenario", "strategy", "driver", "flush", "outcome", "as-expected",
+      "mmio", "psi", "dsi", "global", "cc", "wait", "host-map", "host-unmap", "host-err", "walk");
+  /** Columns from this index on are numbers (right-aligned). */
+  private static final int FIRST_NUMBER = 6;
+
+  static final List<String> CSV_COUNTERS = List.of("mmio-reads", "mmio-writes", "desc-cc-global", "desc-cc-domain",
+      "desc-cc-device", "desc-iotlb-global", "desc-iotlb-dsi", "desc-iotlb-psi", "desc-wait", "host-map",
+      "host-unmap", "host-errors", "walk-entries", "dma-ok", "dma-fault");
+
+  private MatrixTable() {}
+
+  static List<String> row(MatrixCell c) {
+    return List.of(c.scenario(), c.strategy(), c.driver(), c.flush(), c.outcome(), c.result().met() ? "yes" : "NO",
+        n(c.mmioExits()), n(c.counter("desc-iotlb-psi")), n(c.counter("desc-iotlb-dsi")),
+        n(c.counter("desc-iotlb-global")), n(c.contextInvalidations()), n(c.counter("desc-wait")),
+        n(c.counter("host-map")), n(c.counter("host-unmap")), n(c.counter("host-errors")),
+        n(c.counter("walk-entries")));
+  }
+
+  private static String n(long v) {
+    return Long.toString(v);
+  }
+
+  /** An aligned plain-text table with a header rule. */
+  public static String text(List<MatrixCell> cells) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(HEADERS);
+    for (MatrixCell c : cells) rows.add(row(c));
+    int[] w = new int[HEADERS.size()];
+    for (List<String> r : rows) {
+      for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int ri = 0; ri < rows.size(); ri++) {
+      List<String> r = rows.get(ri);
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < w.length; i++) {
+        if (i > 0) line.append("  ");
+        String v = r.get(i);
+        String pad = " ".repeat(w[i] - v.length());
+        line.append(i >= FIRST_NUMBER ? pad + v : v + pad);
+      }
+      sb.append(line.toString().stripTrailing()).append('\n');
+      if (ri == 0) {
+        int total = 0;
+        for (int x : w) total += x;
+        sb.append("-".repeat(total + 2 * (w.length - 1))).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** CSV: the identifying columns, outcome, met, violation kinds, then every counter by name. */
+  public static String csv(List<MatrixCell> cells) {
+    StringBuilder sb = new StringBuilder("scenario,strategy,driver,flush,outcome,met");
+    for (String c : CSV_COUNTERS) sb.append(',').append(c);
+    sb.append('\n');
+    for (MatrixCell c : cells) {
+      sb.append(csvField(c.scenario())).append(',').append(c.strategy()).append(',').append(c.driver()).append(',')
+          .append(c.flush()).append(',').append(csvField(c.outcome())).append(',').append(c.result().met());
+      for (String name : CSV_COUNTERS) sb.append(',').append(c.counter(name));
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String csvField(String s) {
+    if (s.contains(",") || s.contains("\"") || s.contains("\n")) return "\"" + s.replace("\"", "\"\"") + "\"";
+    return s;
+  }
+
+  /** A GitHub-flavoured Markdown table; outcomes other than ok are bold. */
+  public static String markdown(List<MatrixCell> cells) {
+    StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", HEADERS)).append(" |\n|");
+    for (int i = 0; i < HEADERS.size(); i++) sb.append(i >= FIRST_NUMBER ? "---:|" : "---|");
+    sb.append('\n');
+    for (MatrixCell c : cells) {
+      List<String> r = new ArrayList<>(row(c));
+      if (!r.get(4).equals("ok")) r.set(4, "**" + r.get(4) + "**");
+      sb.append("| ").append(String.join(" | ", r).replace("\n", " ")).append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /** "12 runs: 9 ok, 3 with violations; 12 as expected". */
+  public static String summary(List<MatrixCell> cells) {
+    long ok = cells.stream().filter(c -> c.outcome().equals("ok")).count();
+    long met = cells.stream().filter(c -> c.result().met()).count();
+    return String.format(Locale.ROOT, "%d runs: %d ok, %d with violations or errors; %d as expected",
+        cells.size(), ok, cells.size() - ok, met);
+  }
+
+  /**
+   * Rows: scenario (with its driver era, flush policy and, when lazy, dma mode; and the outcome its {@code expect} block
+   * declares, as a tag), columns: strategies; each cell the outcome tag.
+   */
+  public static String outcomePivot(List<MatrixCell> cells, List<String> strategies) {
+    return pivot(cells, strategies, MatrixCell::outcome);
+  }
+
+  /** Rows as {@link #outcomePivot}; each cell "mmio / iotlb descriptors / host calls / walk entries". */
+  public static String costPivot(List<MatrixCell> cells, List<String> strategies) {
+    return pivot(cells, strategies, c -> c.mmioExits() + " / "
+        + (c.counter("desc-iotlb-psi") + c.counter("desc-iotlb-dsi") + c.counter("desc-iotlb-global")) + " / "
+        + (c.counter("host-map") + c.counter("host-unmap")) + " / " + c.counter("walk-entries"));
+  }
+
+  private static String pivot(List<MatrixCell> cells, List<String> strategies,
+      Function<MatrixCell, String> cellText) {
+    Map<String, Map<String, String>> rows = new LinkedHashMap<>();
+    Map<String, String> behaviour = new LinkedHashMap<>();
+    Map<String, String> declared = new LinkedHashMap<>();
+    for (MatrixCell c : cells) {
+      String key = c.scenario() + "\u0000" + c.driver() + "\u0000" + c.flush();
+      rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(c.strategy(), cellText.apply(c));
+      behaviour.put(key, behaviour(c));
+      declared.put(key, OutcomeTag.declared(c.result().scenario().expect()));
+    }
+    List<List<String>> table = new ArrayList<>();
+    List<String> header = new ArrayList<>(List.of("scenario", "driver", "expect"));
+    header.addAll(strategies);
+    table.add(header);
+    for (var e : rows.entrySet()) {
+      List<String> r = new ArrayList<>();
+      r.add(e.getKey().substring(0, e.getKey().indexOf('\u0000')));
+      r.add(behaviour.get(e.getKey()));
+      r.add(declared.get(e.getKey()));
+      for (String st : strategies) r.add(e.getValue().getOrDefault(st, "-"));
+      table.add(r);
+    }
+    return aligned(table);
+  }
+
+  /** The guest driver behaviour in short: "6.12 linux", "5.10 linux lazy", "6.12 no-map-flush". */
+  static String behaviour(MatrixCell c) {
+    String era = c.driver().startsWith("linux-") ? c.driver().substring("linux-".length()) : c.driver();
+    String mode = c.result().scenario().driver().dmaModeOrDefault();
+    return era + " " + c.flush() + (mode.equals("strict") ? "" : " " + mode);
+  }
+
+  private static String aligned(List<List<String>> rows) {
+    int[] w = new int[rows.get(0).size()];
+    for (List<String> r : rows) {
+      for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int ri = 0; ri < rows.size(); ri++) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < w.length; i++) {
+        if (i > 0) line.append("  ");
+        line.append(rows.get(ri).get(i)).append(" ".repeat(w[i] - rows.get(ri).get(i).length()));
+      }
+      sb.append(line.toString().stripTrailing()).append('\n');
+      if (ri == 0) {
+        int total = 2 * (w.length - 1);
+        for (int x : w) total += x;
+        sb.append("-".repeat(total)).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+}

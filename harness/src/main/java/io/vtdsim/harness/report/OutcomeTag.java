@@ -1,0 +1,68 @@
+package io.vtdsim.harness.report;
+
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.Expect;
+import io.vtdsim.harness.scenario.ScenarioResult;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The short tag a matrix cell shows for a run: {@code ok} without violations, else the violation kinds
+ * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
+ * EFAULT) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
+ * {@code ERROR} when the machine could not be set up.
+ */
+public final class OutcomeTag {
+  private OutcomeTag() {}
+
+  static final Map<String, String> TAGS = Map.of(
+      "stale-mapping", "STALE",
+      "missing-mapping", "MISSING",
+      "wrong-target", "TARGET",
+      "wrong-permission", "PERM",
+      "host-error", "HOSTERR",
+      "dma-mismatch", "DMA",
+      "unexpected-fault", "FAULT",
+      "unexpected-success", "NOFAULT",
+      "queue-error", "IQE",
+      "driver-timeout", "TIMEOUT");
+
+  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT)\\b");
+
+  public static String of(ScenarioResult r) {
+    if (r.error() != null) return "ERROR";
+    return of(r.violations());
+  }
+
+  /** The tag of what an {@code expect} block declares: "ok" for pass, else its kinds' tags ("ok" if none listed). */
+  public static String declared(Expect expect) {
+    if (expect.outcome().equals(Expect.PASS)) return "ok";
+    if (expect.violations().isEmpty()) return "violation";
+    Set<String> tags = new LinkedHashSet<>();
+    for (String kind : Violation.KINDS) {
+      if (expect.violations().contains(kind)) tags.add(TAGS.get(kind));
+    }
+    return String.join("+", tags);
+  }
+
+  public static String of(List<Violation> violations) {
+    if (violations.isEmpty()) return "ok";
+    Set<String> tags = new LinkedHashSet<>();
+    for (String kind : Violation.KINDS) {
+      for (Violation v : violations) {
+        if (!v.kind().equals(kind)) continue;
+        if (kind.equals("host-error")) {
+          Matcher m = ERRNO.matcher(v.detail() == null ? "" : v.detail());
+          tags.add(m.find() ? m.group(1) : TAGS.get(kind));
+        } else {
+          tags.add(TAGS.get(kind));
+        }
+      }
+    }
+    return String.join("+", tags);
+  }
+}
