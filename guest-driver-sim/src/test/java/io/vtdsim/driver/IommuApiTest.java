@@ -31,7 +31,7 @@ class IommuApiTest {
   @Test
   void linux510FlushesEachPowerOfTwoChunk() {
     Rig rig = rig("linux-5.10");
-    // 0x10000 + 0x7000: chunks 0x10000 (16 KiB? no: aligned 64 KiB base, 7 pages) → 4 + 2 + 1 pages
+    // 7 pages at a 64 KiB-aligned base: iommu_pgsize chunks of 4, 2 and 1 pages, each with its own PSI
     rig.driver.map("vfio", 0x10000, 0x800000, 0x7000, true, true);
     assertThat(rig.invalidations()).containsExactly(
         "IOTLB PSI DID=1 ADDR=0x10000 AM=2", "IOTLB PSI DID=1 ADDR=0x14000 AM=1", "IOTLB PSI DID=1 ADDR=0x16000 AM=0");
