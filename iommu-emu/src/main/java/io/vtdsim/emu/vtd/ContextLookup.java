@@ -17,7 +17,10 @@ import io.vtdsim.emu.spec.TranslationType;
 public final class ContextLookup {
   private ContextLookup() {}
 
-  /** Either an entry (fault == null) or a fault reason (entry may be null). */
+  /**
+   * Either a valid entry (fault == null) or a fault reason; with a fault, {@code entry} is the
+   * decoded entry when one was read (so its FPD can qualify the fault) and null otherwise.
+   */
   public record Result(ContextEntry entry, FaultReason fault) {
     public boolean ok() {
       return fault == null;
@@ -45,7 +48,9 @@ public final class ContextLookup {
     long lo = q[0];
     if (!mem.tryRead64(ctxAddr + 8, q)) return new Result(null, FaultReason.CONTEXT_TABLE_UNREADABLE);
     long hi = q[0];
-    if ((lo & 1) == 0) return new Result(null, FaultReason.CONTEXT_NOT_PRESENT);
+    // the entry is returned even when not present: FPD is honoured irrespective of P (as QEMU,
+    // which reads FPD from the fetched entry before checking P)
+    if ((lo & 1) == 0) return new Result(ContextEntry.decode(lo, hi), FaultReason.CONTEXT_NOT_PRESENT);
     if (ContextEntry.reservedBitsSet(lo, hi, haw)) return new Result(null, FaultReason.CONTEXT_RESERVED);
     ContextEntry ce = ContextEntry.decode(lo, hi);
     TranslationType tt = ce.tt();

@@ -1,0 +1,67 @@
+package io.vtdsim.emu.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ClockAndEventLogTest {
+  @Test
+  void timersFireInDeadlineOrderDuringAdvanceWithTheClockAtTheirDeadline() {
+    Clock c = new Clock();
+    List<String> fired = new ArrayList<>();
+    c.scheduleIn(10_000_000, () -> fired.add("b@" + c.nanos()));
+    c.scheduleIn(5_000_000, () -> fired.add("a@" + c.nanos()));
+    Clock.Timer cancelled = c.scheduleIn(7_000_000, () -> fired.add("x"));
+    c.scheduleIn(10_000_000, () -> fired.add("c@" + c.nanos()));
+    cancelled.cancel();
+    c.advance(9_000_000);
+    assertThat(fired).containsExactly("a@5000000");
+    c.advance(1_000_000);
+    assertThat(fired).containsExactly("a@5000000", "b@10000000", "c@10000000");
+    assertThat(c.nanos()).isEqualTo(10_000_000);
+    assertThatThrownBy(() -> c.advance(-1)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void timerScheduledByATimerWithinTheWindowAlsoFires() {
+    Clock c = new Clock();
+    List<Long> fired = new ArrayList<>();
+    c.scheduleIn(1, () -> c.scheduleIn(1, () -> fired.add(c.nanos())));
+    c.advance(5);
+    assertThat(fired).containsExactly(2L);
+  }
+
+  @Test
+  void eventsAreNumberedTimestampedAndFannedOut() {
+    Clock c = new Clock();
+    EventLog log = new EventLog(c);
+    List<Long> seen = new ArrayList<>();
+    log.subscribe(e -> seen.add(e.seq()));
+    log.emit("a", "x", "first");
+    c.advance(7);
+    Event e2 = log.emit("b", "y", null, Map.of("n", 3));
+    assertThat(e2.seq()).isEqualTo(2);
+    assertThat(e2.timeNanos()).isEqualTo(7);
+    assertThat(e2.longAttr("n")).isEqualTo(3);
+    assertThat(seen).containsExactly(1L, 2L);
+    assertThat(log.eventsSince(1)).extracting(Event::kind).containsExactly("b");
+  }
+
+  @Test
+  void boundedRetentionKeepsTheNewestButSubscribersSeeAll() {
+    EventLog log = new EventLog(new Clock(), 2);
+    int[] count = {0};
+    log.subscribe(e -> count[0]++);
+    for (int i = 0; i < 5; i++) log.emit("k", "s", "e" + i);
+    assertThat(log.events()).extracting(Event::detail).containsExactly("e3", "e4");
+    assertThat(count[0]).isEqualTo(5);
+    assertThat(log.lastSeq()).isEqualTo(5);
+    log.retaining(0);
+    log.emit("k", "s", "e5");
+    assertThat(log.events()).isEmpty();
+  }
+}

@@ -1,0 +1,93 @@
+package io.vtdsim.emu.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GuestMemoryTest {
+  @Test
+  void unwrittenRamReadsZeroAndAllocatesNothing() {
+    GuestMemory m = GuestMemory.flat(1L << 30);
+    assertThat(m.read64(0x1234_5000L)).isZero();
+    assertThat(m.allocatedPages()).isZero();
+    m.write8(0x1234_5000L, (byte) 1);
+    assertThat(m.allocatedPages()).isEqualTo(1);
+  }
+
+  @Test
+  void littleEndianAcrossWidthsAndPages() {
+    GuestMemory m = GuestMemory.flat(1 << 20);
+    m.write64(0xFFC, 0x1122_3344_5566_7788L); // straddles the first page boundary
+    assertThat(m.read32(0xFFC)).isEqualTo(0x5566_7788);
+    assertThat(m.read32(0x1000)).isEqualTo(0x1122_3344);
+    assertThat(m.read16(0xFFC)).isEqualTo((short) 0x7788);
+    assertThat(m.read8(0x1003)).isEqualTo((byte) 0x11);
+    assertThat(m.read64(0xFFC)).isEqualTo(0x1122_3344_5566_7788L);
+    assertThat(m.allocatedPages()).isEqualTo(2);
+  }
+
+  @Test
+  void bulkAccessAndZero() {
+    GuestMemory m = GuestMemory.flat(1 << 20);
+    byte[] data = new byte[6000];
+    for (int i = 0; i < data.length; i++) data[i] = (byte) i;
+    m.write(0x800, data);
+    assertThat(m.read(0x800, 6000)).isEqualTo(data);
+    m.zero(0x1000, 0x1000);
+    assertThat(m.read8(0x1000)).isZero();
+    assertThat(m.read8(0xFFF)).isEqualTo(data[0xFFF - 0x800]);
+  }
+
+  @Test
+  void guestSoftwareAccessOutsideRamThrows() {
+    GuestMemory m = GuestMemory.flat(1 << 20);
+    assertThatThrownBy(() -> m.read64(1 << 20)).isInstanceOf(GuestMemoryException.class).hasMessageContaining("outside RAM");
+    assertThatThrownBy(() -> m.write32((1 << 20) - 2, 1)).isInstanceOf(GuestMemoryException.class);
+  }
+
+  @Test
+  void hardwareAccessOutsideRamFailsQuietly() {
+    GuestMemory m = GuestMemory.flat(1 << 20);
+    long[] out = {42};
+    assertThat(m.tryRead64(1 << 20, out)).isFalse();
+    assertThat(out[0]).isEqualTo(42);
+    assertThat(m.tryWrite32(-4L, 1)).isFalse();
+    assertThat(m.tryWrite32(0x10, 7)).isTrue();
+    assertThat(m.read32(0x10)).isEqualTo(7);
+    assertThat(m.tryRead(Long.MAX_VALUE - 2, new byte[8], 0, 8)).isFalse(); // no overflow wrap
+  }
+
+  @Test
+  void q35LayoutSplitsAroundThePciHole() {
+    GuestMemory m = GuestMemory.q35(4L << 30);
+    assertThat(m.regions()).containsExactly(new RamRegion(0, 0x8000_0000L), new RamRegion(1L << 32, 0x8000_0000L));
+    assertThat(m.isRam(0x8000_0000L, 1)).isFalse();
+    assertThat(m.isRam(1L << 32, 8)).isTrue();
+    assertThat(m.ramSize()).isEqualTo(4L << 30);
+    assertThat(GuestMemory.q35(1L << 30).regions()).containsExactly(new RamRegion(0, 1L << 30));
+  }
+
+  @Test
+  void overlappingRegionsRejected() {
+    assertThatThrownBy(() -> new GuestMemory(List.of(new RamRegion(0, 0x2000), new RamRegion(0x1000, 0x1000))))
+        .hasMessageContaining("overlap");
+  }
+
+  @Test
+  void pageObserversSeeWritesToTheirPageOnly() {
+    GuestMemory m = GuestMemory.flat(1 << 20);
+    List<String> seen = new ArrayList<>();
+    WriteObserver o = (gpa, len) -> seen.add(Long.toHexString(gpa) + "+" + len);
+    m.observePage(0x2000, o);
+    m.write64(0x2008, 1);
+    m.write64(0x3000, 1);
+    m.tryWrite32(0x2ffc, 5);
+    m.write(0x1ffe, new byte[4]); // crosses into the page: only the part on it is reported
+    m.unobservePage(0x2000, o);
+    m.write64(0x2010, 1);
+    assertThat(seen).containsExactly("2008+8", "2ffc+4", "2000+2");
+  }
+}
