@@ -12,6 +12,7 @@ import io.vtdsim.driver.qi.Invalidator;
 import io.vtdsim.driver.qi.QueuedInvalidator;
 import io.vtdsim.driver.qi.RegisterInvalidator;
 import io.vtdsim.driver.qi.UnitMmio;
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -803,9 +804,8 @@ public final class IntelIommuDriver {
     log.emit(EV_CALL, SOURCE, detail.toString(), a);
   }
 
+  /** Event attributes in the order given (deterministic rendering). */
   private static Map<String, Object> attrs(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-    return Collections.unmodifiableMap(m);
+    return Attrs.of(kv);
   }
 }
