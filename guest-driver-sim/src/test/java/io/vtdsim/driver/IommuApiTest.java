@@ -116,4 +116,30 @@ class IommuApiTest {
     assertThatThrownBy(() -> rig.driver.map("vfio", 0x10800, 0x900000, 0x1000, true, true))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void replacingAnEmptyTableByASuperpageFlushesIn6xOnly() {
+    for (String preset : List.of("linux-5.18", "linux-6.1")) {
+      Rig rig = rig(preset);
+      rig.driver.map("vfio", 0x200000, 0x800000, 0x1000, true, true);
+      rig.driver.unmap("vfio", 0x200000, 0x1000); // the level-1 table stays, empty
+      rig.resetRecording();
+      rig.driver.map("vfio", 0x200000, 0x800000, 0x200000, true, true);
+      int did = rig.driver.domainId("vfio");
+      String psi = "IOTLB PSI DID=" + did + " ADDR=0x200000 AM=9";
+      if (preset.equals("linux-6.1")) {
+        assertThat(rig.invalidations()).as(preset).containsExactly(psi, psi); // switch_to_super_page, then the map
+      } else {
+        assertThat(rig.invalidations()).as(preset).containsExactly(psi);
+      }
+    }
+  }
+
+  @Test
+  void a32BitDmaMaskKeepsIovasBelow4GiB() {
+    Rig rig = new Rig(DriverConfig.of("linux-6.1").withDmaMask(0xFFFF_FFFFL));
+    rig.driver.boot(List.of(DEV));
+    long iova = rig.driver.mapSingle(DEV, 0x300000, 64 * 4096, Direction.TO_DEVICE);
+    assertThat(iova).isEqualTo(0x1_0000_0000L - 64 * 4096);
+  }
 }
