@@ -22,8 +22,8 @@ import java.util.TreeMap;
  * <p>The VMM step GPA → host virtual address happens before the MAP ioctl: a target outside guest RAM
  * is refused with EFAULT and nothing is mapped (QEMU: "iommu map to non memory area").
  *
- * <p>Storage is compact (one small array per mapping in a sorted map), so a container can hold a
- * million 4 KiB mappings in well under 100 MB. Thread-safe (one lock).
+ * <p>Storage is compact (one small array per mapping in a sorted map, about 100 bytes each), so a
+ * million 4 KiB mappings take about 100 MB. Thread-safe (one lock).
  */
 public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
