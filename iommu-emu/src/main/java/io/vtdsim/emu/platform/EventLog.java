@@ -53,13 +53,13 @@ public final class EventLog {
   }
 
   public Event emit(String kind, String source, String detail) {
-    return emit(kind, source, detail, Map.of());
+    return emit(kind, source, detail, Attrs.of());
   }
 
   public Event emit(String kind, String source, String detail, Map<String, Object> attrs) {
     Event e;
     synchronized (this) {
-      e = new Event(++seq, clock.nanos(), kind, source, detail, attrs);
+      e = new Event(++seq, clock.nanos(), kind, source, detail, Attrs.copyOf(attrs));
       if (retainLimit > 0) {
         if (retained.size() >= retainLimit) retained.pollFirst();
         retained.addLast(e);

@@ -2,7 +2,6 @@ package io.vtdsim.emu.platform;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The CPU's MMIO path to device registers. Accepts only 4- and 8-byte, naturally aligned accesses:
@@ -38,13 +37,13 @@ public final class MmioBus {
     Mapping m = find(addr, size);
     if (m == null || !validSize(addr, size)) {
       log.emit(EV_REJECTED, "bus", String.format("read%d 0x%x rejected", size * 8, addr),
-          Map.of("addr", addr, "size", size));
+          Attrs.of("addr", addr, "size", size));
       return size == 8 ? -1L : 0xFFFF_FFFFL;
     }
     long v = m.device.read((int) (addr - m.base), size);
     if (size == 4) v &= 0xFFFF_FFFFL;
     log.emit(EV_READ, m.device.name(), null,
-        Map.of("offset", (int) (addr - m.base), "size", size, "value", v));
+        Attrs.of("offset", (int) (addr - m.base), "size", size, "value", v));
     return v;
   }
 
@@ -52,13 +51,13 @@ public final class MmioBus {
     Mapping m = find(addr, size);
     if (m == null || !validSize(addr, size)) {
       log.emit(EV_REJECTED, "bus", String.format("write%d 0x%x rejected", size * 8, addr),
-          Map.of("addr", addr, "size", size, "value", value));
+          Attrs.of("addr", addr, "size", size, "value", value));
       return;
     }
     if (size == 4) value &= 0xFFFF_FFFFL;
     // logged before the device acts, so the event order reads as cause then effects
     log.emit(EV_WRITE, m.device.name(), null,
-        Map.of("offset", (int) (addr - m.base), "size", size, "value", value));
+        Attrs.of("offset", (int) (addr - m.base), "size", size, "value", value));
     m.device.write((int) (addr - m.base), size, value);
   }
 

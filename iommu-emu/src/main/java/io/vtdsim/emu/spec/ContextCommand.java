@@ -7,6 +7,13 @@ package io.vtdsim.emu.spec;
  */
 public record ContextCommand(boolean icc, int cirg, int caig, int fm, int sid, int did) {
   public static final long ICC = 1L << 63;
+  /** CAIG, the actual invalidation granularity the hardware reports. */
+  public static final long CAIG_MASK = Bits.mask(60, 59);
+
+  /** {@code ccmd} with ICC cleared and CAIG set to {@code caig}: a completed request. */
+  public static long completed(long ccmd, int caig) {
+    return Bits.set(ccmd & ~ICC, 60, 59, caig);
+  }
 
   public long encode() {
     long v = Bits.bit(icc, 63);

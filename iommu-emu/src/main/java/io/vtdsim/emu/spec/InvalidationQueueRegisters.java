@@ -13,6 +13,8 @@ public final class InvalidationQueueRegisters {
   public static final long IQA_QS_MASK = 0x7;
   /** IQT/IQH writable index bits (18:4). */
   public static final long INDEX_MASK = Bits.mask(18, 4);
+  /** IQT bit 4: must be 0 when the queue holds 256-bit descriptors (spec 11.4.9.2). */
+  public static final long IQT_256_RESERVED = 1L << 4;
 
   public static long iqa(long base, boolean dw256, int qs) {
     if ((base & ~IQA_BASE_MASK) != 0) throw new IllegalArgumentException("IQA base must be 4 KiB aligned");

@@ -7,6 +7,13 @@ package io.vtdsim.emu.spec;
  */
 public record IotlbCommand(boolean ivt, int iirg, int iaig, boolean dr, boolean dw, int did) {
   public static final long IVT = 1L << 63;
+  /** IAIG, the actual invalidation granularity the hardware reports. */
+  public static final long IAIG_MASK = Bits.mask(58, 57);
+
+  /** {@code iotlb} with IVT cleared and IAIG set to {@code iaig}: a completed request. */
+  public static long completed(long iotlb, int iaig) {
+    return Bits.set(iotlb & ~IVT, 58, 57, iaig);
+  }
 
   public long encode() {
     long v = Bits.bit(ivt, 63);

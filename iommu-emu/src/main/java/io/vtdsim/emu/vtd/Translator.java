@@ -1,5 +1,6 @@
 package io.vtdsim.emu.vtd;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -110,7 +111,7 @@ public final class Translator {
     synchronized (this) {
       r = translateLocked(rootTable, sid, iova, write);
     }
-    log.emit(EV_TRANSLATE, SOURCE, null, Map.of(
+    log.emit(EV_TRANSLATE, SOURCE, null, Attrs.of(
         "sid", sid, "iova", iova, "write", write,
         "result", r.fault() == null ? "ok" : r.fault().name(), "cached", r.cached()));
     return r;

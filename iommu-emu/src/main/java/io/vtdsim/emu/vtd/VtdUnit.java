@@ -1,19 +1,119 @@
 package io.vtdsim.emu.vtd;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.platform.MsiSink;
+import io.vtdsim.emu.spec.Bits;
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.FaultStatus;
+import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.InvalidationQueueRegisters;
+import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.RegisterMasks;
+import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.qi.InvalidationQueue;
+import io.vtdsim.emu.vtd.qi.QueueHost;
+import io.vtdsim.emu.vtd.qi.QueueWorker;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The emulated VT-d DMA-remapping unit. CONTRACT SKELETON — the implementation is in progress on
- * another branch; the public signatures below are fixed.
+ * The emulated VT-d DMA-remapping unit (VT-d spec chapters 3, 6, 7, 10, 11) with QEMU's register
+ * semantics: the register window (an {@link MmioDevice}), the GCMD/GSTS handshakes, fault
+ * recording, register-based and queued invalidation, and {@link #translate} for DMA requests. All
+ * state is guarded by one lock, shared with the hardware thread in THREAD queue-processing mode.
  */
 public final class VtdUnit implements MmioDevice, AutoCloseable {
+  static final String EV_COMMAND = "vtd.command";
+  static final String EV_TRANSLATE = "vtd.translate";
+  static final String EV_FAULT_EVENT = "vtd.fault-event";
+  static final String EV_COMPLETION_EVENT = "vtd.completion-event";
+
   private final VtdConfig config;
+  private final EventLog log;
+  private final Translator translator;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
+  private final RegisterFile regs;
+  private final EventInterrupt faultEvent;
+  private final EventInterrupt completionEvent;
+  private final FaultRecorder faults;
+  private final RegisterInvalidation registerInvalidation;
+  private final InvalidationQueue queue;
+  private final QueueWorker worker;
+  private final int iva;
+  private final int iotlb;
+
+  private boolean translationEnabled;
+  private long rootTable;
+  private long interruptRemapTable;
 
   public VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi) {
+    this(config, memory, log, msi, new Translator(config, memory, log));
+  }
+
+  /** With a given translator (tests substitute one). */
+  VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi, Translator translator) {
+    if (config == null || memory == null || log == null || msi == null || translator == null) {
+      throw new IllegalArgumentException("VtdUnit needs a config, guest memory, an event log, an MSI sink and a translator");
+    }
     this.config = config;
+    this.log = log;
+    this.translator = translator;
+    this.iva = Registers.iva(config.ecap().iro());
+    this.iotlb = Registers.iotlb(config.ecap().iro());
+    this.regs = new RegisterFile(config.windowSize());
+    this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
+        Registers.FEUADDR, msi, log, EV_FAULT_EVENT);
+    this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
+        Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
+    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), faultEvent, log);
+    this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
+    this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth());
+    defineRegisters();
+    if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
+      worker = new QueueWorker("vtd-qi", this::drainQueue);
+      worker.start();
+    } else {
+      worker = null;
+    }
+  }
+
+  /** The register layout and reset values of QEMU's vtd_init. */
+  private void defineRegisters() {
+    regs.define32(Registers.VER, RegisterMasks.VERSION, 0, 0);
+    regs.define64(Registers.CAP, config.cap().encode(), 0, 0);
+    regs.define64(Registers.ECAP, config.ecap().encode(), 0, 0);
+    regs.define32(Registers.GCMD, 0, GlobalCommand.WRITABLE, 0);
+    regs.defineWriteOnly(Registers.GCMD, 4, GlobalCommand.WRITABLE);
+    regs.define32(Registers.GSTS, 0, 0, 0);
+    regs.define64(Registers.RTADDR, 0, RegisterMasks.RTADDR_WRITABLE, 0);
+    regs.define64(Registers.CCMD, 0, RegisterMasks.CCMD_WRITABLE, 0);
+    regs.defineWriteOnly(Registers.CCMD, 8, RegisterMasks.CCMD_WRITE_ONLY);
+    regs.define32(Registers.FSTS, 0, 0, RegisterMasks.FSTS_W1C);
+    regs.define32(Registers.FECTL, FaultStatus.IM, FaultStatus.IM, 0);
+    regs.define32(Registers.FEDATA, 0, RegisterMasks.FEDATA_WRITABLE, 0);
+    regs.define32(Registers.FEADDR, 0, RegisterMasks.EVENT_ADDRESS_WRITABLE, 0);
+    regs.define32(Registers.FEUADDR, 0, 0, 0);
+    regs.define64(Registers.IQH, 0, 0, 0);
+    regs.define64(Registers.IQT, 0, RegisterMasks.IQT_WRITABLE, 0);
+    regs.define64(Registers.IQA, 0, RegisterMasks.IQA_WRITABLE, 0);
+    regs.define32(Registers.ICS, 0, 0, FaultStatus.IWC);
+    regs.define32(Registers.IECTL, FaultStatus.IM, FaultStatus.IM, 0);
+    regs.define32(Registers.IEDATA, 0, RegisterMasks.IEDATA_WRITABLE, 0);
+    regs.define32(Registers.IEADDR, 0, RegisterMasks.EVENT_ADDRESS_WRITABLE, 0);
+    regs.define32(Registers.IEUADDR, 0, 0, 0);
+    regs.define64(Registers.IRTA, 0, RegisterMasks.IRTA_WRITABLE, 0);
+    regs.define64(iva, 0, RegisterMasks.IVA_WRITABLE, 0);
+    regs.defineWriteOnly(iva, 8, RegisterMasks.IVA_WRITABLE);
+    regs.define64(iotlb, 0, RegisterMasks.IOTLB_WRITABLE, 0);
+    faults.defineRegisters();
+    regs.captureResetValues();
   }
 
   public VtdConfig config() {
@@ -21,16 +121,29 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   }
 
   /** Registers a caching-mode observer (the shadow); called synchronously, in order. */
-  public void addObserver(RemappingObserver observer) {}
+  public void addObserver(RemappingObserver observer) {
+    if (observer == null) throw new IllegalArgumentException("observer is null");
+    observers.add(observer);
+  }
 
   /** GSTS.TES. */
   public boolean translationEnabled() {
-    return false;
+    lock.lock();
+    try {
+      return translationEnabled;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The root-table address latched by the last SRTP. */
   public long rootTableAddress() {
-    return 0;
+    lock.lock();
+    try {
+      return rootTable;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -39,23 +152,254 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    * and raise the fault event.
    */
   public TranslationResult translate(int sid, long iova, boolean write) {
-    return TranslationResult.identity(iova);
+    if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
+    lock.lock();
+    try {
+      if (!translationEnabled) {
+        log.emit(EV_TRANSLATE, "vtd",
+            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
+            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
+        return TranslationResult.identity(iova);
+      }
+      TranslationResult r = translator.translate(rootTable, sid, iova, write);
+      if (!r.ok()) {
+        if (r.faultSuppressed()) {
+          faults.suppressed(sid, iova, r.fault(), !write);
+        } else {
+          faults.report(sid, iova, r.fault(), !write);
+        }
+      }
+      return r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records a primary fault as the hardware does (VT-d spec 7.1; QEMU's vtd_report_frcd_fault). */
+  FaultRecorder.Outcome recordFault(int sid, long addr, FaultReason reason, boolean read) {
+    lock.lock();
+    try {
+      return faults.report(sid, addr, reason, read);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** IRTA as latched by the last SIRTP. */
+  long interruptRemapTableAddress() {
+    lock.lock();
+    try {
+      return interruptRemapTable;
+    } finally {
+      lock.unlock();
+    }
   }
 
   public Translator translator() {
-    return null;
+    return translator;
   }
 
   /** System reset: every register back to its reset value, caches emptied. */
-  public void reset() {}
-
-  @Override
-  public long read(int offset, int size) {
-    return 0;
+  public void reset() {
+    lock.lock();
+    try {
+      boolean wasEnabled = translationEnabled;
+      regs.reset();
+      translationEnabled = false;
+      rootTable = 0;
+      interruptRemapTable = 0;
+      queue.reset();
+      faults.reset();
+      translator.resetCaches();
+      if (wasEnabled) {
+        for (RemappingObserver o : observers) o.translationEnableChanged(false);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
-  public void write(int offset, int size, long value) {}
+  public long read(int offset, int size) {
+    lock.lock();
+    try {
+      if (!inWindow(offset, size)) return size == 8 ? -1L : 0xFFFF_FFFFL;
+      long v;
+      if (offset == Registers.IQA) {
+        v = iqaReadValue();
+      } else if (offset == Registers.IQA + 4) {
+        v = iqaReadValue() >>> 32;
+      } else {
+        // RTADDR reads back as written, not as latched (as QEMU since it stopped returning s->root)
+        v = regs.guestRead(offset, size);
+      }
+      return size == 4 ? v & 0xFFFF_FFFFL : v;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void write(int offset, int size, long value) {
+    lock.lock();
+    try {
+      if (!inWindow(offset, size)) return;
+      dispatchWrite(offset, size, value);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** QEMU's vtd_mem_write: store through the masks, then run the register's side effect. */
+  private void dispatchWrite(int offset, int size, long value) {
+    if (offset == Registers.GCMD) {
+      regs.guestWrite(offset, 4, value);
+      globalCommand();
+    } else if (offset == Registers.CCMD) {
+      regs.guestWrite(offset, size, value);
+      if (size == 8) registerInvalidation.contextCommand(queue.enabled());
+    } else if (offset == Registers.CCMD + 4) {
+      regs.guestWrite(offset, 4, value);
+      registerInvalidation.contextCommand(queue.enabled());
+    } else if (offset == iotlb) {
+      regs.guestWrite(offset, size, value);
+      if (size == 8) registerInvalidation.iotlbCommand(queue.enabled());
+    } else if (offset == iotlb + 4) {
+      regs.guestWrite(offset, 4, value);
+      registerInvalidation.iotlbCommand(queue.enabled());
+    } else if (offset == Registers.FSTS) {
+      regs.guestWrite(offset, 4, value);
+      faultStatusWritten();
+    } else if (offset == Registers.FECTL) {
+      regs.guestWrite(offset, 4, value);
+      faultEvent.controlWritten();
+    } else if (offset == Registers.ICS) {
+      regs.guestWrite(offset, 4, value);
+      if ((regs.raw32(Registers.ICS) & FaultStatus.IWC) == 0) completionEvent.clearPending();
+    } else if (offset == Registers.IECTL) {
+      regs.guestWrite(offset, 4, value);
+      completionEvent.controlWritten();
+    } else if (offset == Registers.IQT) {
+      regs.guestWrite(offset, size, value);
+      queue.tailWritten(regs.raw64(Registers.IQT));
+      runQueue();
+    } else if (offset == Registers.IQA) {
+      regs.guestWrite(offset, size, value);
+      queue.iqaWritten(regs.raw64(Registers.IQA));
+    } else {
+      regs.guestWrite(offset, size, value);
+      if (faults.coversOffset(offset, size)) faults.updatePpf();
+    }
+  }
+
+  /** FSTS written (as QEMU's vtd_handle_fsts_write); clearing IQE alone does not restart the queue. */
+  private void faultStatusWritten() {
+    if ((regs.raw32(Registers.FSTS) & RegisterMasks.FSTS_INTERRUPT_CONDITIONS) == 0) faultEvent.clearPending();
+  }
+
+  /** IQA reads return the base latched at the last QIE enable, QS as written, and the DW in effect. */
+  private long iqaReadValue() {
+    long raw = regs.raw64(Registers.IQA);
+    return queue.latchedBase()
+        | (raw & InvalidationQueueRegisters.IQA_QS_MASK)
+        | (queue.wideDescriptors() ? InvalidationQueueRegisters.IQA_DW : 0);
+  }
+
+  /** GCMD written: QEMU's vtd_handle_gcmd_write (changed = command XOR status). */
+  private void globalCommand() {
+    int command = regs.raw32(Registers.GCMD);
+    int status = regs.raw32(Registers.GSTS);
+    int changed = command ^ status;
+    if ((changed & GlobalCommand.TE) != 0) translationEnable((command & GlobalCommand.TE) != 0);
+    if ((command & GlobalCommand.SRTP) != 0) setRootTablePointer();
+    // QIE is reserved on a unit without ECAP.QI (spec 11.4.4); QEMU always reports QI
+    if ((changed & GlobalCommand.QIE) != 0 && config.ecap().qi()) {
+      queuedInvalidationEnable((command & GlobalCommand.QIE) != 0);
+    }
+    if ((command & GlobalCommand.WBF) != 0 && config.cap().rwbf()) {
+      // write-buffer flush (spec 6.8): nothing is buffered here, so WBFS clears at once
+      regs.update32(Registers.GSTS, GlobalCommand.WBF, 0);
+      log.emit(EV_COMMAND, "vtd", "WBF: write buffer flushed", Attrs.of("bit", "wbf"));
+    }
+    if ((command & GlobalCommand.SIRTP) != 0 && config.ecap().ir()) setInterruptRemapTablePointer();
+    if ((changed & GlobalCommand.IRE) != 0 && config.ecap().ir()) {
+      boolean on = (command & GlobalCommand.IRE) != 0;
+      regs.update32(Registers.GSTS, GlobalCommand.IRE, on ? GlobalCommand.IRE : 0);
+      log.emit(EV_COMMAND, "vtd", "IRE " + (on ? "on" : "off") + " (status only)", Attrs.of("bit", "ire", "enabled", on));
+    }
+  }
+
+  /** TE (QEMU's vtd_handle_gcmd_te): TES follows, caches reset in both directions. */
+  private void translationEnable(boolean on) {
+    translationEnabled = on;
+    regs.update32(Registers.GSTS, GlobalCommand.TE, on ? GlobalCommand.TE : 0);
+    if (!on) faults.restartIndex();
+    translator.resetCaches();
+    log.emit(EV_COMMAND, "vtd", "TE " + (on ? "on" : "off") + ", caches reset", Attrs.of("bit", "te", "enabled", on));
+    for (RemappingObserver o : observers) o.translationEnableChanged(on);
+  }
+
+  /** SRTP (one-shot): latch RTADDR masked to HAW, set RTPS, reset caches; no replay (as QEMU). */
+  private void setRootTablePointer() {
+    rootTable = regs.raw64(Registers.RTADDR) & RegisterMasks.RTADDR_ADDRESS & ~Bits.above(config.hostAddressWidth());
+    regs.update32(Registers.GSTS, 0, GlobalCommand.SRTP);
+    translator.resetCaches();
+    log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, caches reset", rootTable),
+        Attrs.of("bit", "srtp", "rootTable", rootTable));
+    for (RemappingObserver o : observers) o.rootTablePointerSet(rootTable);
+  }
+
+  /** SIRTP (one-shot): latch IRTA and set IRTPS. */
+  private void setInterruptRemapTablePointer() {
+    interruptRemapTable = regs.raw64(Registers.IRTA);
+    regs.update32(Registers.GSTS, 0, GlobalCommand.SIRTP);
+    log.emit(EV_COMMAND, "vtd", String.format("SIRTP: IRTA 0x%x", interruptRemapTable),
+        Attrs.of("bit", "sirtp", "irta", interruptRemapTable));
+  }
+
+  /** QIE (QEMU's vtd_handle_gcmd_qie). */
+  private void queuedInvalidationEnable(boolean on) {
+    if (on) {
+      queue.enable(regs.raw64(Registers.IQA));
+      regs.update32(Registers.GSTS, 0, GlobalCommand.QIE);
+      log.emit(EV_COMMAND, "vtd",
+          String.format("QIE on: queue at 0x%x, %d descriptors", queue.latchedBase(), queue.size()),
+          Attrs.of("bit", "qie", "enabled", true, "base", queue.latchedBase(), "size", queue.size()));
+      // a tail written before enabling is processed at once (as QEMU, for Windows guests)
+      if (queue.tail() != 0) runQueue();
+      return;
+    }
+    String refusal = queue.disable();
+    if (refusal == null) {
+      regs.update32(Registers.GSTS, GlobalCommand.QIE, 0);
+      log.emit(EV_COMMAND, "vtd", "QIE off", Attrs.of("bit", "qie", "enabled", false));
+    } else {
+      log.emit(EV_COMMAND, "vtd", "QIE off refused, QIES stays set: " + refusal,
+          Attrs.of("bit", "qie", "enabled", true, "refused", refusal));
+    }
+  }
+
+  /** Processes the queue now (INLINE) or hands it to the hardware thread (THREAD). */
+  private void runQueue() {
+    if (worker == null) {
+      queue.process();
+    } else {
+      worker.wake();
+    }
+  }
+
+  private void drainQueue() {
+    lock.lock();
+    try {
+      queue.process();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean inWindow(int offset, int size) {
+    return (size == 4 || size == 8) && offset >= 0 && offset + size <= regs.size();
+  }
 
   @Override
   public int windowSize() {
@@ -67,7 +411,64 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return "vtd";
   }
 
+  /** True while the THREAD-mode hardware thread runs. */
+  boolean hardwareThreadRunning() {
+    return worker != null && worker.running();
+  }
+
   /** Stops the hardware thread, if any. */
   @Override
-  public void close() {}
+  public void close() {
+    if (worker != null) worker.close();
+  }
+
+  /** The queue's view of this unit (kept off the public API). */
+  private final class Host implements QueueHost {
+    @Override
+    public boolean queueErrorPending() {
+      return (regs.raw32(Registers.FSTS) & FaultStatus.IQE) != 0;
+    }
+
+    @Override
+    public void queueError() {
+      int previous = regs.raw32(Registers.FSTS);
+      regs.update32(Registers.FSTS, 0, FaultStatus.IQE);
+      faults.raiseFaultEvent(previous);
+    }
+
+    @Override
+    public void headMoved(long iqh) {
+      regs.setRaw(Registers.IQH, 8, iqh);
+    }
+
+    @Override
+    public void contextCacheInvalidation(ContextCacheInvalidation c) {
+      // exact granularity (spec 6.5.2.1); QEMU flushes globally for a domain descriptor, which only
+      // ever drops more — the strict model lets a wrong DID show up as a stale context entry
+      switch (c.granularity()) {
+        case GLOBAL -> translator.invalidateContextGlobal();
+        case DOMAIN -> translator.invalidateContextDomain(c.did());
+        case DEVICE -> translator.invalidateContextDevice(c.sid(), c.fm());
+      }
+      for (RemappingObserver o : observers) o.contextCacheInvalidated(c);
+    }
+
+    @Override
+    public void iotlbInvalidation(IotlbInvalidation t) {
+      switch (t.granularity()) {
+        case GLOBAL -> translator.invalidateIotlbGlobal();
+        case DOMAIN -> translator.invalidateIotlbDomain(t.did());
+        case PAGE -> translator.invalidateIotlbPage(t.did(), t.address(), t.am(), t.ih());
+      }
+      for (RemappingObserver o : observers) o.iotlbInvalidated(t);
+    }
+
+    @Override
+    public void waitCompletionInterrupt() {
+      // as QEMU's vtd_generate_completion_event: nothing new while IWC is still set
+      if ((regs.raw32(Registers.ICS) & FaultStatus.IWC) != 0) return;
+      regs.update32(Registers.ICS, 0, FaultStatus.IWC);
+      completionEvent.raise();
+    }
+  }
 }

@@ -64,4 +64,15 @@ class ClockAndEventLogTest {
     log.emit("k", "s", "e5");
     assertThat(log.events()).isEmpty();
   }
+
+  @Test
+  void attributeOrderIsTheSameOnEveryRun() {
+    EventLog log = new EventLog(new Clock());
+    Event ordered = log.emit("k", "s", null, Attrs.of("z", 1, "a", 2, "m", 3));
+    assertThat(ordered.attrs().keySet()).containsExactly("z", "a", "m");
+    // any other map is sorted by key, whatever its own iteration order is
+    Event sorted = log.emit("k", "s", null, Map.of("z", 1, "a", 2, "m", 3));
+    assertThat(sorted.attrs().keySet()).containsExactly("a", "m", "z");
+    assertThat(sorted.attrs()).isEqualTo(Map.of("a", 2, "m", 3, "z", 1));
+  }
 }

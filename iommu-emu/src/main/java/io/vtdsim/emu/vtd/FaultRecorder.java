@@ -1,0 +1,150 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.FaultRecord;
+import io.vtdsim.emu.spec.FaultStatus;
+import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RegisterMasks;
+import io.vtdsim.emu.spec.SourceId;
+import java.util.Map;
+
+/**
+ * Primary fault logging (VT-d spec 7.1.1, 11.4.14): NFR+1 fault-recording registers at CAP.FRO×16,
+ * FSTS.PPF/PFO/FRI and the fault event, with QEMU's compression and overflow rules
+ * (vtd_report_frcd_fault).
+ */
+final class FaultRecorder {
+  static final String EV_FAULT = "vtd.fault";
+
+  /** What happened to a reported fault. */
+  enum Outcome {
+    RECORDED("recorded"),
+    /** PFO already set: the new fault is dropped. */
+    OVERFLOW_PENDING("dropped: PFO set"),
+    /** A pending record with the same source-id exists (as QEMU's vtd_try_collapse_fault). */
+    COMPRESSED("dropped: compressed"),
+    /** The next record is still pending: PFO is set and the fault dropped. */
+    OVERFLOW("dropped: overflow, PFO set"),
+    /** Qualified fault with FPD=1 in the context entry. */
+    SUPPRESSED("suppressed by FPD");
+
+    final String text;
+
+    Outcome(String text) {
+      this.text = text;
+    }
+  }
+
+  private final RegisterFile regs;
+  private final int fro;
+  private final int records;
+  private final EventInterrupt faultEvent;
+  private final EventLog log;
+  private int next;
+
+  FaultRecorder(RegisterFile regs, int fro, int nfr, EventInterrupt faultEvent, EventLog log) {
+    this.regs = regs;
+    this.fro = fro;
+    this.records = nfr + 1;
+    this.faultEvent = faultEvent;
+    this.log = log;
+  }
+
+  /** Defines the fault-recording registers (reset: all zero, F is RW1C). */
+  void defineRegisters() {
+    for (int i = 0; i < records; i++) {
+      int off = Registers.faultRecord(fro, i);
+      regs.define64(off, 0, 0, 0);
+      regs.define64(off + 8, 0, 0, RegisterMasks.FRCD_HI_W1C);
+    }
+  }
+
+  void reset() {
+    next = 0;
+  }
+
+  /** TE cleared: QEMU restarts recording at the first register. */
+  void restartIndex() {
+    next = 0;
+  }
+
+  boolean coversOffset(int offset, int size) {
+    int start = Registers.faultRecord(fro, 0);
+    int end = Registers.faultRecord(fro, records);
+    return offset < end && offset + size > start;
+  }
+
+  Outcome report(int sid, long addr, FaultReason reason, boolean read) {
+    int fsts = regs.raw32(Registers.FSTS);
+    Outcome outcome;
+    if ((fsts & FaultStatus.PFO) != 0) {
+      outcome = Outcome.OVERFLOW_PENDING;
+    } else if (pendingRecordFor(sid)) {
+      outcome = Outcome.COMPRESSED;
+    } else if (isPending(next)) {
+      regs.update32(Registers.FSTS, 0, FaultStatus.PFO);
+      outcome = Outcome.OVERFLOW;
+    } else {
+      FaultRecord rec = new FaultRecord(addr, sid, reason.code(), read, true);
+      int off = Registers.faultRecord(fro, next);
+      regs.setRaw(off, 8, rec.lo());
+      regs.setRaw(off + 8, 8, rec.hi());
+      int index = next;
+      next = (next + 1) % records;
+      if ((fsts & FaultStatus.PPF) == 0) {
+        regs.update32(Registers.FSTS, FaultStatus.FRI_MASK, index << FaultStatus.FRI_SHIFT);
+      }
+      updatePpf();
+      outcome = Outcome.RECORDED;
+      emit(sid, addr, reason, read, outcome);
+      raiseFaultEvent(fsts);
+      return outcome;
+    }
+    emit(sid, addr, reason, read, outcome);
+    return outcome;
+  }
+
+  /** A qualified fault FPD suppressed: logged only. */
+  void suppressed(int sid, long addr, FaultReason reason, boolean read) {
+    emit(sid, addr, reason, read, Outcome.SUPPRESSED);
+  }
+
+  /** FSTS.PPF is set while any record has F=1 (11.4.10). */
+  void updatePpf() {
+    boolean any = false;
+    for (int i = 0; i < records; i++) any |= isPending(i);
+    regs.update32(Registers.FSTS, FaultStatus.PPF, any ? FaultStatus.PPF : 0);
+  }
+
+  /**
+   * Raises the fault event unless an earlier condition (PPF, PFO, IQE in {@code previousFsts}) is
+   * still waiting for software, as QEMU's vtd_generate_fault_event.
+   */
+  void raiseFaultEvent(int previousFsts) {
+    if ((previousFsts & RegisterMasks.FSTS_BLOCKS_FAULT_EVENT) != 0) return;
+    faultEvent.raise();
+  }
+
+  private boolean isPending(int index) {
+    return (regs.raw64(Registers.faultRecord(fro, index) + 8) & FaultRecord.F) != 0;
+  }
+
+  private boolean pendingRecordFor(int sid) {
+    for (int i = 0; i < records; i++) {
+      int off = Registers.faultRecord(fro, i);
+      if (isPending(i) && FaultRecord.decode(regs.raw64(off), regs.raw64(off + 8)).sid() == sid) return true;
+    }
+    return false;
+  }
+
+  private void emit(int sid, long addr, FaultReason reason, boolean read, Outcome outcome) {
+    Map<String, Object> attrs = Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
+        "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name());
+    log.emit(EV_FAULT, "vtd",
+        String.format("%s %s 0x%x reason 0x%x (%s): %s", SourceId.of(sid), read ? "read" : "write", addr,
+            reason.code(), reason, outcome.text),
+        attrs);
+  }
+}

@@ -1,0 +1,208 @@
+package io.vtdsim.emu.vtd.qi;
+
+import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.Bits;
+import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.ExtendedCapability;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.InvalidationQueueRegisters;
+import io.vtdsim.emu.spec.InvalidationWait;
+import io.vtdsim.emu.spec.IotlbInvalidation;
+
+/**
+ * The invalidation queue (VT-d spec 6.5.2): a ring of descriptors in guest memory at the base
+ * latched from IQA when QI is enabled, consumed from the head (IQH) up to the tail (IQT). Fetches,
+ * decodes and executes legacy descriptors; any error sets FSTS.IQE, leaves the head on the offending
+ * descriptor and stops until the next IQT write (as QEMU's vtd_fetch_inv_desc). Not thread-safe: the
+ * owner calls it with its lock held.
+ */
+public final class InvalidationQueue {
+  public static final String EV_DESCRIPTOR = "vtd.descriptor";
+  public static final String EV_IQE = "vtd.iqe";
+  public static final String EV_WAIT_COMPLETE = "vtd.wait-complete";
+
+  private static final int NO_DESCRIPTOR = -1;
+
+  private final GuestMemory memory;
+  private final EventLog log;
+  private final QueueHost host;
+  private final Capability cap;
+  private final ExtendedCapability ecap;
+  private final int hostAddressWidth;
+
+  private boolean enabled;
+  private boolean wide;
+  private long base;
+  private int size;
+  private int head;
+  private int tail;
+  private int lastType = NO_DESCRIPTOR;
+  private boolean processing;
+
+  public InvalidationQueue(
+      GuestMemory memory, EventLog log, QueueHost host, Capability cap, ExtendedCapability ecap, int hostAddressWidth) {
+    this.memory = memory;
+    this.log = log;
+    this.host = host;
+    this.cap = cap;
+    this.ecap = ecap;
+    this.hostAddressWidth = hostAddressWidth;
+  }
+
+  /** Back to the reset state: disabled, head and tail 0. */
+  public void reset() {
+    enabled = false;
+    wide = false;
+    base = 0;
+    size = 0;
+    head = 0;
+    tail = 0;
+    lastType = NO_DESCRIPTOR;
+  }
+
+  /**
+   * IQA was written: the descriptor width takes effect at once, and 256-bit descriptors only with
+   * ECAP.SMTS (as QEMU's vtd_update_iq_dw).
+   */
+  public void iqaWritten(long iqa) {
+    wide = ecap.smts() && InvalidationQueueRegisters.is256(iqa);
+  }
+
+  /** GCMD.QIE set: latch the base (masked to HAW) and the size from IQA (as QEMU). */
+  public void enable(long iqa) {
+    base = InvalidationQueueRegisters.base(iqa) & ~Bits.above(hostAddressWidth);
+    size = 1 << (InvalidationQueueRegisters.qs(iqa) + (wide ? 7 : 8));
+    enabled = true;
+  }
+
+  /**
+   * GCMD.QIE cleared: allowed only when the queue is drained and the last descriptor was a wait (as
+   * QEMU); then the head returns to 0 (the tail is kept).
+   *
+   * @return null when QI is now disabled, otherwise why it stays enabled
+   */
+  public String disable() {
+    if (head != tail || lastType != InvalidationDescriptor.TYPE_WAIT) {
+      return String.format("cannot disable QI: head %d, tail %d, last descriptor %s", head, tail,
+          lastType == NO_DESCRIPTOR ? "none" : "type " + lastType);
+    }
+    head = 0;
+    enabled = false;
+    host.headMoved(0);
+    return null;
+  }
+
+  /**
+   * IQT was written (as QEMU's vtd_handle_iqt_write): with 256-bit descriptors bit 4 must be 0, else
+   * IQE and the write is ignored. The caller then {@link #process processes} the queue (inline) or
+   * wakes the hardware thread.
+   */
+  public void tailWritten(long iqt) {
+    if (wide && (iqt & InvalidationQueueRegisters.IQT_256_RESERVED) != 0) {
+      error(head, "IQT bit 4 set with 256-bit descriptors");
+      return;
+    }
+    tail = InvalidationQueueRegisters.registerToIndex(iqt, wide);
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The base latched at the last enable (IQA reads return it, as QEMU). */
+  public long latchedBase() {
+    return base;
+  }
+
+  public boolean wideDescriptors() {
+    return wide;
+  }
+
+  public int head() {
+    return head;
+  }
+
+  public int tail() {
+    return tail;
+  }
+
+  /** Descriptors in the queue (0 before the first enable). */
+  public int size() {
+    return size;
+  }
+
+  /** True when there is work: enabled, no IQE pending and head ≠ tail. */
+  public boolean hasWork() {
+    return enabled && !host.queueErrorPending() && head != tail;
+  }
+
+  /** Processes descriptors from the head up to the tail; stops at the first error (IQE). */
+  public void process() {
+    if (processing || !enabled || host.queueErrorPending()) return;
+    processing = true;
+    try {
+      if (tail >= size) {
+        error(head, String.format("tail %d ≥ queue size %d", tail, size));
+        return;
+      }
+      while (head != tail) {
+        String problem = execute(head);
+        if (problem != null) {
+          error(head, problem);
+          return;
+        }
+        head = (head + 1) % size;
+        host.headMoved(InvalidationQueueRegisters.indexToRegister(head, wide));
+      }
+    } finally {
+      processing = false;
+    }
+  }
+
+  /** Fetches, checks and executes the descriptor at {@code index}; returns why it failed, or null. */
+  private String execute(int index) {
+    int words = wide ? 4 : 2;
+    long address = base + (long) index * words * 8;
+    long[] w = new long[words];
+    long[] q = new long[1];
+    for (int i = 0; i < words; i++) {
+      if (!memory.tryRead64(address + 8L * i, q)) {
+        return String.format("descriptor fetch at 0x%x is outside RAM", address);
+      }
+      w[i] = q[0];
+    }
+    lastType = InvalidationDescriptor.type(w[0]);
+    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], w[1], ecap.pds());
+    if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
+    if (wide && (w[2] | w[3]) != 0) return "legacy descriptor in a 256-bit queue with words 2-3 not zero";
+    if (d instanceof IotlbInvalidation t
+        && t.granularity() == IotlbInvalidation.Granularity.PAGE
+        && t.am() > cap.mamv()) {
+      return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
+    }
+    log.emit(EV_DESCRIPTOR, "vtd", d.describe(),
+        Attrs.of("desc", DescriptorNames.of(d), "index", index, "lo", w[0], "hi", w[1]));
+    if (d instanceof ContextCacheInvalidation c) {
+      host.contextCacheInvalidation(c);
+    } else if (d instanceof IotlbInvalidation t) {
+      host.iotlbInvalidation(t);
+    } else if (d instanceof InvalidationWait wait) {
+      // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
+      if (wait.statusWrite() && !memory.tryWrite32(wait.statusAddress(), wait.statusData())) {
+        return String.format("wait status write to 0x%x is outside RAM", wait.statusAddress());
+      }
+      if (wait.interruptFlag()) host.waitCompletionInterrupt();
+      log.emit(EV_WAIT_COMPLETE, "vtd", "wait descriptor " + index + " complete", Attrs.of("index", index));
+    }
+    // device-TLB invalidations complete at once; interrupt-entry-cache flushes have no cache here
+    return null;
+  }
+
+  private void error(int index, String reason) {
+    log.emit(EV_IQE, "vtd", "IQE at descriptor " + index + ": " + reason, Attrs.of("index", index, "reason", reason));
+    host.queueError();
+  }
+}

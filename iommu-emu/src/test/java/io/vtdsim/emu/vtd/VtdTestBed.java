@@ -1,0 +1,180 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.platform.MmioBus;
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.InvalidationQueueRegisters;
+import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Registers;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A small machine for VT-d unit tests: 64 MiB of flat guest RAM, an MMIO bus with the unit mapped at
+ * {@code config.mmioBase()}, a recording MSI sink and a recording observer. Tests act as the guest:
+ * registers through the bus, tables and queue through guest memory.
+ */
+public final class VtdTestBed implements AutoCloseable {
+  public static final long RAM = 64L << 20;
+
+  public record Msi(long address, int data) {}
+
+  /** Records every observer callback as a readable string and the invalidation records. */
+  public static final class RecordingObserver implements RemappingObserver {
+    public final List<String> calls = new ArrayList<>();
+    public final List<Object> invalidations = new ArrayList<>();
+
+    @Override
+    public synchronized void translationEnableChanged(boolean enabled) {
+      calls.add("te " + enabled);
+    }
+
+    @Override
+    public synchronized void rootTablePointerSet(long rootTable) {
+      calls.add(String.format("root 0x%x", rootTable));
+    }
+
+    @Override
+    public synchronized void contextCacheInvalidated(ContextCacheInvalidation invalidation) {
+      calls.add("cc " + invalidation.describe());
+      invalidations.add(invalidation);
+    }
+
+    @Override
+    public synchronized void iotlbInvalidated(IotlbInvalidation invalidation) {
+      calls.add("iotlb " + invalidation.describe());
+      invalidations.add(invalidation);
+    }
+
+    public synchronized List<Object> invalidationsSnapshot() {
+      return new ArrayList<>(invalidations);
+    }
+  }
+
+  public final VtdConfig config;
+  public final Clock clock = new Clock();
+  public final EventLog log = new EventLog(clock);
+  public final GuestMemory memory = GuestMemory.flat(RAM);
+  public final MmioBus bus = new MmioBus(log);
+  public final List<Msi> msis = new ArrayList<>();
+  public final RecordingObserver observer = new RecordingObserver();
+  public final VtdUnit unit;
+
+  public VtdTestBed(VtdConfig config) {
+    this(config, null);
+  }
+
+  /** With a substitute translator (a Mockito mock), or the real one when null. */
+  public VtdTestBed(VtdConfig config, Translator translator) {
+    this.config = config;
+    this.unit = translator == null
+        ? new VtdUnit(config, memory, log, this::deliver)
+        : new VtdUnit(config, memory, log, this::deliver, translator);
+    unit.addObserver(observer);
+    bus.map(config.mmioBase(), unit);
+  }
+
+  public static VtdTestBed qemu72() {
+    return new VtdTestBed(VtdConfig.preset("qemu-7.2", 48));
+  }
+
+  private synchronized void deliver(long address, int data) {
+    msis.add(new Msi(address, data));
+  }
+
+  public synchronized List<Msi> msisSnapshot() {
+    return new ArrayList<>(msis);
+  }
+
+  public int r32(int offset) {
+    return bus.read32(config.mmioBase() + offset);
+  }
+
+  public long r64(int offset) {
+    return bus.read64(config.mmioBase() + offset);
+  }
+
+  public void w32(int offset, int value) {
+    bus.write32(config.mmioBase() + offset, value);
+  }
+
+  public void w64(int offset, long value) {
+    bus.write64(config.mmioBase() + offset, value);
+  }
+
+  /** Sets a GCMD bit as Linux does: current status plus the command (one-shot bits excluded). */
+  public void command(int bit, boolean on) {
+    int status = r32(Registers.GSTS) & (GlobalCommand.TE | GlobalCommand.QIE | GlobalCommand.IRE);
+    w32(Registers.GCMD, on ? status | bit : status & ~bit);
+  }
+
+  public int fsts() {
+    return r32(Registers.FSTS);
+  }
+
+  // ---- the invalidation queue, as a guest driver uses it ----
+
+  public long queueBase;
+  private int tail;
+  private int queueSize;
+
+  /** Programs IQA (128-bit descriptors, 2^qs pages) and enables QI. */
+  public void enableQueue(long base, int qs) {
+    queueBase = base;
+    queueSize = 1 << (qs + 8);
+    tail = 0;
+    w64(Registers.IQA, InvalidationQueueRegisters.iqa(base, false, qs));
+    w64(Registers.IQT, 0);
+    command(GlobalCommand.QIE, true);
+  }
+
+  /** Writes descriptors at the tail in guest memory, then writes IQT once. */
+  public void submit(InvalidationDescriptor... descriptors) {
+    for (InvalidationDescriptor d : descriptors) {
+      writeDescriptor(tail, d.lo(), d.hi());
+      tail = (tail + 1) % queueSize;
+    }
+    w64(Registers.IQT, InvalidationQueueRegisters.indexToRegister(tail, false));
+  }
+
+  /** Writes raw words at the tail and moves the tail (the IQT write is separate). */
+  public void putRaw(long lo, long hi) {
+    writeDescriptor(tail, lo, hi);
+    tail = (tail + 1) % queueSize;
+  }
+
+  public void writeTail() {
+    w64(Registers.IQT, InvalidationQueueRegisters.indexToRegister(tail, false));
+  }
+
+  public void writeDescriptor(int index, long lo, long hi) {
+    memory.write64(queueBase + index * 16L, lo);
+    memory.write64(queueBase + index * 16L + 8, hi);
+  }
+
+  public int tail() {
+    return tail;
+  }
+
+  public void setTail(int index) {
+    tail = index;
+  }
+
+  public int head() {
+    return InvalidationQueueRegisters.registerToIndex(r64(Registers.IQH), false);
+  }
+
+  public List<Event> events(String kind) {
+    return log.eventsOfKind(kind);
+  }
+
+  @Override
+  public void close() {
+    unit.close();
+  }
+}
