@@ -3,7 +3,7 @@ package io.vtdsim.emu.device;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.SourceId;
-import java.util.Map;
+import io.vtdsim.emu.platform.Attrs;
 
 /**
  * The shared request logic: split into per-page pieces, translate each (stopping at the first
@@ -111,12 +111,12 @@ abstract class PageSplitDma implements DmaDevice {
   }
 
   private void ok(String op, long iova, int length) {
-    log.emit(DmaDevice.OK, name, null, Map.of("device", name, "op", op, "iova", iova, "length", length));
+    log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", op, "iova", iova, "length", length));
   }
 
   private DmaResult fault(String op, long iova, String reason) {
     log.emit(DmaDevice.FAULT, name, op + " 0x" + Long.toHexString(iova) + ": " + reason,
-        Map.of("device", name, "op", op, "iova", iova, "reason", reason));
+        Attrs.of("device", name, "op", op, "iova", iova, "reason", reason));
     return DmaResult.fault(iova, reason);
   }
 }

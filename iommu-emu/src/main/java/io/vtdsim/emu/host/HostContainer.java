@@ -1,5 +1,6 @@
 package io.vtdsim.emu.host;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -82,7 +83,7 @@ public final class HostContainer {
       mappings.put(iova, new long[] {size, gpa | (read ? READ : 0) | (write ? WRITE : 0)});
       r = HostResult.success(size);
     }
-    log.emit(MAP, source, null, Map.of(
+    log.emit(MAP, source, null, Attrs.of(
         "container", name, "iova", iova, "size", size, "gpa", gpa, "read", read, "write", write,
         "result", r.label()));
     if (!r.ok()) {
@@ -116,7 +117,7 @@ public final class HostContainer {
           ? HostResult.error(Errno.ENOENT)
           : HostResult.success(unmapped);
     }
-    log.emit(UNMAP, source, null, Map.of(
+    log.emit(UNMAP, source, null, Attrs.of(
         "container", name, "iova", iova, "size", size, "result", r.label(), "unmapped", r.size()));
     if (!r.ok()) {
       error("unmap", r.errno(), iova, size, r.errno() == Errno.ENOENT
@@ -153,7 +154,7 @@ public final class HostContainer {
   private void error(String op, Errno errno, long iova, long size, String detail) {
     errors++;
     log.emit(ERROR, source, op + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size) + ": "
-        + errno + " (" + detail + ")", Map.of(
+        + errno + " (" + detail + ")", Attrs.of(
         "container", name, "op", op, "errno", errno.name(), "iova", iova, "size", size, "detail", detail));
   }
 

@@ -1,5 +1,6 @@
 package io.vtdsim.emu.shadow;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -16,7 +17,6 @@ import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -247,7 +247,7 @@ public final class CachingModeShadow implements RemappingObserver {
     if (as.mode == Mode.TRANSLATED) as.unmapIommuSections(awBits);
     if (as.mode == Mode.IDENTITY) as.unmapIdentity(memory);
     as.mode = want;
-    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Map.of("device", as.device, "mode", want.label()));
+    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Attrs.of("device", as.device, "mode", want.label()));
     if (want == Mode.IDENTITY) {
       as.mapIdentity(memory);
       return false;
@@ -302,7 +302,7 @@ public final class CachingModeShadow implements RemappingObserver {
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
     long entries = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    log.emit(WALK, SOURCE, null, Map.of(
+    log.emit(WALK, SOURCE, null, Attrs.of(
         "device", as.device, "start", start, "end", stop, "entries", entries, "reason", reason));
   }
 
