@@ -196,6 +196,30 @@ class ShadowModeTest {
   }
 
   @Test
+  void theSameStepsGiveTheSameEventLog() {
+    for (String s : ShadowSync.NAMES) {
+      assertThat(render(scenario(s))).as(s).isEqualTo(render(scenario(s)));
+    }
+  }
+
+  private static ShadowFixture scenario(String strategy) {
+    ShadowFixture f = new ShadowFixture(strategy).booted();
+    f.map4k(IOVA, GPA);
+    f.psi(IOVA, 0);
+    f.map4k(IOVA, GPA + PAGE);
+    f.psi(IOVA, 0);
+    f.dsi(DID);
+    f.shadow.translationEnableChanged(false);
+    return f;
+  }
+
+  private static List<String> render(ShadowFixture f) {
+    List<String> out = new ArrayList<>();
+    f.log.events().forEach(e -> out.add(e.toString()));
+    return out;
+  }
+
+  @Test
   void unknownStrategyNameIsRejectedWithTheKnownNames() {
     assertThatThrownBy(() -> ShadowSync.named("lazy"))
         .isInstanceOf(IllegalArgumentException.class)
