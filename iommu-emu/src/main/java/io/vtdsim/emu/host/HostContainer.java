@@ -134,6 +134,19 @@ public final class HostContainer {
     return Collections.unmodifiableList(out);
   }
 
+  /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */
+  public synchronized List<HostMapping> mappingsIn(long start, long end) {
+    List<HostMapping> out = new ArrayList<>();
+    Map.Entry<Long, long[]> below = mappings.lowerEntry(start);
+    if (below != null && start - below.getKey() < below.getValue()[0]) out.add(toMapping(below.getKey(), below.getValue()));
+    if (start < end) {
+      for (Map.Entry<Long, long[]> e : mappings.subMap(start, true, end, false).entrySet()) {
+        out.add(toMapping(e.getKey(), e.getValue()));
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
   /** Number of mappings held. */
   public synchronized int mappingCount() {
     return mappings.size();
