@@ -1,0 +1,122 @@
+package io.vtdsim.emu.device;
+
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.platform.Attrs;
+
+/**
+ * The shared request logic: split into per-page pieces, translate each (stopping at the first
+ * fault), then move the bytes only if every piece translated.
+ */
+abstract class PageSplitDma implements DmaDevice {
+  static final long PAGE = GuestMemory.PAGE_SIZE;
+
+  private final String name;
+  private final SourceId sid;
+  private final GuestMemory memory;
+  private final EventLog log;
+
+  PageSplitDma(String name, SourceId sid, GuestMemory memory, EventLog log) {
+    if (name == null || name.isBlank()) throw new IllegalArgumentException("device name is required");
+    if (sid == null || memory == null || log == null) throw new IllegalArgumentException("sid, memory and log are required");
+    this.name = name;
+    this.sid = sid;
+    this.memory = memory;
+    this.log = log;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public SourceId sid() {
+    return sid;
+  }
+
+  /** Translates one page-contained access: the guest-physical address, or a fault. */
+  abstract Translation translate(long iova, boolean write);
+
+  /** A translated address or a fault reason. */
+  record Translation(long gpa, String fault) {
+    static Translation of(long gpa) {
+      return new Translation(gpa, null);
+    }
+
+    static Translation fault(String reason) {
+      return new Translation(0, reason);
+    }
+  }
+
+  @Override
+  public final synchronized DmaResult write(long iova, byte[] data) {
+    if (data == null) throw new IllegalArgumentException("data is required");
+    Plan plan = translateAll(iova, data.length, true);
+    if (plan.fault() != null) return plan.fault();
+    long[] gpas = plan.gpas();
+    int off = 0;
+    for (int i = 0; i < gpas.length; i++) {
+      int n = pieceLength(iova, data.length, i);
+      if (!memory.tryWrite(gpas[i], data, off, n)) return fault("write", iova + off, "target not guest RAM");
+      off += n;
+    }
+    ok("write", iova, data.length);
+    return DmaResult.success(null);
+  }
+
+  @Override
+  public final synchronized DmaResult read(long iova, int length) {
+    if (length < 0) throw new IllegalArgumentException("negative DMA length: " + length);
+    Plan plan = translateAll(iova, length, false);
+    if (plan.fault() != null) return plan.fault();
+    long[] gpas = plan.gpas();
+    byte[] out = new byte[length];
+    int off = 0;
+    for (int i = 0; i < gpas.length; i++) {
+      int n = pieceLength(iova, length, i);
+      if (!memory.tryRead(gpas[i], out, off, n)) return fault("read", iova + off, "target not guest RAM");
+      off += n;
+    }
+    ok("read", iova, length);
+    return DmaResult.success(out);
+  }
+
+  /** Per-page guest-physical addresses, or the first fault (translation stops there). */
+  private record Plan(long[] gpas, DmaResult fault) {}
+
+  private Plan translateAll(long iova, int length, boolean write) {
+    if (length == 0) return new Plan(new long[0], null);
+    long first = iova & -PAGE;
+    long last = (iova + length - 1) & -PAGE;
+    int pages = (int) ((last - first) / PAGE) + 1;
+    long[] gpas = new long[pages];
+    for (int i = 0; i < pages; i++) {
+      long pieceIova = i == 0 ? iova : first + i * PAGE;
+      Translation t = translate(pieceIova, write);
+      if (t.fault() != null) {
+        return new Plan(null, fault(write ? "write" : "read", pieceIova, t.fault()));
+      }
+      gpas[i] = t.gpa();
+    }
+    return new Plan(gpas, null);
+  }
+
+  private static int pieceLength(long iova, int length, int index) {
+    long first = iova & -PAGE;
+    long pieceStart = index == 0 ? iova : first + index * PAGE;
+    long pieceEnd = Math.min(first + (index + 1) * PAGE, iova + length);
+    return (int) (pieceEnd - pieceStart);
+  }
+
+  private void ok(String op, long iova, int length) {
+    log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", op, "iova", iova, "length", length));
+  }
+
+  private DmaResult fault(String op, long iova, String reason) {
+    log.emit(DmaDevice.FAULT, name, op + " 0x" + Long.toHexString(iova) + ": " + reason,
+        Attrs.of("device", name, "op", op, "iova", iova, "reason", reason));
+    return DmaResult.fault(iova, reason);
+  }
+}

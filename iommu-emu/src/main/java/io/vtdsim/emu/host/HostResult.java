@@ -1,0 +1,35 @@
+package io.vtdsim.emu.host;
+
+/**
+ * Outcome of one host call, as the ioctl returns it.
+ *
+ * @param ok true when the call succeeded
+ * @param errno the error when refused (null when ok)
+ * @param size bytes mapped (MAP) or unmapped (UNMAP; 0 when nothing was covered)
+ */
+public record HostResult(boolean ok, Errno errno, long size) {
+  /** The errno values the host model can return. */
+  public enum Errno {
+    /** MAP overlapping an existing mapping. */
+    EEXIST,
+    /** Misaligned or empty range, no permission, or an UNMAP that would bisect a mapping. */
+    EINVAL,
+    /** iommufd: UNMAP that covered no mapping. */
+    ENOENT,
+    /** The VMM could not translate the target: not guest RAM (QEMU refuses before the ioctl). */
+    EFAULT
+  }
+
+  public static HostResult success(long size) {
+    return new HostResult(true, null, size);
+  }
+
+  public static HostResult error(Errno errno) {
+    return new HostResult(false, errno, 0);
+  }
+
+  /** "ok" or the errno name, as events print it. */
+  public String label() {
+    return ok ? "ok" : errno.name();
+  }
+}

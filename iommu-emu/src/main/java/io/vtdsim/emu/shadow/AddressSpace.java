@@ -1,0 +1,128 @@
+package io.vtdsim.emu.shadow;
+
+import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.shadow.CachingModeShadow.Mode;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.platform.Attrs;
+
+/**
+ * One assigned device's DMA address space, as QEMU's VTDAddressSpace seen by vfio: the IOMMU region
+ * covers [0, 2^64) with the interrupt window 0xFEE0_0000–0xFEEF_FFFF overlaid, so vfio registers two
+ * notifiers — below and above the window. Every notifier event is cropped to the notifier it reaches
+ * (QEMU crops since 2025; earlier it asserted) and, when cropping leaves a piece that is not a
+ * naturally aligned power of two, cut into aligned blocks, so every {@code shadow.notify} event and
+ * every host call is one naturally aligned slot.
+ */
+final class AddressSpace {
+  static final long WINDOW_START = 0xFEE0_0000L;
+  static final long WINDOW_END = 0xFEF0_0000L;
+  /** Exclusive end used for the upper notifier (QEMU: 2^64 − 1 inclusive; IOVAs here stay below 2^57). */
+  static final long UPPER_END = Long.MAX_VALUE;
+
+  final SourceId sid;
+  final String device;
+  final HostContainer container;
+  final IovaTree tree = new IovaTree();
+  Mode mode;
+  /** A MAP reached the host since the notifier ranges were last unmapped as a whole. */
+  boolean mappedSinceFullUnmap;
+
+  private final EventLog log;
+
+  AddressSpace(SourceId sid, HostContainer container, EventLog log) {
+    this.sid = sid;
+    this.device = sid.toString();
+    this.container = container;
+    this.log = log;
+  }
+
+  /** Sends a MAP notifier event (and the host call) for the aligned slot, per notifier. */
+  void notifyMap(long iova, long size, long gpa, int perm) {
+    mappedSinceFullUnmap = true;
+    forEachNotifierPiece(iova, size, (s, z) -> {
+      long target = gpa + (s - iova);
+      boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
+      boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
+      emitNotify("MAP", s, z, target, r, w);
+      container.map(s, z, target, r, w);
+    });
+  }
+
+  /** Sends an UNMAP notifier event (and the host call) for the aligned slot, per notifier. */
+  void notifyUnmap(long iova, long size) {
+    forEachNotifierPiece(iova, size, (s, z) -> {
+      emitNotify("UNMAP", s, z, 0, false, false);
+      container.unmap(s, z);
+    });
+  }
+
+  /**
+   * QEMU's {@code vtd_address_space_unmap}: each notifier's whole range, clamped to 2^aw, as UNMAP
+   * events in aligned power-of-two chunks ({@code dma_aligned_pow2_mask}); then the IOVA tree is
+   * emptied.
+   */
+  void unmapNotifierRanges(int awBits) {
+    long limit = 1L << awBits;
+    AlignedChunks.forEach(0, Math.min(WINDOW_START, limit), this::unmapChunk);
+    if (limit > WINDOW_END) AlignedChunks.forEach(WINDOW_END, limit, this::unmapChunk);
+    tree.clear();
+    mappedSinceFullUnmap = false;
+  }
+
+  private void unmapChunk(long start, long size) {
+    emitNotify("UNMAP", start, size, 0, false, false);
+    container.unmap(start, size);
+  }
+
+  /**
+   * vfio's region_del of the IOMMU sections when the device leaves translation: the notifier ranges
+   * are unmapped in aligned chunks (host calls only, not notifier events). Skipped when nothing was
+   * mapped since the last full unmap (the range is known to be empty).
+   */
+  void unmapIommuSections(int awBits) {
+    if (mappedSinceFullUnmap) {
+      long limit = 1L << awBits;
+      AlignedChunks.forEach(0, Math.min(WINDOW_START, limit), container::unmap);
+      if (limit > WINDOW_END) AlignedChunks.forEach(WINDOW_END, limit, container::unmap);
+    }
+    tree.clear();
+    mappedSinceFullUnmap = false;
+  }
+
+  /** vfio's region_add of guest RAM with DMA remapping off: RAM 1:1, split around the window, in aligned chunks. */
+  void mapIdentity(GuestMemory memory) {
+    forEachIdentityChunk(memory, (s, z) -> container.map(s, z, s, true, true));
+  }
+
+  /** vfio's region_del of guest RAM: unmaps exactly the identity chunks. */
+  void unmapIdentity(GuestMemory memory) {
+    forEachIdentityChunk(memory, container::unmap);
+  }
+
+  private static void forEachIdentityChunk(GuestMemory memory, AlignedChunks.Sink sink) {
+    for (RamRegion r : memory.regions()) {
+      long lowEnd = Math.min(r.end(), WINDOW_START);
+      if (r.base() < lowEnd) AlignedChunks.forEach(r.base(), lowEnd, sink);
+      long highStart = Math.max(r.base(), WINDOW_END);
+      if (highStart < r.end()) AlignedChunks.forEach(highStart, r.end(), sink);
+    }
+  }
+
+  private static void forEachNotifierPiece(long iova, long size, AlignedChunks.Sink sink) {
+    long end = iova + size;
+    if (end <= WINDOW_START || iova >= WINDOW_END) {
+      sink.chunk(iova, size); // inside one notifier: the slot itself
+      return;
+    }
+    if (iova < WINDOW_START) AlignedChunks.forEach(iova, WINDOW_START, sink);
+    if (end > WINDOW_END) AlignedChunks.forEach(Math.max(iova, WINDOW_END), end, sink);
+  }
+
+  private void emitNotify(String type, long iova, long size, long gpa, boolean r, boolean w) {
+    log.emit(CachingModeShadow.NOTIFY, CachingModeShadow.SOURCE, null, Attrs.of(
+        "device", device, "type", type, "iova", iova, "size", size, "gpa", gpa, "read", r, "write", w));
+  }
+}

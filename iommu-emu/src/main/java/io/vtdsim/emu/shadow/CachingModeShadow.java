@@ -1,0 +1,357 @@
+package io.vtdsim.emu.shadow;
+
+import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.AddressWidth;
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.ContextEntry;
+import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.spec.TranslationType;
+import io.vtdsim.emu.vtd.ContextLookup;
+import io.vtdsim.emu.vtd.RemappingObserver;
+import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.emu.vtd.VtdUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Caching-mode shadowing of one VT-d unit into the host containers of its assigned devices, as
+ * QEMU's intel-iommu + vfio (project reference qemu-vtd.md §5). Registers itself as the unit's
+ * {@link RemappingObserver}; learns the unit's state only from those callbacks (TE, SRTP, executed
+ * invalidations) and from guest memory, which it walks itself — never through the unit's translator
+ * or IOTLB.
+ *
+ * <p>Each {@link #attach attached} device has an address space that is either
+ * <b>identity</b> (TE off, or a pass-through context: guest RAM mapped 1:1, as QEMU's no-DMAR alias)
+ * or <b>translated</b> (its two notifiers follow the guest tables). Common to every strategy:
+ *
+ * <ul>
+ *   <li>TE change and SRTP ({@code vtd_address_space_refresh_all}): every translated address space
+ *       UNMAPs each notifier's whole range, then every address space is switched to the mode the new
+ *       state asks for. A switch to translated is followed by vfio's replay; staying translated
+ *       (SRTP) is not — mappings come back through later invalidations.
+ *   <li>Invalidations reach only translated address spaces (those with notifiers), except the
+ *       device-selective context invalidation; DID matching uses the context entry as it is now in
+ *       guest memory. What happens then is the {@link ShadowSync strategy}'s choice.
+ * </ul>
+ */
+public final class CachingModeShadow implements RemappingObserver {
+  public static final String SOURCE = "shadow";
+  public static final String WALK = "shadow.walk";
+  public static final String NOTIFY = "shadow.notify";
+  public static final String SWITCH = "shadow.switch";
+  /** QEMU's refusal (vtd_dev_set_iommu_device; machine-init-done before 2024). */
+  public static final String CACHING_MODE_REQUIRED =
+      "Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.";
+
+  /** What an address space currently is. */
+  public enum Mode {
+    IDENTITY("identity"),
+    TRANSLATED("translated");
+
+    private final String label;
+
+    Mode(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /** Walk flavours: which events are sent, through the IOVA tree or not, which QEMU walk. */
+  enum Walk {
+    /** vtd_page_walk_one with the tree, notify_unmap = true. */
+    TREE(true, true, true),
+    /** Replay since 2023: tree, notify_unmap = false. */
+    TREE_MAP_ONLY(false, true, true),
+    /** 2017 walk: every event straight to vfio, invalid non-leaf entries skipped. */
+    DIRECT_PRE_2018(true, false, false),
+    /** 2017 replay: MAPs only. */
+    DIRECT_MAP_ONLY_PRE_2018(false, false, false);
+
+    final boolean notifyUnmap;
+    final boolean tree;
+    final boolean unmapInvalidTables;
+
+    Walk(boolean notifyUnmap, boolean tree, boolean unmapInvalidTables) {
+      this.notifyUnmap = notifyUnmap;
+      this.tree = tree;
+      this.unmapInvalidTables = unmapInvalidTables;
+    }
+  }
+
+  private final VtdUnit unit;
+  private final GuestMemory memory;
+  private final EventLog log;
+  private final ShadowSync strategy;
+  private final VtdConfig config;
+  private final int awBits;
+  private final GuestTableWalker walker;
+  private final TreeMap<Integer, AddressSpace> spaces = new TreeMap<>();
+  private boolean translationEnabled;
+  private long rootTable;
+  private boolean allowWithoutCachingMode;
+
+  /**
+   * @param unit the remapping unit whose invalidations drive the shadow (this registers itself as
+   *     its observer and takes TE / root-table state from it now, and from callbacks afterwards)
+   * @param memory guest memory holding the guest's tables
+   */
+  public CachingModeShadow(VtdUnit unit, GuestMemory memory, EventLog log, ShadowSync strategy) {
+    if (unit == null || memory == null || log == null || strategy == null) {
+      throw new IllegalArgumentException("unit, memory, log and strategy are required");
+    }
+    this.unit = unit;
+    this.memory = memory;
+    this.log = log;
+    this.strategy = strategy;
+    this.config = unit.config();
+    this.awBits = config.cap().guestAddressWidth();
+    this.walker = new GuestTableWalker(memory, config.hostAddressWidth(), config.ecap().sc(),
+        config.cap().supports2M(), config.cap().supports1G());
+    this.translationEnabled = unit.translationEnabled();
+    this.rootTable = unit.rootTableAddress();
+    unit.addObserver(this);
+  }
+
+  public ShadowSync strategy() {
+    return strategy;
+  }
+
+  public VtdUnit unit() {
+    return unit;
+  }
+
+  /**
+   * Lets devices be assigned although CAP.CM=0 — for teaching why caching mode is needed: the guest
+   * then sends no invalidation for new mappings and the host never learns of them.
+   */
+  public synchronized CachingModeShadow allowWithoutCachingMode(boolean allow) {
+    this.allowWithoutCachingMode = allow;
+    return this;
+  }
+
+  /**
+   * Assigns a device: creates its address space and brings the container in line with the current
+   * state (identity map of guest RAM, or vfio's notifier registration + replay).
+   *
+   * @throws IllegalStateException with QEMU's reason when CAP.CM=0 (unless allowed), or when the
+   *     device is already attached
+   */
+  public synchronized void attach(SourceId sid, HostContainer container) {
+    if (sid == null || container == null) throw new IllegalArgumentException("sid and container are required");
+    if (!config.cap().cm() && !allowWithoutCachingMode) throw new IllegalStateException(CACHING_MODE_REQUIRED);
+    if (spaces.containsKey(sid.sid())) throw new IllegalStateException("device " + sid + " is already attached");
+    AddressSpace as = new AddressSpace(sid, container, log);
+    spaces.put(sid.sid(), as);
+    switchMode(as);
+  }
+
+  /** The current mode of an attached device's address space. */
+  public synchronized Optional<Mode> mode(SourceId sid) {
+    AddressSpace as = spaces.get(sid.sid());
+    return as == null ? Optional.empty() : Optional.of(as.mode);
+  }
+
+  /** Attached devices, by source-id. */
+  public synchronized List<SourceId> attached() {
+    List<SourceId> out = new ArrayList<>();
+    for (AddressSpace as : spaces.values()) out.add(as.sid);
+    return out;
+  }
+
+  /** Entries in the device's IOVA tree (what iova-tree believes is mapped; 0 for the other strategies). */
+  public synchronized int trackedMappings(SourceId sid) {
+    AddressSpace as = spaces.get(sid.sid());
+    return as == null ? 0 : as.tree.size();
+  }
+
+  // ---- RemappingObserver ----
+
+  @Override
+  public synchronized void translationEnableChanged(boolean enabled) {
+    translationEnabled = enabled;
+    refreshAll();
+  }
+
+  @Override
+  public synchronized void rootTablePointerSet(long root) {
+    rootTable = root;
+    refreshAll();
+  }
+
+  @Override
+  public synchronized void contextCacheInvalidated(ContextCacheInvalidation inv) {
+    switch (inv.granularity()) {
+      case GLOBAL, DOMAIN -> strategy.allContextsInvalidated(this, new ArrayList<>(spaces.values()));
+      case DEVICE -> {
+        for (AddressSpace as : new ArrayList<>(spaces.values())) {
+          if (deviceMatches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
+        }
+      }
+    }
+  }
+
+  @Override
+  public synchronized void iotlbInvalidated(IotlbInvalidation inv) {
+    for (AddressSpace as : translatedSpaces()) {
+      switch (inv.granularity()) {
+        case GLOBAL -> strategy.globalIotlbInvalidated(this, as);
+        case DOMAIN -> {
+          ContextLookup.Result r = context(as);
+          if (r.ok() && r.entry().did() == inv.did()) strategy.domainInvalidated(this, as);
+        }
+        case PAGE -> {
+          ContextLookup.Result r = context(as);
+          if (r.ok() && r.entry().did() == inv.did()) {
+            // The spec (6.5.2.3) and real hardware ignore ADDR's low bits: the PSI covers the
+            // naturally aligned 2^AM-page block containing ADDR. QEMU's shadow walk instead starts
+            // at the unaligned ADDR (its IOTLB invalidation does align); we model the spec.
+            long start = inv.alignedBase();
+            strategy.pageInvalidated(this, as, r.entry(), start, start + inv.coveredSize());
+          }
+        }
+      }
+    }
+  }
+
+  // ---- machinery the strategies use ----
+
+  /** vtd_address_space_refresh_all (TE, SRTP): unmap every translated notifier range, then switch. */
+  private void refreshAll() {
+    for (AddressSpace as : new ArrayList<>(spaces.values())) {
+      if (as.mode == Mode.TRANSLATED) unmapAll(as);
+      switchMode(as);
+    }
+  }
+
+  /**
+   * vtd_switch_address_space + vfio's listener: moves the address space to the mode the unit's state
+   * asks for. Leaving translated: vfio's region_del unmaps the IOMMU sections; leaving identity: the
+   * RAM sections are unmapped. Entering identity maps RAM 1:1; entering translated registers the
+   * notifiers and replays (the strategy's replay).
+   *
+   * @return true when the address space became translated and was replayed
+   */
+  boolean switchMode(AddressSpace as) {
+    Mode want = desiredMode(as);
+    if (want == as.mode) return false;
+    if (as.mode == Mode.TRANSLATED) as.unmapIommuSections(awBits);
+    if (as.mode == Mode.IDENTITY) as.unmapIdentity(memory);
+    as.mode = want;
+    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Attrs.of("device", as.device, "mode", want.label()));
+    if (want == Mode.IDENTITY) {
+      as.mapIdentity(memory);
+      return false;
+    }
+    strategy.replay(this, as);
+    return true;
+  }
+
+  private Mode desiredMode(AddressSpace as) {
+    if (!translationEnabled) return Mode.IDENTITY;
+    ContextLookup.Result r = context(as);
+    return r.ok() && r.entry().tt() == TranslationType.PASS_THROUGH ? Mode.IDENTITY : Mode.TRANSLATED;
+  }
+
+  ContextLookup.Result context(AddressSpace as) {
+    return ContextLookup.lookup(memory, rootTable, as.sid.sid(), config);
+  }
+
+  /** vtd_address_space_unmap: UNMAP of each notifier's whole range in aligned chunks; the tree is emptied. */
+  void unmapAll(AddressSpace as) {
+    as.unmapNotifierRanges(awBits);
+  }
+
+  /**
+   * vtd_address_space_sync (iova-tree): context not present → unmap all; any other lookup error →
+   * leave the shadow untouched; otherwise a full walk with notify_unmap.
+   */
+  void sync(AddressSpace as, String reason) {
+    ContextLookup.Result r = context(as);
+    if (r.fault() == FaultReason.CONTEXT_NOT_PRESENT) {
+      unmapAll(as);
+    } else if (r.ok()) {
+      walkRange(as, r.entry(), 0, Long.MAX_VALUE, reason, Walk.TREE);
+    }
+  }
+
+  /** Walks the whole address space if the current context entry is present and translating. */
+  void walkAll(AddressSpace as, String reason, Walk walk) {
+    ContextLookup.Result r = context(as);
+    if (r.ok()) walkRange(as, r.entry(), 0, Long.MAX_VALUE, reason, walk);
+  }
+
+  /**
+   * Walks [start, end) ∩ [0, 2^min(AGAW, aw)) of the context's tables and emits the resulting
+   * notifier events, then one {@code shadow.walk} event with the number of entries visited.
+   */
+  void walkRange(AddressSpace as, ContextEntry ce, long start, long end, String reason, Walk walk) {
+    TranslationType tt = ce.tt();
+    if (tt != TranslationType.MULTI_LEVEL && tt != TranslationType.MULTI_LEVEL_DEVICE_TLB) return;
+    long limit = 1L << Math.min(AddressWidth.widthOfAgaw(ce.aw()), awBits);
+    if (start >= limit) return; // as QEMU: a start beyond the limit walks nothing
+    long stop = Math.min(end, limit);
+    GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
+    long entries = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
+    log.emit(WALK, SOURCE, null, Attrs.of(
+        "device", as.device, "start", start, "end", stop, "entries", entries, "reason", reason));
+  }
+
+  /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
+  private static GuestTableWalker.SlotSink treeSink(AddressSpace as, boolean notifyUnmap) {
+    IovaTree tree = as.tree;
+    return (iova, size, gpa, perm) -> {
+      if (perm != 0) {
+        if (tree.containsExactly(iova, size, gpa, perm)) return; // identical: skip
+        if (tree.overlaps(iova, size)) {
+          // translation changed: UNMAP the new slot first (a short window with no mapping, as QEMU)
+          as.notifyUnmap(iova, size);
+          tree.removeOverlapping(iova, size);
+        }
+        tree.insert(iova, size, gpa, perm);
+        as.notifyMap(iova, size, gpa, perm);
+      } else if (notifyUnmap && tree.overlaps(iova, size)) {
+        tree.removeOverlapping(iova, size);
+        as.notifyUnmap(iova, size);
+      }
+    };
+  }
+
+  private static GuestTableWalker.SlotSink directSink(AddressSpace as, boolean notifyUnmap) {
+    return (iova, size, gpa, perm) -> {
+      if (perm != 0) {
+        as.notifyMap(iova, size, gpa, perm);
+      } else if (notifyUnmap) {
+        as.notifyUnmap(iova, size);
+      }
+    };
+  }
+
+  private List<AddressSpace> translatedSpaces() {
+    List<AddressSpace> out = new ArrayList<>();
+    for (AddressSpace as : spaces.values()) {
+      if (as.mode == Mode.TRANSLATED) out.add(as);
+    }
+    return out;
+  }
+
+  /** Device-selective match with function mask FM (VT-d spec 6.5.2.1: FM masks devfn bits 2, 2:1, 2:0). */
+  private static boolean deviceMatches(int sid, int target, int fm) {
+    int ignored = switch (fm) {
+      case 0 -> 0;
+      case 1 -> 0b100;
+      case 2 -> 0b110;
+      default -> 0b111;
+    };
+    return (sid & ~ignored) == (target & ~ignored);
+  }
+}
