@@ -243,21 +243,13 @@ public final class MappingOracle {
     trackWindows(d, ranges, seenStale, step);
   }
 
-  /** Host mappings overlapping [start, end), found with lookups (no full listing). */
+  /** Host mappings overlapping [start, end), clipped to it (a range query, no full listing). */
   private static Runs hostIn(HostView host, long start, long end) {
     Runs r = new Runs();
-    long x = start;
-    while (x < end) {
-      var m = host.lookup(x);
-      if (m.isPresent()) {
-        MappedRange mr = m.get();
-        long s = Math.max(mr.iova(), start);
-        long e = Math.min(mr.end(), end);
-        r.add(s, e - s, mr.gpa() + (s - mr.iova()), Runs.perm(mr.read(), mr.write()));
-        x = Math.max(mr.end(), x + 1);
-      } else {
-        x = (x & ~0xFFFL) + 0x1000;
-      }
+    for (MappedRange mr : host.mappingsIn(start, end)) {
+      long s = Math.max(mr.iova(), start);
+      long e = Math.min(mr.end(), end);
+      if (s < e) r.add(s, e - s, mr.gpa() + (s - mr.iova()), Runs.perm(mr.read(), mr.write()));
     }
     return r;
   }
