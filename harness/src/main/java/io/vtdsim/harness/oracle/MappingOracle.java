@@ -1,5 +1,6 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -277,7 +278,7 @@ public final class MappingOracle {
         log.emit(EV_STALE_WINDOW, "oracle", String.format(
                 "%s: [0x%x, +0x%x) stayed mapped in the host from step %d to step %d (%d ns) while queued for a lazy flush",
                 device, closed.iova(), closed.size(), closed.fromStep(), step, closed.nanos()),
-            Map.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
+            Attrs.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
                 "toStep", step, "nanos", closed.nanos()));
       }
     }
