@@ -205,11 +205,22 @@ public final class TestBed implements AutoCloseable {
     driver.map(domain, iova, gpa, size, read, write);
   }
 
-  /** IOMMU API: unmaps [iova, iova+size) of {@code domain}. */
-  public void unmap(String domain, long iova, long size) {
+  /**
+   * IOMMU API: unmaps [iova, iova+size) of {@code domain}. As Linux's iommu_unmap, a superpage is
+   * unmapped whole even when the request covers only part of it, and the call returns the bytes
+   * unmapped; the intent follows what the API reports it did.
+   *
+   * @return the bytes unmapped
+   */
+  public long unmap(String domain, long iova, long size) {
     intent.unmap(domain, iova, size);
     oracle.touch(iova, size);
-    driver.unmap(domain, iova, size);
+    long unmapped = driver.unmap(domain, iova, size);
+    if (unmapped > size) {
+      intent.unmap(domain, iova, unmapped);
+      oracle.touch(iova, unmapped);
+    }
+    return unmapped;
   }
 
   /**
