@@ -1,0 +1,160 @@
+package io.vtdsim.harness.testbed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vtdsim.driver.Direction;
+import io.vtdsim.emu.device.DmaResult;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.BuiltinScenarios;
+import io.vtdsim.harness.scenario.Scenario;
+import org.junit.jupiter.api.Test;
+
+/** The TestBed wires one machine from one configuration and exposes the driver APIs with the oracle. */
+class TestBedTest {
+  static final long MiB = 1L << 20;
+
+  @Test
+  void fluentBuilderAppliesEveryMachineOverride() {
+    try (TestBed bed = TestBed.builder().machine("qemu-10.2").awBits(39).ram(512 * MiB).psi(false).mamv(5)
+        .superpages().queuedInvalidation(false).negativeCaching(false).shadowSync("psi-only").host("iommufd")
+        .driver("linux-5.10").flush("always-dsi").dmaMode("lazy")
+        .assigned("nic", "00:03.0").emulated("disk", "00:04.0").build()) {
+      var cap = bed.vtdConfig().cap();
+      assertThat(cap.psi()).isFalse();
+      assertThat(cap.mamv()).isEqualTo(5);
+      assertThat(cap.sllps()).isZero();
+      assertThat(cap.guestAddressWidth()).isEqualTo(39);
+      assertThat(cap.esrtps()).isTrue(); // qemu-10.2
+      assertThat(bed.vtdConfig().ecap().qi()).isFalse();
+      assertThat(bed.vtdConfig().negativeCaching()).isFalse();
+      assertThat(bed.memory().ramSize()).isEqualTo(512 * MiB);
+      assertThat(bed.shadow().strategy().name()).isEqualTo("psi-only");
+      assertThat(bed.host("nic").semantics().label()).isEqualTo("iommufd");
+      assertThat(bed.driverConfig().preset().label()).isEqualTo("linux-5.10");
+      assertThat(bed.driverConfig().flush().label()).isEqualTo("always-dsi");
+      assertThat(bed.driverConfig().dmaMode().label()).isEqualTo("lazy");
+      assertThat(bed.deviceIds()).containsExactly("nic", "disk");
+      assertThat(bed.device("disk").sid().toString()).isEqualTo("00:04.0");
+      assertThatThrownBy(() -> bed.host("disk")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("not an assigned device");
+    }
+  }
+
+  @Test
+  void theTablePoolSitsAtTheTopOfLowRamAndScenarioGpasMustAvoidIt() {
+    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+      assertThat(bed.tablePoolBase() + bed.tablePoolSize()).isEqualTo(1L << 30);
+      assertThat(bed.tablePoolSize()).isEqualTo(TestBed.MAX_TABLE_POOL);
+      bed.boot();
+      bed.attach("nic", "d1");
+      assertThatThrownBy(() -> bed.map("d1", 0x100000, bed.tablePoolBase(), 0x1000, true, true))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("table pool");
+      assertThatThrownBy(() -> bed.dmaMap("nic", (1L << 30) - 0x1000, 0x2000, Direction.TO_DEVICE))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not guest RAM");
+    }
+  }
+
+  @Test
+  void javaApiRoundTripKeepsTheHostExact() {
+    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+      // before boot translation is off: the host maps RAM 1:1 (QEMU's no-DMAR alias)
+      assertThat(bed.check()).isEmpty();
+      assertThat(bed.host("nic").lookup(0x3000000)).map(m -> m.gpa() + (0x3000000 - m.iova())).contains(0x3000000L);
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 2 * MiB, true, true);
+      assertThat(bed.checkIncremental()).isEmpty();
+      assertThat(bed.host("nic").lookup(0x180000)).map(m -> m.gpa() + (0x180000 - m.iova())).contains(0x2080000L);
+      long iova = bed.dmaMap("nic", 0x3000000, 0x2000, Direction.FROM_DEVICE);
+      assertThat(bed.dma("nic", iova, true, 0x2000, true)).isEmpty();
+      assertThat(bed.dma("nic", iova, false, 16, true))
+          .as("FROM_DEVICE is write-only on linux-6.12 (linux-driver.md §4)")
+          .extracting(Violation::kind).containsExactly(Violation.UNEXPECTED_FAULT);
+      bed.dmaUnmap("nic", iova, 0x2000, Direction.FROM_DEVICE);
+      assertThat(bed.dma("nic", iova, true, 8, false)).isEmpty();
+      bed.unmap("d1", 0x100000, 2 * MiB);
+      assertThat(bed.check()).isEmpty();
+      assertThat(bed.counters().get("desc-iotlb-psi")).isPositive();
+      assertThat(bed.trace()).contains("driver.call").contains("host.map");
+    }
+  }
+
+  @Test
+  void aDmaWriteMustLandAtTheIntendedGuestPhysicalBytes() {
+    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+      // plant a defect: the host sends the device's writes one page off
+      bed.host("nic").unmap(0x100000, 0x1000);
+      bed.host("nic").map(0x100000, 0x1000, 0x2001000, true, true);
+      assertThat(bed.dma("nic", 0x100000, true, 32, true)).singleElement().satisfies(v -> {
+        assertThat(v.kind()).isEqualTo(Violation.DMA_MISMATCH);
+        assertThat(v.detail()).contains("gpa 0x2000000");
+      });
+      assertThat(bed.dma("nic", 0x100000, false, 32, true)).extracting(Violation::kind)
+          .containsExactly(Violation.DMA_MISMATCH);
+      assertThat(bed.check()).extracting(Violation::kind).containsExactly(Violation.WRONG_TARGET);
+    }
+  }
+
+  @Test
+  void unmappingPartOfASuperpageUnmapsAllOfItAsLinuxDoes() {
+    try (TestBed bed = TestBed.builder().superpages("2M").assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x40000000, 0x4000000, 2 * MiB, true, true);
+      // intel_iommu_unmap enlarges the size to the whole superpage (linux-driver.md §4, Unmap)
+      assertThat(bed.unmap("d1", 0x40000000, 0x1000)).isEqualTo(2 * MiB);
+      assertThat(bed.intent().mappings("d1")).isEmpty();
+      assertThat(bed.check()).isEmpty();
+      assertThat(bed.dma("nic", 0x40100000, true, 8, false)).isEmpty();
+    }
+  }
+
+  @Test
+  void withTranslationOffTheHostMapsSplitQ35RamOneToOne() {
+    // 3 GiB: [0, 2 GiB) and [4 GiB, 5 GiB) (q35 relocates RAM above the 32-bit PCI hole)
+    try (TestBed bed = TestBed.builder().ram(3L << 30).assigned("nic", "00:03.0").build()) {
+      assertThat(bed.memory().regions()).hasSize(2);
+      assertThat(bed.check()).isEmpty();
+      assertThat(bed.dma("nic", 0x1_0000_0000L, true, 64, true)).isEmpty();
+      bed.host("nic").unmap(0x1_0000_0000L, 1L << 30);
+      assertThat(bed.check()).singleElement().satisfies(v -> {
+        assertThat(v.kind()).isEqualTo(Violation.MISSING_MAPPING);
+        assertThat(v.iova()).isEqualTo(0x1_0000_0000L);
+        assertThat(v.size()).isEqualTo(1L << 30);
+        assertThat(v.detail()).contains("identity map of RAM");
+      });
+    }
+  }
+
+  @Test
+  void emulatedDevicesTranslateThroughTheUnit() {
+    try (TestBed bed = TestBed.builder().emulated("disk", "00:04.0").build()) {
+      bed.boot();
+      bed.attach("disk", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, false);
+      DmaResult r = bed.device("disk").read(0x100000, 8);
+      assertThat(r.ok()).isTrue();
+      assertThat(bed.dma("disk", 0x100000, true, 8, false)).as("read-only mapping").isEmpty();
+    }
+  }
+
+  @Test
+  void fromScenarioBuildsTheScenariosMachine() {
+    Scenario s = BuiltinScenarios.load("psi-to-dsi-fallback");
+    try (TestBed bed = TestBed.fromScenario(s)) {
+      assertThat(bed.memory().ramSize()).isEqualTo(6L << 30);
+      assertThat(bed.vtdConfig().cap().mamv()).isEqualTo(18);
+      assertThat(bed.deviceIds()).containsExactly("nic");
+    }
+  }
+
+  @Test
+  void assignmentWithoutCachingModeIsRefusedAsQemuDoes() {
+    assertThatThrownBy(() -> TestBed.builder().cachingMode(false).assigned("nic", "00:03.0").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("caching-mode=on");
+  }
+}

@@ -1,0 +1,50 @@
+package io.vtdsim.harness.testbed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.vtdsim.harness.oracle.Violation;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.platform.engine.reporting.ReportEntry;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+import org.junit.platform.testkit.engine.Events;
+
+/** The extension injects a configured TestBed and, on failure, attaches the protocol trace. */
+class VtdsimExtensionTest {
+  @Test
+  void injectsTheConfiguredTestBedAndAttachesTheTraceOfAFailingTest() {
+    Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(SampleTests.class))
+        .execute().testEvents();
+    events.assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+    List<ReportEntry> entries = events.reportingEntryPublished().stream()
+        .map(e -> e.getPayload(ReportEntry.class).orElseThrow()).toList();
+    assertThat(entries).singleElement().satisfies(r -> assertThat(r.getKeyValuePairs().get(VtdsimExtension.TRACE_KEY))
+        .contains("driver.call").contains("boot").contains("host.map"));
+    Event failed = events.failed().list().get(0);
+    assertThat(failed.getTestDescriptor().getDisplayName()).contains("failing");
+  }
+
+  /** Run only through EngineTestKit (surefire skips nested classes). */
+  @ExtendWith(VtdsimExtension.class)
+  static class SampleTests {
+    @Test
+    @Machine(shadowSync = "psi-only", driver = "linux-5.18", psi = "false", assigned = "gpu=00:05.0")
+    void configured(TestBed bed) {
+      assertThat(bed.shadow().strategy().name()).isEqualTo("psi-only");
+      assertThat(bed.vtdConfig().cap().psi()).isFalse();
+      assertThat(bed.deviceIds()).containsExactly("gpu");
+    }
+
+    @Test
+    @Machine(shadowSync = "psi-only", psi = "false")
+    void failing(TestBed bed) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+      assertThat(bed.check()).extracting(Violation::kind).isEmpty(); // psi-only ignores the DSI: fails
+    }
+  }
+}
