@@ -12,6 +12,7 @@ import io.vtdsim.driver.qi.Invalidator;
 import io.vtdsim.driver.qi.QueuedInvalidator;
 import io.vtdsim.driver.qi.RegisterInvalidator;
 import io.vtdsim.driver.qi.UnitMmio;
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -73,6 +74,7 @@ public final class IntelIommuDriver {
   private final Map<SourceId, Domain> attached = new HashMap<>();
   private final Map<Integer, Long> contextTables = new HashMap<>();
   private final List<SourceId> lazyBootDevices = new ArrayList<>();
+  private final Map<SourceId, String> deviceNames = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicInteger nextCpu = new AtomicInteger();
   private final ThreadLocal<Integer> cpu = ThreadLocal.withInitial(nextCpu::getAndIncrement);
 
@@ -248,7 +250,7 @@ public final class IntelIommuDriver {
   public void attach(SourceId dev, String domainName) {
     lock.lock();
     try {
-      call("attach", "dev", dev.toString(), "domain", domainName);
+      call("attach", "dev", name(dev), "domain", domainName);
       requireBooted();
       if (domainName == null || domainName.isBlank()) throw new IllegalArgumentException("domain name is required");
       attachInternal(dev, domainName);
@@ -261,7 +263,7 @@ public final class IntelIommuDriver {
   public void detach(SourceId dev) {
     lock.lock();
     try {
-      call("detach", "dev", dev.toString());
+      call("detach", "dev", name(dev));
       requireBooted();
       if (!attached.containsKey(dev)) throw new IllegalStateException("device " + dev + " is not attached");
       detachInternal(dev);
@@ -394,7 +396,7 @@ public final class IntelIommuDriver {
   public long mapSingle(SourceId dev, long gpa, long size, Direction dir) {
     lock.lock();
     try {
-      call("map-single", "dev", dev.toString(), "gpa", gpa, "size", size, "dir", dir.name());
+      call("map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
       requireBooted();
       if (size <= 0) throw new IllegalArgumentException("size must be > 0: " + size);
       if (gpa < 0) throw new IllegalArgumentException("negative guest address: " + gpa);
@@ -413,7 +415,7 @@ public final class IntelIommuDriver {
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
     lock.lock();
     try {
-      call("unmap-single", "dev", dev.toString(), "iova", iova, "size", size, "dir", dir.name());
+      call("unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
       requireBooted();
       Domain d = attachedDomain(dev);
       unmapPages(d, iova >>> 12, pagesOf(iova & 0xFFF, size));
@@ -429,7 +431,7 @@ public final class IntelIommuDriver {
   public List<Long> mapSg(SourceId dev, List<SgEntry> sg, Direction dir) {
     lock.lock();
     try {
-      call("map-sg", "dev", dev.toString(), "segments", sg.size(), "dir", dir.name());
+      call("map-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
       requireBooted();
       if (sg.isEmpty()) throw new IllegalArgumentException("scatter list is empty");
       Domain d = dmaDomain(dev);
@@ -455,7 +457,7 @@ public final class IntelIommuDriver {
   public void unmapSg(SourceId dev, List<Long> dmaAddresses, List<SgEntry> sg, Direction dir) {
     lock.lock();
     try {
-      call("unmap-sg", "dev", dev.toString(), "segments", sg.size(), "dir", dir.name());
+      call("unmap-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
       requireBooted();
       if (sg.isEmpty() || dmaAddresses.isEmpty()) throw new IllegalArgumentException("scatter list is empty");
       Domain d = attachedDomain(dev);
@@ -784,6 +786,11 @@ public final class IntelIommuDriver {
 
   // ---------------------------------------------------------------- helpers
 
+  /** The bdf text of a device, cached (String.format is slow on the map/unmap path). */
+  private String name(SourceId dev) {
+    return deviceNames.computeIfAbsent(dev, SourceId::toString);
+  }
+
   private void requireBooted() {
     if (!booted) throw new IllegalStateException("the driver is not booted: call boot() first");
   }
@@ -803,9 +810,8 @@ public final class IntelIommuDriver {
     log.emit(EV_CALL, SOURCE, detail.toString(), a);
   }
 
+  /** Event attributes in the order given (deterministic rendering). */
   private static Map<String, Object> attrs(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-    return Collections.unmodifiableMap(m);
+    return Attrs.of(kv);
   }
 }

@@ -90,6 +90,21 @@ class InitSequenceTest {
   }
 
   @Test
+  void theInvalidationHintReachesIvaOnlyBefore612() {
+    for (String preset : List.of("linux-6.1", "linux-6.12")) {
+      Rig rig = new Rig(DriverConfig.of(preset), RecordingVtdFake.qemuCap(48),
+          RecordingVtdFake.qemuEcap().withQi(false));
+      rig.driver.boot(List.of(A));
+      long iova = rig.driver.mapSingle(A, 0x300000, 4096, Direction.TO_DEVICE);
+      rig.driver.unmapSingle(A, iova, 4096, Direction.TO_DEVICE);
+      // only a leaf changed: IH (IVA bit 6) set by ≤6.11, dropped by 6.12's descriptor composition
+      long ih = preset.equals("linux-6.1") ? 0x40 : 0;
+      List<String> w = rig.registerWrites();
+      assertThat(w.get(w.size() - 2)).as(preset).isEqualTo(String.format("IVA=0x%x", iova | ih));
+    }
+  }
+
+  @Test
   void agawFollowsSagawAndTheEraDefaultWidth() {
     Rig r57 = new Rig(DriverConfig.of("linux-6.1"), RecordingVtdFake.qemuCap(57), RecordingVtdFake.qemuEcap());
     r57.driver.boot(List.of());

@@ -143,4 +143,19 @@ class Linux61TraceTest {
     assertThat(rig.unit.submissions).extracting(s -> s.get(0).lo())
         .containsExactly(0x800030031L, 0x300e2L, 0x800000031L, 0x300e2L);
   }
+
+  @Test
+  void theQueueWrapsCleanly() {
+    Rig rig = bootTraceGuest(48);
+    for (int i = 0; i < 70; i++) {
+      long iova = rig.driver.mapSingle(VIRTIO_BLK, 0x2c00000, 4096, Direction.BIDIRECTIONAL);
+      rig.driver.unmapSingle(VIRTIO_BLK, iova, 4096, Direction.BIDIRECTIONAL);
+    }
+    List<String> iqt = rig.registerWrites().stream().filter(w -> w.startsWith("IQT=")).toList();
+    // ..., 0xfe0, 0x0, 0x20, ... (linux-6.1-trace.md §4): 12 boot submissions, then 140 more
+    int wrap = iqt.indexOf("IQT=0xfe0");
+    assertThat(wrap).isEqualTo(127);
+    assertThat(iqt.subList(wrap, wrap + 3)).containsExactly("IQT=0xfe0", "IQT=0x0", "IQT=0x20");
+    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+  }
 }

@@ -34,7 +34,7 @@ public final class FlushPolicy {
    */
   public List<Flush> range(int did, long pfn, long pages, boolean ih, boolean map) {
     if (pages < 1) throw new IllegalArgumentException("pages must be ≥ 1: " + pages);
-    String range = String.format("pfn 0x%x +%d", pfn, pages);
+    String range = "pfn 0x" + Long.toHexString(pfn) + " +" + pages;
     switch (name) {
       case GLOBAL:
         return List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + range + " → global"));
@@ -55,21 +55,21 @@ public final class FlushPolicy {
     int plain = PsiMask.of(pages);
     int am = correct ? PsiMask.corrected(pfn, pages) : plain;
     String why = am != plain
-        ? String.format("%s unaligned: AM %d grows to %d", range, plain, am)
-        : String.format("%s: AM %d", range, am);
+        ? range + " unaligned: AM " + plain + " grows to " + am
+        : range + ": AM " + am;
     if (!cap.psi()) {
       return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, why + ", CAP.PSI=0 → DSI"));
     }
     if (am > cap.mamv()) {
       return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false,
-          why + String.format(", AM %d > MAMV %d → DSI", am, cap.mamv())));
+          why + ", AM " + am + " > MAMV " + cap.mamv() + " → DSI"));
     }
     long address = pfn << 12;
     if (preset.alignsPsiAddress()) address &= ~((1L << (12 + am)) - 1);
     if ((pfn & ((1L << am) - 1)) != 0 && !correct) {
       why += " (unaligned base: the mask undershoots the range end)";
     }
-    Flush psi = new Flush(Flush.Kind.PSI, did, address, am, ih, why + String.format(" ≤ MAMV %d → PSI", cap.mamv()));
+    Flush psi = new Flush(Flush.Kind.PSI, did, address, am, ih, why + " ≤ MAMV " + cap.mamv() + " → PSI");
     if (name == FlushPolicyName.DUPLICATE_PSI) {
       return List.of(psi, new Flush(Flush.Kind.PSI, did, address, am, ih, "policy duplicate-psi: " + why + " (again)"));
     }

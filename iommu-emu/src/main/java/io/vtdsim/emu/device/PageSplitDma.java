@@ -3,7 +3,7 @@ package io.vtdsim.emu.device;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.SourceId;
-import java.util.Map;
+import io.vtdsim.emu.platform.Attrs;
 
 /**
  * The shared request logic: split into per-page pieces, translate each (stopping at the first
@@ -16,7 +16,6 @@ abstract class PageSplitDma implements DmaDevice {
   private final SourceId sid;
   private final GuestMemory memory;
   private final EventLog log;
-  private DmaResult lastFault;
 
   PageSplitDma(String name, SourceId sid, GuestMemory memory, EventLog log) {
     if (name == null || name.isBlank()) throw new IllegalArgumentException("device name is required");
@@ -54,8 +53,9 @@ abstract class PageSplitDma implements DmaDevice {
   @Override
   public final synchronized DmaResult write(long iova, byte[] data) {
     if (data == null) throw new IllegalArgumentException("data is required");
-    long[] gpas = translateAll(iova, data.length, true);
-    if (gpas == null) return lastFault;
+    Plan plan = translateAll(iova, data.length, true);
+    if (plan.fault() != null) return plan.fault();
+    long[] gpas = plan.gpas();
     int off = 0;
     for (int i = 0; i < gpas.length; i++) {
       int n = pieceLength(iova, data.length, i);
@@ -69,8 +69,9 @@ abstract class PageSplitDma implements DmaDevice {
   @Override
   public final synchronized DmaResult read(long iova, int length) {
     if (length < 0) throw new IllegalArgumentException("negative DMA length: " + length);
-    long[] gpas = translateAll(iova, length, false);
-    if (gpas == null) return lastFault;
+    Plan plan = translateAll(iova, length, false);
+    if (plan.fault() != null) return plan.fault();
+    long[] gpas = plan.gpas();
     byte[] out = new byte[length];
     int off = 0;
     for (int i = 0; i < gpas.length; i++) {
@@ -82,9 +83,11 @@ abstract class PageSplitDma implements DmaDevice {
     return DmaResult.success(out);
   }
 
-  /** Per-page guest-physical addresses, or null (and {@link #lastFault} set) at the first fault. */
-  private long[] translateAll(long iova, int length, boolean write) {
-    if (length == 0) return new long[0];
+  /** Per-page guest-physical addresses, or the first fault (translation stops there). */
+  private record Plan(long[] gpas, DmaResult fault) {}
+
+  private Plan translateAll(long iova, int length, boolean write) {
+    if (length == 0) return new Plan(new long[0], null);
     long first = iova & -PAGE;
     long last = (iova + length - 1) & -PAGE;
     int pages = (int) ((last - first) / PAGE) + 1;
@@ -93,12 +96,11 @@ abstract class PageSplitDma implements DmaDevice {
       long pieceIova = i == 0 ? iova : first + i * PAGE;
       Translation t = translate(pieceIova, write);
       if (t.fault() != null) {
-        lastFault = fault(write ? "write" : "read", pieceIova, t.fault());
-        return null;
+        return new Plan(null, fault(write ? "write" : "read", pieceIova, t.fault()));
       }
       gpas[i] = t.gpa();
     }
-    return gpas;
+    return new Plan(gpas, null);
   }
 
   private static int pieceLength(long iova, int length, int index) {
@@ -109,12 +111,12 @@ abstract class PageSplitDma implements DmaDevice {
   }
 
   private void ok(String op, long iova, int length) {
-    log.emit(DmaDevice.OK, name, null, Map.of("device", name, "op", op, "iova", iova, "length", length));
+    log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", op, "iova", iova, "length", length));
   }
 
   private DmaResult fault(String op, long iova, String reason) {
     log.emit(DmaDevice.FAULT, name, op + " 0x" + Long.toHexString(iova) + ": " + reason,
-        Map.of("device", name, "op", op, "iova", iova, "reason", reason));
+        Attrs.of("device", name, "op", op, "iova", iova, "reason", reason));
     return DmaResult.fault(iova, reason);
   }
 }

@@ -1,5 +1,6 @@
 package io.vtdsim.emu.host;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -22,8 +23,8 @@ import java.util.TreeMap;
  * <p>The VMM step GPA → host virtual address happens before the MAP ioctl: a target outside guest RAM
  * is refused with EFAULT and nothing is mapped (QEMU: "iommu map to non memory area").
  *
- * <p>Storage is compact (one small array per mapping in a sorted map), so a container can hold a
- * million 4 KiB mappings in well under 100 MB. Thread-safe (one lock).
+ * <p>Storage is compact (one small array per mapping in a sorted map, about 100 bytes each), so a
+ * million 4 KiB mappings take about 100 MB. Thread-safe (one lock).
  */
 public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
@@ -82,7 +83,7 @@ public final class HostContainer {
       mappings.put(iova, new long[] {size, gpa | (read ? READ : 0) | (write ? WRITE : 0)});
       r = HostResult.success(size);
     }
-    log.emit(MAP, source, null, Map.of(
+    log.emit(MAP, source, null, Attrs.of(
         "container", name, "iova", iova, "size", size, "gpa", gpa, "read", read, "write", write,
         "result", r.label()));
     if (!r.ok()) {
@@ -116,7 +117,7 @@ public final class HostContainer {
           ? HostResult.error(Errno.ENOENT)
           : HostResult.success(unmapped);
     }
-    log.emit(UNMAP, source, null, Map.of(
+    log.emit(UNMAP, source, null, Attrs.of(
         "container", name, "iova", iova, "size", size, "result", r.label(), "unmapped", r.size()));
     if (!r.ok()) {
       error("unmap", r.errno(), iova, size, r.errno() == Errno.ENOENT
@@ -130,6 +131,19 @@ public final class HostContainer {
   public synchronized List<HostMapping> mappings() {
     List<HostMapping> out = new ArrayList<>(mappings.size());
     for (Map.Entry<Long, long[]> e : mappings.entrySet()) out.add(toMapping(e.getKey(), e.getValue()));
+    return Collections.unmodifiableList(out);
+  }
+
+  /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */
+  public synchronized List<HostMapping> mappingsIn(long start, long end) {
+    List<HostMapping> out = new ArrayList<>();
+    Map.Entry<Long, long[]> below = mappings.lowerEntry(start);
+    if (below != null && start - below.getKey() < below.getValue()[0]) out.add(toMapping(below.getKey(), below.getValue()));
+    if (start < end) {
+      for (Map.Entry<Long, long[]> e : mappings.subMap(start, true, end, false).entrySet()) {
+        out.add(toMapping(e.getKey(), e.getValue()));
+      }
+    }
     return Collections.unmodifiableList(out);
   }
 
@@ -153,7 +167,7 @@ public final class HostContainer {
   private void error(String op, Errno errno, long iova, long size, String detail) {
     errors++;
     log.emit(ERROR, source, op + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size) + ": "
-        + errno + " (" + detail + ")", Map.of(
+        + errno + " (" + detail + ")", Attrs.of(
         "container", name, "op", op, "errno", errno.name(), "iova", iova, "size", size, "detail", detail));
   }
 

@@ -6,7 +6,7 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow.Mode;
 import io.vtdsim.emu.spec.SourceId;
-import java.util.Map;
+import io.vtdsim.emu.platform.Attrs;
 
 /**
  * One assigned device's DMA address space, as QEMU's VTDAddressSpace seen by vfio: the IOMMU region
@@ -122,7 +122,7 @@ final class AddressSpace {
   }
 
   private void emitNotify(String type, long iova, long size, long gpa, boolean r, boolean w) {
-    log.emit(CachingModeShadow.NOTIFY, CachingModeShadow.SOURCE, null, Map.of(
+    log.emit(CachingModeShadow.NOTIFY, CachingModeShadow.SOURCE, null, Attrs.of(
         "device", device, "type", type, "iova", iova, "size", size, "gpa", gpa, "read", r, "write", w));
   }
 }

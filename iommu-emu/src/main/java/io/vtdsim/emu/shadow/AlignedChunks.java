@@ -23,11 +23,4 @@ final class AlignedChunks {
       p += size;
     }
   }
-
-  /** Number of blocks {@link #forEach} produces. */
-  static int count(long start, long end) {
-    int[] n = {0};
-    forEach(start, end, (s, z) -> n[0]++);
-    return n[0];
-  }
 }

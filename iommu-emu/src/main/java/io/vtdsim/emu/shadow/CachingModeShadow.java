@@ -1,5 +1,6 @@
 package io.vtdsim.emu.shadow;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -16,13 +17,12 @@ import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * Caching-mode shadowing of one VT-d unit into the host containers of its assigned devices, as
- * QEMU's intel-iommu + vfio (../shared/reference/qemu-vtd.md §5). Registers itself as the unit's
+ * QEMU's intel-iommu + vfio (project reference qemu-vtd.md §5). Registers itself as the unit's
  * {@link RemappingObserver}; learns the unit's state only from those callbacks (TE, SRTP, executed
  * invalidations) and from guest memory, which it walks itself — never through the unit's translator
  * or IOTLB.
@@ -247,7 +247,7 @@ public final class CachingModeShadow implements RemappingObserver {
     if (as.mode == Mode.TRANSLATED) as.unmapIommuSections(awBits);
     if (as.mode == Mode.IDENTITY) as.unmapIdentity(memory);
     as.mode = want;
-    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Map.of("device", as.device, "mode", want.label()));
+    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Attrs.of("device", as.device, "mode", want.label()));
     if (want == Mode.IDENTITY) {
       as.mapIdentity(memory);
       return false;
@@ -302,7 +302,7 @@ public final class CachingModeShadow implements RemappingObserver {
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
     long entries = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    log.emit(WALK, SOURCE, null, Map.of(
+    log.emit(WALK, SOURCE, null, Attrs.of(
         "device", as.device, "start", start, "end", stop, "entries", entries, "reason", reason));
   }
 

@@ -73,20 +73,22 @@ final class GuestTableWalker {
       boolean unmapInvalidTables, SlotSink sink) {
     long slotSize = AddressWidth.levelSize(level);
     int first = AddressWidth.levelIndex(start, level);
-    int last = AddressWidth.levelIndex(end - 1, level);
-    int n = last - first + 1;
+    int n = AddressWidth.levelIndex(end - 1, level) - first + 1;
     visited += n;
     byte[] buf = buffers[level];
     if (!memory.tryRead(table + (long) first * SecondLevelPte.SIZE, buf, 0, n * SecondLevelPte.SIZE)) {
       return; // every entry unreadable: skipped, no event (as QEMU)
     }
+    if (level == 1) {
+      leafTable(buf, n, start & -slotSize, parentPerm, sink);
+      return;
+    }
     long iova = start & -slotSize;
     for (int i = 0; i < n; i++, iova += slotSize) {
       long pte = (long) LE64.get(buf, i * SecondLevelPte.SIZE);
-      boolean leaf = level == 1 || SecondLevelPte.isSuperpage(pte);
+      boolean leaf = SecondLevelPte.isSuperpage(pte);
       if (reserved(pte, level, leaf)) continue; // skipped, no event (as QEMU)
-      int perm = parentPerm
-          & (((pte & SecondLevelPte.R) != 0 ? PERM_READ : 0) | ((pte & SecondLevelPte.W) != 0 ? PERM_WRITE : 0));
+      int perm = parentPerm & perm(pte);
       if (!leaf && perm != 0) {
         walkLevel(SecondLevelPte.addressOf(pte), level - 1, Math.max(start, iova),
             Math.min(end, iova + slotSize), perm, unmapInvalidTables, sink);
@@ -96,6 +98,21 @@ final class GuestTableWalker {
         sink.slot(iova, slotSize, 0, 0);
       }
     }
+  }
+
+  /** The 4 KiB level: every entry is a leaf (kept apart so the hot loop compiles the same at any depth). */
+  private void leafTable(byte[] buf, int n, long iova, int parentPerm, SlotSink sink) {
+    long rsvd = reservedTable[1];
+    for (int i = 0; i < n; i++, iova += GuestMemory.PAGE_SIZE) {
+      long pte = (long) LE64.get(buf, i * SecondLevelPte.SIZE);
+      if ((pte & rsvd) != 0) continue; // skipped, no event (as QEMU)
+      int perm = parentPerm & perm(pte);
+      sink.slot(iova, GuestMemory.PAGE_SIZE, perm != 0 ? SecondLevelPte.addressOf(pte) : 0, perm);
+    }
+  }
+
+  private static int perm(long pte) {
+    return ((pte & SecondLevelPte.R) != 0 ? PERM_READ : 0) | ((pte & SecondLevelPte.W) != 0 ? PERM_WRITE : 0);
   }
 
   private boolean reserved(long pte, int level, boolean leaf) {

@@ -8,7 +8,8 @@
  * {@link io.vtdsim.emu.shadow.ShadowSync} strategy decide which MAP/UNMAP notifier events reach the
  * host.
  *
- * <p>Events: {@code shadow.walk} {device, start, end (exclusive), entries, reason},
+ * <p>Events: {@code shadow.walk} {device, start, end (exclusive), entries, reason psi|dsi|global|
+ * context|replay},
  * {@code shadow.notify} {device, type MAP|UNMAP, iova, size, gpa, read, write},
  * {@code shadow.switch} {device, mode identity|translated}.
  */

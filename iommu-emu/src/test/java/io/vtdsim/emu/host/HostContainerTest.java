@@ -95,6 +95,17 @@ class HostContainerTest {
   }
 
   @Test
+  void mappingsInReturnsThoseOverlappingARange() {
+    type1.map(0x20_0000, M2, 0x4000_0000, true, true);
+    type1.map(0x40_0000, K4, 0x5000_0000, true, true);
+    type1.map(0x50_0000, K4, 0x5000_1000, true, true);
+    assertThat(type1.mappingsIn(0x30_0000, 0x40_1000)).containsExactly(
+        new HostMapping(0x20_0000, M2, 0x4000_0000, true, true),
+        new HostMapping(0x40_0000, K4, 0x5000_0000, true, true));
+    assertThat(type1.mappingsIn(0x40_1000, 0x50_0000)).isEmpty();
+  }
+
+  @Test
   void everyCallIsAnEvent() {
     type1.map(0x1000, K4, 0x4000_0000, true, false);
     type1.unmap(0x1000, K4);

@@ -119,6 +119,22 @@ class ShadowModeTest {
   }
 
   @Test
+  void unmapAllOnIommufdReportsEnoentForEveryChunkThatHeldNothing() {
+    ShadowFixture f = new ShadowFixture("iova-tree", VtdConfig.qemu72(), HostSemantics.IOMMUFD).booted();
+    f.map4k(IOVA, GPA);
+    f.psi(IOVA, 0);
+    long errorsBefore = f.container.errorCount();
+    f.markNow();
+    f.shadow.rootTablePointerSet(f.tables.rootTable());
+    List<String> calls = f.hostCalls();
+    assertThat(calls).hasSize(28);
+    assertThat(calls.get(0)).isEqualTo(unmapped(0, 2 * GIB, PAGE));
+    assertThat(calls.subList(1, 28)).allSatisfy(c -> assertThat(c).endsWith(" ENOENT"));
+    assertThat(f.container.errorCount() - errorsBefore).isEqualTo(27);
+    assertThat(f.host()).isEmpty();
+  }
+
+  @Test
   void passThroughContextKeepsTheIdentityMapAndLeavingItReplays() {
     ShadowFixture f = new ShadowFixture("iova-tree");
     f.tables.passThroughContext(DEV.sid(), DID, ShadowFixture.AGAW_48);
@@ -177,6 +193,30 @@ class ShadowModeTest {
     assertThat(c.mappings()).isEmpty();
     shadow.allowWithoutCachingMode(true).attach(DEV, c);
     assertThat(c.mappings()).hasSize(2);
+  }
+
+  @Test
+  void theSameStepsGiveTheSameEventLog() {
+    for (String s : ShadowSync.NAMES) {
+      assertThat(render(scenario(s))).as(s).isEqualTo(render(scenario(s)));
+    }
+  }
+
+  private static ShadowFixture scenario(String strategy) {
+    ShadowFixture f = new ShadowFixture(strategy).booted();
+    f.map4k(IOVA, GPA);
+    f.psi(IOVA, 0);
+    f.map4k(IOVA, GPA + PAGE);
+    f.psi(IOVA, 0);
+    f.dsi(DID);
+    f.shadow.translationEnableChanged(false);
+    return f;
+  }
+
+  private static List<String> render(ShadowFixture f) {
+    List<String> out = new ArrayList<>();
+    f.log.events().forEach(e -> out.add(e.toString()));
+    return out;
   }
 
   @Test

@@ -370,4 +370,41 @@ class ShadowSyncCasesTest {
       }
     }
   }
+
+  @Nested
+  class OtherSuperpageCases {
+    @Test
+    void iovaTreeMerging4kPagesIntoA2mSuperpageIsClean() {
+      // qemu-vtd.md §5: "4K PTEs merged into a 2M superpage: handled cleanly"
+      ShadowFixture f = new ShadowFixture("iova-tree").booted();
+      long sp = 0x20_0000L;
+      f.map4k(sp, GPA);
+      f.map4k(sp + PAGE, GPA + PAGE);
+      f.psi(sp, 9);
+      f.tables.setEntry(f.slptptr, LEVELS, sp, 2, new SecondLevelPte(true, true, true, false, GPA).encode());
+      f.markNow();
+      f.psi(sp, 9);
+      assertThat(f.hostCalls()).containsExactly(unmapped(sp, TWO_MIB, 2 * PAGE), map(sp, TWO_MIB, GPA, "ok"));
+      assertThat(f.host()).containsExactly(rw(sp, TWO_MIB, GPA));
+    }
+
+    @Test
+    void a1gSuperpageAcrossTheInterruptWindowIsMappedPerNotifierInAlignedBlocks() {
+      ShadowFixture f = new ShadowFixture("iova-tree").booted();
+      long iova = 0xC000_0000L;
+      f.tables.map(f.slptptr, LEVELS, iova, GPA, ShadowFixture.GIB, true, true);
+      f.psi(iova, 18);
+      List<String> expected = new ArrayList<>();
+      // [0xC000_0000, 0xFEE0_0000) below the window and [0xFEF0_0000, 0x1_0000_0000) above it: the
+      // same aligned blocks as the hand-derived unmap-all chunks 2..9 and 10..11
+      List<long[]> chunks = new ArrayList<>(ShadowFixture.unmapAllChunks().subList(2, 10));
+      chunks.addAll(ShadowFixture.unmapAllChunks().subList(10, 12));
+      for (long[] c : chunks) expected.add(map(c[0], c[1], GPA + (c[0] - iova), "ok"));
+      assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
+      assertThat(f.host().stream().mapToLong(m -> m.size()).sum()).isEqualTo(ShadowFixture.GIB - 0x10_0000L);
+      // one notifier event per host call, each naturally aligned
+      assertThat(f.since(CachingModeShadow.NOTIFY)).hasSize(expected.size()).allSatisfy(e ->
+          assertThat(e.longAttr("iova") % e.longAttr("size")).isZero());
+    }
+  }
 }

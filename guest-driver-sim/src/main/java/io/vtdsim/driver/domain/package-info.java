@@ -1,0 +1,2 @@
+/** Domains and the domain-ID allocator. */
+package io.vtdsim.driver.domain;

@@ -1,0 +1,2 @@
+/** IOTLB flush decisions: the PSI mask rules, PSI→DSI fallback and the selectable flush policies. */
+package io.vtdsim.driver.flush;

@@ -1,0 +1,115 @@
+package io.vtdsim.driver.flush;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vtdsim.driver.DriverPreset;
+import io.vtdsim.driver.FlushPolicyName;
+import io.vtdsim.emu.spec.Capability;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** PSI mask and PSI/DSI decisions (linux-driver.md §5). */
+class FlushPolicyTest {
+  /** QEMU: PSI=1, MAMV=18 (linux-6.1-trace.md). */
+  static final Capability QEMU = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22, 3, true, 0, 18,
+      true, true, false, false, false, false, false).withAddressWidth(48);
+
+  @ParameterizedTest(name = "pfn {0} pages {1}: AM {2} plain, {3} corrected")
+  @CsvSource({
+      // pfn, pages, log2(roundup_pow_of_two(pages)), with the ≥5.18 correction
+      "0x0, 1, 0, 0",
+      "0x0, 2, 1, 1",
+      "0x0, 3, 2, 2",
+      "0x100, 256, 8, 8",
+      "0x100, 257, 9, 10", // 0x100..0x200 crosses a 512-page boundary: a 1024-page block
+      "0x17f, 2, 1, 8",   // the commit message's example: pfn 0x17f with 2 pages needs AM 8
+      "0x17f, 3, 2, 8",
+      "0x1, 1, 0, 0",
+      "0x3, 2, 1, 3",     // 0b011..0b100 first agree at bit 3
+      "0x10, 16, 4, 4"})
+  void psiMaskTable(String pfnHex, long pages, int plain, int corrected) {
+    long pfn = Long.decode(pfnHex);
+    assertThat(PsiMask.of(pages)).isEqualTo(plain);
+    int c = PsiMask.corrected(pfn, pages);
+    assertThat(c).isEqualTo(corrected);
+    long block = 1L << c;
+    long base = pfn & ~(block - 1);
+    assertThat(pfn + pages).as("corrected mask covers the whole range").isLessThanOrEqualTo(base + block);
+  }
+
+  @Test
+  void unalignedRangeIsCorrectedFrom518AndUndershootsBefore() {
+    FlushPolicy p510 = new FlushPolicy(DriverPreset.LINUX_5_10, FlushPolicyName.LINUX, QEMU);
+    FlushPolicy p518 = new FlushPolicy(DriverPreset.LINUX_5_18, FlushPolicyName.LINUX, QEMU);
+    FlushPolicy undershoot = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.UNALIGNED_UNDERSHOOT, QEMU);
+    assertThat(p518.range(3, 0x17f, 3, false, false)).singleElement()
+        .satisfies(f -> assertThat(f).extracting(Flush::kind, Flush::address, Flush::am).containsExactly(Flush.Kind.PSI, 0x17f000L, 8));
+    for (FlushPolicy old : List.of(p510, undershoot)) {
+      Flush f = old.range(3, 0x17f, 3, false, false).get(0);
+      assertThat(f.kind()).isEqualTo(Flush.Kind.PSI);
+      assertThat(f.am()).isEqualTo(2);
+      // hardware masks the low 2 bits: covers pfn 0x17c..0x17f, missing 0x180 and 0x181
+      assertThat((0x17fL & ~3L) + 4).isLessThan(0x17fL + 3);
+      assertThat(f.reason()).contains("undershoot");
+    }
+  }
+
+  @Test
+  void the612PsiAddressIsAlignedDownToTheMask() {
+    FlushPolicy p612 = new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.LINUX, QEMU);
+    Flush f = p612.range(2, 0x17f, 3, false, false).get(0);
+    assertThat(f.address()).isEqualTo(0x100000L);
+    assertThat(f.am()).isEqualTo(8);
+  }
+
+  @Test
+  void dsiFallbackAtTheMamvBoundary() {
+    FlushPolicy p = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.LINUX, QEMU);
+    assertThat(p.range(2, 0, 1L << 18, true, false).get(0).kind()).isEqualTo(Flush.Kind.PSI);
+    assertThat(p.range(2, 0, 1L << 18, true, false).get(0).am()).isEqualTo(18);
+    Flush dsi = p.range(2, 0, (1L << 18) + 1, true, false).get(0);
+    assertThat(dsi.kind()).isEqualTo(Flush.Kind.DSI);
+    assertThat(dsi.reason()).contains("AM 19 > MAMV 18 → DSI");
+    // an unaligned range whose corrected mask passes MAMV also becomes a DSI
+    assertThat(p.range(2, (1L << 18) - 1, 2, true, false).get(0).kind()).isEqualTo(Flush.Kind.DSI);
+    FlushPolicy small = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.LINUX, QEMU.withMamv(0));
+    assertThat(small.range(2, 4, 1, false, false).get(0).kind()).isEqualTo(Flush.Kind.PSI);
+    assertThat(small.range(2, 4, 2, false, false).get(0).kind()).isEqualTo(Flush.Kind.DSI);
+  }
+
+  @Test
+  void dsiWhenPsiIsNotSupported() {
+    FlushPolicy p = new FlushPolicy(DriverPreset.LINUX_5_10, FlushPolicyName.LINUX, QEMU.withPsi(false));
+    Flush f = p.range(1, 0x10, 1, false, true).get(0);
+    assertThat(f.kind()).isEqualTo(Flush.Kind.DSI);
+    assertThat(f.reason()).contains("CAP.PSI=0");
+  }
+
+  @Test
+  void strictPsiSplitsIntoAlignedChunksWithinMamv() {
+    FlushPolicy p = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.STRICT_PSI, QEMU.withMamv(2));
+    // pfn 3..12: 3(AM0) 4-7(AM2) 8-11(AM2) 12(AM0)
+    assertThat(p.range(2, 3, 10, false, false)).extracting(Flush::address, Flush::am).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(0x3000L, 0), org.assertj.core.groups.Tuple.tuple(0x4000L, 2),
+        org.assertj.core.groups.Tuple.tuple(0x8000L, 2), org.assertj.core.groups.Tuple.tuple(0xc000L, 0));
+    FlushPolicy huge = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.STRICT_PSI, QEMU);
+    assertThat(huge.range(2, 0, 1L << 20, false, false)).hasSize(4).allMatch(f -> f.kind() == Flush.Kind.PSI && f.am() == 18);
+  }
+
+  @Test
+  void experimentalPolicies() {
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.ALWAYS_DSI, QEMU).range(2, 5, 1, false, false))
+        .extracting(Flush::kind).containsExactly(Flush.Kind.DSI);
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.GLOBAL, QEMU).range(2, 5, 1, false, false))
+        .extracting(Flush::kind).containsExactly(Flush.Kind.GLOBAL);
+    FlushPolicy dup = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.DUPLICATE_PSI, QEMU);
+    assertThat(dup.range(2, 5, 1, false, false)).extracting(Flush::kind, Flush::address)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Flush.Kind.PSI, 0x5000L),
+            org.assertj.core.groups.Tuple.tuple(Flush.Kind.PSI, 0x5000L));
+    FlushPolicy noMap = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.NO_MAP_FLUSH, QEMU);
+    assertThat(noMap.range(2, 5, 1, false, true)).extracting(Flush::kind).containsExactly(Flush.Kind.NONE);
+    assertThat(noMap.range(2, 5, 1, false, false)).extracting(Flush::kind).containsExactly(Flush.Kind.PSI);
+  }
+}
