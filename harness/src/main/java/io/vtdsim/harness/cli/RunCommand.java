@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<ScenarioResult> results = new ArrayList<>();
     for (Scenario s : scenarios) {
-      ScenarioResult r = main.executor.run(s);
+      ScenarioResult r = main.executor.run(s, selection.options());
       results.add(r);
       print(out, r);
     }
