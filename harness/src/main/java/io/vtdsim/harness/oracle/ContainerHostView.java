@@ -3,6 +3,7 @@ package io.vtdsim.harness.oracle;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.host.HostMapping;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,6 +24,14 @@ record ContainerHostView(HostContainer container) implements HostView {
         return l.size();
       }
     };
+  }
+
+  @Override
+  public List<MappedRange> mappingsIn(long start, long end) {
+    List<HostMapping> l = container.mappingsIn(start, end);
+    List<MappedRange> out = new ArrayList<>(l.size());
+    for (HostMapping m : l) out.add(of(m));
+    return out;
   }
 
   @Override

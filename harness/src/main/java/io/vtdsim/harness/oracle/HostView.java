@@ -15,6 +15,25 @@ public interface HostView {
   /** The mapping containing {@code iova}, if any (used to check small ranges without a full listing). */
   Optional<MappedRange> lookup(long iova);
 
+  /**
+   * The mappings overlapping [start, end), sorted by IOVA. The default finds them with
+   * {@link #lookup} page by page; a container with a range query should override it.
+   */
+  default List<MappedRange> mappingsIn(long start, long end) {
+    List<MappedRange> out = new java.util.ArrayList<>();
+    long x = start;
+    while (x < end) {
+      Optional<MappedRange> m = lookup(x);
+      if (m.isPresent()) {
+        out.add(m.get());
+        x = Math.max(m.get().end(), x + 1);
+      } else {
+        x = (x & ~0xFFFL) + 0x1000;
+      }
+    }
+    return out;
+  }
+
   /** The view of a host container. */
   static HostView of(HostContainer container) {
     return new ContainerHostView(container);

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -243,21 +244,13 @@ public final class MappingOracle {
     trackWindows(d, ranges, seenStale, step);
   }
 
-  /** Host mappings overlapping [start, end), found with lookups (no full listing). */
+  /** Host mappings overlapping [start, end), clipped to it (a range query, no full listing). */
   private static Runs hostIn(HostView host, long start, long end) {
     Runs r = new Runs();
-    long x = start;
-    while (x < end) {
-      var m = host.lookup(x);
-      if (m.isPresent()) {
-        MappedRange mr = m.get();
-        long s = Math.max(mr.iova(), start);
-        long e = Math.min(mr.end(), end);
-        r.add(s, e - s, mr.gpa() + (s - mr.iova()), Runs.perm(mr.read(), mr.write()));
-        x = Math.max(mr.end(), x + 1);
-      } else {
-        x = (x & ~0xFFFL) + 0x1000;
-      }
+    for (MappedRange mr : host.mappingsIn(start, end)) {
+      long s = Math.max(mr.iova(), start);
+      long e = Math.min(mr.end(), end);
+      if (s < e) r.add(s, e - s, mr.gpa() + (s - mr.iova()), Runs.perm(mr.read(), mr.write()));
     }
     return r;
   }
@@ -285,7 +278,7 @@ public final class MappingOracle {
         log.emit(EV_STALE_WINDOW, "oracle", String.format(
                 "%s: [0x%x, +0x%x) stayed mapped in the host from step %d to step %d (%d ns) while queued for a lazy flush",
                 device, closed.iova(), closed.size(), closed.fromStep(), step, closed.nanos()),
-            Map.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
+            Attrs.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
                 "toStep", step, "nanos", closed.nanos()));
       }
     }

@@ -4,6 +4,7 @@ import io.vtdsim.driver.Direction;
 import io.vtdsim.driver.DriverException;
 import io.vtdsim.driver.DriverTimeoutException;
 import io.vtdsim.driver.QueueErrorException;
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
@@ -239,7 +240,7 @@ public final class ScenarioRunner {
 
     private void announce(String text, int line) {
       log.emit(EV_STEP, "harness", "step " + index + ": " + text,
-          Map.of("index", index, "text", text, "line", line));
+          Attrs.of("index", index, "text", text, "line", line));
     }
 
     private void verdict(int before) {
@@ -251,7 +252,7 @@ public final class ScenarioRunner {
       }
       log.emit(EV_VERDICT, "oracle", now.isEmpty() ? "step " + index + ": ok"
               : "step " + index + ": " + now.size() + " violation(s): " + kinds,
-          Map.of("index", index, "violations", now.size(), "kinds", kinds.toString()));
+          Attrs.of("index", index, "violations", now.size(), "kinds", kinds.toString()));
     }
   }
 }

@@ -20,6 +20,7 @@ import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow;
 import io.vtdsim.emu.shadow.ShadowSync;
+import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
@@ -28,6 +29,7 @@ import io.vtdsim.harness.oracle.IntentModel;
 import io.vtdsim.harness.oracle.MachineView;
 import io.vtdsim.harness.oracle.MappedRange;
 import io.vtdsim.harness.oracle.MappingOracle;
+import io.vtdsim.harness.oracle.ReferenceWalker;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.scenario.Scenario;
@@ -152,8 +154,8 @@ public final class TestBed implements AutoCloseable {
       int sllps = 0;
       for (String s : c.superpages()) {
         switch (s) {
-          case "2M" -> sllps |= io.vtdsim.emu.spec.Capability.SLLPS_2M;
-          case "1G" -> sllps |= io.vtdsim.emu.spec.Capability.SLLPS_1G;
+          case "2M" -> sllps |= Capability.SLLPS_2M;
+          case "1G" -> sllps |= Capability.SLLPS_1G;
           default -> throw new IllegalArgumentException("superpage size must be 2M or 1G, got " + s);
         }
       }
@@ -383,7 +385,7 @@ public final class TestBed implements AutoCloseable {
   private boolean identityFor(String device) {
     if (!unit.translationEnabled()) return true;
     var ctx = oracle.walker().context(unit.rootTableAddress(), sid(device).sid());
-    return ctx.kind() == io.vtdsim.harness.oracle.ReferenceWalker.ContextKind.PASS_THROUGH;
+    return ctx.kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
   }
 
   private static long gpaOf(List<long[]> pieces, int offset) {
