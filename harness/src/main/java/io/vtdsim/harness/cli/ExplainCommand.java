@@ -31,7 +31,7 @@ final class ExplainCommand implements Callable<Integer> {
     List<Scenario> scenarios = selection.load(main.catalog);
     if (scenarios.size() != 1) throw new CliException("explain takes exactly one scenario, got " + scenarios.size());
     Scenario s = scenarios.get(0);
-    ScenarioResult r = main.executor.run(s);
+    ScenarioResult r = main.executor.run(s, selection.options());
     PrintWriter out = spec.commandLine().getOut();
     out.print(new Explanation(RunCommand.eventText(s)).render(r));
     out.flush();

@@ -2,6 +2,7 @@ package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.report.MatrixCell;
 import io.vtdsim.harness.scenario.Overrides;
+import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import java.util.ArrayList;
@@ -18,6 +19,9 @@ import java.util.function.IntConsumer;
  * driver, flush) whatever the scheduling.
  */
 final class MatrixRunner {
+  /** A cell needs outcome, violations and counters only: keep no events. */
+  static final RunOptions MATRIX_OPTIONS = RunOptions.defaults().withEventRetention(0);
+
   private final ScenarioExecutor executor;
   private final int threads;
 
@@ -64,7 +68,7 @@ final class MatrixRunner {
     });
     try {
       List<Future<ScenarioResult>> futures = new ArrayList<>();
-      for (Scenario v : variants) futures.add(pool.submit(() -> executor.runForCounts(v)));
+      for (Scenario v : variants) futures.add(pool.submit(() -> executor.run(v, MATRIX_OPTIONS)));
       List<ScenarioResult> out = new ArrayList<>();
       int done = 0;
       for (Future<ScenarioResult> f : futures) {

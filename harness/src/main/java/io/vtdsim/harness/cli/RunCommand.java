@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<ScenarioResult> results = new ArrayList<>();
     for (Scenario s : scenarios) {
-      ScenarioResult r = main.executor.run(s);
+      ScenarioResult r = main.executor.run(s, selection.options());
       results.add(r);
       print(out, r);
     }
@@ -84,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
     return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
   }
 
-  /** {@code ok    name  pass (expected pass)} then violations and non-zero counters, indented. */
+  /** {@code ok    name: pass [ok] (expected pass)}, then up to ten violations and the non-zero counters, indented. */
   static void print(PrintWriter out, ScenarioResult r) {
     Scenario s = r.scenario();
     String expected = s.expect().outcome() + (s.expect().violations().isEmpty() ? "" : " " + s.expect().violations());

@@ -8,26 +8,10 @@ import io.vtdsim.harness.scenario.ScenarioRunner;
 /** Runs one scenario; the CLI's seam to the harness (tests substitute canned results). */
 @FunctionalInterface
 public interface ScenarioExecutor {
-  /** A run whose result keeps the event log (for traces, diagrams, explain). */
-  ScenarioResult run(Scenario scenario);
+  ScenarioResult run(Scenario scenario, RunOptions options);
 
-  /** A run for a matrix cell: only outcome, violations and counters are used. */
-  default ScenarioResult runForCounts(Scenario scenario) {
-    return run(scenario);
-  }
-
-  /** The real machine: {@link ScenarioRunner}; matrix cells keep no events. */
+  /** The real machine: {@link ScenarioRunner}. */
   static ScenarioExecutor harness() {
-    return new ScenarioExecutor() {
-      @Override
-      public ScenarioResult run(Scenario s) {
-        return new ScenarioRunner().run(s);
-      }
-
-      @Override
-      public ScenarioResult runForCounts(Scenario s) {
-        return new ScenarioRunner().run(s, RunOptions.defaults().withEventRetention(0));
-      }
-    };
+    return (s, o) -> new ScenarioRunner().run(s, o);
   }
 }

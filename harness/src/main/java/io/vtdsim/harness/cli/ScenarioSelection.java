@@ -1,6 +1,7 @@
 package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.scenario.Overrides;
+import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioException;
 import io.vtdsim.harness.scenario.ScenarioLoader;
@@ -21,6 +22,20 @@ final class ScenarioSelection {
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "override a scenario key, e.g. machine.shadow-sync=psi-only; repeatable")
   List<String> sets = new ArrayList<>();
+
+  @Option(names = "--full-check",
+      description = "compare whole address spaces after every step (default: the ranges each step touched, "
+          + "plus a full comparison at the end)")
+  boolean fullCheck;
+
+  @Option(names = "--retain", paramLabel = "N",
+      description = "events kept for the reports (default: ${DEFAULT-VALUE}; the last N are kept)")
+  int retain = RunOptions.DEFAULT_EVENT_RETENTION;
+
+  RunOptions options() {
+    if (retain < 0) throw new CliException("--retain must be 0 or more, got " + retain);
+    return RunOptions.defaults().withFullCheckEveryStep(fullCheck).withEventRetention(retain);
+  }
 
   List<Scenario> load(ScenarioCatalog catalog) {
     if (files.isEmpty() && builtins.isEmpty()) {

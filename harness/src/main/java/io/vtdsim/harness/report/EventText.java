@@ -77,7 +77,7 @@ public final class EventText {
       case EventKinds.DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
           + " FAULT: " + str(e, "reason");
       case EventKinds.DRIVER_CALL -> "call " + e.text();
-      case EventKinds.DRIVER_FLUSH -> "driver flush: " + e.text();
+      case EventKinds.DRIVER_FLUSH -> "flush " + e.text();
       case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
           + str(e, "reason");
       case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");

@@ -47,8 +47,10 @@ public final class ScenarioLoader {
   }
 
   private static String describe(IOException e) {
-    String what = e.getClass().getSimpleName().replace("Exception", "");
-    return e.getMessage() == null ? what : what + " " + e.getMessage();
+    if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+    if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+    if (e instanceof java.nio.charset.CharacterCodingException) return "not UTF-8 text";
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
@@ -148,8 +150,8 @@ public final class ScenarioLoader {
       for (Node n : l.items()) {
         MapNode m = map(n, "devices");
         checkKeys(m, "devices.", DEVICE_KEYS);
-        String id = requiredString(m, "devices.", "id");
-        String bdf = values.bdf(line(m, "bdf"), "devices.bdf", requiredString(m, "devices.", "bdf"));
+        String id = requiredScalar(m, "devices.", "id");
+        String bdf = values.bdf(line(m, "bdf"), "devices.bdf", requiredScalar(m, "devices.", "bdf"));
         String kind = enumOpt(m, "devices.", "kind", Vocabulary.DEVICE_KINDS);
         if (devices.containsKey(id)) throw values.error(line(m, "id"), "devices.id", "duplicate device id '" + id + "'");
         Integer other = bdfLines.putIfAbsent(bdf, line(m, "bdf"));
@@ -233,7 +235,7 @@ public final class ScenarioLoader {
     private Step attach(int line, MapNode m) {
       checkKeys(m, "attach.", List.of("device", "domain"));
       String device = knownDevice(m, "attach.");
-      String domain = requiredString(m, "attach.", "domain");
+      String domain = requiredScalar(m, "attach.", "domain");
       domains.add(domain);
       return new Step.Attach(line, device, domain);
     }
@@ -287,7 +289,7 @@ public final class ScenarioLoader {
       String at = null;
       Long iova = null;
       if (hasAt) {
-        at = requiredString(m, p, "at");
+        at = requiredScalar(m, p, "at");
         if (!handlesEverMapped.contains(at)) {
           throw values.error(line(m, "at"), p + "at", "unknown handle '" + at + "' (no earlier dma-map names it with as:)");
         }
@@ -304,7 +306,7 @@ public final class ScenarioLoader {
 
     private Step dmaUnmap(int line, MapNode m) {
       checkKeys(m, "dma-unmap.", List.of("handle"));
-      String handle = requiredString(m, "dma-unmap.", "handle");
+      String handle = requiredScalar(m, "dma-unmap.", "handle");
       if (!handlesEverMapped.contains(handle)) {
         throw values.error(line(m, "handle"), "dma-unmap.handle",
             "unknown handle '" + handle + "' (no earlier dma-map names it with as:)");
@@ -339,7 +341,7 @@ public final class ScenarioLoader {
     // ---- typed fields -------------------------------------------------------------------------
 
     private String knownDevice(MapNode m, String p) {
-      String id = requiredString(m, p, "device");
+      String id = requiredScalar(m, p, "device");
       if (!devices.containsKey(id)) {
         throw values.error(line(m, "device"), p + "device", "unknown device '" + id + "'; devices: "
             + (devices.isEmpty() ? "(none declared)" : String.join(", ", devices.keySet().stream().sorted().toList())));
@@ -348,7 +350,7 @@ public final class ScenarioLoader {
     }
 
     private String knownDomain(MapNode m, String p) {
-      String d = requiredString(m, p, "domain");
+      String d = requiredScalar(m, p, "domain");
       if (!domains.contains(d)) {
         throw values.error(line(m, "domain"), p + "domain", "unknown domain '" + d + "' (no earlier attach names it)");
       }
@@ -407,10 +409,6 @@ public final class ScenarioLoader {
     private String requiredScalar(MapNode m, String p, String key) {
       if (!m.entries().containsKey(key)) throw values.error(m.line(), p + key, "missing (required)");
       return scalar(m, p, key);
-    }
-
-    private String requiredString(MapNode m, String p, String key) {
-      return requiredScalar(m, p, key);
     }
 
     private String optionalString(MapNode m, String p, String key) {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A YAML document as a small tree whose every node knows its source line, read with Jackson's YAML
@@ -55,13 +57,31 @@ final class YamlTree {
       }
       return root;
     } catch (JsonProcessingException e) {
-      int line = e.getLocation() != null ? e.getLocation().getLineNr() : 0;
-      String msg = e.getOriginalMessage();
-      int nl = msg.indexOf('\n');
-      throw new ScenarioException(source, line, "yaml", "syntax error: " + (nl > 0 ? msg.substring(0, nl) : msg), e);
+      throw syntaxError(source, e);
     } catch (IOException e) {
       throw new ScenarioException(source, 0, "yaml", "cannot read: " + e.getMessage(), e);
     }
+  }
+
+  private static final Pattern MARK = Pattern.compile("^ in '[^']*', line (\\d+), column \\d+:$");
+
+  /**
+   * SnakeYAML's message is "context / mark / snippet / problem / mark / snippet": keep the sentences
+   * (unindented lines) and take the line from the last mark, which is where the problem is.
+   */
+  private static ScenarioException syntaxError(String source, JsonProcessingException e) {
+    int line = e.getLocation() != null ? e.getLocation().getLineNr() : 0;
+    List<String> sentences = new ArrayList<>();
+    String msg = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    for (String l : msg.split("\n")) {
+      Matcher m = MARK.matcher(l);
+      if (m.matches()) {
+        line = Integer.parseInt(m.group(1));
+      } else if (!l.isBlank() && !Character.isWhitespace(l.charAt(0))) {
+        sentences.add(l.strip());
+      }
+    }
+    return new ScenarioException(source, line, "yaml", "syntax error: " + String.join("; ", sentences), e);
   }
 
   private static int line(JsonParser p) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vtdsim.harness.scenario.RunOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -61,6 +62,18 @@ class CliTest {
       assertThat(s.machine().shadowSync()).isEqualTo("unmap-all-replay");
       assertThat(s.driver().preset()).isEqualTo("linux-4.10");
     });
+  }
+
+  @Test
+  void runOptionsReachTheRunner() {
+    run("run", tiny.toString());
+    run("run", tiny.toString(), "--full-check", "--retain", "10");
+    run("matrix", "--scenarios", "tiny", "--strategies", "iova-tree");
+    assertThat(harness.options).containsExactly(
+        RunOptions.defaults(),
+        RunOptions.defaults().withFullCheckEveryStep(true).withEventRetention(10),
+        RunOptions.defaults().withEventRetention(0));
+    assertThat(run("run", tiny.toString(), "--retain", "-1")).isEqualTo(2);
   }
 
   @Test

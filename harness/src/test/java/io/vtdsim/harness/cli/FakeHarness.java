@@ -2,6 +2,7 @@ package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.HandBuiltEvents;
+import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.ScenarioResult;
@@ -16,6 +17,7 @@ import java.util.Map;
  */
 final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
   final List<Scenario> ran = new ArrayList<>();
+  final List<RunOptions> options = new ArrayList<>();
 
   static final String TINY = """
       name: tiny
@@ -28,8 +30,9 @@ final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
       """;
 
   @Override
-  public synchronized ScenarioResult run(Scenario s) {
+  public synchronized ScenarioResult run(Scenario s, RunOptions o) {
     ran.add(s);
+    options.add(o);
     List<Violation> vs = new ArrayList<>();
     if (s.machine().shadowSyncOrDefault().equals("psi-only")) {
       vs.add(new Violation("stale-mapping", 2, "unmap d1 iova 0x100000 size 2MiB", "nic", 0x100000, 0x200000,

@@ -39,7 +39,7 @@ class EventRenderingTest {
         .contains("HOST ERROR EEXIST on map nic iova 0x100000 size 4KiB: already mapped")
         .contains("DMA nic write 64 B at iova 0x100000 ok")
         .contains("DMA nic read at iova 0x200000 FAULT: no mapping")
-        .contains("driver flush: PSI: 1 page, AM 0 <= MAMV 18");
+        .contains("flush PSI: 1 page, AM 0 <= MAMV 18");
     assertThat(lines.get(3)).startsWith("#3").contains("3.000us").contains("vtd");
   }
 

@@ -120,7 +120,22 @@ class ScenarioLoaderTest {
     Path missing = dir.resolve("nope.yaml");
     assertThatThrownBy(() -> ScenarioLoader.load(missing))
         .isInstanceOf(ScenarioException.class)
-        .hasMessageStartingWith(missing + ": file: cannot read");
+        .hasMessage(missing + ": file: cannot read: no such file");
+    assertThatThrownBy(() -> ScenarioLoader.load(dir))
+        .isInstanceOf(ScenarioException.class)
+        .hasMessageStartingWith(dir + ": file: cannot read: ");
+  }
+
+  @Test
+  void yamlSyntaxErrorsNameTheLineOfTheProblemAndSaySnakeYamlsSentences() {
+    assertThatThrownBy(() -> ScenarioLoader.parse("name: x\nsteps: [boot,\n  boot\nexpect: {}\n", "s.yaml"))
+        .hasMessage("s.yaml:4: yaml: syntax error: while parsing a flow sequence; expected ',' or ']', but got :");
+    assertThatThrownBy(() -> ScenarioLoader.parse("steps:\n  - boot\n\tbad\n", "s.yaml"))
+        .hasMessageStartingWith("s.yaml:3: yaml: syntax error: while scanning for the next token; found character")
+        .hasMessageNotContaining("in 'reader'");
+    assertThatThrownBy(() -> ScenarioLoader.parse("", "s.yaml")).hasMessage("s.yaml:1: yaml: empty document");
+    assertThatThrownBy(() -> ScenarioLoader.parse("steps: [boot]\n---\nsteps: [boot]\n", "s.yaml"))
+        .hasMessageContaining("yaml: more than one YAML document");
   }
 
   @Test
@@ -199,7 +214,7 @@ class ScenarioLoaderTest {
       steps: [boot]\\ndevices: [{ id: a, bdf: "00:20.0" }]                  | 2 | devices.bdf      | device out of range
       steps: [boot]\\ndevices: [{ id: a, bdf: "00:03.0" }, { id: a, bdf: "00:04.0" }] | 2 | devices.id | duplicate device id 'a'
       steps: [boot]\\ndevices: [{ id: a, bdf: "00:03.0" }, { id: b, bdf: "0:3.0" }]   | 2 | devices.bdf | duplicate bdf 00:03.0
-      steps: [boot]\\nsteps2: [ [x                                         | 2 | yaml             | syntax error
+      steps: [boot]\\nsteps2: [ [x                                         | 3 | yaml             | syntax error
       """)
   void errorsNameFileLineAndKey(String yaml, int line, String key, String fragment) {
     String text = yaml.startsWith("HEAD ") ? HEAD + "  " + yaml.substring(5).trim() + "\n" : yaml.replace("\\n", "\n") + "\n";

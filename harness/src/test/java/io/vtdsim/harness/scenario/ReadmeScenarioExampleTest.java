@@ -1,0 +1,24 @@
+package io.vtdsim.harness.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The scenario-format example in the README's "Scenario files" section must stay a valid scenario. */
+class ReadmeScenarioExampleTest {
+  @Test
+  void theReadmeExampleParsesAndUsesEveryStepKind() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int section = readme.indexOf("## Scenario files");
+    assertThat(section).isNotNegative();
+    int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+    String yaml = readme.substring(start, readme.indexOf("```", start));
+    Scenario s = ScenarioLoader.parse(yaml, "README.md");
+    assertThat(s.steps()).extracting(st -> st.getClass().getSimpleName()).containsExactly(
+        "Boot", "Attach", "MapRange", "DmaMap", "Dma", "DmaUnmap", "UnmapRange", "Detach", "Advance", "Repeat");
+    assertThat(s.machine()).hasNoNullFieldsOrProperties();
+    assertThat(s.driver()).hasNoNullFieldsOrProperties();
+  }
+}
