@@ -96,4 +96,18 @@ class EntryCodecTest {
     assertThatThrownBy(() -> Bits.set(0, 5, 4, 4)).isInstanceOf(IllegalArgumentException.class);
     assertThat(Bits.above(48)).isEqualTo(0xFFFF_0000_0000_0000L);
   }
+
+  @Test
+  void functionMaskAndInterruptRange() {
+    // spec 6.5.1.1: FM 1 masks function bit 2, FM 3 masks bits 2:0
+    assertThat(FunctionMask.matches(0x0c, 0x08, 1)).isTrue();
+    assertThat(FunctionMask.matches(0x0a, 0x08, 1)).isFalse();
+    assertThat(FunctionMask.matches(0x0f, 0x08, 3)).isTrue();
+    assertThat(FunctionMask.matches(0x10, 0x08, 3)).isFalse();
+    assertThat(FunctionMask.matches(0x09, 0x08, 0)).isFalse();
+    assertThat(InterruptRange.contains(0xFEEF_FFFFL)).isTrue();
+    assertThat(InterruptRange.contains(0xFEF0_0000L)).isFalse();
+    assertThat(InterruptRange.overlaps(0xFE00_0000L, 0xE0_0001L)).isTrue();
+    assertThat(InterruptRange.overlaps(0xFE00_0000L, 0xE0_0000L)).isFalse();
+  }
 }
