@@ -1,0 +1,57 @@
+package io.vtdsim.harness.explore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.ScenarioLoader;
+import io.vtdsim.harness.scenario.ScenarioResult;
+import io.vtdsim.harness.scenario.ScenarioRunner;
+import io.vtdsim.harness.scenario.Step;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScenarioGeneratorTest {
+  private final ScenarioWriter writer = new ScenarioWriter();
+
+  @Test
+  void fiftySeedsGiveValidScenariosThatIovaTreeKeepsExact() {
+    List<String> problems = new ArrayList<>();
+    for (long seed = 1; seed <= 50; seed++) {
+      Scenario s = new ScenarioGenerator(seed, GeneratorOptions.defaults()).generate();
+      String yaml = writer.write(s);
+      Scenario loaded = ScenarioLoader.parse(yaml, "seed-" + seed + ".yaml");
+      assertThat(Equivalence.of(loaded)).as("round trip of seed %d", seed).isEqualTo(Equivalence.of(s));
+      // the model accepts every step as written: nothing dropped, no expectation corrected
+      ScenarioModel.Replay replay = ScenarioModel.replay(loaded, loaded.steps());
+      assertThat(replay.dropped()).as("dropped steps, seed %d", seed).isZero();
+      assertThat(replay.corrected()).as("corrected expectations, seed %d", seed).isZero();
+      ScenarioResult r = new ScenarioRunner().run(loaded);
+      if (!r.met()) problems.add("seed " + seed + ": " + r.outcome() + " " + r.error() + " " + r.violations() + "\n" + yaml);
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void sameSeedSameYaml() {
+    GeneratorOptions o = GeneratorOptions.defaults().withSteps(60);
+    for (long seed : new long[] {0, 7, 123456789L}) {
+      assertThat(writer.write(new ScenarioGenerator(seed, o).generate()))
+          .isEqualTo(writer.write(new ScenarioGenerator(seed, o).generate()));
+    }
+    assertThat(writer.write(new ScenarioGenerator(1, o).generate()))
+        .isNotEqualTo(writer.write(new ScenarioGenerator(2, o).generate()));
+  }
+
+  @Test
+  void generatesTheStepKindsItPromises() {
+    List<Class<?>> kinds = new ArrayList<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      for (Step s : new ScenarioGenerator(seed, GeneratorOptions.defaults()).generate().steps()) {
+        if (!kinds.contains(s.getClass())) kinds.add(s.getClass());
+      }
+    }
+    assertThat(kinds).contains(Step.Boot.class, Step.Attach.class, Step.Detach.class, Step.MapRange.class,
+        Step.UnmapRange.class, Step.DmaMap.class, Step.DmaUnmap.class, Step.Dma.class, Step.Advance.class);
+  }
+}
