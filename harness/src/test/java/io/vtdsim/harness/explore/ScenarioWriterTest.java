@@ -1,0 +1,75 @@
+package io.vtdsim.harness.explore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vtdsim.harness.scenario.BuiltinScenarios;
+import io.vtdsim.harness.scenario.DeviceSpec;
+import io.vtdsim.harness.scenario.DriverSpec;
+import io.vtdsim.harness.scenario.Expect;
+import io.vtdsim.harness.scenario.MachineSpec;
+import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.ScenarioLoader;
+import io.vtdsim.harness.scenario.Step;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class ScenarioWriterTest {
+  private final ScenarioWriter writer = new ScenarioWriter();
+
+  static List<String> builtins() {
+    return BuiltinScenarios.names();
+  }
+
+  @ParameterizedTest
+  @MethodSource("builtins")
+  void everyBuiltinScenarioSurvivesTheRoundTrip(String name) {
+    Scenario s = BuiltinScenarios.load(name);
+    Scenario back = ScenarioLoader.parse(writer.write(s), name + ".yaml");
+    assertThat(Equivalence.of(back)).isEqualTo(Equivalence.of(s));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "yes", "No", "null", "1.5", "has space", "colon: here", "quote \" and \\ back",
+      "# not a comment", "[list]", "{map}", "-dash", "tab\there", "two\nlines", "two\nlines\n", "  indented\nx",
+      "trailing\n\n", "ünïcode — dash"})
+  void awkwardTextStaysTheSame(String text) {
+    Scenario s = new Scenario(text, text, MachineSpec.DEFAULTS, DriverSpec.DEFAULTS,
+        List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED)), List.of(new Step.Boot(0)), Expect.PASSES, "t");
+    Scenario back = ScenarioLoader.parse(writer.write(s), "t.yaml");
+    assertThat(back.name()).isEqualTo(text);
+    assertThat(back.description()).isEqualTo(text);
+  }
+
+  @Test
+  void everyKeyAndStepKindIsWritten() {
+    MachineSpec m = new MachineSpec("qemu-10.2", 6L << 30, true, 57, false, 9, List.of("2M"), true, false,
+        "unmap-all-replay", "iommufd");
+    Scenario s = new Scenario("all", "", m, new DriverSpec("linux-5.10", "strict-psi", "lazy"),
+        List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED), new DeviceSpec("disk", "00:1f.7", DeviceSpec.EMULATED)),
+        List.of(new Step.Boot(0), new Step.Attach(0, "nic", "d1"),
+            new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0x3000, "w"),
+            new Step.DmaMap(0, "nic", 0x3000010, 1500, "to-device", "buf"),
+            new Step.Dma(0, "nic", "buf", null, "read", 100, "ok"),
+            new Step.Dma(0, "disk", null, 0xFEC00000L, "write", 1, "fault"),
+            new Step.DmaUnmap(0, "buf"),
+            new Step.Repeat(0, 3, List.of(new Step.Advance(0, 1500), new Step.UnmapRange(0, "d1", 0x100000, 0x1000))),
+            new Step.Detach(0, "nic"), new Step.Advance(0, 2_000_000_000L)),
+        new Expect(Expect.VIOLATION, List.of("stale-mapping", "host-error")), "t");
+    String yaml = writer.write(s);
+    assertThat(Equivalence.of(ScenarioLoader.parse(yaml, "all.yaml"))).isEqualTo(Equivalence.of(s));
+    assertThat(yaml).contains("  - map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 12KiB, perm: w }\n",
+        "  - dma-map: { device: nic, gpa: 0x3000010, size: 1500B, dir: to-device, as: buf }\n",
+        "  - advance: 2s\n", "  superpages: [2M]\n", "  ram: 6GiB\n");
+  }
+
+  @Test
+  void emptySuperpageListAndDefaultsRoundTrip() {
+    MachineSpec m = new MachineSpec(null, null, null, null, null, null, List.of(), null, null, null, null);
+    Scenario s = new Scenario("none", "", m, DriverSpec.DEFAULTS, List.of(), List.of(new Step.Advance(0, 7)),
+        Expect.PASSES, "t");
+    assertThat(Equivalence.of(ScenarioLoader.parse(writer.write(s), "n.yaml"))).isEqualTo(Equivalence.of(s));
+  }
+}
