@@ -2,6 +2,7 @@ package io.vtdsim.harness.explore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.harness.scenario.BuiltinScenarios;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.ScenarioResult;
@@ -30,6 +31,20 @@ class ScenarioGeneratorTest {
       if (!r.met()) problems.add("seed " + seed + ": " + r.outcome() + " " + r.error() + " " + r.violations() + "\n" + yaml);
     }
     assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void everyBuiltinScenarioServesAsABase() {
+    for (String name : BuiltinScenarios.names()) {
+      GeneratorOptions o = GeneratorOptions.defaults().withBase(BuiltinScenarios.load(name)).withSteps(25);
+      for (long seed = 1; seed <= 3; seed++) {
+        Scenario s = ScenarioLoader.parse(writer.write(new ScenarioGenerator(seed, o).generate()), name + ".yaml");
+        assertThat(s.devices()).isEqualTo(BuiltinScenarios.load(name).devices());
+        assertThat(ScenarioModel.replay(s, s.steps()).dropped()).isZero();
+        ScenarioResult r = new ScenarioRunner().run(s);
+        assertThat(r.error()).as("%s seed %d", name, seed).isNull();
+      }
+    }
   }
 
   @Test
