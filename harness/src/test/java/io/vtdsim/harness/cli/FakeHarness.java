@@ -2,6 +2,7 @@ package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.HandBuiltEvents;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
@@ -17,6 +18,8 @@ import java.util.Map;
  */
 final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
   final List<Scenario> ran = new ArrayList<>();
+  /** When set, the built-ins declare this expect block instead of the file's (pass for every strategy). */
+  Expect declared;
   final List<RunOptions> options = new ArrayList<>();
 
   static final String TINY = """
@@ -65,6 +68,7 @@ final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
   @Override
   public Scenario load(String name) {
     Scenario s = ScenarioLoader.parse(TINY, "builtin:" + name).withName(name);
+    if (declared != null) s = s.withExpect(declared);
     return name.equals("tiny-lazy") ? s.withDriver(s.driver().withDmaMode("lazy")) : s;
   }
 
