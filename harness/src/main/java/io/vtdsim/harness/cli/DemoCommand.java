@@ -32,8 +32,8 @@ final class DemoCommand implements Callable<Integer> {
       mapping never reached the host; TARGET/PERM: wrong address or permission; EEXIST/EINVAL/ENOENT: the \
       host rejected a call; FAULT/NOFAULT/DMA: a device access went wrong; IQE/TIMEOUT: the invalidation \
       protocol broke). Each scenario file declares the outcome it expects under each strategy (its \
-      expect block, with per-strategy entries where strategies differ); a cell marked * did not turn \
-      out as declared, and the lines under the table say what was declared. Rows with violations in \
+      expect block: a default and per-strategy entries); a cell marked * did not turn out as declared, \
+      and the lines under the table say what was declared and what was found. Rows with violations in \
       every column are driver bugs no strategy can hide. The cost \
       table counts, per run, MMIO exits (trapped register accesses), IOTLB invalidation descriptors \
       (page-selective/domain/global), host map+unmap calls (vfio ioctls) and page-table entries the \
