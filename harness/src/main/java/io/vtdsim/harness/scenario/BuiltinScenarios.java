@@ -10,7 +10,7 @@ import java.util.List;
  * The scenarios shipped with vtdsim ({@code src/main/resources/scenarios/NAME.yaml}). Each file's
  * {@code description} says what it shows and why each shadow strategy behaves as it does; its
  * {@code expect} block declares the outcome and violation kinds under every strategy (a default plus
- * {@code per-strategy} entries where strategies differ).
+ * one {@code per-strategy} entry per strategy; unaligned-pre-5.18 has the default only).
  */
 public final class BuiltinScenarios {
   private BuiltinScenarios() {}
