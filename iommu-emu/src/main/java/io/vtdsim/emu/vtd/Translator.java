@@ -21,8 +21,8 @@ import java.util.Map;
  * IOVA above 2^min(AGAW, MGAW+1) (fault 4) → IOTLB (tagged by the context's DID; positive entries
  * of any page size, then negative entries) → second-level walk of AW+2 levels ANDing R/W, started
  * from the deepest cached non-leaf entry (paging-structure caches, spec 6.2.4) and caching the
- * non-leaf entries it reads and the leaf. Faults are returned, not recorded: the caller ({@code VtdUnit}) records them unless
- * {@link TranslationResult#faultSuppressed()}.
+ * non-leaf entries it reads and the leaf. Faults are returned, not recorded: the caller
+ * ({@code VtdUnit}) records them unless {@link TranslationResult#faultSuppressed()}.
  *
  * <p>Deliberate choices, each documented where it is made:
  *
