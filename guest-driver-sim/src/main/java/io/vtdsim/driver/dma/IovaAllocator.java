@@ -11,10 +11,11 @@ import java.util.Map;
  * recently freed ranges of orders 0–5 reused LIFO. Cached ranges stay allocated, as in Linux.
  *
  * <p>A tree allocation takes the highest aligned place that is free below the limit, holes left by
- * alignment included. iova.c finds its place by walking its rbtree down from a cached node; here the
- * free ranges sit in a tree that knows, per subtree, the largest size-aligned request it can hold
- * ({@link FreeRanges}), so allocate and free cost O(log n) in the number of free ranges, and a request
- * that cannot fit below a limit (e.g. below 4 GiB once that is full) fails just as fast.
+ * alignment included (iova.c walks its rbtree down from a cached node and only goes back above it once
+ * the space below is exhausted; IovaAllocatorTest pins the hole filling). Here the free ranges sit in
+ * a tree that knows, per subtree, the largest size-aligned request it can hold ({@link FreeRanges}), so
+ * allocate and free cost O(log n) in the number of free ranges, and a request that cannot fit below a
+ * limit (e.g. below 4 GiB once that is full) fails just as fast.
  */
 public final class IovaAllocator {
   /** IOVA_RANGE_CACHE_MAX_SIZE: orders 0..5 are cached. */
