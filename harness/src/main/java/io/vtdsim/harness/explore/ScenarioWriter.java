@@ -76,6 +76,14 @@ public final class ScenarioWriter {
   private static void expect(StringBuilder out, Expect e) {
     out.append("expect:\n  outcome: ").append(e.outcome()).append('\n');
     if (!e.violations().isEmpty()) out.append("  violations: [").append(String.join(", ", e.violations())).append("]\n");
+    if (e.perStrategy().isEmpty()) return;
+    out.append("  per-strategy:\n");
+    for (java.util.Map.Entry<String, Expect> s : e.perStrategy().entrySet()) {
+      Expect x = s.getValue();
+      out.append("    ").append(s.getKey()).append(": { outcome: ").append(x.outcome());
+      if (!x.violations().isEmpty()) out.append(", violations: [").append(String.join(", ", x.violations())).append("]");
+      out.append(" }\n");
+    }
   }
 
   private static void steps(StringBuilder out, List<Step> steps, String indent) {
