@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vtdsim.harness.cli.Main;
 import io.vtdsim.harness.cli.ScenarioCatalog;
 import io.vtdsim.harness.cli.ScenarioExecutor;
+import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
+import io.vtdsim.harness.scenario.ScenarioResult;
+import io.vtdsim.harness.scenario.Step;
+import java.util.List;
+import java.util.Map;
 import io.vtdsim.harness.scenario.ScenarioRunner;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,6 +67,24 @@ class ExploreCommandTest {
     assertThat(run("explore", "--base", dir.resolve("missing.yaml").toString())).isEqualTo(2);
     assertThat(err.toString()).contains("missing.yaml");
     assertThat(run("explore", "--seed", "x")).isEqualTo(2);
+  }
+
+  @Test
+  void aRunThatEndsInAnErrorIsShrunkToo() {
+    // a stand-in harness that fails every scenario with a detach in it
+    ScenarioExecutor failsOnDetach = (s, o) -> s.steps().stream().anyMatch(st -> st instanceof Step.Detach)
+        ? new ScenarioResult(s, ScenarioResult.ERROR, false, List.of(), Map.of(), List.of(), "detach refused")
+        : new ScenarioResult(s, ScenarioResult.PASS, true, List.of(), Map.of(), List.of(), null);
+    out = new StringWriter();
+    err = new StringWriter();
+    CommandLine cl = Main.commandLine(failsOnDetach, ScenarioCatalog.builtin());
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    assertThat(cl.execute("explore", "--runs", "20")).isEqualTo(1);
+    assertThat(err.toString()).contains("error []: detach refused").contains("shrunk for error");
+    Scenario shrunk = ScenarioLoader.parse(out.toString(), "out.yaml");
+    // boot, attach, detach: the detach needs its device attached
+    assertThat(shrunk.steps()).hasSize(3).last().isInstanceOf(Step.Detach.class);
   }
 
   @Test
