@@ -28,11 +28,13 @@ import picocli.CommandLine.Spec;
     description = "Run random valid scenarios; shrink the first one that shows a violation to a minimal "
         + "replayable scenario and print it as YAML.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:no violation found", "1:a violation was found (and shrunk)", "2:invalid input"})
+    exitCodeList = {"0:no violation found", "1:a violation was found (and shrunk)", "2:invalid input (including a machine that cannot be set up)"})
 final class ExploreCommand implements Callable<Integer> {
   /** Events kept per run: the explorer needs verdicts, not traces. */
   static final int RETAINED_EVENTS = 0;
   static final int DOTS_PER_LINE = 50;
+  /** How {@code ScenarioRunner} begins the error of a machine it could not build. */
+  static final String SETUP_ERROR = "setup: ";
 
   @ParentCommand
   Main main;
@@ -88,6 +90,10 @@ final class ExploreCommand implements Callable<Integer> {
         err.print(i % DOTS_PER_LINE == DOTS_PER_LINE - 1 ? ".\n" : ".");
         err.flush();
         continue;
+      }
+      if (r.error() != null && r.error().startsWith(SETUP_ERROR)) {
+        // the base machine itself is refused (e.g. an assigned device without caching mode, as QEMU)
+        throw new CliException("explore: the machine cannot be set up: " + r.error().substring(SETUP_ERROR.length()));
       }
       if (i % DOTS_PER_LINE != 0) err.println();
       err.printf("seed %d: %s %s%s%n", s, r.outcome(), r.violationKinds(), r.error() != null ? ": " + r.error() : "");

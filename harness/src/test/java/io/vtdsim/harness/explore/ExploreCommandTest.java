@@ -67,6 +67,9 @@ class ExploreCommandTest {
     assertThat(run("explore", "--base", dir.resolve("missing.yaml").toString())).isEqualTo(2);
     assertThat(err.toString()).contains("missing.yaml");
     assertThat(run("explore", "--seed", "x")).isEqualTo(2);
+    // QEMU refuses device assignment without caching mode: nothing to explore
+    assertThat(run("explore", "--set", "machine.caching-mode=false")).isEqualTo(2);
+    assertThat(err.toString()).contains("cannot be set up").contains("caching-mode");
   }
 
   @Test
