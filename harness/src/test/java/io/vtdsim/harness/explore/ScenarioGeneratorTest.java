@@ -69,4 +69,25 @@ class ScenarioGeneratorTest {
     assertThat(kinds).contains(Step.Boot.class, Step.Attach.class, Step.Detach.class, Step.MapRange.class,
         Step.UnmapRange.class, Step.DmaMap.class, Step.DmaUnmap.class, Step.Dma.class, Step.Advance.class);
   }
+
+  @Test
+  void mapsCoverSuperpagesOddSizesAndTheInterruptWindow() {
+    List<Step.MapRange> maps = new ArrayList<>();
+    List<String> expects = new ArrayList<>();
+    for (long seed = 1; seed <= 20; seed++) {
+      for (Step s : new ScenarioGenerator(seed, GeneratorOptions.defaults()).generate().steps()) {
+        if (s instanceof Step.MapRange m) maps.add(m);
+        if (s instanceof Step.Dma d) expects.add(d.expect());
+      }
+    }
+    long twoMiB = 0x200000;
+    // a 2 MiB page needs IOVA and GPA 2 MiB aligned and 2 MiB of range (VT-d spec 3.7.1, SLLPS)
+    assertThat(maps).anyMatch(m -> m.iova() % twoMiB == 0 && m.gpa() % twoMiB == 0 && m.size() >= twoMiB);
+    assertThat(maps).anyMatch(m -> Long.bitCount(m.size()) > 1); // not a power of two: unaligned flush ranges
+    assertThat(maps).anyMatch(m -> m.size() <= 0x1000);
+    assertThat(maps).anyMatch(m -> m.size() >= 0x300000);
+    // at or across 0xFEE00000–0xFEEFFFFF, where vfio splits its notifiers
+    assertThat(maps).anyMatch(m -> m.iova() < 0xFEF00000L && m.iova() + m.size() > 0xFEC00000L);
+    assertThat(expects).contains("ok", "fault");
+  }
 }
