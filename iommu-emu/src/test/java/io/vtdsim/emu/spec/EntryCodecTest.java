@@ -58,7 +58,7 @@ class EntryCodecTest {
     assertThat(SecondLevelPte.reservedMask(2, true, 48, false) & (1L << 21)).isZero();
     assertThat(SecondLevelPte.reservedMask(3, true, 48, false) & (1L << 29)).isNotZero();
     assertThat(SecondLevelPte.reservedMask(1, false, 39, false) & (1L << 39)).isNotZero();
-    assertThat(SecondLevelPte.reservedMask(1, false, 39, false) & (1L << 62)).isZero(); // ignored bits
+    assertThat(SecondLevelPte.reservedMask(1, false, 39, false) & (1L << 61)).isZero(); // ignored bits
   }
 
   @Test
