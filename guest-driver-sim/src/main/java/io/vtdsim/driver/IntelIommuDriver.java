@@ -25,6 +25,7 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
@@ -55,9 +56,6 @@ public final class IntelIommuDriver {
   public static final String EV_FAULT = "driver.fault";
   static final String SOURCE = "driver";
 
-  /** The interrupt (MSI) window iova.c keeps out of every domain: 0xFEE00000–0xFEEFFFFF. */
-  static final long MSI_FIRST = 0xFEE0_0000L;
-  static final long MSI_LAST = 0xFEEF_FFFFL;
   static final long FOUR_GIB_LAST_PFN = (GuestMemory.FOUR_GIB - 1) >>> 12;
 
   private final GuestMemory memory;
@@ -326,7 +324,8 @@ public final class IntelIommuDriver {
       int sp = cap.supports1G() ? 2 : cap.supports2M() ? 1 : 0;
       Domain d = new Domain(n, new PageTable(memory, pool, levels, sp));
       IovaAllocator a = new IovaAllocator();
-      a.reserve(MSI_FIRST >>> 12, MSI_LAST >>> 12);
+      // the interrupt (MSI) window is kept out of every domain, as Linux's iova reserved regions
+      a.reserve(InterruptRange.START >>> 12, (InterruptRange.END - 1) >>> 12);
       iovas.put(d, a);
       return d;
     });

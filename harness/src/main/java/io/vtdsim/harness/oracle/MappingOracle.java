@@ -5,6 +5,7 @@ import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.harness.oracle.ReferenceWalker.Context;
 import io.vtdsim.harness.oracle.ReferenceWalker.ContextKind;
@@ -33,16 +34,12 @@ import java.util.TreeMap;
  * switches) or a large touched span make it compare everything. {@link #check} with {@code full}
  * always compares everything.
  *
- * <p>IOVAs in the interrupt address range 0xFEE0_0000–0xFEEF_FFFF are not DMA-remapped (VT-d spec
+ * <p>IOVAs in the interrupt address range ({@link InterruptRange}) are not DMA-remapped (VT-d spec
  * 3.15: requests there are interrupt messages), so no host container can map them (as QEMU, whose
  * vfio notifiers cover the space below and above that window only): they are left out of the host
  * comparison. Guest mappings whose target is not RAM are left out too (vfio maps RAM only).
  */
 public final class MappingOracle {
-  /** First IOVA of the interrupt address range (VT-d spec 3.15). */
-  public static final long INTERRUPT_WINDOW_START = 0xFEE0_0000L;
-  /** End (exclusive) of the interrupt address range. */
-  public static final long INTERRUPT_WINDOW_END = 0xFEF0_0000L;
   /** Touched spans larger than this (bytes) are checked with one full comparison instead. */
   static final long FULL_CHECK_THRESHOLD = 256L << 20;
 
@@ -233,8 +230,8 @@ public final class MappingOracle {
             (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
         expected = guest.targetsIn(ram);
       }
-      expected = expected.without(INTERRUPT_WINDOW_START, INTERRUPT_WINDOW_END);
-      Runs host = (all ? hostAll : hostIn(d.host, ws, we)).without(INTERRUPT_WINDOW_START, INTERRUPT_WINDOW_END);
+      expected = expected.without(InterruptRange.START, InterruptRange.END);
+      Runs host = (all ? hostAll : hostIn(d.host, ws, we)).without(InterruptRange.START, InterruptRange.END);
       Diff.compare(expected, host, identity ? "identity map of RAM" : "guest table", "host", (iova, size) -> {
         if (!staleAllowance.allows(d.id, iova, size)) return false;
         seenStale.add(new long[] {iova, size});

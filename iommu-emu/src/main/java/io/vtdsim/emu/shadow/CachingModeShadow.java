@@ -8,6 +8,7 @@ import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
@@ -194,7 +195,7 @@ public final class CachingModeShadow implements RemappingObserver {
       case GLOBAL, DOMAIN -> strategy.allContextsInvalidated(this, new ArrayList<>(spaces.values()));
       case DEVICE -> {
         for (AddressSpace as : new ArrayList<>(spaces.values())) {
-          if (deviceMatches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
+          if (FunctionMask.matches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
         }
       }
     }
@@ -342,16 +343,5 @@ public final class CachingModeShadow implements RemappingObserver {
       if (as.mode == Mode.TRANSLATED) out.add(as);
     }
     return out;
-  }
-
-  /** Device-selective match with function mask FM (VT-d spec 6.5.2.1: FM masks devfn bits 2, 2:1, 2:0). */
-  private static boolean deviceMatches(int sid, int target, int fm) {
-    int ignored = switch (fm) {
-      case 0 -> 0;
-      case 1 -> 0b100;
-      case 2 -> 0b110;
-      default -> 0b111;
-    };
-    return (sid & ~ignored) == (target & ~ignored);
   }
 }
