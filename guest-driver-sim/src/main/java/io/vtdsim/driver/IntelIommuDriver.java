@@ -739,13 +739,13 @@ public final class IntelIommuDriver {
     int index = FaultStatus.fri(fsts);
     for (int n = 0; n < records; n++) {
       int off = Registers.faultRecord(cap.fro(), index);
-      long hi = mmio.read64(off + 8);
+      long hi = mmio.read64(off + FaultRecord.HI_OFFSET);
       if ((hi & FaultRecord.F) == 0) break;
       FaultRecord r = FaultRecord.decode(mmio.read64(off), hi);
       log.emit(EV_FAULT, SOURCE, String.format("DMAR fault: sid %s addr 0x%x reason 0x%x %s",
               SourceId.of(r.sid()), r.pageAddress(), r.reason(), r.read() ? "read" : "write"),
           attrs("sid", r.sid(), "addr", r.pageAddress(), "reason", r.reason(), "read", r.read()));
-      mmio.write32(off + 12, (int) (FaultRecord.F >>> 32));
+      mmio.write32(off + FaultRecord.F_DWORD_OFFSET, FaultRecord.F_IN_DWORD); // F is RW1C
       index = (index + 1) % records;
     }
     mmio.write32(Registers.FSTS, FaultStatus.PFO | FaultStatus.PPF | FaultStatus.PRO);

@@ -5,6 +5,7 @@ import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.RootEntry;
 import io.vtdsim.emu.spec.SecondLevelPte;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 
 /**
@@ -48,17 +49,17 @@ public final class ReferenceWalker {
   /** Reads the root and context entry of {@code sid} under the root table {@code rootTable}. */
   public Context context(long rootTable, int sid) {
     int haw = machine.hostAddressWidth();
-    long re = RootEntry.address(rootTable, sid >>> 8);
+    long re = RootEntry.address(rootTable, SourceId.bus(sid));
     Long rlo = read(re);
     Long rhi = read(re + 8);
     if (rlo == null || rhi == null) return Context.INVALID;
-    if (!RootEntry.decode(rlo).present()) return Context.ABSENT;
+    if (!RootEntry.present(rlo)) return Context.ABSENT;
     if (RootEntry.reservedBitsSet(rlo, rhi, haw)) return Context.INVALID;
-    long ce = ContextEntry.address(RootEntry.decode(rlo).contextTablePointer(), sid & 0xFF);
+    long ce = ContextEntry.address(RootEntry.decode(rlo).contextTablePointer(), SourceId.devfn(sid));
     Long lo = read(ce);
     Long hi = read(ce + 8);
     if (lo == null || hi == null) return Context.INVALID;
-    if ((lo & 1) == 0) return Context.ABSENT;
+    if (!ContextEntry.present(lo)) return Context.ABSENT;
     if (ContextEntry.reservedBitsSet(lo, hi, haw)) return Context.INVALID;
     ContextEntry c = ContextEntry.decode(lo, hi);
     if (c.tt() == TranslationType.PASS_THROUGH) return new Context(ContextKind.PASS_THROUGH, 0, 0, c.did());
