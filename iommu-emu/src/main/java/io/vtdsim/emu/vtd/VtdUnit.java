@@ -74,7 +74,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
-    this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth());
+    this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth(),
+        config.fenceOnlyWaitAccepted());
     defineRegisters();
     if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
       worker = new QueueWorker("vtd-qi", this::drainQueue);

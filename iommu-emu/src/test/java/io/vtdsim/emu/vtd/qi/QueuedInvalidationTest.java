@@ -136,13 +136,6 @@ class QueuedInvalidationTest {
   }
 
   @Test
-  void fenceOnlyWaitIsAccepted() {
-    bed.submit(new InvalidationWait(false, false, true, false, 0, 0));
-    assertThat(bed.fsts()).isZero();
-    assertThat(bed.events(InvalidationQueue.EV_WAIT_COMPLETE)).hasSize(1);
-  }
-
-  @Test
   void observersReturnBeforeTheFollowingWaitWritesItsStatus() {
     List<Integer> statusSeenByObserver = new java.util.ArrayList<>();
     bed.unit.addObserver(new io.vtdsim.emu.vtd.RemappingObserver() {
