@@ -78,7 +78,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         config.fenceOnlyWaitAccepted());
     defineRegisters();
     if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
-      worker = new QueueWorker("vtd-qi", this::drainQueue);
+      worker = new QueueWorker("vtd-qi", this::drainQueue, this::drainFailed);
       worker.start();
     } else {
       worker = null;
@@ -386,6 +386,19 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       queue.process();
     } else {
       worker.wake();
+    }
+  }
+
+  /**
+   * The hardware thread's drain threw (an emulator bug, or an observer's): the descriptor at the head
+   * is reported through the normal queue-error path (vtd.iqe event, FSTS.IQE, fault event).
+   */
+  private void drainFailed(RuntimeException failure) {
+    lock.lock();
+    try {
+      queue.failed("internal error while processing the queue: " + failure);
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -168,6 +168,14 @@ public final class InvalidationQueue {
     }
   }
 
+  /**
+   * Processing failed unexpectedly (an exception escaped {@link #process}): a queue error at the
+   * head descriptor, which the head still points at, through the same path as any other IQE.
+   */
+  public void failed(String reason) {
+    error(head, reason);
+  }
+
   /** Fetches, checks and executes the descriptor at {@code index}; returns why it failed, or null. */
   private String execute(int index) {
     int words = wide ? 4 : 2;
