@@ -123,6 +123,16 @@ public final class CachingModeShadow implements RemappingObserver {
     unit.addObserver(this);
   }
 
+  /** Most guest-table entries one shadow walk visits (512 per 4 KiB page of guest RAM). */
+  public long walkEntryBudget() {
+    return walker.entryBudget();
+  }
+
+  /** Most MAP notifications one shadow walk emits (one per 4 KiB page of guest RAM). */
+  public long walkMappingBudget() {
+    return walker.mappingBudget();
+  }
+
   public ShadowSync strategy() {
     return strategy;
   }
@@ -293,7 +303,9 @@ public final class CachingModeShadow implements RemappingObserver {
 
   /**
    * Walks [start, end) ∩ [0, 2^min(AGAW, aw)) of the context's tables and emits the resulting
-   * notifier events, then one {@code shadow.walk} event with the number of entries visited.
+   * notifier events, then one {@code shadow.walk} event with the number of entries visited. A walk
+   * that hit the walker's budget (a misbehaving guest's aliased tables) ends early; its event's
+   * reason then reads {@code aborted: ...} and names the walk it cut short.
    */
   void walkRange(AddressSpace as, ContextEntry ce, long start, long end, String reason, Walk walk) {
     TranslationType tt = ce.tt();
@@ -302,9 +314,10 @@ public final class CachingModeShadow implements RemappingObserver {
     if (start >= limit) return; // as QEMU: a start beyond the limit walks nothing
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
-    long entries = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    log.emit(WALK, SOURCE, null, Attrs.of(
-        "device", as.device, "start", start, "end", stop, "entries", entries, "reason", reason));
+    GuestTableWalker.Outcome outcome = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
+    String why = outcome.aborted() == null ? reason : outcome.aborted() + " (" + reason + " walk)";
+    log.emit(WALK, SOURCE, outcome.aborted() == null ? null : as.device + ": walk " + why, Attrs.of(
+        "device", as.device, "start", start, "end", stop, "entries", outcome.entries(), "reason", why));
   }
 
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
