@@ -38,6 +38,11 @@ import java.util.TreeMap;
  * 3.15: requests there are interrupt messages), so no host container can map them (as QEMU, whose
  * vfio notifiers cover the space below and above that window only): they are left out of the host
  * comparison. Guest mappings whose target is not RAM are left out too (vfio maps RAM only).
+ *
+ * <p>When the guest's tables are too tangled to read in full (the {@link ReferenceWalker} stopped at
+ * a budget: tables reached through very many entries), the range can not be checked: the oracle
+ * emits {@value #EV_WALK_ABORTED} and reports a {@code missing-mapping} violation whose detail says
+ * the walk was aborted and why, instead of comparing against a partial reading.
  */
 public final class MappingOracle {
   /** Touched spans larger than this (bytes) are checked with one full comparison instead. */
@@ -45,6 +50,7 @@ public final class MappingOracle {
 
   /** Event kinds the oracle emits. */
   public static final String EV_STALE_WINDOW = "oracle.stale-window";
+  public static final String EV_WALK_ABORTED = "oracle.walk-aborted";
 
   /** Tells whether a host mapping that the guest no longer has may linger (lazy mode's flush queue). */
   @FunctionalInterface
@@ -223,7 +229,11 @@ public final class MappingOracle {
         expected = Runs.identity(ram).clip(ws, we);
       } else {
         Runs guest = new Runs();
-        walker.walk(ctx, ws, we, guest);
+        String aborted = walker.walk(ctx, ws, we, guest);
+        if (aborted != null) {
+          reportAbortedWalk(d, ws, we, aborted, step, text, out);
+          continue;
+        }
         guest = guest.clip(ws, we);
         Runs wanted = intent.expected(d.id, ws, we);
         Diff.compare(wanted, guest, "intent", "guest table", null,
@@ -239,6 +249,15 @@ public final class MappingOracle {
       }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
     }
     trackWindows(d, ranges, seenStale, step);
+  }
+
+  /** The guest tables of [start, end) could not be read in full: say so rather than compare a partial reading. */
+  private void reportAbortedWalk(Device d, long start, long end, String why, int step, String text, List<Violation> out) {
+    long size = end == Long.MAX_VALUE ? 0 : end - start;
+    log.emit(EV_WALK_ABORTED, "oracle", d.id + ": " + why,
+        Attrs.of("device", d.id, "start", start, "end", end, "reason", why));
+    out.add(new Violation(Violation.MISSING_MAPPING, step, text, d.id, start, size,
+        why + "; the guest's mappings in this range could not be read in full, so the host was not checked there"));
   }
 
   /** Host mappings overlapping [start, end), clipped to it (a range query, no full listing). */
