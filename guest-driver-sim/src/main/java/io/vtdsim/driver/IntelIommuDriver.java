@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
 /**
  * A Linux-like intel-iommu guest driver for one remapping unit, legacy (non-scalable) mode. It reaches
  * the machine only through MMIO on the {@link MmioBus} and its own pages of {@link GuestMemory} (facts:
- * linux-driver.md, linux-6.1-trace.md). All API calls are serialised by one lock, so several vCPU
+ * drivers/iommu/intel/, docs/linux-6.1-trace.md). All API calls are serialised by one lock, so several vCPU
  * threads share the invalidation queue; every call emits {@code driver.call} before acting.
  */
 public final class IntelIommuDriver {
@@ -107,7 +107,7 @@ public final class IntelIommuDriver {
   // ---------------------------------------------------------------- boot
 
   /**
-   * Initialises the unit as Linux's init_dmars/intel_iommu_init (linux-driver.md §1) and attaches the
+   * Initialises the unit as Linux's init_dmars/intel_iommu_init (drivers/iommu/intel/iommu.c) and attaches the
    * default domains of {@code devices} in BDF order before enabling translation; the 4.10 preset
    * enables translation first and attaches each device at its first DMA map.
    */
@@ -595,7 +595,7 @@ public final class IntelIommuDriver {
     }
   }
 
-  /** Flush-all of a lazy queue, then free the IOVAs and table pages (linux-driver.md §6). */
+  /** Flush-all of a lazy queue, then free the IOVAs and table pages (fq_flush_timeout, drivers/iommu/dma-iommu.c). */
   private void flushDeferred(List<Deferred> entries) {
     if (preset.lazyRule() == DriverPreset.LazyRule.PER_ENTRY_PSI_UNDER_CM) {
       if (cap.cm()) {

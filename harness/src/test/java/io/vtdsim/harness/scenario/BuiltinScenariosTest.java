@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every built-in scenario runs with its declared outcome, and the per-strategy outcomes its
  * description documents hold. The strategy table follows from the QEMU history in
- * reference/qemu-vtd.md §5/§6 and the seed thread: psi-only (the January 2017 RFC) ignores DSI and
+ * hw/i386/intel_iommu.c (vtd_page_walk, vtd_iommu_replay, the IOVA tree) and the seed thread: psi-only (the January 2017 RFC) ignores DSI and
  * context invalidations and sends duplicate MAPs; unmap-all-replay (QEMU 2.9) replays on DSI but
  * still sends duplicate MAPs and uses the pre-2018 walk that skips invalid level-2 entries;
  * iova-tree (QEMU ≥ 2018) dedupes through its tree and re-syncs on DSI.
@@ -110,7 +110,7 @@ class BuiltinScenariosTest {
   void lazyModeReportsTheStaleWindowOfTheFlushQueue() {
     ScenarioResult r = new ScenarioRunner().run(BuiltinScenarios.load("lazy-dsi-batching"));
     assertThat(r.outcome()).isEqualTo("pass");
-    // both buffers stayed mapped in the host from their dma-unmap until the 10 ms flush (linux-driver.md §6)
+    // both buffers stayed mapped in the host from their dma-unmap until the 10 ms flush-queue timeout (fq_flush_timeout, drivers/iommu/dma-iommu.c)
     assertThat(r.staleWindows()).isNotEmpty().allSatisfy(e -> {
       assertThat(e.longAttr("nanos")).isEqualTo(10_000_000L);
       assertThat(e.longAttr("toStep")).isEqualTo(8);

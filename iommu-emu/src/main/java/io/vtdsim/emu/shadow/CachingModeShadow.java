@@ -23,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * Caching-mode shadowing of one VT-d unit into the host containers of its assigned devices, as
- * QEMU's intel-iommu + vfio (project reference qemu-vtd.md §5). Registers itself as the unit's
+ * QEMU's intel-iommu + vfio (hw/i386/intel_iommu.c, hw/vfio/common.c). Registers itself as the unit's
  * {@link RemappingObserver}; learns the unit's state only from those callbacks (TE, SRTP, executed
  * invalidations) and from guest memory, which it walks itself — never through the unit's translator
  * or IOTLB.
