@@ -127,7 +127,8 @@ final class GuestTableWalker {
     int first = AddressWidth.levelIndex(start, level);
     int n = AddressWidth.levelIndex(end - 1, level) - first + 1;
     if (visited + n > entryBudget) {
-      aborted = "aborted: more than " + entryBudget + " entries (512 per guest RAM page; tables reached through many entries)";
+      aborted = "aborted: more than " + entryBudget
+          + " entries (512 per guest RAM page; tables reached through many entries)";
       return;
     }
     visited += n;
