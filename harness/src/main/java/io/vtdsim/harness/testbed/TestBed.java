@@ -50,7 +50,8 @@ import java.util.stream.Collectors;
  * of low RAM; fault MSIs delivered to its interrupt handler) and the {@link MappingOracle}.
  *
  * <p>The action methods ({@link #map}, {@link #dmaMap}, {@link #attach} ...) call the driver and keep
- * the oracle's {@link IntentModel intent} in step with what was asked for; {@link #check()} then says
+ * the oracle's {@link IntentModel intent} in step with what was asked for — once the driver has
+ * accepted the call, so a rejected call changes nothing there; {@link #check()} then says
  * whether every assigned device's host mappings are exactly right. {@link #driver()} is there for
  * anything else, but calls made directly on it are not part of the intent.
  *
@@ -197,12 +198,19 @@ public final class TestBed implements AutoCloseable {
     oracle.touchAll();
   }
 
-  /** IOMMU API: maps [iova, iova+size) of {@code domain} to {@code gpa}. */
+  /**
+   * IOMMU API: maps [iova, iova+size) of {@code domain} to {@code gpa}. The intent changes only when
+   * the driver accepted the call: a rejected call (unaligned, beyond the address width, over an
+   * existing mapping) leaves it as it was.
+   */
   public void map(String domain, long iova, long gpa, long size, boolean read, boolean write) {
     requireUsableGpa(gpa, size);
+    try {
+      driver.map(domain, iova, gpa, size, read, write);
+    } finally {
+      touch(iova, size); // whatever the driver did before it failed is checked too
+    }
     intent.map(domain, iova, gpa, size, read, write);
-    oracle.touch(iova, size);
-    driver.map(domain, iova, gpa, size, read, write);
   }
 
   /**
@@ -213,13 +221,15 @@ public final class TestBed implements AutoCloseable {
    * @return the bytes unmapped
    */
   public long unmap(String domain, long iova, long size) {
-    intent.unmap(domain, iova, size);
-    oracle.touch(iova, size);
-    long unmapped = driver.unmap(domain, iova, size);
-    if (unmapped > size) {
-      intent.unmap(domain, iova, unmapped);
-      oracle.touch(iova, unmapped);
+    long unmapped;
+    try {
+      unmapped = driver.unmap(domain, iova, size);
+    } finally {
+      touch(iova, size);
     }
+    long cleared = Math.max(size, unmapped);
+    intent.unmap(domain, iova, cleared);
+    touch(iova, cleared);
     return unmapped;
   }
 
@@ -240,13 +250,18 @@ public final class TestBed implements AutoCloseable {
     return iova;
   }
 
-  /** DMA API: unmaps what {@link #dmaMap} returned. */
+  /** DMA API: unmaps what {@link #dmaMap} returned; a call the driver rejects leaves the intent as it was. */
   public void dmaUnmap(String device, long iova, long size, Direction dir) {
+    SourceId sid = sid(device);
     long offset = iova & 0xFFF;
-    lazyUnmapped.put(iova - offset, pagesBytes(offset, size));
-    intent.unmap(dmaDomain(device), iova - offset, pagesBytes(offset, size));
-    oracle.touch(iova - offset, pagesBytes(offset, size));
-    driver.unmapSingle(sid(device), iova, size, dir);
+    long bytes = pagesBytes(offset, size);
+    try {
+      driver.unmapSingle(sid, iova, size, dir);
+    } finally {
+      touch(iova - offset, bytes);
+    }
+    lazyUnmapped.put(iova - offset, bytes);
+    intent.unmap(dmaDomain(device), iova - offset, bytes);
   }
 
   /** Lets simulated time pass; timers (the lazy flush queue) fire. */
@@ -333,6 +348,11 @@ public final class TestBed implements AutoCloseable {
   }
 
   // ---- helpers ----
+
+  /** Marks a range for the next incremental check; nonsense a rejected call carried (negative, wrapping) is skipped. */
+  private void touch(long iova, long size) {
+    if (iova >= 0 && size > 0 && iova + size > iova) oracle.touch(iova, size);
+  }
 
   private boolean zlrAddsRead() {
     DriverPreset p = driverConfig.preset();
