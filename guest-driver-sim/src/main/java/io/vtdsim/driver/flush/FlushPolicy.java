@@ -65,7 +65,12 @@ public final class FlushPolicy {
           why + ", AM " + am + " > MAMV " + cap.mamv() + " → DSI"));
     }
     long address = pfn << 12;
-    if (preset.alignsPsiAddress()) address &= ~((1L << (12 + am)) - 1);
+    // 6.10+ cache.c aligns ADDR down to the mask; before (and so under unaligned-undershoot, the
+    // pre-5.18 rule) Linux sends first pfn << 12 as it is. The PSI covers the aligned 2^AM block that
+    // contains ADDR either way (VT-d spec 6.5.2.3).
+    if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
+      address &= ~((1L << (12 + am)) - 1);
+    }
     if ((pfn & ((1L << am) - 1)) != 0 && !correct) {
       why += " (unaligned base: the mask undershoots the range end)";
     }

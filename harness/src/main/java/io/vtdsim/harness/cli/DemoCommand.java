@@ -31,9 +31,10 @@ final class DemoCommand implements Callable<Integer> {
       otherwise the kinds of violation (STALE: the host still maps what the guest unmapped; MISSING: a guest \
       mapping never reached the host; TARGET/PERM: wrong address or permission; EEXIST/EINVAL/ENOENT: the \
       host rejected a call; FAULT/NOFAULT/DMA: a device access went wrong; IQE/TIMEOUT: the invalidation \
-      protocol broke). The "expect" column is what the scenario file declares for its own strategy \
-      (iova-tree unless it says otherwise); rows that expect violations are driver bugs no strategy can \
-      hide. The cost \
+      protocol broke). Each scenario file declares the outcome it expects under each strategy (its \
+      expect block: a default and per-strategy entries); a cell marked * did not turn out as declared, \
+      and the lines under the table say what was declared and what was found. Rows with violations in \
+      every column are driver bugs no strategy can hide. The cost \
       table counts, per run, MMIO exits (trapped register accesses), IOTLB invalidation descriptors \
       (page-selective/domain/global), host map+unmap calls (vfio ioctls) and page-table entries the \
       shadow walked: a strategy that is right but walks or calls the host far more often pays for it on \
@@ -63,6 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println("Which shadow strategy keeps assigned-device mappings right, per guest driver behaviour");
     out.println();
     out.print(MatrixTable.outcomePivot(cells, strategies));
+    out.print(MatrixTable.notAsDeclared(cells));
     out.println();
     out.println("Cost per run: MMIO exits / IOTLB descriptors (psi+dsi+global) / host map+unmap calls / walk entries");
     out.println();

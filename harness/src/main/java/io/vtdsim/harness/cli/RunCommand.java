@@ -8,6 +8,7 @@ import io.vtdsim.harness.report.JsonReport;
 import io.vtdsim.harness.report.OutcomeTag;
 import io.vtdsim.harness.report.ProtocolTrace;
 import io.vtdsim.harness.report.SequenceDiagram;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import java.io.IOException;
@@ -91,7 +92,8 @@ final class RunCommand implements Callable<Integer> {
    */
   static void print(PrintWriter out, ScenarioResult r) {
     Scenario s = r.scenario();
-    String expected = s.expect().outcome() + (s.expect().violations().isEmpty() ? "" : " " + s.expect().violations());
+    Expect e = s.effectiveExpect();
+    String expected = e.outcome() + (e.violations().isEmpty() ? "" : " " + e.violations());
     out.printf("%-5s %s: %s [%s] (expected %s)%n", r.met() ? "ok" : "FAIL", s.name(), r.outcome(), OutcomeTag.of(r),
         expected);
     if (r.error() != null) out.println("      setup error: " + r.error());

@@ -4,6 +4,7 @@ import io.vtdsim.emu.platform.Event;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.MachineSpec;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioResult;
@@ -63,8 +64,9 @@ public final class Explanation {
       sb.append('\n');
     }
     if (r.error() != null) sb.append("Setup error: ").append(r.error()).append('\n');
-    sb.append("Result: ").append(r.outcome()).append(", expected ").append(s.expect().outcome());
-    if (!s.expect().violations().isEmpty()) sb.append(" ").append(s.expect().violations());
+    Expect expected = s.effectiveExpect();
+    sb.append("Result: ").append(r.outcome()).append(", expected ").append(expected.outcome());
+    if (!expected.violations().isEmpty()) sb.append(" ").append(expected.violations());
     sb.append(r.met() ? " — as expected" : " — NOT as expected").append('\n');
     return sb.toString();
   }

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The scenarios shipped with vtdsim ({@code src/main/resources/scenarios/NAME.yaml}). Each file's
- * {@code description} says what it shows and its expected outcome per shadow strategy; its
- * {@code expect} block is the outcome for its own (default) strategy.
+ * {@code description} says what it shows and why each shadow strategy behaves as it does; its
+ * {@code expect} block declares the outcome and violation kinds under every strategy (a default plus
+ * one {@code per-strategy} entry per strategy; unaligned-pre-5.18 has the default only).
  */
 public final class BuiltinScenarios {
   private BuiltinScenarios() {}

@@ -9,6 +9,11 @@ import java.util.List;
  * every {@code driver.*} key, {@code expect.outcome} and {@code expect.violations}; list values
  * ({@code machine.superpages}, {@code expect.violations}) are comma-separated, empty for none. A bad
  * key or value is a {@link ScenarioException} whose file is {@value #SOURCE}.
+ *
+ * <p>{@code expect.outcome} and {@code expect.violations} state the expectation for the run whatever
+ * its shadow strategy: they replace the file's default expectation and drop its {@code per-strategy}
+ * entries, so that an expectation given on the command line is never overridden by the file (and the
+ * order of {@code --set expect.*} and {@code --set machine.shadow-sync} does not matter).
  */
 public final class Overrides {
   public static final String SOURCE = "--set";
@@ -56,6 +61,7 @@ public final class Overrides {
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
+      // a two-argument Expect has no per-strategy entries: see the class comment
       case "expect.outcome" -> {
         String outcome = v.oneOf(0, key, value, Vocabulary.OUTCOMES);
         yield s.withExpect(new Expect(outcome, outcome.equals(Expect.PASS) ? List.of() : s.expect().violations()));

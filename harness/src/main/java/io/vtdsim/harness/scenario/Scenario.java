@@ -12,7 +12,7 @@ import java.util.List;
  * @param driver driver keys (nulls take the defaults)
  * @param devices the devices, in file order
  * @param steps the steps, in file order
- * @param expect the expected outcome
+ * @param expect the expected outcome (by default and per shadow strategy; see {@link #effectiveExpect})
  * @param source where it came from (file path, "builtin:NAME", ...), used in messages
  */
 public record Scenario(
@@ -36,6 +36,14 @@ public record Scenario(
       if (d.id().equals(id)) return d;
     }
     return null;
+  }
+
+  /**
+   * The expectation this scenario is judged by: its {@code expect} block's entry for the shadow
+   * strategy it runs under ({@code machine.shadow-sync}, default iova-tree), else the block's default.
+   */
+  public Expect effectiveExpect() {
+    return (expect == null ? Expect.PASSES : expect).forStrategy(machine.shadowSyncOrDefault());
   }
 
   public Scenario withMachine(MachineSpec m) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.Set;
  * syntax, unknown keys at any level, wrong types, bad sizes, unknown names, impossible values — is a
  * {@link ScenarioException} whose message reads {@code file:line: key: what is wrong}. Keys inside a
  * step are named from the step kind, e.g. {@code map.iova}; top-level blocks by their path, e.g.
- * {@code machine.aw-bits}, {@code devices.bdf}.
+ * {@code machine.aw-bits}, {@code devices.bdf}, {@code expect.per-strategy.psi-only.outcome}.
  */
 public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "machine", "driver", "devices", "steps", "expect");
@@ -29,7 +30,10 @@ public final class ScenarioLoader {
       "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
+  /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
   static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
+  /** The {@code expect} key holding one expectation per shadow strategy. */
+  static final String PER_STRATEGY = "per-strategy";
   static final List<String> STEP_KINDS =
       List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "advance", "repeat");
 
@@ -166,22 +170,53 @@ public final class ScenarioLoader {
     }
 
     Expect expect(MapNode m) {
-      checkKeys(m, "expect.", EXPECT_KEYS);
-      String outcome = enumOpt(m, "expect.", "outcome", Vocabulary.OUTCOMES);
+      List<String> allowed = new ArrayList<>(EXPECT_KEYS);
+      allowed.add(PER_STRATEGY);
+      checkKeys(m, "expect.", allowed);
+      Expect byDefault = expectation(m, "expect.");
+      if (!m.entries().containsKey(PER_STRATEGY)) return byDefault;
+      String key = "expect." + PER_STRATEGY;
+      MapNode strategies = map(m.entries().get(PER_STRATEGY), key);
+      Map<String, Expect> perStrategy = new LinkedHashMap<>();
+      for (Map.Entry<String, Node> e : strategies.entries().entrySet()) {
+        String strategy = e.getKey();
+        int line = strategies.keyLines().get(strategy);
+        if (!Vocabulary.SHADOW_SYNCS.contains(strategy)) {
+          throw values.error(line, key + "." + strategy, "unknown shadow strategy; expected one of: "
+              + String.join(", ", Vocabulary.SHADOW_SYNCS));
+        }
+        String p = key + "." + strategy + ".";
+        MapNode entry = map(e.getValue(), key + "." + strategy);
+        if (entry.entries().containsKey(PER_STRATEGY)) {
+          throw values.error(line(entry, PER_STRATEGY), p + PER_STRATEGY,
+              "per-strategy cannot be nested: an entry gives outcome and violations for " + strategy + " only");
+        }
+        checkKeys(entry, p, EXPECT_KEYS);
+        if (entry.entries().isEmpty()) {
+          throw values.error(line, key + "." + strategy, "empty; give outcome and/or violations for " + strategy);
+        }
+        perStrategy.put(strategy, expectation(entry, p));
+      }
+      return new Expect(byDefault.outcome(), byDefault.violations(), perStrategy);
+    }
+
+    /** {@code outcome} and {@code violations} of an expectation whose keys are named {@code p + key}. */
+    private Expect expectation(MapNode m, String p) {
+      String outcome = enumOpt(m, p, "outcome", Vocabulary.OUTCOMES);
       List<String> kinds = new ArrayList<>();
       if (m.entries().containsKey("violations")) {
         Node n = m.entries().get("violations");
+        String key = p + "violations";
         if (!(n instanceof ListNode l)) {
-          throw values.error(n.line(), "expect.violations", "expected a list of violation kinds such as [stale-mapping]");
+          throw values.error(n.line(), key, "expected a list of violation kinds such as [stale-mapping]");
         }
         for (Node item : l.items()) {
-          kinds.add(values.oneOf(item.line(), "expect.violations", scalarText(item, "expect.violations"),
-              Vocabulary.VIOLATION_KINDS));
+          kinds.add(values.oneOf(item.line(), key, scalarText(item, key), Vocabulary.VIOLATION_KINDS));
         }
       }
       if (outcome == null) outcome = kinds.isEmpty() ? Expect.PASS : Expect.VIOLATION;
       if (outcome.equals(Expect.PASS) && !kinds.isEmpty()) {
-        throw values.error(line(m, "violations"), "expect.violations",
+        throw values.error(line(m, "violations"), p + "violations",
             "violations listed but outcome is pass (use outcome: violation)");
       }
       return new Expect(outcome, kinds);

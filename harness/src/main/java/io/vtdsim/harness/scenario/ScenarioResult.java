@@ -15,7 +15,8 @@ import java.util.Map;
  * @param scenario the scenario as run (after overrides)
  * @param outcome {@code pass} (no violation), {@code violation}, or {@code error} when the run could
  *     not be carried out (setup failure, driver API misuse, unknown handle — see {@code error})
- * @param met true when the outcome and every required violation kind match {@code scenario.expect}
+ * @param met true when the outcome and every required violation kind match {@code
+ *     scenario.effectiveExpect()} — the expectation for the shadow strategy the scenario ran under
  *     (never with an error)
  * @param violations what the oracle found, in order
  * @param counters the fixed counters ({@code Counters.NAMES} order)

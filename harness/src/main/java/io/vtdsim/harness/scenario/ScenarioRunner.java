@@ -119,12 +119,8 @@ public final class ScenarioRunner {
 
     private boolean met(String outcome) {
       if (error != null) return false;
-      Expect e = scenario.expect() == null ? Expect.PASSES : scenario.expect();
-      if (!e.outcome().equals(outcome)) return false;
-      for (String k : e.violations()) {
-        if (violations.stream().noneMatch(v -> v.kind().equals(k))) return false;
-      }
-      return true;
+      List<String> kinds = violations.stream().map(Violation::kind).distinct().toList();
+      return scenario.effectiveExpect().isMetBy(outcome, kinds);
     }
 
     private void steps(List<Step> steps) {

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.RunOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -203,7 +205,7 @@ class CliTest {
     assertThat(lines[4]).contains("iova-tree", "linux-4.10", " ok ", "yes");
     // mmio exits = reads + writes = 5
     assertThat(lines[4]).matches(".*yes\\s+5\\s+1\\s+0\\s+0\\s+0\\s+0\\s+1\\s+0\\s+0\\s+4");
-    assertThat(out.toString()).contains("8 runs: 4 ok, 4 with violations or errors; 4 as expected");
+    assertThat(out.toString()).contains("8 runs: 4 ok, 4 with violations or errors; 4 as declared, 4 not");
   }
 
   @Test
@@ -233,9 +235,49 @@ class CliTest {
     assertThat(run("demo", "--threads", "1")).isEqualTo(0);
     String text = out.toString();
     assertThat(harness.ran).hasSize(2 * 3);
-    assertThat(text).containsPattern("scenario +driver +expect +psi-only").contains("psi-only", "unmap-all-replay", "iova-tree")
-        .contains("How to read it:");
+    assertThat(text).containsPattern("scenario +driver +psi-only +unmap-all-replay +iova-tree")
+        .contains("How to read it:").contains("marked *");
+    // tiny declares pass under every strategy; the fake finds a stale mapping under psi-only
     String pivotRow = text.lines().filter(l -> l.startsWith("tiny-lazy")).findFirst().orElseThrow();
-    assertThat(pivotRow).contains("6.12 linux lazy").matches(".*lazy\\s+ok\\s+STALE\\s+ok\\s+ok");
+    assertThat(pivotRow).contains("6.12 linux lazy").matches(".*lazy\\s+STALE\\*\\s+ok\\s+ok");
+    assertThat(text).contains("* tiny × psi-only (6.12 linux): declared ok, found STALE\n")
+        .contains("* tiny-lazy × psi-only (6.12 linux lazy): declared ok, found STALE\n")
+        .contains("6 runs: 4 ok, 2 with violations or errors; 4 as declared, 2 not");
+  }
+
+  @Test
+  void demoMarksNothingWhenEveryCellIsAsItsStrategysEntryDeclares() {
+    harness.declared = Expect.PASSES.withStrategy("psi-only", new Expect("violation", List.of("stale-mapping")));
+    assertThat(run("demo", "--threads", "1")).isEqualTo(0);
+    String text = out.toString();
+    String pivotRow = text.lines().filter(l -> l.startsWith("tiny-lazy")).findFirst().orElseThrow();
+    assertThat(pivotRow).matches(".*lazy\\s+STALE\\s+ok\\s+ok");
+    assertThat(text).doesNotContain("* tiny").contains("6 runs: 4 ok, 2 with violations or errors; 6 as declared, 0 not");
+  }
+
+  @Test
+  void runJudgesTheStrategysEntryAndJsonMetFollowsIt() throws Exception {
+    Path declared = dir.resolve("declared.yaml");
+    Files.writeString(declared, FakeHarness.TINY + """
+        expect:
+          outcome: pass
+          per-strategy:
+            psi-only: { outcome: violation, violations: [stale-mapping] }
+        """);
+    Path json = dir.resolve("r.json");
+    assertThat(run("run", declared.toString(), "--set", "machine.shadow-sync=psi-only", "--json", json.toString()))
+        .isEqualTo(0);
+    assertThat(out.toString()).startsWith("ok    tiny: violation [STALE] (expected violation [stale-mapping])");
+    JsonNode s = new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
+    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters");
+    assertThat(s.get("met").asBoolean()).isTrue();
+    assertThat(run("run", declared.toString())).isEqualTo(0);
+    assertThat(out.toString()).startsWith("ok    tiny: pass [ok] (expected pass)");
+    // --set expect.* is the expectation under every strategy
+    assertThat(run("run", declared.toString(), "--set", "machine.shadow-sync=psi-only", "--set", "expect.outcome=pass"))
+        .isEqualTo(1);
+    assertThat(out.toString()).startsWith("FAIL  tiny: violation [STALE] (expected pass)");
+    assertThat(run("matrix", "--scenarios", declared.toString(), "--strategies", "psi-only,iova-tree")).isEqualTo(0);
+    assertThat(out.toString()).containsPattern("psi-only .* STALE +yes ").contains("2 as declared, 0 not");
   }
 }

@@ -36,6 +36,32 @@ class OverridesTest {
     assertThat(Overrides.apply(s, List.of("machine.superpages=")).machine().superpages()).isEmpty();
   }
 
+  /**
+   * {@code --set expect.*} states the expectation for the run whatever the strategy: it replaces the
+   * default and drops the file's per-strategy entries, whatever the order of the assignments.
+   */
+  @Test
+  void anExpectOverrideAppliesToEveryStrategy() {
+    Scenario declared = ScenarioLoader.parse("""
+        steps: [boot]
+        expect:
+          outcome: pass
+          per-strategy:
+            psi-only: { outcome: violation, violations: [stale-mapping] }
+        """, "t.yaml");
+    Scenario a = Overrides.apply(declared, List.of("machine.shadow-sync=psi-only", "expect.outcome=pass"));
+    Scenario b = Overrides.apply(declared, List.of("expect.outcome=pass", "machine.shadow-sync=psi-only"));
+    assertThat(a.expect()).isEqualTo(Expect.PASSES).isEqualTo(b.expect());
+    assertThat(a.effectiveExpect()).isEqualTo(Expect.PASSES);
+    Scenario c = Overrides.apply(declared, List.of("expect.violations=host-error"));
+    assertThat(c.expect()).isEqualTo(new Expect("violation", List.of("host-error")));
+    assertThat(c.expect().perStrategy()).isEmpty();
+    // other overrides leave the declarations alone
+    Scenario d = Overrides.apply(declared, List.of("machine.shadow-sync=psi-only", "driver.preset=linux-5.10"));
+    assertThat(d.expect()).isEqualTo(declared.expect());
+    assertThat(d.effectiveExpect()).isEqualTo(new Expect("violation", List.of("stale-mapping")));
+  }
+
   @Test
   void laterAssignmentsWin() {
     Scenario s = Overrides.apply(base, List.of("machine.shadow-sync=psi-only", "machine.shadow-sync=iova-tree"));

@@ -20,5 +20,16 @@ class ReadmeScenarioExampleTest {
         "Boot", "Attach", "MapRange", "DmaMap", "Dma", "DmaUnmap", "UnmapRange", "Detach", "Advance", "Repeat");
     assertThat(s.machine()).hasNoNullFieldsOrProperties();
     assertThat(s.driver()).hasNoNullFieldsOrProperties();
+    assertThat(s.expect().perStrategy()).containsOnlyKeys("psi-only");
+  }
+
+  @Test
+  void theReadmesPerStrategyExampleIsWhatTheBuiltinDeclares() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int section = readme.indexOf("## Scenario files");
+    int start = readme.indexOf("```yaml\nexpect:", section) + "```yaml\n".length();
+    String yaml = readme.substring(start, readme.indexOf("```", start));
+    Expect shown = ScenarioLoader.parse("steps: [boot]\n" + yaml, "README.md").expect();
+    assertThat(shown).isEqualTo(BuiltinScenarios.load("psi-to-dsi-fallback").expect());
   }
 }

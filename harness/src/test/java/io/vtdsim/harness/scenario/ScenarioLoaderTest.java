@@ -113,6 +113,59 @@ class ScenarioLoaderTest {
   }
 
   @Test
+  void perStrategyEntriesOverrideTheDefaultForTheirStrategyInFileOrder() {
+    Scenario s = ScenarioLoader.parse("""
+        steps: [boot]
+        expect:
+          outcome: pass
+          per-strategy:
+            unmap-all-replay: { violations: [host-error] }
+            psi-only: { outcome: violation, violations: [stale-mapping, unexpected-success] }
+        """, "t.yaml");
+    Expect e = s.expect();
+    assertThat(e.outcome()).isEqualTo("pass");
+    assertThat(e.violations()).isEmpty();
+    assertThat(e.perStrategy()).containsOnlyKeys("unmap-all-replay", "psi-only");
+    assertThat(List.copyOf(e.perStrategy().keySet())).containsExactly("unmap-all-replay", "psi-only");
+    // violations listed without an outcome imply outcome violation, as in the default expectation
+    assertThat(e.forStrategy("unmap-all-replay")).isEqualTo(new Expect("violation", List.of("host-error")));
+    assertThat(e.forStrategy("psi-only"))
+        .isEqualTo(new Expect("violation", List.of("stale-mapping", "unexpected-success")));
+    // a strategy without an entry takes the default, with no per-strategy entries of its own
+    assertThat(e.forStrategy("iova-tree")).isEqualTo(Expect.PASSES);
+    assertThat(s.effectiveExpect()).isEqualTo(Expect.PASSES); // machine.shadow-sync defaults to iova-tree
+    assertThat(s.withMachine(s.machine().withShadowSync("psi-only")).effectiveExpect().outcome()).isEqualTo("violation");
+    assertThatThrownBy(() -> e.perStrategy().clear()).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void perStrategyErrorsInBlockStyleNameTheirLine() {
+    String yaml = """
+        steps: [boot]
+        expect:
+          outcome: pass
+          per-strategy:
+            psi-only: { outcome: violation, violations: [stale-mapping] }
+            iova-tree:
+              outcome: violation
+              violations: [stale]
+        """;
+    assertThatThrownBy(() -> ScenarioLoader.parse(yaml, "s.yaml"))
+        .hasMessageStartingWith("s.yaml:8: expect.per-strategy.iova-tree.violations: unknown value 'stale'");
+    assertThatThrownBy(() -> ScenarioLoader.parse(yaml.replace("iova-tree:", "iova-tre:"), "s.yaml"))
+        .hasMessageStartingWith("s.yaml:6: expect.per-strategy.iova-tre: unknown shadow strategy");
+    assertThatThrownBy(() -> ScenarioLoader.parse(yaml.replace("iova-tree:", "psi-only:"), "s.yaml"))
+        .hasMessageStartingWith("s.yaml:6: psi-only: duplicate key (first at line 5)");
+  }
+
+  @Test
+  void anExpectationCannotNestPerStrategyEntries() {
+    Expect inner = Expect.PASSES.withStrategy("psi-only", Expect.PASSES);
+    assertThatThrownBy(() -> Expect.PASSES.withStrategy("iova-tree", inner))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("iova-tree");
+  }
+
+  @Test
   void loadsFromAFileAndNamesAMissingFile(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("x.yaml");
     Files.writeString(f, "steps: [boot]\n");
@@ -206,6 +259,19 @@ class ScenarioLoaderTest {
       steps: [boot]\\nexpect: { outcome: fine }                             | 2 | expect.outcome   | pass, violation
       steps: [boot]\\nexpect: { violations: [stale] }                       | 2 | expect.violations | stale-mapping
       steps: [boot]\\nexpect: { outcome: pass, violations: [host-error] }   | 2 | expect.violations | outcome is pass
+      steps: [boot]\\nexpect: { per-strategy: { lazy-tree: { outcome: pass } } }         | 2 | expect.per-strategy.lazy-tree | unknown shadow strategy; expected one of: psi-only, unmap-all-replay, iova-tree
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { result: pass } } }           | 2 | expect.per-strategy.psi-only.result | unknown key; expected one of: outcome, violations
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: pass } }                       | 2 | expect.per-strategy.psi-only | expected a map
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: } }                            | 2 | expect.per-strategy.psi-only | expected a map (key: value), found nothing
+      steps: [boot]\\nexpect: { per-strategy: [psi-only] }                               | 2 | expect.per-strategy | expected a map
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: {} } }                         | 2 | expect.per-strategy.psi-only | empty
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { outcome: fine } } }          | 2 | expect.per-strategy.psi-only.outcome | pass, violation
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { outcome: [pass] } } }        | 2 | expect.per-strategy.psi-only.outcome | expected a value
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { violations: stale-mapping } } } | 2 | expect.per-strategy.psi-only.violations | expected a list
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { violations: [stale] } } }    | 2 | expect.per-strategy.psi-only.violations | unknown value 'stale'; expected one of: stale-mapping
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { outcome: pass, violations: [host-error] } } } | 2 | expect.per-strategy.psi-only.violations | outcome is pass
+      steps: [boot]\\nexpect: { per-strategy: { psi-only: { per-strategy: { iova-tree: { outcome: pass } } } } } | 2 | expect.per-strategy.psi-only.per-strategy | cannot be nested
+      steps: [boot]\\nexpect: { outcomes: pass }                                         | 2 | expect.outcomes  | expected one of: outcome, violations, per-strategy
       steps: [boot]\\nsteps: [boot]                                         | 2 | steps            | duplicate key
       steps: [boot]\\nmachines: {}                                          | 2 | machines         | unknown key
       name: x                                                              | 1 | steps            | missing

@@ -93,6 +93,58 @@ class ScenarioRunnerTest {
     assertThat(r.met()).isFalse();
   }
 
+  /**
+   * A unit without PSI: Linux flushes the map with a DSI (linux-driver.md §5, "!cap_pgsel_inv"), which
+   * psi-only ignores (qemu-vtd.md §6: the 2017 RFC handled only PSIs), so the host misses the mapping;
+   * the other strategies sync on DSI. met is judged against the entry for the strategy the run used.
+   */
+  static final String PSI_ABSENT = HEAD + """
+      machine: { psi: false }
+      steps:
+        - boot
+        - attach: { device: nic, domain: d1 }
+        - map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 4KiB, perm: rw }
+      expect:
+        outcome: pass
+        per-strategy:
+          psi-only: { outcome: violation, violations: [missing-mapping] }
+      """;
+
+  @Test
+  void metIsJudgedAgainstTheExpectationForTheShadowSyncSetOnTheCommandLine() {
+    Scenario s = parse(PSI_ABSENT);
+    ScenarioResult byDefault = new ScenarioRunner().run(s);
+    assertThat(byDefault.outcome()).isEqualTo("pass");
+    assertThat(byDefault.met()).isTrue();
+
+    ScenarioResult psiOnly = new ScenarioRunner().run(Overrides.apply(s, List.of("machine.shadow-sync=psi-only")));
+    assertThat(psiOnly.outcome()).isEqualTo("violation");
+    assertThat(psiOnly.violationKinds()).containsExactly(Violation.MISSING_MAPPING);
+    assertThat(psiOnly.met()).isTrue();
+
+    // no entry for unmap-all-replay: the default (pass) applies, and it syncs on DSI
+    ScenarioResult replay = new ScenarioRunner().run(Overrides.apply(s, List.of("machine.shadow-sync=unmap-all-replay")));
+    assertThat(replay.outcome()).isEqualTo("pass");
+    assertThat(replay.met()).isTrue();
+
+    // an expectation given with --set applies to every strategy
+    ScenarioResult overridden = new ScenarioRunner().run(
+        Overrides.apply(s, List.of("machine.shadow-sync=psi-only", "expect.outcome=pass")));
+    assertThat(overridden.outcome()).isEqualTo("violation");
+    assertThat(overridden.met()).isFalse();
+  }
+
+  @Test
+  void aPerStrategyEntryThatDoesNotMatchIsNotMet() {
+    Scenario wrongKind = parse(PSI_ABSENT.replace("violations: [missing-mapping]", "violations: [stale-mapping]"));
+    assertThat(new ScenarioRunner().run(wrongKind.withMachine(wrongKind.machine().withShadowSync("psi-only"))).met())
+        .isFalse();
+    Scenario declaresPass = parse(PSI_ABSENT.replace(
+        "psi-only: { outcome: violation, violations: [missing-mapping] }", "psi-only: { outcome: pass }"));
+    assertThat(new ScenarioRunner().run(declaresPass.withMachine(declaresPass.machine().withShadowSync("psi-only")))
+        .met()).isFalse();
+  }
+
   @Test
   void aGpaInTheDriversTablePoolIsAnErrorNamingTheStep() {
     ScenarioResult r = new ScenarioRunner().run(parse(HEAD + """
