@@ -269,7 +269,8 @@ class CliTest {
         .isEqualTo(0);
     assertThat(out.toString()).startsWith("ok    tiny: violation [STALE] (expected violation [stale-mapping])");
     JsonNode s = new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
-    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters");
+    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters",
+        "staleWindows");
     assertThat(s.get("met").asBoolean()).isTrue();
     assertThat(run("run", declared.toString())).isEqualTo(0);
     assertThat(out.toString()).startsWith("ok    tiny: pass [ok] (expected pass)");
