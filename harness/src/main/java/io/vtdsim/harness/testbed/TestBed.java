@@ -67,6 +67,11 @@ import java.util.stream.Collectors;
 public final class TestBed implements AutoCloseable {
   /** Largest table pool the TestBed gives the driver (at the top of the low RAM region). */
   public static final long MAX_TABLE_POOL = 64L << 20;
+  /**
+   * Smallest guest RAM a TestBed accepts: the driver's table pool is a quarter of it (256 KiB, 64
+   * pages), enough for boot and mappings; a 128 KiB machine runs out of table pages at its first map.
+   */
+  public static final long MIN_RAM = 1L << 20;
 
   private final TestBedConfig config;
   private final Clock clock = new Clock();
@@ -94,6 +99,10 @@ public final class TestBed implements AutoCloseable {
     this.config = config;
     this.log = new EventLog(clock, config.eventRetention());
     this.counters = Counters.subscribedTo(log);
+    if (config.ramBytes() < MIN_RAM) {
+      throw new IllegalArgumentException(String.format("guest RAM of %d bytes is below the minimum of %d (1 MiB)",
+          config.ramBytes(), MIN_RAM));
+    }
     this.memory = GuestMemory.q35(config.ramBytes());
     this.bus = new MmioBus(log);
     this.vtdConfig = vtdConfig(config);
@@ -102,9 +111,9 @@ public final class TestBed implements AutoCloseable {
     this.shadow = new CachingModeShadow(unit, memory, log, ShadowSync.named(config.shadowSync()));
     HostSemantics semantics = HostSemantics.parse(config.host());
 
-    RamRegion low = memory.regions().get(0);
-    this.poolSize = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
-    this.poolBase = low.end() - poolSize;
+    RamRegion pool = tablePool(memory);
+    this.poolSize = pool.size();
+    this.poolBase = pool.base();
 
     this.oracle = new MappingOracle(memory, MachineView.of(unit), intent, log);
     List<SourceId> sids = new ArrayList<>();
@@ -129,6 +138,19 @@ public final class TestBed implements AutoCloseable {
         .withTablePool(poolBase, poolSize);
     this.driver = new IntelIommuDriver(bus, memory, clock, log, driverConfig);
     oracle.staleAllowance(this::queuedForLazyFlush);
+  }
+
+  /**
+   * The guest RAM the driver allocates its own pages (tables, queue, status) from in {@code memory}:
+   * the top quarter of the low RAM region, at most {@link #MAX_TABLE_POOL}, so scenario buffers
+   * below it never collide with the driver's tables. Scenario GPAs must avoid it. {@code memory}
+   * needs at least {@link #MIN_RAM} in its low region.
+   */
+  public static RamRegion tablePool(GuestMemory memory) {
+    RamRegion low = memory.regions().get(0);
+    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
+    if (size == 0) throw new IllegalArgumentException("low RAM " + low + " has no room for a table pool");
+    return new RamRegion(low.end() - size, size);
   }
 
   public static TestBedBuilder builder() {
