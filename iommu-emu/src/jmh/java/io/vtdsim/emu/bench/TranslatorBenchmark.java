@@ -18,8 +18,10 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * {@link Translator#translate} cost: with a warm IOTLB (context-cache hit + IOTLB hit over 256
- * mapped 4 KiB pages) and a cold 4-level walk (both caches reset before each translation, so the
- * op also reads the root and context entries). Each op includes emitting the {@code vtd.translate}
+ * mapped 4 KiB pages), an IOTLB miss that starts the walk from the cached PDE (paging-structure
+ * cache hit, spec 6.2.4: one PTE read; a one-entry IOTLB so every page misses) and a cold 4-level
+ * walk (all caches reset before each translation, so the op also reads the root and context
+ * entries and emits the three reset events). Each op includes emitting the {@code vtd.translate}
  * event (retention 0, no subscribers), as in a real run.
  *
  * <p>Run: {@code mvn -B -q -P bench -pl iommu-emu package -DskipTests} then
@@ -34,6 +36,7 @@ public class TranslatorBenchmark {
   private static final long BASE_IOVA = 0x7F_0000_0000L;
 
   private Translator translator;
+  private Translator oneEntryIotlb;
   private long rootTable;
   private int next;
 
@@ -49,7 +52,11 @@ public class TranslatorBenchmark {
     }
     rootTable = tables.rootTable();
     translator = new Translator(config, mem, log);
-    for (int i = 0; i < PAGES; i++) translator.translate(rootTable, SID, BASE_IOVA + i * 4096L, false);
+    oneEntryIotlb = new Translator(config.withIotlbCapacity(1), mem, log);
+    for (int i = 0; i < PAGES; i++) {
+      translator.translate(rootTable, SID, BASE_IOVA + i * 4096L, false);
+      oneEntryIotlb.translate(rootTable, SID, BASE_IOVA + i * 4096L, false);
+    }
   }
 
   private long nextIova() {
@@ -60,6 +67,11 @@ public class TranslatorBenchmark {
   @Benchmark
   public TranslationResult warmIotlb() {
     return translator.translate(rootTable, SID, nextIova(), false);
+  }
+
+  @Benchmark
+  public TranslationResult iotlbMissPagingStructureHit() {
+    return oneEntryIotlb.translate(rootTable, SID, nextIova(), false);
   }
 
   @Benchmark

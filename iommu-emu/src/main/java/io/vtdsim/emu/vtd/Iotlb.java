@@ -1,175 +1,21 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.spec.AddressWidth;
-
 /**
  * The IOTLB (VT-d spec 6.2.3): leaf translations tagged by (DID, page number, level), plus — with
  * caching mode and negative caching on — not-present results for one 4 KiB page (spec 6.1: with
- * CM=1 not-present and erroneous entries may be cached). An open-addressing hash table of packed
- * {@code long} keys so a hit allocates nothing.
- *
- * <p>Bounded: when an insert finds {@code capacity} entries the whole table is cleared first, as
- * QEMU's IOTLB hash (1024 entries, {@code vtd_reset_iotlb} when full). Not thread-safe: the
- * {@link Translator} guards it.
- *
- * <p>Key layout (64 bits exactly): page number (bits 63:19, at most 45 bits since an IOVA is below
- * 2^57) | DID (18:3) | level (2:0).
+ * CM=1 not-present and erroneous entries may be cached). Bounded and cleared when full, as QEMU
+ * (see {@link PageTaggedCache}). Not thread-safe: the {@link Translator} guards it.
  */
-final class Iotlb {
+final class Iotlb extends PageTaggedCache {
   /** Level tag of a negative (not-present) entry: one 4 KiB page. */
   static final int NEGATIVE = 0;
 
-  private final int capacity;
-  private final int mask;
-  private final long[] keys;
-  private final long[] leaves; // leaf output address (page aligned)
-  private final byte[] perms; // bit 0 read, bit 1 write
-  private final boolean[] used;
-  private int size;
-
   Iotlb(int capacity) {
-    this.capacity = capacity;
-    int slots = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
-    this.mask = slots - 1;
-    this.keys = new long[slots];
-    this.leaves = new long[slots];
-    this.perms = new byte[slots];
-    this.used = new boolean[slots];
+    super(capacity);
   }
 
-  static long key(int did, long pageNumber, int level) {
-    return (pageNumber << 19) | ((long) did << 3) | level;
-  }
-
-  /** Page number of {@code iova} at {@code level} (level 0, a negative entry, uses 4 KiB pages). */
-  static long pageNumber(long iova, int level) {
-    return iova >>> AddressWidth.levelShift(Math.max(level, 1));
-  }
-
-  int size() {
-    return size;
-  }
-
-  int capacity() {
-    return capacity;
-  }
-
-  /** Slot holding the entry for {@code key}, or -1. */
-  int find(long key) {
-    int i = slot(key);
-    while (used[i]) {
-      if (keys[i] == key) return i;
-      i = (i + 1) & mask;
-    }
-    return -1;
-  }
-
+  /** Output address of the page cached in {@code slot}. */
   long leaf(int slot) {
-    return leaves[slot];
-  }
-
-  boolean readable(int slot) {
-    return (perms[slot] & 1) != 0;
-  }
-
-  boolean writable(int slot) {
-    return (perms[slot] & 2) != 0;
-  }
-
-  /**
-   * Inserts or replaces an entry; clears the table first when it is full (as QEMU).
-   *
-   * @return the number of entries dropped to make room (0 or the previous size)
-   */
-  int put(long key, long leaf, boolean read, boolean write) {
-    int dropped = 0;
-    int existing = find(key);
-    if (existing < 0 && size >= capacity) {
-      dropped = size;
-      clear();
-    }
-    int i = existing >= 0 ? existing : slot(key);
-    if (existing < 0) {
-      while (used[i]) i = (i + 1) & mask;
-      used[i] = true;
-      keys[i] = key;
-      size++;
-    }
-    leaves[i] = leaf;
-    perms[i] = (byte) ((read ? 1 : 0) | (write ? 2 : 0));
-    return dropped;
-  }
-
-  int clear() {
-    int n = size;
-    java.util.Arrays.fill(used, false);
-    size = 0;
-    return n;
-  }
-
-  /** Drops every entry of {@code did}; returns how many. */
-  int removeDomain(int did) {
-    return removeIf(did, 0, -1L);
-  }
-
-  /**
-   * Drops the entries of {@code did} whose page overlaps [start, end] (inclusive; unsigned).
-   * Negative entries cover one 4 KiB page.
-   */
-  int removeRange(int did, long start, long end) {
-    return removeIf(did, start, end);
-  }
-
-  private int removeIf(int did, long start, long end) {
-    int removed = 0;
-    int i = 0;
-    while (i <= mask) {
-      if (used[i] && didOf(keys[i]) == did && overlaps(keys[i], start, end)) {
-        deleteAt(i);
-        removed++;
-        // backward-shift deletion may have moved another entry into slot i: look at it again
-      } else {
-        i++;
-      }
-    }
-    return removed;
-  }
-
-  private static int didOf(long key) {
-    return (int) ((key >>> 3) & 0xFFFF);
-  }
-
-  private static boolean overlaps(long key, long start, long end) {
-    int level = (int) (key & 7);
-    int shift = AddressWidth.levelShift(Math.max(level, 1));
-    long pageStart = (key >>> 19) << shift;
-    long pageEnd = pageStart + ((1L << shift) - 1);
-    return Long.compareUnsigned(pageStart, end) <= 0 && Long.compareUnsigned(start, pageEnd) <= 0;
-  }
-
-  /** Linear-probing deletion without tombstones (Knuth's algorithm R). */
-  private void deleteAt(int hole) {
-    used[hole] = false;
-    size--;
-    int i = (hole + 1) & mask;
-    while (used[i]) {
-      int home = slot(keys[i]);
-      // move i into the hole when its home slot is not cyclically within (hole, i]
-      boolean stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
-      if (!stays) {
-        keys[hole] = keys[i];
-        leaves[hole] = leaves[i];
-        perms[hole] = perms[i];
-        used[hole] = true;
-        used[i] = false;
-        hole = i;
-      }
-      i = (i + 1) & mask;
-    }
-  }
-
-  private int slot(long key) {
-    long h = key * 0x9E3779B97F4A7C15L;
-    return (int) (h >>> 40) & mask;
+    return address(slot);
   }
 }

@@ -6,28 +6,38 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.FunctionMask;
+import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
 import java.util.Map;
 
 /**
- * Legacy-mode DMA address translation with a context cache and an IOTLB (VT-d spec 3.4, 3.6, 6.2,
- * 9), for untranslated requests.
+ * Legacy-mode DMA address translation with a context cache, an IOTLB and paging-structure caches
+ * (VT-d spec 3.4, 3.6, 6.2, 9), for untranslated requests.
  *
  * <p>Order of one translation: context cache (miss → {@link ContextLookup} on the root/context
  * tables, faults 1, 2, 3, 8, 9, 0xA, 0xB; valid entries are cached by source-id) → pass-through →
  * IOVA above 2^min(AGAW, MGAW+1) (fault 4) → IOTLB (tagged by the context's DID; positive entries
- * of any page size, then negative entries) → second-level walk of AW+2 levels ANDing R/W, caching
- * the leaf. Faults are returned, not recorded: the caller ({@code VtdUnit}) records them unless
- * {@link TranslationResult#faultSuppressed()}.
+ * of any page size, then negative entries) → second-level walk of AW+2 levels ANDing R/W, started
+ * from the deepest cached non-leaf entry (paging-structure caches, spec 6.2.4) and caching the
+ * non-leaf entries it reads and the leaf. Faults are returned, not recorded: the caller
+ * ({@code VtdUnit}) records them unless {@link TranslationResult#faultSuppressed()}.
  *
  * <p>Deliberate choices, each documented where it is made:
  *
  * <ul>
  *   <li>IOTLB full → cleared as a whole before the insert, as QEMU ({@code vtd_reset_iotlb}); the
  *       context cache evicts its least recently used entry.
- *   <li>No paging-structure caches are modelled, only leaf (and negative) IOTLB entries, so the
- *       PSI invalidation hint (IH) has no effect: there is nothing it could keep.
+ *   <li>Paging-structure caches (spec 6.2.4) hold non-leaf entries (PML5E … PDE) tagged by DID,
+ *       level and the IOVA bits above the entry's span, with the next-table address and the R/W
+ *       accumulated down to them; one bounded table, cleared when full. A walk starts below the
+ *       deepest one that matches, so a non-leaf entry changed in memory without invalidation keeps
+ *       being used. They are emptied by IOTLB invalidations only (spec 6.5.2.3): PSI with IH=0
+ *       drops those whose span overlaps the range, PSI with IH=1 keeps them all, DSI / global drop
+ *       the domain's / all; context-cache invalidations leave them (spec 6.5.1).
+ *   <li>{@link TranslationResult#cached()} stays "answered by the IOTLB": a walk that started from a
+ *       paging-structure entry is not cached.
  *   <li>Negative entries (CM=1 and {@link VtdConfig#negativeCaching()}) hold one 4 KiB page whose
  *       walk met a not-present entry (R|W=0). Erroneous entries (reserved bits, unreadable tables)
  *       are not cached; neither are context-entry faults.
@@ -46,15 +56,15 @@ public final class Translator {
   /** {@code vtd.translate {sid, iova, write, result, cached}}: result is "ok" or a FaultReason name. */
   public static final String EV_TRANSLATE = "vtd.translate";
   /**
-   * {@code vtd.cache-invalidate {cache, scope, dropped}}: cache "context" | "iotlb", scope
+   * {@code vtd.cache-invalidate {cache, scope, dropped}}: cache "context" | "iotlb" |
+   * "paging-structure" (one event per cache an operation invalidates; a PSI with IH=1 does not
+   * invalidate the paging-structure cache, so it has no event for it), scope
    * "global" | "domain" | "device" | "page" | "reset", plus the selector (did, sid, fm, addr, am, ih).
    */
   public static final String EV_CACHE_INVALIDATE = "vtd.cache-invalidate";
-  /** Interrupt address range (spec 3.14): DMA requests translating into it are blocked, fault 0xE. */
-  public static final long INTERRUPT_RANGE_START = 0xFEE0_0000L;
-  public static final long INTERRUPT_RANGE_END = 0xFEEF_FFFFL;
 
   private static final String SOURCE = "vtd";
+  private static final String PAGING_STRUCTURE = "paging-structure";
   private static final long PAGE_4K = 4096;
 
   private final VtdConfig config;
@@ -62,6 +72,7 @@ public final class Translator {
   private final EventLog log;
   private final ContextCache contexts;
   private final Iotlb iotlb;
+  private final PagingStructureCache structures;
   private final boolean negativeCaching;
   private final int mgawBits;
   private final int haw;
@@ -79,6 +90,7 @@ public final class Translator {
     this.log = log;
     this.contexts = new ContextCache(config.contextCacheCapacity());
     this.iotlb = new Iotlb(config.iotlbCapacity());
+    this.structures = new PagingStructureCache(config.pagingStructureCacheCapacity());
     // spec 6.1: only a unit reporting CM=1 may cache not-present entries
     this.negativeCaching = config.negativeCaching() && config.cap().cm();
     this.mgawBits = config.cap().guestAddressWidth();
@@ -158,16 +170,32 @@ public final class Translator {
    * QEMU, wins over anything found further down; reserved bits → 0xC. Unlike QEMU this walk goes on
    * to the leaf after a missing permission so that the leaf is cached with its effective
    * (read-only) permissions, as hardware's IOTLB would; the fault code is QEMU's.
+   *
+   * <p>The walk starts below the deepest paging-structure-cache entry of the domain on the path of
+   * {@code iova} (spec 6.2.4), with that entry's accumulated permissions; every non-leaf entry it
+   * reads that is present and free of reserved bits is cached.
    */
   private TranslationResult walk(ContextEntry ce, long iova, boolean write) {
     int levels = ce.levels();
+    int did = ce.did();
     long table = ce.slptptr();
     boolean read = true;
     boolean writable = true;
-    boolean deniedAbove = false;
+    int start = levels;
+    for (int level = 2; level <= levels; level++) {
+      int slot = structures.find(did, level, iova);
+      if (slot >= 0) {
+        table = structures.nextTable(slot);
+        read = structures.readable(slot);
+        writable = structures.writable(slot);
+        start = level - 1;
+        break;
+      }
+    }
     long need = write ? SecondLevelPte.W : SecondLevelPte.R;
+    boolean deniedAbove = write ? !writable : !read;
     // bounded by the level count: a loop between table pages ends at level 1
-    for (int level = levels; level >= 1; level--) {
+    for (int level = start; level >= 1; level--) {
       long entryAddress = table + (long) SecondLevelPte.SIZE * AddressWidth.levelIndex(iova, level);
       if (!memory.tryRead64(entryAddress, pteBuffer)) {
         if (deniedAbove) return fault(iova, ce, denied(write), false);
@@ -193,10 +221,11 @@ public final class Translator {
       }
       if (level == 1 || superpage) {
         long leaf = SecondLevelPte.addressOf(pte);
-        iotlb.put(Iotlb.key(ce.did(), Iotlb.pageNumber(iova, level), level), leaf, read, writable);
+        iotlb.put(Iotlb.key(did, Iotlb.pageNumber(iova, level), level), leaf, read, writable);
         return leafResult(ce, iova, write, level, leaf, read, writable, false);
       }
       table = SecondLevelPte.addressOf(pte);
+      structures.put(did, level, iova, table, read, writable);
     }
     throw new IllegalStateException("unreachable: the walk ends at level 1");
   }
@@ -206,7 +235,7 @@ public final class Translator {
     if (write ? !writable : !read) return fault(iova, ce, denied(write), cached);
     long size = AddressWidth.levelSize(level);
     long address = leaf | (iova & (size - 1));
-    if (address >= INTERRUPT_RANGE_START && address <= INTERRUPT_RANGE_END) {
+    if (InterruptRange.contains(address)) {
       return fault(iova, ce, FaultReason.INTERRUPT_ADDRESS, cached);
     }
     return new TranslationResult(iova, address, size, read, writable, ce.did(), null, false, cached);
@@ -226,19 +255,25 @@ public final class Translator {
 
   // ---- invalidation (spec 6.5) ----
 
-  /** Drops every cached context entry and every IOTLB entry (reset, TE and SRTP). */
+  /** Drops every cached context entry, IOTLB entry and paging-structure entry (reset, TE and SRTP). */
   public void resetCaches() {
     int c;
     int t;
+    int p;
     synchronized (this) {
       c = contexts.clear();
       t = iotlb.clear();
+      p = structures.clear();
     }
     emitInvalidate("context", "reset", c, Map.of());
     emitInvalidate("iotlb", "reset", t, Map.of());
+    emitInvalidate(PAGING_STRUCTURE, "reset", p, Map.of());
   }
 
-  /** Global context-cache invalidation. Per spec 6.5.1 it does not touch the IOTLB. */
+  /**
+   * Global context-cache invalidation. Per spec 6.5.1 it touches neither the IOTLB nor the
+   * paging-structure caches (software follows it with an IOTLB invalidation).
+   */
   public void invalidateContextGlobal() {
     int n;
     synchronized (this) {
@@ -264,7 +299,7 @@ public final class Translator {
   public void invalidateContextDevice(int sid, int fm) {
     if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
     if (fm < 0 || fm > 3) throw new IllegalArgumentException("function mask must be 0..3: " + fm);
-    int ignored = functionMaskBits(fm);
+    int ignored = FunctionMask.ignoredBits(fm);
     int n;
     synchronized (this) {
       n = contexts.removeSourceIds(sid, ignored);
@@ -272,39 +307,37 @@ public final class Translator {
     emitInvalidate("context", "device", n, Map.of("sid", sid, "fm", fm));
   }
 
-  /** The devfn bits a function mask makes the device-selective invalidation ignore. */
-  static int functionMaskBits(int fm) {
-    return switch (fm) {
-      case 0 -> 0;
-      case 1 -> 0b100;
-      case 2 -> 0b110;
-      case 3 -> 0b111;
-      default -> throw new IllegalArgumentException("function mask must be 0..3: " + fm);
-    };
-  }
-
+  /** Global IOTLB invalidation (spec 6.5.2): every IOTLB and paging-structure-cache entry. */
   public void invalidateIotlbGlobal() {
     int n;
+    int p;
     synchronized (this) {
       n = iotlb.clear();
+      p = structures.clear();
     }
     emitInvalidate("iotlb", "global", n, Map.of());
+    emitInvalidate(PAGING_STRUCTURE, "global", p, Map.of());
   }
 
+  /** Domain-selective IOTLB invalidation (spec 6.5.2): the domain's IOTLB and paging-structure entries. */
   public void invalidateIotlbDomain(int did) {
     checkDid(did);
     int n;
+    int p;
     synchronized (this) {
       n = iotlb.removeDomain(did);
+      p = structures.removeDomain(did);
     }
     emitInvalidate("iotlb", "domain", n, Map.of("did", did));
+    emitInvalidate(PAGING_STRUCTURE, "domain", p, Map.of("did", did));
   }
 
   /**
-   * PSI (spec 6.5.2.3): drops entries of {@code did} — positive of any page size, and negative —
-   * whose page overlaps the naturally aligned 2^am-page block containing {@code address} (the low
-   * address bits are ignored). {@code ih} would keep paging-structure entries; none are modelled,
-   * so it has no effect here.
+   * PSI (spec 6.5.2.3): drops IOTLB entries of {@code did} — positive of any page size, and
+   * negative — whose page overlaps the naturally aligned 2^am-page block containing {@code address}
+   * (the low address bits are ignored). With {@code ih} false it also drops the domain's
+   * paging-structure entries whose span overlaps the block; with {@code ih} true (software says
+   * only leaves changed) they are kept — so a table page freed under IH=1 stays reachable.
    */
   public void invalidateIotlbPage(int did, long address, int am, boolean ih) {
     checkDid(did);
@@ -313,15 +346,24 @@ public final class Translator {
     long start = shift >= 64 ? 0 : address & (-1L << shift);
     long end = shift >= 64 ? -1L : start + ((1L << shift) - 1);
     int n;
+    int p;
     synchronized (this) {
       n = iotlb.removeRange(did, start, end);
+      p = ih ? 0 : structures.removeRange(did, start, end);
     }
-    emitInvalidate("iotlb", "page", n, Map.of("did", did, "addr", address, "am", am, "ih", ih));
+    Map<String, Object> selector = Map.of("did", did, "addr", address, "am", am, "ih", ih);
+    emitInvalidate("iotlb", "page", n, selector);
+    if (!ih) emitInvalidate(PAGING_STRUCTURE, "page", p, selector);
   }
 
   /** Number of entries currently in the IOTLB (positive and negative; for tests and reports). */
   public synchronized int iotlbSize() {
     return iotlb.size();
+  }
+
+  /** Number of non-leaf entries currently in the paging-structure caches (all levels). */
+  public synchronized int pagingStructureCacheSize() {
+    return structures.size();
   }
 
   /** Number of entries currently in the context cache. */

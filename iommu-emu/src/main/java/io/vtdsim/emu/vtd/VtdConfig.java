@@ -20,6 +20,8 @@ import java.util.Locale;
  *     QEMU does not model it) so that a missing invalidation after a map is observable
  * @param iotlbCapacity IOTLB entries before eviction (QEMU: 1024, cleared when full)
  * @param contextCacheCapacity context-cache entries before eviction
+ * @param pagingStructureCacheCapacity paging-structure-cache entries (non-leaf PML5E/PML4E/PDPE/PDE,
+ *     spec 6.2.4) before the cache is cleared; QEMU models none
  * @param queueProcessing where the invalidation queue is processed
  */
 public record VtdConfig(
@@ -30,6 +32,7 @@ public record VtdConfig(
     boolean negativeCaching,
     int iotlbCapacity,
     int contextCacheCapacity,
+    int pagingStructureCacheCapacity,
     QueueProcessing queueProcessing) {
 
   /** Where queued invalidations run. */
@@ -48,8 +51,20 @@ public record VtdConfig(
     if (hostAddressWidth < 32 || hostAddressWidth > 64) {
       throw new IllegalArgumentException("host address width out of range: " + hostAddressWidth);
     }
-    if (iotlbCapacity < 1 || contextCacheCapacity < 1) throw new IllegalArgumentException("cache capacity must be ≥ 1");
+    if (iotlbCapacity < 1 || contextCacheCapacity < 1 || pagingStructureCacheCapacity < 1) {
+      throw new IllegalArgumentException("cache capacity must be ≥ 1");
+    }
     if (queueProcessing == null) throw new IllegalArgumentException("queueProcessing is required");
+  }
+
+  /** Default paging-structure-cache capacity of the presets. */
+  public static final int DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY = 256;
+
+  /** The configuration without an explicit paging-structure-cache capacity (the default one). */
+  public VtdConfig(Capability cap, ExtendedCapability ecap, long mmioBase, int hostAddressWidth,
+      boolean negativeCaching, int iotlbCapacity, int contextCacheCapacity, QueueProcessing queueProcessing) {
+    this(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
+        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, queueProcessing);
   }
 
   /**
@@ -89,36 +104,41 @@ public record VtdConfig(
   }
 
   private static VtdConfig defaults(Capability cap, ExtendedCapability ecap, int awBits) {
-    return new VtdConfig(cap, ecap, Registers.DEFAULT_BASE, awBits, true, 1024, 256, QueueProcessing.INLINE);
+    return new VtdConfig(cap, ecap, Registers.DEFAULT_BASE, awBits, true, 1024, 256,
+        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, QueueProcessing.INLINE);
   }
 
   public VtdConfig withCap(Capability c) {
-    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
   }
 
   public VtdConfig withEcap(ExtendedCapability e) {
-    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
   }
 
   public VtdConfig withMmioBase(long base) {
-    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
   }
 
   public VtdConfig withNegativeCaching(boolean on) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
   }
 
   public VtdConfig withIotlbCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+  }
+
+  public VtdConfig withPagingStructureCacheCapacity(int n) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing);
   }
 
   public VtdConfig withQueueProcessing(QueueProcessing q) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, q);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q);
   }
 
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
-    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, queueProcessing);
+    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
   }
 
   /** Size of the register window: covers the IOTLB registers and every fault record. */

@@ -80,7 +80,9 @@ class TranslatorIotlbTest {
   }
 
   @Test
-  void invalidationHintHasNoEffectOnALeafOnlyIotlb() {
+  void invalidationHintStillDropsTheLeaf() {
+    // spec 6.5.2.3: IH=1 lets paging-structure entries stay; the range's IOTLB entries still go
+    // (what IH keeps is in TranslatorPagingStructureCacheTest)
     cacheThenRemap();
     f.translator.invalidateIotlbPage(DID, IOVA, 0, true);
     assertThat(translated()).isEqualTo(NEW + 0x10);
@@ -168,9 +170,12 @@ class TranslatorIotlbTest {
     assertThat(tr.get(2).attrs()).containsEntry("result", "READ_DENIED");
     assertThat(f.translator.iotlbSize()).isEqualTo(1);
     List<Event> inv = f.log.eventsOfKind(Translator.EV_CACHE_INVALIDATE);
-    assertThat(inv).hasSize(1);
+    assertThat(inv).hasSize(2);
     assertThat(inv.get(0).attrs()).containsEntry("cache", "iotlb").containsEntry("scope", "page")
         .containsEntry("dropped", 1) // the leaf of IOVA; the negative entry of another page stays
         .containsEntry("did", DID).containsEntry("am", 0);
+    // IH=0 (spec 6.5.2.3): the PML4E, PDPE and PDE on IOVA's path all span it
+    assertThat(inv.get(1).attrs()).containsEntry("cache", "paging-structure").containsEntry("scope", "page")
+        .containsEntry("dropped", 3).containsEntry("did", DID).containsEntry("ih", false);
   }
 }

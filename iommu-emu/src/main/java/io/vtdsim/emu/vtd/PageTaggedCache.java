@@ -1,0 +1,174 @@
+package io.vtdsim.emu.vtd;
+
+import io.vtdsim.emu.spec.AddressWidth;
+
+/**
+ * The storage shared by the {@link Iotlb} and the {@link PagingStructureCache}: entries tagged by
+ * (DID, page number at a level, level) holding a page-aligned address and R/W, in an
+ * open-addressing hash table of packed {@code long} keys so a hit allocates nothing. An entry at
+ * level L spans {@code 2^(12 + 9(L-1))} bytes of IOVA (level 0: 4 KiB), which is what range
+ * invalidations match against.
+ *
+ * <p>Bounded: when an insert finds {@code capacity} entries the whole table is cleared first, as
+ * QEMU's IOTLB hash (1024 entries, {@code vtd_reset_iotlb} when full). Not thread-safe: the
+ * {@link Translator} guards it.
+ *
+ * <p>Key layout (64 bits exactly): page number (bits 63:19, at most 45 bits since an IOVA is below
+ * 2^57) | DID (18:3) | level (2:0).
+ */
+abstract class PageTaggedCache {
+  private final int capacity;
+  private final int mask;
+  private final long[] keys;
+  private final long[] addresses; // output or next-table address (page aligned)
+  private final byte[] perms; // bit 0 read, bit 1 write
+  private final boolean[] used;
+  private int size;
+
+  PageTaggedCache(int capacity) {
+    this.capacity = capacity;
+    int slots = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
+    this.mask = slots - 1;
+    this.keys = new long[slots];
+    this.addresses = new long[slots];
+    this.perms = new byte[slots];
+    this.used = new boolean[slots];
+  }
+
+  static long key(int did, long pageNumber, int level) {
+    return (pageNumber << 19) | ((long) did << 3) | level;
+  }
+
+  /** Page number of {@code iova} at {@code level} (level 0, a negative entry, uses 4 KiB pages). */
+  static long pageNumber(long iova, int level) {
+    return iova >>> AddressWidth.levelShift(Math.max(level, 1));
+  }
+
+  final int size() {
+    return size;
+  }
+
+  final int capacity() {
+    return capacity;
+  }
+
+  /** Slot holding the entry for {@code key}, or -1. */
+  final int find(long key) {
+    int i = slot(key);
+    while (used[i]) {
+      if (keys[i] == key) return i;
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** The address stored with the entry in {@code slot}. */
+  final long address(int slot) {
+    return addresses[slot];
+  }
+
+  final boolean readable(int slot) {
+    return (perms[slot] & 1) != 0;
+  }
+
+  final boolean writable(int slot) {
+    return (perms[slot] & 2) != 0;
+  }
+
+  /**
+   * Inserts or replaces an entry; clears the table first when it is full (as QEMU).
+   *
+   * @return the number of entries dropped to make room (0 or the previous size)
+   */
+  final int put(long key, long address, boolean read, boolean write) {
+    int dropped = 0;
+    int existing = find(key);
+    if (existing < 0 && size >= capacity) {
+      dropped = size;
+      clear();
+    }
+    int i = existing >= 0 ? existing : slot(key);
+    if (existing < 0) {
+      while (used[i]) i = (i + 1) & mask;
+      used[i] = true;
+      keys[i] = key;
+      size++;
+    }
+    addresses[i] = address;
+    perms[i] = (byte) ((read ? 1 : 0) | (write ? 2 : 0));
+    return dropped;
+  }
+
+  final int clear() {
+    int n = size;
+    java.util.Arrays.fill(used, false);
+    size = 0;
+    return n;
+  }
+
+  /** Drops every entry of {@code did}; returns how many. */
+  final int removeDomain(int did) {
+    return removeIf(did, 0, -1L);
+  }
+
+  /**
+   * Drops the entries of {@code did} whose page overlaps [start, end] (inclusive; unsigned).
+   * Negative entries cover one 4 KiB page.
+   */
+  final int removeRange(int did, long start, long end) {
+    return removeIf(did, start, end);
+  }
+
+  private int removeIf(int did, long start, long end) {
+    int removed = 0;
+    int i = 0;
+    while (i <= mask) {
+      if (used[i] && didOf(keys[i]) == did && overlaps(keys[i], start, end)) {
+        deleteAt(i);
+        removed++;
+        // backward-shift deletion may have moved another entry into slot i: look at it again
+      } else {
+        i++;
+      }
+    }
+    return removed;
+  }
+
+  private static int didOf(long key) {
+    return (int) ((key >>> 3) & 0xFFFF);
+  }
+
+  private static boolean overlaps(long key, long start, long end) {
+    int level = (int) (key & 7);
+    int shift = AddressWidth.levelShift(Math.max(level, 1));
+    long pageStart = (key >>> 19) << shift;
+    long pageEnd = pageStart + ((1L << shift) - 1);
+    return Long.compareUnsigned(pageStart, end) <= 0 && Long.compareUnsigned(start, pageEnd) <= 0;
+  }
+
+  /** Linear-probing deletion without tombstones (Knuth's algorithm R). */
+  private void deleteAt(int hole) {
+    used[hole] = false;
+    size--;
+    int i = (hole + 1) & mask;
+    while (used[i]) {
+      int home = slot(keys[i]);
+      // move i into the hole when its home slot is not cyclically within (hole, i]
+      boolean stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+      if (!stays) {
+        keys[hole] = keys[i];
+        addresses[hole] = addresses[i];
+        perms[hole] = perms[i];
+        used[hole] = true;
+        used[i] = false;
+        hole = i;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private int slot(long key) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return (int) (h >>> 40) & mask;
+  }
+}
