@@ -200,7 +200,7 @@ public final class TestBed implements AutoCloseable {
   /** The driver initializes the unit and enables translation. */
   public void boot() {
     driver.boot(new ArrayList<>(sids()));
-    // Linux attaches every device to its default DMA domain at boot (linux-driver.md §1); the intent
+    // Linux attaches every device to its default DMA domain at boot (Linux intel_iommu_init probes devices before TE); the intent
     // follows, under the driver's name for that domain, with nothing mapped in it yet
     for (DeviceConfig d : deviceConfigs.values()) {
       driver.domainOf(d.bdf()).ifPresent(name -> intent.attach(d.id(), name));
@@ -251,7 +251,7 @@ public final class TestBed implements AutoCloseable {
    * DMA API: maps the guest buffer [gpa, gpa+size) for {@code device}; returns the IOVA the device
    * uses. The intent gets the buffer's pages with the permissions Linux derives from the direction
    * (TO_DEVICE → R, FROM_DEVICE → W, BIDIRECTIONAL → RW; ≤5.10 adds R to write-only maps when
-   * CAP.ZLR=0 — linux-driver.md §4).
+   * CAP.ZLR=0 — Linux ≤5.10 intel-iommu.c __intel_map_single).
    */
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);

@@ -27,7 +27,7 @@ import picocli.CommandLine;
  * Issue 5: in lazy mode "the stale window (steps and simulated time) is reported" — in run's output,
  * the JSON, explain, the trace and the diagram. The built-in lazy-dsi-batching scenario unmaps buffer a
  * (8 KiB) at step 6 and b (4 KiB) at step 7; Linux 5.10 keeps them in the flush queue until its 10 ms
- * timeout (linux-driver.md §6), which falls inside the 20 ms advance of step 8. The DMA API allocates
+ * timeout (Linux iova.c/dma-iommu.c IOVA_FQ_TIMEOUT), which falls inside the 20 ms advance of step 8. The DMA API allocates
  * IOVAs top-down from just below 4 GiB (linux-6.1-trace.md §4): a at 0xffffe000, then b at 0xffffd000.
  */
 class StaleWindowReportTest {
