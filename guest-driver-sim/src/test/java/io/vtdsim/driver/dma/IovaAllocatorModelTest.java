@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The allocator against independent models (linux-driver.md §8: top-down below the limit, base aligned
+ * The allocator against independent models (drivers/iommu/iova.c: top-down below the limit, base aligned
  * to the size rounded up to a power of two, reserved ranges skipped, per-CPU LIFO caches of orders 0–5):
  * a brute-force scan over a bitmap of a small space, and a sorted map of live ranges on a 4 GiB+ space.
  */
