@@ -93,7 +93,8 @@ public final class TestBed implements AutoCloseable {
   private final long poolSize;
   private long dmaSerial;
   /** First IOVA → bytes of each DMA-API unmap (to size the driver's pending lazy IOVAs). */
-  private final Map<Long, Long> lazyUnmapped = new HashMap<>();
+  /** Per domain: DMA-API unmaps by first IOVA → bytes (two domains may hand out the same IOVA). */
+  private final Map<String, Map<Long, Long>> lazyUnmapped = new HashMap<>();
 
   TestBed(TestBedConfig config) {
     this.config = config;
@@ -269,7 +270,7 @@ public final class TestBed implements AutoCloseable {
     driver.unmapSingle(sid(device), iova, size, dir);
     long offset = iova & 0xFFF;
     long bytes = pagesBytes(offset, size);
-    lazyUnmapped.put(iova - offset, bytes);
+    lazyUnmapped.computeIfAbsent(dmaDomain(device), k -> new HashMap<>()).put(iova - offset, bytes);
     intent.unmap(dmaDomain(device), iova - offset, bytes);
     oracle.touch(iova - offset, bytes);
   }
@@ -385,9 +386,11 @@ public final class TestBed implements AutoCloseable {
    */
   private boolean queuedForLazyFlush(String device, long iova, long size) {
     TreeMap<Long, Long> ranges = new TreeMap<>();
+    Map<Long, Long> unmappedHere = lazyUnmapped.getOrDefault(dmaDomain(device), Map.of());
     for (long start : driver.pendingLazyIovas()) {
       long page = start & ~0xFFFL;
-      ranges.merge(page, lazyUnmapped.getOrDefault(page, 0x1000L), Math::max);
+      Long bytes = unmappedHere.get(page);
+      if (bytes != null) ranges.merge(page, bytes, Math::max); // else: another domain's queued unmap
     }
     long x = iova;
     long end = iova + size;
