@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -66,59 +67,32 @@ public final class IntelIommuDriver {
    * enables translation first and attaches each device at its first DMA map.
    */
   public void boot(List<SourceId> devices) {
-    lock.lock();
-    try {
+    lockedRun(() -> {
       call("boot", "devices", devices.stream().map(SourceId::toString).collect(Collectors.joining(",")));
       bringUp.boot(devices);
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   // ---------------------------------------------------------------- domains and attach
 
   /** Attaches {@code dev} to the named domain (created on first use); detaches it from its current one first. */
   public void attach(SourceId dev, String domainName) {
-    lock.lock();
-    try {
-      call("attach", "dev", name(dev), "domain", domainName);
-      ctx.requireBooted();
-      attachments.attach(dev, domainName);
-    } finally {
-      lock.unlock();
-    }
+    apiRun(() -> attachments.attach(dev, domainName), "attach", "dev", name(dev), "domain", domainName);
   }
 
   /** Detaches {@code dev}: its context entry is cleared and flushed per era; DMA then faults. */
   public void detach(SourceId dev) {
-    lock.lock();
-    try {
-      call("detach", "dev", name(dev));
-      ctx.requireBooted();
-      attachments.detach(dev);
-    } finally {
-      lock.unlock();
-    }
+    apiRun(() -> attachments.detach(dev), "detach", "dev", name(dev));
   }
 
   /** The DID of a domain: 0 while no device is attached (Linux's "no DID allocated"). */
   public int domainId(String domain) {
-    lock.lock();
-    try {
-      return attachments.domain(domain).did();
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> attachments.domain(domain).did());
   }
 
   /** The domain a device is attached to. */
   public Optional<String> domainOf(SourceId dev) {
-    lock.lock();
-    try {
-      return attachments.domainOf(dev);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> attachments.domainOf(dev));
   }
 
   /** AGAW chosen at boot (levels = agaw + 2). */
@@ -134,38 +108,21 @@ public final class IntelIommuDriver {
 
   /** Guest-physical address of the named domain's top-level page table. */
   public long pageTableRoot(String domain) {
-    lock.lock();
-    try {
-      return attachments.domain(domain).table().root();
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> attachments.domain(domain).table().root());
   }
 
   // ---------------------------------------------------------------- DMA API
 
   /** dma_map_single: maps [gpa, gpa+size) for {@code dev}; returns the address the device uses. */
   public long mapSingle(SourceId dev, long gpa, long size, Direction dir) {
-    lock.lock();
-    try {
-      call("map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
-      ctx.requireBooted();
-      return dma.mapSingle(dev, gpa, size, dir);
-    } finally {
-      lock.unlock();
-    }
+    return apiCall(() -> dma.mapSingle(dev, gpa, size, dir),
+        "map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
-    lock.lock();
-    try {
-      call("unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
-      ctx.requireBooted();
-      dma.unmapSingle(dev, iova, size, dir);
-    } finally {
-      lock.unlock();
-    }
+    apiRun(() -> dma.unmapSingle(dev, iova, size, dir),
+        "unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
   }
 
   /**
@@ -173,36 +130,18 @@ public final class IntelIommuDriver {
    * flushed once; returns each segment's device address.
    */
   public List<Long> mapSg(SourceId dev, List<SgEntry> sg, Direction dir) {
-    lock.lock();
-    try {
-      call("map-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
-      ctx.requireBooted();
-      return dma.mapSg(dev, sg, dir);
-    } finally {
-      lock.unlock();
-    }
+    return apiCall(() -> dma.mapSg(dev, sg, dir), "map-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
   }
 
   /** dma_unmap_sg of a list mapped by {@link #mapSg}: one range from the first segment's page. */
   public void unmapSg(SourceId dev, List<Long> dmaAddresses, List<SgEntry> sg, Direction dir) {
-    lock.lock();
-    try {
-      call("unmap-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
-      ctx.requireBooted();
-      dma.unmapSg(dev, dmaAddresses, sg, dir);
-    } finally {
-      lock.unlock();
-    }
+    apiRun(() -> dma.unmapSg(dev, dmaAddresses, sg, dir),
+        "unmap-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
   }
 
   /** IOVAs (first byte of each range) of DMA-API unmaps waiting in lazy flush queues, oldest first. */
   public List<Long> pendingLazyIovas() {
-    lock.lock();
-    try {
-      return dma.pendingLazyIovas();
-    } finally {
-      lock.unlock();
-    }
+    return locked(dma::pendingLazyIovas);
   }
 
   // ---------------------------------------------------------------- IOMMU API
@@ -213,53 +152,66 @@ public final class IntelIommuDriver {
    * 5.11, once per call from 5.12.
    */
   public void map(String domainName, long iova, long gpa, long size, boolean read, boolean write) {
-    lock.lock();
-    try {
-      call("map", "domain", domainName, "iova", iova, "gpa", gpa, "size", size, "read", read, "write", write);
-      ctx.requireBooted();
-      iommuApi.map(domainName, iova, gpa, size, read, write);
-    } finally {
-      lock.unlock();
-    }
+    apiRun(() -> iommuApi.map(domainName, iova, gpa, size, read, write),
+        "map", "domain", domainName, "iova", iova, "gpa", gpa, "size", size, "read", read, "write", write);
   }
 
   /** iommu_unmap; returns the bytes unmapped (a superpage is unmapped whole, as Linux). */
   public long unmap(String domainName, long iova, long size) {
-    lock.lock();
-    try {
-      call("unmap", "domain", domainName, "iova", iova, "size", size);
-      ctx.requireBooted();
-      return iommuApi.unmap(domainName, iova, size);
-    } finally {
-      lock.unlock();
-    }
+    return apiCall(() -> iommuApi.unmap(domainName, iova, size),
+        "unmap", "domain", domainName, "iova", iova, "size", size);
   }
 
   // ---------------------------------------------------------------- faults
 
   /** The fault-event interrupt handler (dmar_fault): reads and clears fault records, reports them. */
   public void onInterrupt(long address, int data) {
-    lock.lock();
-    try {
-      call("interrupt", "address", address, "data", data);
-      ctx.requireBooted();
-      faults.handleFaults();
-    } finally {
-      lock.unlock();
-    }
+    apiRun(faults::handleFaults, "interrupt", "address", address, "data", data);
   }
 
   // ---------------------------------------------------------------- test hook
 
   /** Test hook for IQE recovery: submits raw descriptors through the driver's queue, under the driver lock. */
   void submitRaw(List<InvalidationDescriptor> descs) {
-    lock.lock();
-    try {
+    lockedRun(() -> {
       ctx.requireBooted();
       flusher.invalidate(descs);
+    });
+  }
+
+  // ---------------------------------------------------------------- locking
+
+  /** Runs {@code work} under the driver lock. */
+  private <T> T locked(Supplier<T> work) {
+    lock.lock();
+    try {
+      return work.get();
     } finally {
       lock.unlock();
     }
+  }
+
+  private void lockedRun(Runnable work) {
+    locked(() -> {
+      work.run();
+      return null;
+    });
+  }
+
+  /** One API call under the driver lock: {@code driver.call} first, then the boot check, then the work. */
+  private <T> T apiCall(Supplier<T> work, String op, Object... kv) {
+    return locked(() -> {
+      call(op, kv);
+      ctx.requireBooted();
+      return work.get();
+    });
+  }
+
+  private void apiRun(Runnable work, String op, Object... kv) {
+    apiCall(() -> {
+      work.run();
+      return null;
+    }, op, kv);
   }
 
   // ---------------------------------------------------------------- helpers
