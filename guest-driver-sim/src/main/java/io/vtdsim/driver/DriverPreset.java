@@ -2,24 +2,21 @@ package io.vtdsim.driver;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
  * Linux eras the driver reproduces (facts: drivers/iommu/intel/{iommu,dmar,cache}.c, drivers/iommu/dma-iommu.c
  * and iova.c of each era).
- * Each constant is a set of observable behaviours; the driver code asks the preset, never the name.
+ * Each constant is a set of observable behaviours ({@link EraBehaviour}, built by name: each era is the
+ * one before it plus the Linux changes that came in between); the driver code asks the preset, never the name.
  */
 public enum DriverPreset {
-  LINUX_4_10("linux-4.10", 48, false, true, true, false, false, 1, IommuApiMapFlush.NONE, true,
-      LazyRule.PER_ENTRY_PSI_UNDER_CM, 250, true, true, false, true),
-  LINUX_5_10("linux-5.10", 57, false, false, false, false, false, 1, IommuApiMapFlush.PER_CHUNK, true,
-      LazyRule.DSI, 255, true, true, false, true),
-  LINUX_5_18("linux-5.18", 57, false, false, false, true, false, 1, IommuApiMapFlush.PER_CALL, false,
-      LazyRule.CM_FORCES_STRICT, 255, false, false, false, true),
-  LINUX_6_1("linux-6.1", 57, true, false, false, true, false, 1, IommuApiMapFlush.PER_CALL, false,
-      LazyRule.CM_FORCES_STRICT, 255, false, false, true, true),
-  LINUX_6_12("linux-6.12", 57, true, false, false, true, true, 16, IommuApiMapFlush.PER_CALL, false,
-      LazyRule.CM_FORCES_STRICT, 255, false, false, true, false);
+  LINUX_4_10("linux-4.10", linux410()),
+  LINUX_5_10("linux-5.10", linux510()),
+  LINUX_5_18("linux-5.18", linux518()),
+  LINUX_6_1("linux-6.1", linux61()),
+  LINUX_6_12("linux-6.12", linux612());
 
   /** How the IOMMU-API map path flushes under CM (section 5, section 9). */
   public enum IommuApiMapFlush {
@@ -41,44 +38,76 @@ public enum DriverPreset {
     CM_FORCES_STRICT
   }
 
-  private final String label;
-  private final int defaultAddressWidth;
-  private final boolean reservesDid1;
-  private final boolean translationBeforeAttach;
-  private final boolean globalDetachFlush;
-  private final boolean unalignedCorrection;
-  private final boolean alignsPsiAddress;
-  private final int batchLimit;
-  private final IommuApiMapFlush iommuApiMapFlush;
-  private final boolean unmapFlushPerChunk;
-  private final LazyRule lazyRule;
-  private final int flushQueueEntries;
-  private final boolean roundsDmaSizeToPowerOfTwo;
-  private final boolean writeOnlyMapsReadable;
-  private final boolean flushesSuperpageSwitch;
-  private final boolean ihOnRegisterPath;
+  /** The 4.9/4.10 intel-iommu.c (the oldest era modelled). */
+  private static EraBehaviour linux410() {
+    return EraBehaviour.builder()
+        .defaultAddressWidth(48)
+        .reservesDid1(false)
+        .translationBeforeAttach(true)
+        .globalDetachFlush(true)
+        .unalignedCorrection(false)
+        .alignsPsiAddress(false)
+        .batchLimit(1)
+        .iommuApiMapFlush(IommuApiMapFlush.NONE)
+        .unmapFlushPerChunk(true)
+        .lazyRule(LazyRule.PER_ENTRY_PSI_UNDER_CM)
+        .flushQueueEntries(250)
+        .roundsDmaSizeToPowerOfTwo(true)
+        .writeOnlyMapsReadable(true)
+        .flushesSuperpageSwitch(false)
+        .ihOnRegisterPath(true)
+        .allPowerOfTwoPageSizes(true)
+        .build();
+  }
 
-  DriverPreset(String label, int defaultAddressWidth, boolean reservesDid1, boolean translationBeforeAttach,
-      boolean globalDetachFlush, boolean unalignedCorrection, boolean alignsPsiAddress, int batchLimit,
-      IommuApiMapFlush iommuApiMapFlush, boolean unmapFlushPerChunk, LazyRule lazyRule, int flushQueueEntries,
-      boolean roundsDmaSizeToPowerOfTwo, boolean writeOnlyMapsReadable, boolean flushesSuperpageSwitch,
-      boolean ihOnRegisterPath) {
+  /** 5.10: the last era with Intel's own dma_ops. */
+  private static EraBehaviour linux510() {
+    return linux410().toBuilder()
+        .defaultAddressWidth(57) // DEFAULT_DOMAIN_ADDRESS_WIDTH became 57 in 5.x
+        .translationBeforeAttach(false) // intel_iommu_init probes devices (default domains) before TE
+        .globalDetachFlush(false) // ≈4.13: device-selective context flush + DSI on the old DID
+        .iommuApiMapFlush(IommuApiMapFlush.PER_CHUNK) // 4.18 __mapping_notify_one (Peter Xu)
+        .lazyRule(LazyRule.DSI) // 13cf01744608 "Make use of iova deferred flushing" (4.14)
+        .flushQueueEntries(255) // iova.c flush queue: IOVA_FQ_SIZE 256, one slot kept free
+        .build();
+  }
+
+  /** 5.18: dma-iommu (5.11), iotlb_sync_map (5.12), CM forces strict, the unaligned correction. */
+  private static EraBehaviour linux518() {
+    return linux510().toBuilder()
+        .unalignedCorrection(true) // 59bf3557cf2f "Calculate mask for non-aligned flushes" (5.18)
+        .iommuApiMapFlush(IommuApiMapFlush.PER_CALL) // 933fcd01e97e "Add iotlb_sync_map callback" (5.12)
+        .unmapFlushPerChunk(false) // 5.11: iommu_iotlb_gather, one intel_iommu_tlb_sync per call
+        .lazyRule(LazyRule.CM_FORCES_STRICT) // 29b32839725f (5.11), iommu_set_dma_strict() from 5.14
+        .roundsDmaSizeToPowerOfTwo(false) // 5.11 dma-iommu: iova.c rounds only below 32 pages
+        .writeOnlyMapsReadable(false) // the dma_ops that added R for !CAP.ZLR went with 5.11
+        .build();
+  }
+
+  /** 6.1: the era of docs/linux-6.1-trace.md. */
+  private static EraBehaviour linux61() {
+    return linux518().toBuilder()
+        .reservesDid1(true) // FLPT_DEFAULT_DID reserved in every mode in 6.x
+        .flushesSuperpageSwitch(true) // 6.x switch_to_super_page flushes removed lower tables
+        .allPowerOfTwoPageSizes(false) // 6.x pgsize_bitmap: 4K|2M|1G
+        .build();
+  }
+
+  /** 6.12: cache.c (6.10) and qi_batch (6.12). */
+  private static EraBehaviour linux612() {
+    return linux61().toBuilder()
+        .alignsPsiAddress(true) // 6.10 cache.c calculate_psi_aligned_address
+        .batchLimit(16) // 6.12 qi_batch of 16 descriptors per qi_submit_sync
+        .ihOnRegisterPath(false) // f701c9f36bcb dropped IH (fixed by 6b38a108eeb3, Oct 2025)
+        .build();
+  }
+
+  private final String label;
+  private final EraBehaviour era;
+
+  DriverPreset(String label, EraBehaviour era) {
     this.label = label;
-    this.defaultAddressWidth = defaultAddressWidth;
-    this.reservesDid1 = reservesDid1;
-    this.translationBeforeAttach = translationBeforeAttach;
-    this.globalDetachFlush = globalDetachFlush;
-    this.unalignedCorrection = unalignedCorrection;
-    this.alignsPsiAddress = alignsPsiAddress;
-    this.batchLimit = batchLimit;
-    this.iommuApiMapFlush = iommuApiMapFlush;
-    this.unmapFlushPerChunk = unmapFlushPerChunk;
-    this.lazyRule = lazyRule;
-    this.flushQueueEntries = flushQueueEntries;
-    this.roundsDmaSizeToPowerOfTwo = roundsDmaSizeToPowerOfTwo;
-    this.writeOnlyMapsReadable = writeOnlyMapsReadable;
-    this.flushesSuperpageSwitch = flushesSuperpageSwitch;
-    this.ihOnRegisterPath = ihOnRegisterPath;
+    this.era = era;
   }
 
   public String label() {
@@ -87,80 +116,80 @@ public enum DriverPreset {
 
   /** DEFAULT_DOMAIN_ADDRESS_WIDTH: 48 in 4.x, 57 from 5.x (section 1). */
   public int defaultAddressWidth() {
-    return defaultAddressWidth;
+    return era.defaultAddressWidth();
   }
 
   /** DID 1 (FLPT_DEFAULT_DID) always reserved in 6.x (section 2); DID 0 always. */
   public boolean reservesDid1() {
-    return reservesDid1;
+    return era.reservesDid1();
   }
 
   /** 4.10: TE is enabled in init_dmars, devices attach lazily at their first DMA map (section 1). */
   public boolean translationBeforeAttach() {
-    return translationBeforeAttach;
+    return era.translationBeforeAttach();
   }
 
   /** 4.9/4.10 detach: global context-cache + global IOTLB invalidation (section 3). */
   public boolean globalDetachFlush() {
-    return globalDetachFlush;
+    return era.globalDetachFlush();
   }
 
   /** ≥5.18 "Calculate mask for non-aligned flushes" (section 5). */
   public boolean unalignedCorrection() {
-    return unalignedCorrection;
+    return era.unalignedCorrection();
   }
 
   /** 6.10+ cache.c aligns the PSI address down to 4 KiB << AM. */
   public boolean alignsPsiAddress() {
-    return alignsPsiAddress;
+    return era.alignsPsiAddress();
   }
 
   /** Invalidation descriptors per submission: 16 with 6.12's qi_batch, 1 before. */
   public int batchLimit() {
-    return batchLimit;
+    return era.batchLimit();
   }
 
   public IommuApiMapFlush iommuApiMapFlush() {
-    return iommuApiMapFlush;
+    return era.iommuApiMapFlush();
   }
 
   /** ≤5.10: intel_iommu_unmap flushed each iommu_unmap chunk itself; ≥5.11 one iotlb_sync per call. */
   public boolean unmapFlushPerChunk() {
-    return unmapFlushPerChunk;
+    return era.unmapFlushPerChunk();
   }
 
   public LazyRule lazyRule() {
-    return lazyRule;
+    return era.lazyRule();
   }
 
   /** Usable flush-queue entries: 250 (HIGH_WATER_MARK, ≤4.13), 255 of a 256-slot ring (≥4.14). */
   public int flushQueueEntries() {
-    return flushQueueEntries;
+    return era.flushQueueEntries();
   }
 
   /** ≤5.10 Intel dma_ops round every IOVA allocation up to a power of two; dma-iommu only below 32 pages. */
   public boolean roundsDmaSizeToPowerOfTwo() {
-    return roundsDmaSizeToPowerOfTwo;
+    return era.roundsDmaSizeToPowerOfTwo();
   }
 
   /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0 (section 4). */
   public boolean writeOnlyMapsReadable() {
-    return writeOnlyMapsReadable;
+    return era.writeOnlyMapsReadable();
   }
 
   /** 6.x switch_to_super_page flushes (IH=0) when it removes present lower tables (section 4). */
   public boolean flushesSuperpageSwitch() {
-    return flushesSuperpageSwitch;
+    return era.flushesSuperpageSwitch();
   }
 
   /** IH reaches the register path's IVA (≤6.11); 6.12's descriptor composition dropped it. */
   public boolean ihOnRegisterPath() {
-    return ihOnRegisterPath;
+    return era.ihOnRegisterPath();
   }
 
   /** ≤5.x advertised every power-of-two page size, so iommu_map chunks are any aligned power of two. */
   public boolean allPowerOfTwoPageSizes() {
-    return this == LINUX_4_10 || this == LINUX_5_10 || this == LINUX_5_18;
+    return era.allPowerOfTwoPageSizes();
   }
 
   public static DriverPreset parse(String text) {
@@ -175,5 +204,209 @@ public enum DriverPreset {
   @Override
   public String toString() {
     return label;
+  }
+
+  /**
+   * The behaviours that tell one Linux era from another. Built only through {@link Builder}, by name.
+   *
+   * @param defaultAddressWidth DEFAULT_DOMAIN_ADDRESS_WIDTH (intel-iommu.c / intel/iommu.c): the AGAW
+   *     search starts at min(this, CAP.MGAW+1)
+   * @param reservesDid1 iommu_init_domains reserves FLPT_DEFAULT_DID (DID 1) besides DID 0
+   * @param translationBeforeAttach init_dmars sets TE right after dmar_set_interrupt and devices get
+   *     their domain and context entry at their first DMA map (4.9/4.10); later intel_iommu_init
+   *     attaches default domains while probing, before TE
+   * @param globalDetachFlush clearing a context entry (domain_context_clear_one, 4.9) sends a global
+   *     context-cache and a global IOTLB invalidation; later a device-selective context flush and a
+   *     DSI on the old DID
+   * @param unalignedCorrection iommu_flush_iotlb_psi grows AM until the aligned block covers an
+   *     unaligned range (59bf3557cf2f "iommu/vt-d: Calculate mask for non-aligned flushes")
+   * @param alignsPsiAddress calculate_psi_aligned_address (intel/cache.c, 6.10) aligns ADDR down to
+   *     4 KiB << AM
+   * @param batchLimit descriptors per qi_submit_sync: the qi_batch of 16 (intel/cache.c, 6.12), 1 before
+   * @param iommuApiMapFlush how intel_iommu_map flushes under CM: not at all (4.9), __mapping_notify_one
+   *     per chunk (4.18), iotlb_sync_map once per call (933fcd01e97e, 5.12)
+   * @param unmapFlushPerChunk intel_iommu_unmap flushes each chunk itself (≤5.10); from 5.11 the core's
+   *     iommu_iotlb_gather and one intel_iommu_tlb_sync per call
+   * @param lazyRule non-strict unmapping: deferred_flush/flush_unmaps (≤4.13, 78d5f0f500e6), the iova.c
+   *     flush queue with a DSI (13cf01744608, 4.14), CM forces strict (29b32839725f, 5.11;
+   *     iommu_set_dma_strict from 5.14)
+   * @param flushQueueEntries usable lazy-queue entries: HIGH_WATER_MARK 250 of add_unmap (≤4.13),
+   *     IOVA_FQ_SIZE 256 less the slot the ring keeps free (≥4.14)
+   * @param roundsDmaSizeToPowerOfTwo intel_alloc_iova rounds every size up to a power of two (≤5.10
+   *     dma_ops); dma-iommu's iova.c only below 32 pages (IOVA_RANGE_CACHE_MAX_SIZE)
+   * @param writeOnlyMapsReadable __intel_map_single / intel_map_sg add DMA_PTE_READ to DMA_FROM_DEVICE
+   *     maps when !cap_zlr (≤5.10 dma_ops)
+   * @param flushesSuperpageSwitch switch_to_super_page (6.x) flushes (IH=0) the span of the lower
+   *     tables it removes
+   * @param ihOnRegisterPath the register path (__iommu_flush_iotlb) ORs IH into IVA; f701c9f36bcb
+   *     "Factor out invalidation descriptor composition" (6.12) dropped it until 6b38a108eeb3
+   * @param allPowerOfTwoPageSizes pgsize_bitmap is every power of two ≥ 4 KiB (INTEL_IOMMU_PGSIZES,
+   *     ≤5.x), so iommu_map chunks are any aligned power of two; 6.x advertises 4K|2M|1G
+   */
+  private record EraBehaviour(
+      int defaultAddressWidth,
+      boolean reservesDid1,
+      boolean translationBeforeAttach,
+      boolean globalDetachFlush,
+      boolean unalignedCorrection,
+      boolean alignsPsiAddress,
+      int batchLimit,
+      IommuApiMapFlush iommuApiMapFlush,
+      boolean unmapFlushPerChunk,
+      LazyRule lazyRule,
+      int flushQueueEntries,
+      boolean roundsDmaSizeToPowerOfTwo,
+      boolean writeOnlyMapsReadable,
+      boolean flushesSuperpageSwitch,
+      boolean ihOnRegisterPath,
+      boolean allPowerOfTwoPageSizes) {
+
+    static Builder builder() {
+      return new Builder();
+    }
+
+    Builder toBuilder() {
+      return new Builder()
+          .defaultAddressWidth(defaultAddressWidth)
+          .reservesDid1(reservesDid1)
+          .translationBeforeAttach(translationBeforeAttach)
+          .globalDetachFlush(globalDetachFlush)
+          .unalignedCorrection(unalignedCorrection)
+          .alignsPsiAddress(alignsPsiAddress)
+          .batchLimit(batchLimit)
+          .iommuApiMapFlush(iommuApiMapFlush)
+          .unmapFlushPerChunk(unmapFlushPerChunk)
+          .lazyRule(lazyRule)
+          .flushQueueEntries(flushQueueEntries)
+          .roundsDmaSizeToPowerOfTwo(roundsDmaSizeToPowerOfTwo)
+          .writeOnlyMapsReadable(writeOnlyMapsReadable)
+          .flushesSuperpageSwitch(flushesSuperpageSwitch)
+          .ihOnRegisterPath(ihOnRegisterPath)
+          .allPowerOfTwoPageSizes(allPowerOfTwoPageSizes);
+    }
+  }
+
+  /** Named construction of an {@link EraBehaviour}; {@link #build} fails on any behaviour left unset. */
+  private static final class Builder {
+    private Integer defaultAddressWidth;
+    private Boolean reservesDid1;
+    private Boolean translationBeforeAttach;
+    private Boolean globalDetachFlush;
+    private Boolean unalignedCorrection;
+    private Boolean alignsPsiAddress;
+    private Integer batchLimit;
+    private IommuApiMapFlush iommuApiMapFlush;
+    private Boolean unmapFlushPerChunk;
+    private LazyRule lazyRule;
+    private Integer flushQueueEntries;
+    private Boolean roundsDmaSizeToPowerOfTwo;
+    private Boolean writeOnlyMapsReadable;
+    private Boolean flushesSuperpageSwitch;
+    private Boolean ihOnRegisterPath;
+    private Boolean allPowerOfTwoPageSizes;
+
+    Builder defaultAddressWidth(int v) {
+      defaultAddressWidth = v;
+      return this;
+    }
+
+    Builder reservesDid1(boolean v) {
+      reservesDid1 = v;
+      return this;
+    }
+
+    Builder translationBeforeAttach(boolean v) {
+      translationBeforeAttach = v;
+      return this;
+    }
+
+    Builder globalDetachFlush(boolean v) {
+      globalDetachFlush = v;
+      return this;
+    }
+
+    Builder unalignedCorrection(boolean v) {
+      unalignedCorrection = v;
+      return this;
+    }
+
+    Builder alignsPsiAddress(boolean v) {
+      alignsPsiAddress = v;
+      return this;
+    }
+
+    Builder batchLimit(int v) {
+      batchLimit = v;
+      return this;
+    }
+
+    Builder iommuApiMapFlush(IommuApiMapFlush v) {
+      iommuApiMapFlush = v;
+      return this;
+    }
+
+    Builder unmapFlushPerChunk(boolean v) {
+      unmapFlushPerChunk = v;
+      return this;
+    }
+
+    Builder lazyRule(LazyRule v) {
+      lazyRule = v;
+      return this;
+    }
+
+    Builder flushQueueEntries(int v) {
+      flushQueueEntries = v;
+      return this;
+    }
+
+    Builder roundsDmaSizeToPowerOfTwo(boolean v) {
+      roundsDmaSizeToPowerOfTwo = v;
+      return this;
+    }
+
+    Builder writeOnlyMapsReadable(boolean v) {
+      writeOnlyMapsReadable = v;
+      return this;
+    }
+
+    Builder flushesSuperpageSwitch(boolean v) {
+      flushesSuperpageSwitch = v;
+      return this;
+    }
+
+    Builder ihOnRegisterPath(boolean v) {
+      ihOnRegisterPath = v;
+      return this;
+    }
+
+    Builder allPowerOfTwoPageSizes(boolean v) {
+      allPowerOfTwoPageSizes = v;
+      return this;
+    }
+
+    EraBehaviour build() {
+      return new EraBehaviour(
+          required(defaultAddressWidth, "defaultAddressWidth"),
+          required(reservesDid1, "reservesDid1"),
+          required(translationBeforeAttach, "translationBeforeAttach"),
+          required(globalDetachFlush, "globalDetachFlush"),
+          required(unalignedCorrection, "unalignedCorrection"),
+          required(alignsPsiAddress, "alignsPsiAddress"),
+          required(batchLimit, "batchLimit"),
+          required(iommuApiMapFlush, "iommuApiMapFlush"),
+          required(unmapFlushPerChunk, "unmapFlushPerChunk"),
+          required(lazyRule, "lazyRule"),
+          required(flushQueueEntries, "flushQueueEntries"),
+          required(roundsDmaSizeToPowerOfTwo, "roundsDmaSizeToPowerOfTwo"),
+          required(writeOnlyMapsReadable, "writeOnlyMapsReadable"),
+          required(flushesSuperpageSwitch, "flushesSuperpageSwitch"),
+          required(ihOnRegisterPath, "ihOnRegisterPath"),
+          required(allPowerOfTwoPageSizes, "allPowerOfTwoPageSizes"));
+    }
+
+    private static <T> T required(T value, String name) {
+      return Objects.requireNonNull(value, () -> "era behaviour '" + name + "' is not set");
+    }
   }
 }

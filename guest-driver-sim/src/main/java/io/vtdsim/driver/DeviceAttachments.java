@@ -1,0 +1,177 @@
+package io.vtdsim.driver;
+
+import io.vtdsim.driver.domain.Domain;
+import io.vtdsim.driver.domain.DomainIdAllocator;
+import io.vtdsim.driver.flush.Flush;
+import io.vtdsim.driver.pagetable.PageTable;
+import io.vtdsim.emu.spec.AddressWidth;
+import io.vtdsim.emu.spec.ContextCacheInvalidation;
+import io.vtdsim.emu.spec.ContextEntry;
+import io.vtdsim.emu.spec.RootEntry;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.spec.TranslationType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Domains and device attachment in legacy mode: named domains (created on first use), domain IDs,
+ * root and context entries (domain_context_mapping_one / domain_context_clear_one in
+ * drivers/iommu/intel/iommu.c) and the flushes each era sends around them. Called under the driver lock.
+ */
+final class DeviceAttachments {
+  private final DriverContext ctx;
+  private final Flusher flusher;
+  private final Map<String, Domain> domains = new LinkedHashMap<>();
+  private final Map<SourceId, Domain> attached = new HashMap<>();
+  private final Map<Integer, Long> contextTables = new HashMap<>();
+  private final List<SourceId> lazyBootDevices = new ArrayList<>();
+  private DomainIdAllocator dids;
+  private Consumer<Domain> lastDeviceDetached = d -> { };
+
+  DeviceAttachments(DriverContext ctx, Flusher flusher) {
+    this.ctx = ctx;
+    this.flusher = flusher;
+  }
+
+  /** Called when a domain loses its last device, before its DID is freed (the DMA API drains its flush queue). */
+  void onLastDeviceDetached(Consumer<Domain> action) {
+    lastDeviceDetached = action;
+  }
+
+  /** iommu_init_domains: DID 0 is always reserved, DID 1 too where the preset says so. */
+  void allocateDomainIds() {
+    int firstDid = ctx.preset.reservesDid1() ? 2 : 1;
+    dids = new DomainIdAllocator(ctx.cap.domainCount(), firstDid);
+  }
+
+  /** Attaches each booted device to its default domain (before TE, as ≥5.x probing does). */
+  void attachDefaultDomains(List<SourceId> sorted) {
+    for (SourceId d : sorted) attachInternal(d, defaultDomainName(d));
+  }
+
+  /** 4.10: devices get their default domain at their first DMA map, after TE is on. */
+  void attachAtFirstMap(List<SourceId> sorted) {
+    lazyBootDevices.addAll(sorted);
+  }
+
+  /** Attaches {@code dev} to the named domain (created on first use); detaches it from its current one first. */
+  void attach(SourceId dev, String domainName) {
+    if (domainName == null || domainName.isBlank()) throw new IllegalArgumentException("domain name is required");
+    attachInternal(dev, domainName);
+  }
+
+  /** Detaches {@code dev}: its context entry is cleared and flushed per era; DMA then faults. */
+  void detach(SourceId dev) {
+    if (!attached.containsKey(dev)) throw new IllegalStateException("device " + dev + " is not attached");
+    detachInternal(dev);
+  }
+
+  Domain domain(String name) {
+    Domain d = domains.get(name);
+    if (d == null) throw new IllegalArgumentException("unknown domain '" + name + "'; known: " + domains.keySet());
+    return d;
+  }
+
+  Domain domainOrCreate(String name) {
+    return domains.computeIfAbsent(name, n -> {
+      int levels = AddressWidth.levelsOfAgaw(ctx.agaw);
+      int sp = ctx.cap.supports1G() ? 2 : ctx.cap.supports2M() ? 1 : 0;
+      return new Domain(n, new PageTable(ctx.memory, ctx.pool, levels, sp));
+    });
+  }
+
+  /** The domain a device is attached to. */
+  Optional<String> domainOf(SourceId dev) {
+    Domain d = attached.get(dev);
+    return d == null ? Optional.empty() : Optional.of(d.name());
+  }
+
+  /** The domain DMA-API calls use: the attached one; 4.10 attaches a booted device at its first map. */
+  Domain dmaDomain(SourceId dev) {
+    Domain d = attached.get(dev);
+    if (d == null && lazyBootDevices.contains(dev)) {
+      attachInternal(dev, defaultDomainName(dev));
+      d = attached.get(dev);
+    }
+    if (d == null) throw new IllegalStateException("device " + dev + " is not attached to a domain");
+    return d;
+  }
+
+  Domain attachedDomain(SourceId dev) {
+    Domain d = attached.get(dev);
+    if (d == null) throw new IllegalStateException("device " + dev + " is not attached to a domain");
+    return d;
+  }
+
+  private String defaultDomainName(SourceId d) {
+    if (!ctx.preset.translationBeforeAttach()) {
+      String g = ctx.config.groups().get(d);
+      if (g != null) return "default:" + g;
+    }
+    return "default:" + d;
+  }
+
+  private void attachInternal(SourceId dev, String domainName) {
+    Domain target = domainOrCreate(domainName);
+    Domain current = attached.get(dev);
+    if (current == target) return;
+    if (current != null) detachInternal(dev);
+    if (target.did() == 0) target.did(dids.allocate());
+    long entry = ContextEntry.address(contextTable(dev.bus()), dev.devfn());
+    ContextEntry ce = new ContextEntry(true, false, TranslationType.MULTI_LEVEL, target.table().root(), ctx.agaw,
+        target.did());
+    // fill DID/AW/TT/SLPTPTR, then P last
+    ctx.memory.write64(entry + 8, ce.hi());
+    ctx.memory.write64(entry, ce.lo());
+    if (ctx.cap.cm()) {
+      // CM: not-present entries may be cached under DID 0 → device-selective CC with DID 0, then DSI
+      flusher.invalidate(List.of(ContextCacheInvalidation.device(0, dev.sid(), 0)));
+      Flush dsi = new Flush(Flush.Kind.DSI, target.did(), 0, 0, false,
+          "attach " + dev + " under CM: DSI on the new DID (as Linux)");
+      flusher.flush(List.of(dsi));
+    } else {
+      flusher.writeBufferFlush();
+    }
+    target.addDevice(dev);
+    attached.put(dev, target);
+  }
+
+  private void detachInternal(SourceId dev) {
+    Domain d = attached.remove(dev);
+    long entry = ContextEntry.address(contextTable(dev.bus()), dev.devfn());
+    int oldDid = ContextEntry.decode(ctx.memory.read64(entry), ctx.memory.read64(entry + 8)).did();
+    // clear P first, then the rest
+    ctx.memory.write64(entry, 0);
+    ctx.memory.write64(entry + 8, 0);
+    if (ctx.preset.globalDetachFlush()) {
+      flusher.invalidate(List.of(ContextCacheInvalidation.global()));
+      flusher.flush(List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "detach " + dev + ": global IOTLB (as Linux 4.x)")));
+    } else {
+      flusher.invalidate(List.of(ContextCacheInvalidation.device(oldDid, dev.sid(), 0)));
+      flusher.flush(List.of(new Flush(Flush.Kind.DSI, oldDid, 0, 0, false,
+          "detach " + dev + ": DSI on the old DID (as Linux ≥5.x)")));
+    }
+    d.removeDevice(dev);
+    if (d.devices().isEmpty()) {
+      lastDeviceDetached.accept(d);
+      dids.free(d.did());
+      d.did(0);
+    }
+  }
+
+  /** The context table of a bus, allocating it and setting the root entry on first use. */
+  private long contextTable(int bus) {
+    return contextTables.computeIfAbsent(bus, b -> {
+      long table = ctx.pool.allocate();
+      long root = RootEntry.address(ctx.rootTable, b);
+      ctx.memory.write64(root + 8, 0);
+      ctx.memory.write64(root, new RootEntry(true, table).lo());
+      return table;
+    });
+  }
+}

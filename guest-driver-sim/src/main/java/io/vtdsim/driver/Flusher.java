@@ -1,0 +1,77 @@
+package io.vtdsim.driver;
+
+import io.vtdsim.driver.domain.Domain;
+import io.vtdsim.driver.flush.Flush;
+import io.vtdsim.driver.pagetable.PageTable;
+import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.Registers;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything that makes the unit drop cached state: IOTLB flush decisions reported as
+ * {@code driver.flush} and submitted in the preset's batches, raw invalidations, and the write-buffer
+ * flush. Called under the driver lock.
+ */
+final class Flusher {
+  private final DriverContext ctx;
+
+  Flusher(DriverContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** Reports each decision as driver.flush and submits the descriptors (batched as the preset does). */
+  void flush(List<Flush> flushes) {
+    List<InvalidationDescriptor> descs = new ArrayList<>();
+    for (Flush f : flushes) {
+      ctx.log.emit(IntelIommuDriver.EV_FLUSH, IntelIommuDriver.SOURCE, f.kind().label() + ": " + f.reason(),
+          Attrs.of("decision", f.kind().label(), "did", f.did(), "addr", f.address(), "am", f.am(), "ih", f.ih(),
+              "reason", f.reason()));
+      if (f.kind() != Flush.Kind.NONE) {
+        descs.add(f.descriptor(ctx.cap.drd(), ctx.cap.dwd(), !ctx.invalidator.queued()));
+      }
+    }
+    int batch = ctx.preset.batchLimit();
+    for (int i = 0; i < descs.size(); i += batch) {
+      invalidate(descs.subList(i, Math.min(descs.size(), i + batch)));
+    }
+  }
+
+  /** Submits {@code descs} as one submission (one wait descriptor on the queued path). */
+  void invalidate(List<InvalidationDescriptor> descs) {
+    ctx.invalidator.submit(List.copyOf(descs));
+  }
+
+  /** Write-buffer flush, only when CAP.RWBF (iommu_flush_write_buffer). */
+  void writeBufferFlush() {
+    if (!ctx.cap.rwbf()) return;
+    ctx.mmio.write32(Registers.GCMD, ctx.gcmd | GlobalCommand.WBF);
+    ctx.mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.WBF) == 0, "write-buffer flush (GSTS.WBFS=0)");
+  }
+
+  /** After non-present→present: CM → PSI (map=1) per policy; CM=0 → write-buffer flush. */
+  void mapFlush(Domain d, long pfn, long pages) {
+    if (!ctx.cap.cm()) {
+      writeBufferFlush();
+      return;
+    }
+    if (d.did() == 0) return;
+    flush(ctx.flushPolicy.range(d.did(), pfn, pages, false, true));
+  }
+
+  /**
+   * Returns the lower tables a superpage replaced to the pool; 6.x switch_to_super_page first flushes
+   * (IH=0) the ranges they covered.
+   */
+  void releaseSwitchedTables(Domain d, PageTable.MapResult r) {
+    if (r.freelist().isEmpty()) return;
+    if (ctx.preset.flushesSuperpageSwitch() && d.did() != 0) {
+      for (long[] range : r.switchedRanges()) {
+        flush(ctx.flushPolicy.range(d.did(), range[0] >>> 12, range[1] >>> 12, false, false));
+      }
+    }
+    r.freelist().forEach(ctx.pool::free);
+  }
+}

@@ -1,0 +1,106 @@
+package io.vtdsim.driver;
+
+import io.vtdsim.driver.domain.Domain;
+import io.vtdsim.driver.flush.Flush;
+import io.vtdsim.driver.pagetable.PageTable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The IOMMU API on a domain (iommu_map / iommu_unmap reaching intel_iommu_map / intel_iommu_unmap):
+ * what vfio or DPDK inside the guest use, with caller-chosen, possibly unaligned or huge ranges. Called
+ * under the driver lock.
+ */
+final class IommuApi {
+  private final DriverContext ctx;
+  private final Flusher flusher;
+  private final DeviceAttachments attachments;
+
+  IommuApi(DriverContext ctx, Flusher flusher, DeviceAttachments attachments) {
+    this.ctx = ctx;
+    this.flusher = flusher;
+    this.attachments = attachments;
+  }
+
+  /**
+   * iommu_map: 4 KiB-granular range. Flushes under CM per era: none before 4.18, per power-of-two chunk
+   * up to 5.11, once per call from 5.12.
+   */
+  void map(String domainName, long iova, long gpa, long size, boolean read, boolean write) {
+    if (((iova | gpa | size) & 0xFFF) != 0 || size <= 0 || iova < 0 || gpa < 0) {
+      throw new IllegalArgumentException(String.format(
+          "iommu map needs 4 KiB aligned, non-negative iova/gpa/size: 0x%x 0x%x 0x%x", iova, gpa, size));
+    }
+    if (!read && !write) throw new IllegalArgumentException("a mapping needs read or write permission");
+    Domain d = attachments.domainOrCreate(domainName);
+    if (d.table().anyPresent(iova, size)) {
+      throw new IllegalStateException(String.format(
+          "DMA PTE already set in [0x%x, 0x%x) of domain %s", iova, iova + size, domainName));
+    }
+    long done = 0;
+    while (done < size) {
+      long chunk = chunk(iova + done, gpa + done, size - done);
+      PageTable.MapResult r = d.table().map(iova + done, gpa + done, chunk, read, write);
+      flusher.releaseSwitchedTables(d, r);
+      if (ctx.preset.iommuApiMapFlush() == DriverPreset.IommuApiMapFlush.PER_CHUNK) {
+        flusher.mapFlush(d, (iova + done) >>> 12, chunk >>> 12);
+      }
+      done += chunk;
+    }
+    switch (ctx.preset.iommuApiMapFlush()) {
+      case PER_CALL -> flusher.mapFlush(d, iova >>> 12, size >>> 12);
+      case NONE -> {
+        if (ctx.cap.cm() && d.did() != 0) {
+          flusher.flush(List.of(new Flush(Flush.Kind.NONE, d.did(), iova, 0, false,
+              "IOMMU-API map before Linux 4.18 does not flush, even under CM")));
+        }
+      }
+      default -> { }
+    }
+  }
+
+  /** iommu_unmap; returns the bytes unmapped (a superpage is unmapped whole, as Linux). */
+  long unmap(String domainName, long iova, long size) {
+    if (((iova | size) & 0xFFF) != 0 || size <= 0 || iova < 0) {
+      throw new IllegalArgumentException(String.format("iommu unmap needs 4 KiB aligned iova/size: 0x%x 0x%x", iova, size));
+    }
+    Domain d = attachments.domain(domainName);
+    long done = 0;
+    long total = 0;
+    List<Long> gathered = new ArrayList<>();
+    while (done < size) {
+      long chunk = chunk(iova + done, 0, size - done);
+      PageTable.UnmapResult r = d.table().unmap(iova + done, chunk);
+      long cleared = Math.max(chunk, r.size());
+      if (ctx.preset.unmapFlushPerChunk()) {
+        if (d.did() != 0) {
+          flusher.flush(ctx.flushPolicy.range(d.did(), (iova + done) >>> 12, cleared >>> 12, r.freelist().isEmpty(), false));
+        }
+        r.freelist().forEach(ctx.pool::free);
+      } else {
+        gathered.addAll(r.freelist());
+      }
+      done += cleared;
+      total += r.size();
+    }
+    if (!ctx.preset.unmapFlushPerChunk()) {
+      if (d.did() != 0) flusher.flush(ctx.flushPolicy.range(d.did(), iova >>> 12, done >>> 12, gathered.isEmpty(), false));
+      gathered.forEach(ctx.pool::free);
+    }
+    return total;
+  }
+
+  /** iommu_pgsize: the largest page size aligned to iova|gpa that fits (≤5.x: every power of two; 6.x: 4K|2M|1G). */
+  private long chunk(long iova, long gpa, long left) {
+    long merged = iova | gpa;
+    int align = merged == 0 ? 62 : Long.numberOfTrailingZeros(merged);
+    int fit = 63 - Long.numberOfLeadingZeros(left);
+    int bits = Math.min(align, fit);
+    if (!ctx.preset.allPowerOfTwoPageSizes()) {
+      if (bits >= 30 && ctx.cap.supports1G()) bits = 30;
+      else if (bits >= 21 && ctx.cap.supports2M()) bits = 21;
+      else bits = 12;
+    }
+    return 1L << bits;
+  }
+}
