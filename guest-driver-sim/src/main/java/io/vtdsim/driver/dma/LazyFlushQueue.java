@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Deferred IOTLB invalidation (linux-driver.md §6): unmapped ranges wait here, and are flushed together
+ * Deferred IOTLB invalidation (Linux iova.c flush queue, later dma-iommu.c fq): unmapped ranges wait here, and are flushed together
  * when the queue is full or 10 ms of simulated time after the timer was armed. ≥4.14 (iova.c flush
  * queue): a full ring is flushed before the new entry goes in; ≤4.13 (deferred_flush): the table is
  * flushed when the new entry makes it reach the high-water mark.
