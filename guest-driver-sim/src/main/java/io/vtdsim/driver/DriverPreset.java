@@ -18,7 +18,7 @@ public enum DriverPreset {
   LINUX_6_1("linux-6.1", linux61()),
   LINUX_6_12("linux-6.12", linux612());
 
-  /** How the IOMMU-API map path flushes under CM (section 5, section 9). */
+  /** How the IOMMU-API map path flushes under CM. */
   public enum IommuApiMapFlush {
     /** Before 4.18 intel_iommu_map did not flush at all. */
     NONE,
@@ -28,7 +28,7 @@ public enum DriverPreset {
     PER_CALL
   }
 
-  /** What lazy (non-strict) DMA-API unmapping does (section 6). */
+  /** What lazy (non-strict) DMA-API unmapping does. */
   public enum LazyRule {
     /** ≤4.13 deferred_flush: CM → one PSI per queued entry; CM=0 → one global flush. */
     PER_ENTRY_PSI_UNDER_CM,
@@ -114,27 +114,27 @@ public enum DriverPreset {
     return label;
   }
 
-  /** DEFAULT_DOMAIN_ADDRESS_WIDTH: 48 in 4.x, 57 from 5.x (section 1). */
+  /** DEFAULT_DOMAIN_ADDRESS_WIDTH: 48 in 4.x, 57 from 5.x. */
   public int defaultAddressWidth() {
     return era.defaultAddressWidth();
   }
 
-  /** DID 1 (FLPT_DEFAULT_DID) always reserved in 6.x (section 2); DID 0 always. */
+  /** DID 1 (FLPT_DEFAULT_DID) always reserved in 6.x; DID 0 always. */
   public boolean reservesDid1() {
     return era.reservesDid1();
   }
 
-  /** 4.10: TE is enabled in init_dmars, devices attach lazily at their first DMA map (section 1). */
+  /** 4.10: TE is enabled in init_dmars, devices attach lazily at their first DMA map. */
   public boolean translationBeforeAttach() {
     return era.translationBeforeAttach();
   }
 
-  /** 4.9/4.10 detach: global context-cache + global IOTLB invalidation (section 3). */
+  /** 4.9/4.10 detach: global context-cache + global IOTLB invalidation. */
   public boolean globalDetachFlush() {
     return era.globalDetachFlush();
   }
 
-  /** ≥5.18 "Calculate mask for non-aligned flushes" (section 5). */
+  /** ≥5.18 "Calculate mask for non-aligned flushes". */
   public boolean unalignedCorrection() {
     return era.unalignedCorrection();
   }
@@ -172,12 +172,12 @@ public enum DriverPreset {
     return era.roundsDmaSizeToPowerOfTwo();
   }
 
-  /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0 (section 4). */
+  /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0. */
   public boolean writeOnlyMapsReadable() {
     return era.writeOnlyMapsReadable();
   }
 
-  /** 6.x switch_to_super_page flushes (IH=0) when it removes present lower tables (section 4). */
+  /** 6.x switch_to_super_page flushes (IH=0) when it removes present lower tables. */
   public boolean flushesSuperpageSwitch() {
     return era.flushesSuperpageSwitch();
   }
