@@ -60,4 +60,9 @@ public record ExtendedCapability(
   public ExtendedCapability withQi(boolean on) {
     return new ExtendedCapability(c, on, dt, ir, eim, pt, sc, iro, mhmv, pds, smts);
   }
+
+  /** With or without device-TLB support (DT): TT=01b context entries and ATS requests. */
+  public ExtendedCapability withDt(boolean on) {
+    return new ExtendedCapability(c, qi, on, ir, eim, pt, sc, iro, mhmv, pds, smts);
+  }
 }

@@ -2,10 +2,20 @@ package io.vtdsim.emu.spec;
 
 /**
  * A 128-bit fault-recording register (FRCD), VT-d spec 11.4.14. Low quadword: fault info (page
- * address) 63:12. High quadword: SID 15:0, PP 31, FR 39:32, PASID 59:40, T 62 (1 = read request, as
- * the spec's "Type" field: 0 write, 1 read), F 63 (fault, RW1C).
+ * address) 63:12. High quadword: SID 15:0, PP 31, FR 39:32, PASID 59:40, AT 61:60 (the request's
+ * address type, {@link RequestType#addressType()}; RsvdZ on a unit without ECAP.DT), T 62 (1 = read
+ * request, as the spec's "Type" field: 0 write, 1 read), F 63 (fault, RW1C).
  */
-public record FaultRecord(long pageAddress, int sid, int reason, boolean read, boolean fault) {
+public record FaultRecord(long pageAddress, int sid, int reason, boolean read, boolean fault, int addressType) {
+  public FaultRecord {
+    if (addressType < 0 || addressType > 3) throw new IllegalArgumentException("AT out of range: " + addressType);
+  }
+
+  /** A record of an untranslated request (AT=00b). */
+  public FaultRecord(long pageAddress, int sid, int reason, boolean read, boolean fault) {
+    this(pageAddress, sid, reason, read, fault, 0);
+  }
+
   public static final long F = 1L << 63;
   /** Byte offset of the high quadword within a record. */
   public static final int HI_OFFSET = 8;
@@ -21,6 +31,7 @@ public record FaultRecord(long pageAddress, int sid, int reason, boolean read, b
   public long hi() {
     long v = Bits.set(0, 15, 0, sid);
     v = Bits.set(v, 39, 32, reason);
+    v = Bits.set(v, 61, 60, addressType);
     v |= Bits.bit(read, 62) | Bits.bit(fault, 63);
     return v;
   }
@@ -31,6 +42,7 @@ public record FaultRecord(long pageAddress, int sid, int reason, boolean read, b
         (int) Bits.get(hi, 15, 0),
         (int) Bits.get(hi, 39, 32),
         Bits.bit(hi, 62),
-        Bits.bit(hi, 63));
+        Bits.bit(hi, 63),
+        (int) Bits.get(hi, 61, 60));
   }
 }

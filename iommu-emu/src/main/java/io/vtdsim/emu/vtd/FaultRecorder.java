@@ -7,6 +7,7 @@ import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RegisterMasks;
+import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.Map;
 
@@ -40,14 +41,17 @@ final class FaultRecorder {
   private final RegisterFile regs;
   private final int fro;
   private final int records;
+  /** ECAP.DT: FRCD.AT records the request's address type; RsvdZ (0) without device-TLB support. */
+  private final boolean recordsAddressType;
   private final EventInterrupt faultEvent;
   private final EventLog log;
   private int next;
 
-  FaultRecorder(RegisterFile regs, int fro, int nfr, EventInterrupt faultEvent, EventLog log) {
+  FaultRecorder(RegisterFile regs, int fro, int nfr, boolean deviceTlb, EventInterrupt faultEvent, EventLog log) {
     this.regs = regs;
     this.fro = fro;
     this.records = nfr + 1;
+    this.recordsAddressType = deviceTlb;
     this.faultEvent = faultEvent;
     this.log = log;
   }
@@ -77,6 +81,11 @@ final class FaultRecorder {
   }
 
   Outcome report(int sid, long addr, FaultReason reason, boolean read) {
+    return report(sid, addr, reason, read, RequestType.UNTRANSLATED);
+  }
+
+  /** A fault of a request of {@code type}, whose AT the record carries on a unit with ECAP.DT. */
+  Outcome report(int sid, long addr, FaultReason reason, boolean read, RequestType type) {
     int fsts = regs.raw32(Registers.FSTS);
     Outcome outcome;
     if ((fsts & FaultStatus.PFO) != 0) {
@@ -87,7 +96,8 @@ final class FaultRecorder {
       regs.update32(Registers.FSTS, 0, FaultStatus.PFO);
       outcome = Outcome.OVERFLOW;
     } else {
-      FaultRecord rec = new FaultRecord(addr, sid, reason.code(), read, true);
+      FaultRecord rec = new FaultRecord(addr, sid, reason.code(), read, true,
+          recordsAddressType ? type.addressType() : 0);
       int off = Registers.faultRecord(fro, next);
       regs.setRaw(off, 8, rec.lo());
       regs.setRaw(off + 8, 8, rec.hi());
@@ -98,17 +108,21 @@ final class FaultRecorder {
       }
       updatePpf();
       outcome = Outcome.RECORDED;
-      emit(sid, addr, reason, read, outcome);
+      emit(sid, addr, reason, read, type, outcome);
       raiseFaultEvent(fsts);
       return outcome;
     }
-    emit(sid, addr, reason, read, outcome);
+    emit(sid, addr, reason, read, type, outcome);
     return outcome;
   }
 
   /** A qualified fault FPD suppressed: logged only. */
   void suppressed(int sid, long addr, FaultReason reason, boolean read) {
-    emit(sid, addr, reason, read, Outcome.SUPPRESSED);
+    suppressed(sid, addr, reason, read, RequestType.UNTRANSLATED);
+  }
+
+  void suppressed(int sid, long addr, FaultReason reason, boolean read, RequestType type) {
+    emit(sid, addr, reason, read, type, Outcome.SUPPRESSED);
   }
 
   /** FSTS.PPF is set while any record has F=1 (11.4.10). */
@@ -139,9 +153,13 @@ final class FaultRecorder {
     return false;
   }
 
-  private void emit(int sid, long addr, FaultReason reason, boolean read, Outcome outcome) {
-    Map<String, Object> attrs = Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
-        "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name());
+  private void emit(int sid, long addr, FaultReason reason, boolean read, RequestType type, Outcome outcome) {
+    // the untranslated event keeps its attributes; ATS requests add their type
+    Map<String, Object> attrs = type == RequestType.UNTRANSLATED
+        ? Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
+            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name())
+        : Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
+            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name(), "type", type.name());
     log.emit(EV_FAULT, "vtd",
         String.format("%s %s 0x%x reason 0x%x (%s): %s", SourceId.of(sid), read ? "read" : "write", addr,
             reason.code(), reason, outcome.text),

@@ -8,13 +8,15 @@ import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
 import java.util.Map;
 
 /**
  * Legacy-mode DMA address translation with a context cache, an IOTLB and paging-structure caches
- * (VT-d spec 3.4, 3.6, 6.2, 9), for untranslated requests.
+ * (VT-d spec 3.4, 3.6, 6.2, 9), for untranslated requests and, from a device-TLB, ATS translation
+ * requests and translated requests (spec 4.2, Table 30).
  *
  * <p>Order of one translation: context cache (miss → {@link ContextLookup} on the root/context
  * tables, faults 1, 2, 3, 8, 9, 0xA, 0xB; valid entries are cached by source-id) → pass-through →
@@ -41,9 +43,24 @@ import java.util.Map;
  *   <li>Negative entries (CM=1 and {@link VtdConfig#negativeCaching()}) hold one 4 KiB page whose
  *       walk met a not-present entry (R|W=0). Erroneous entries (reserved bits, unreadable tables)
  *       are not cached; neither are context-entry faults.
- *   <li>Fault 0xD (translation type blocked) concerns translation requests and translated requests
- *       (ATS, spec 7.1.3; QEMU's VTD_FR_CONTEXT_ENTRY_TT says the same) — an untranslated request is
- *       never blocked by TT, so this path does not produce it. TT=device-TLB without ECAP.DT and the reserved TT are fault 3.
+ *   <li>Request types (spec 9.3 TT, 4.2.3, 4.2.5, 7.1.3 Table 30). The context lookup and its faults
+ *       are the same for all three. Then TT=00b (multi-level) and TT=10b (pass-through) take
+ *       untranslated requests only: "Translated requests and Translation Requests are blocked" —
+ *       fault 0xD (LCT.5, qualified; QEMU's VTD_FR_CONTEXT_ENTRY_TT). TT=01b (multi-level with
+ *       device-TLB, valid only with ECAP.DT) takes all three. TT=01b without ECAP.DT and the
+ *       reserved TT are fault 3 for every request type.
+ *   <li>A translation request (TT=01b) walks like an untranslated one and answers what an ATS
+ *       completion carries: the translated page with its effective R/W. As Table 30 says, a missing
+ *       permission or not-present entry (LGN.2/3) and an input above MGAW/AW (LGN.1.1) are no fault
+ *       but a success with reduced (or no) permission, R=W=0 — nothing recorded; unreadable or
+ *       reserved paging entries (LSS.1/2, LCT.4.3) and an output in the interrupt range (LGN.4) are
+ *       faults 7, 0xC, 3 and 0xE as for untranslated requests. The hardware ignores the request's NW
+ *       flag without ECAP.NWFS (4.2.3), so {@code write} does not matter; both permissions are
+ *       reported. It uses and fills the IOTLB like any walk. An input address in the interrupt range is
+ *       the special condition S.1: not a fault, W=1 with U=1 (untranslated access only).
+ *   <li>A translated request (TT=01b) is not translated (4.2.5): its address is already
+ *       host-physical and passes unchanged with R and W, unless it is above the host address width
+ *       (fault 4, LGN.1.2) or in the interrupt range (fault 0xE, LGN.4). No cache is involved.
  *   <li>The interrupt-window check (fault 0xE, spec 3.14) applies to the request's own output
  *       address, on walks and IOTLB hits alike; QEMU checks the first and last byte of the page,
  *       which misses a superpage that strictly contains the window.
@@ -116,20 +133,34 @@ public final class Translator {
    * @param write true for a write request, false for a read
    */
   public TranslationResult translate(long rootTable, int sid, long iova, boolean write) {
+    return translate(rootTable, sid, iova, write, RequestType.UNTRANSLATED);
+  }
+
+  /**
+   * Translates a request of the given type (see the class comment for the rules per context TT);
+   * {@link RequestType#UNTRANSLATED} is {@link #translate(long, int, long, boolean)}. For a
+   * translation request {@code write} is ignored (no NW support) and a successful result carries the
+   * completion's address, page size and effective R/W.
+   */
+  public TranslationResult translate(long rootTable, int sid, long iova, boolean write, RequestType type) {
     if (sid < 0 || sid > 0xFFFF) {
       throw new IllegalArgumentException("source-id out of range: 0x" + Integer.toHexString(sid));
     }
+    if (type == null) throw new IllegalArgumentException("request type is required");
     TranslationResult r;
     synchronized (this) {
-      r = translateLocked(rootTable, sid, iova, write);
+      r = translateLocked(rootTable, sid, iova, write, type);
     }
-    log.emit(EV_TRANSLATE, SOURCE, null, Attrs.of(
-        "sid", sid, "iova", iova, "write", write,
-        "result", r.fault() == null ? "ok" : r.fault().name(), "cached", r.cached()));
+    String result = r.fault() == null ? "ok" : r.fault().name();
+    // the untranslated event keeps its five attributes; ATS requests add their type
+    log.emit(EV_TRANSLATE, SOURCE, null, type == RequestType.UNTRANSLATED
+        ? Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached())
+        : Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached(),
+            "type", type.name()));
     return r;
   }
 
-  private TranslationResult translateLocked(long rootTable, int sid, long iova, boolean write) {
+  private TranslationResult translateLocked(long rootTable, int sid, long iova, boolean write, RequestType type) {
     ContextEntry ce = contexts.get(sid);
     if (ce == null) {
       ContextLookup.Result found = ContextLookup.lookup(memory, rootTable, sid, config);
@@ -137,29 +168,62 @@ public final class Translator {
       ce = found.entry();
       contexts.put(sid, ce);
     }
+    boolean translationRequest = false;
+    if (type != RequestType.UNTRANSLATED) {
+      // spec 9.3: only TT=01b lets ATS requests through (LCT.5 → 0xD)
+      if (ce.tt() != TranslationType.MULTI_LEVEL_DEVICE_TLB) {
+        return fault(iova, ce, FaultReason.TRANSLATION_TYPE_BLOCKED, false);
+      }
+      if (type == RequestType.TRANSLATED) return translated(ce, iova);
+      // S.1 (not a fault): an input in the interrupt range gets R=0, W=1 and U=1 ("untranslated
+      // access only", so the device sends its MSI writes untranslated); NW is ignored without NWFS.
+      // The result has no U bit: it is this one with the input address unchanged.
+      if (InterruptRange.contains(iova)) {
+        return new TranslationResult(iova, iova, PAGE_4K, false, true, ce.did(), null, false, false);
+      }
+      translationRequest = true;
+    }
     if (ce.tt() == TranslationType.PASS_THROUGH) {
       return new TranslationResult(iova, iova, PAGE_4K, true, true, ce.did(), null, false, false);
     }
     // spec 3.6 / fault 4: the input address must fit the smaller of the context's AGAW and MGAW
     int limit = Math.min(AddressWidth.widthOfAgaw(ce.aw()), mgawBits);
     if (limit < 64 && (iova >>> limit) != 0) {
+      // LGN.1.1: a translation request gets success with R=W=U=S=0, nothing recorded
+      if (translationRequest) return noAccess(iova, ce, false);
       return fault(iova, ce, FaultReason.ADDRESS_BEYOND_MGAW, false);
     }
-    TranslationResult hit = lookupIotlb(ce, iova, write);
-    return hit != null ? hit : walk(ce, iova, write);
+    TranslationResult hit = lookupIotlb(ce, iova, write, translationRequest);
+    return hit != null ? hit : walk(ce, iova, write, translationRequest);
   }
 
-  private TranslationResult lookupIotlb(ContextEntry ce, long iova, boolean write) {
+  /**
+   * A translated request through a TT=01b context (spec 4.2.5): no translation, the output address is
+   * the input address; above HAW → 4 (LGN.1.2), in the interrupt range → 0xE (LGN.4).
+   */
+  private TranslationResult translated(ContextEntry ce, long iova) {
+    if (haw < 64 && (iova >>> haw) != 0) return fault(iova, ce, FaultReason.ADDRESS_BEYOND_MGAW, false);
+    if (InterruptRange.contains(iova)) return fault(iova, ce, FaultReason.INTERRUPT_ADDRESS, false);
+    return new TranslationResult(iova, iova, PAGE_4K, true, true, ce.did(), null, false, false);
+  }
+
+  /** A translation completion with R=W=0 (and S=0): success for the unit, a fault for the device-TLB. */
+  private static TranslationResult noAccess(long iova, ContextEntry ce, boolean cached) {
+    return new TranslationResult(iova, 0, PAGE_4K, false, false, ce.did(), null, false, cached);
+  }
+
+  private TranslationResult lookupIotlb(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
     int did = ce.did();
     int maxLevel = superpage1G ? 3 : superpage2M ? 2 : 1;
     for (int level = 1; level <= maxLevel; level++) {
       int slot = iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, level), level));
       if (slot >= 0) {
-        return leafResult(ce, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot), iotlb.writable(slot), true);
+        return leafResult(ce, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot), iotlb.writable(slot), true,
+            translationRequest);
       }
     }
     if (negativeCaching && iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) >= 0) {
-      return fault(iova, ce, denied(write), true);
+      return translationRequest ? noAccess(iova, ce, true) : fault(iova, ce, denied(write), true);
     }
     return null;
   }
@@ -175,7 +239,7 @@ public final class Translator {
    * {@code iova} (spec 6.2.4), with that entry's accumulated permissions; every non-leaf entry it
    * reads that is present and free of reserved bits is cached.
    */
-  private TranslationResult walk(ContextEntry ce, long iova, boolean write) {
+  private TranslationResult walk(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
     int levels = ce.levels();
     int did = ce.did();
     long table = ce.slptptr();
@@ -193,7 +257,7 @@ public final class Translator {
       }
     }
     long need = write ? SecondLevelPte.W : SecondLevelPte.R;
-    boolean deniedAbove = write ? !writable : !read;
+    boolean deniedAbove = !translationRequest && (write ? !writable : !read);
     // bounded by the level count: a loop between table pages ends at level 1
     for (int level = start; level >= 1; level--) {
       long entryAddress = table + (long) SecondLevelPte.SIZE * AddressWidth.levelIndex(iova, level);
@@ -207,11 +271,12 @@ public final class Translator {
         if (negativeCaching) {
           iotlb.put(Iotlb.key(ce.did(), Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE), 0, false, false);
         }
-        return fault(iova, ce, denied(write), false);
+        return translationRequest ? noAccess(iova, ce, false) : fault(iova, ce, denied(write), false);
       }
       read &= (pte & SecondLevelPte.R) != 0;
       writable &= (pte & SecondLevelPte.W) != 0;
-      if ((pte & need) == 0) deniedAbove = true;
+      // a translation request has no permission fault (LGN.2/3): nothing is "denied above"
+      if ((pte & need) == 0 && !translationRequest) deniedAbove = true;
       boolean superpage = level <= 3 && level >= 2 && SecondLevelPte.isSuperpage(pte);
       long reserved = SecondLevelPte.reservedMask(level, superpage, haw, snoopControl);
       // spec 9.8: PS is reserved at a level whose page size CAP.SLLPS does not report
@@ -222,7 +287,7 @@ public final class Translator {
       if (level == 1 || superpage) {
         long leaf = SecondLevelPte.addressOf(pte);
         iotlb.put(Iotlb.key(did, Iotlb.pageNumber(iova, level), level), leaf, read, writable);
-        return leafResult(ce, iova, write, level, leaf, read, writable, false);
+        return leafResult(ce, iova, write, level, leaf, read, writable, false, translationRequest);
       }
       table = SecondLevelPte.addressOf(pte);
       structures.put(did, level, iova, table, read, writable);
@@ -231,8 +296,14 @@ public final class Translator {
   }
 
   private TranslationResult leafResult(
-      ContextEntry ce, long iova, boolean write, int level, long leaf, boolean read, boolean writable, boolean cached) {
-    if (write ? !writable : !read) return fault(iova, ce, denied(write), cached);
+      ContextEntry ce, long iova, boolean write, int level, long leaf, boolean read, boolean writable, boolean cached,
+      boolean translationRequest) {
+    if (translationRequest) {
+      // LGN.2/3: the completion carries the effective permissions, R=W=0 included
+      if (!read && !writable) return noAccess(iova, ce, cached);
+    } else if (write ? !writable : !read) {
+      return fault(iova, ce, denied(write), cached);
+    }
     long size = AddressWidth.levelSize(level);
     long address = leaf | (iova & (size - 1));
     if (InterruptRange.contains(address)) {

@@ -14,6 +14,7 @@ import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.RegisterMasks;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.qi.InvalidationQueue;
 import io.vtdsim.emu.vtd.qi.QueueHost;
@@ -72,7 +73,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         Registers.FEUADDR, msi, log, EV_FAULT_EVENT);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
         Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
-    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), faultEvent, log);
+    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
     this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth(),
         config.fenceOnlyWaitAccepted());
@@ -153,21 +154,42 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    * and raise the fault event.
    */
   public TranslationResult translate(int sid, long iova, boolean write) {
+    return translate(sid, iova, write, RequestType.UNTRANSLATED);
+  }
+
+  /**
+   * Handles a request of the given type from {@code sid} (see {@link Translator} for the rules per
+   * context TT). While translation is off an untranslated request passes as identity, and a
+   * translation request or translated request is an Unsupported Request, nothing recorded (VT-d spec
+   * 4.2.1: "When remapping hardware is disabled (TES=0 ...), memory requests with non-zero AT field"
+   * are UR). Fault records of ATS requests carry their AT on a unit with ECAP.DT (FRCD.AT is RsvdZ
+   * otherwise) and the type read: a translation request is a read.
+   */
+  public TranslationResult translate(int sid, long iova, boolean write, RequestType type) {
     if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
+    if (type == null) throw new IllegalArgumentException("request type is required");
     lock.lock();
     try {
+      if (!translationEnabled && type != RequestType.UNTRANSLATED) {
+        log.emit(EV_TRANSLATE, "vtd",
+            String.format("%s %s 0x%x: unsupported request (TE=0)", SourceId.of(sid), type, iova),
+            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "unsupported-request", "cached", false,
+                "type", type.name()));
+        return TranslationResult.unsupportedRequest(iova);
+      }
       if (!translationEnabled) {
         log.emit(EV_TRANSLATE, "vtd",
             String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
             Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
         return TranslationResult.identity(iova);
       }
-      TranslationResult r = translator.translate(rootTable, sid, iova, write);
-      if (!r.ok()) {
+      TranslationResult r = translator.translate(rootTable, sid, iova, write, type);
+      if (r.fault() != null) {
+        boolean read = type == RequestType.TRANSLATION_REQUEST || !write;
         if (r.faultSuppressed()) {
-          faults.suppressed(sid, iova, r.fault(), !write);
+          faults.suppressed(sid, iova, r.fault(), read, type);
         } else {
-          faults.report(sid, iova, r.fault(), !write);
+          faults.report(sid, iova, r.fault(), read, type);
         }
       }
       return r;
