@@ -8,18 +8,22 @@ import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.RootEntry;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
 import io.vtdsim.emu.testing.TableBuilder;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * End to end through the unit: a guest-made table state, translation enabled over MMIO, one DMA
  * request, and the fault record the guest then reads from FRCD0 (VT-d spec 7.1.3 reasons, 11.4.14
- * record layout), with the fault event MSI sent to FEADDR/FEDATA.
+ * record layout), with the fault event MSI sent to FEADDR/FEDATA. Reason 0xD needs an ATS request: a
+ * translation request from a device whose context entry says TT=00b, which blocks translation
+ * requests and translated requests (spec 9.3 TT; Table 30 condition LCT.5).
  */
 class TranslationFaultRecordTest {
   private static final int SID = 0x0018; // 00:03.0
@@ -28,8 +32,12 @@ class TranslationFaultRecordTest {
   private static final long FEADDR = 0xFEE0_1004L;
   private static final int FEDATA = 0x21;
 
-  /** Sets up a state that makes a read (or write) of IOVA fault with {@code reason}. */
-  private record Case(boolean write, Consumer<Setup> setup) {}
+  /** Sets up a state that makes a request of {@code type} (a read or a write) for IOVA fault with {@code reason}. */
+  private record Case(boolean write, RequestType type, Consumer<Setup> setup) {
+    Case(boolean write, Consumer<Setup> setup) {
+      this(write, RequestType.UNTRANSLATED, setup);
+    }
+  }
 
   private static final class Setup {
     final VtdTestBed bed;
@@ -83,7 +91,11 @@ class TranslationFaultRecordTest {
         s.tables.map(s.slpt, 4, IOVA, 0x20_0000, 4096, true, true);
         s.tables.setEntry(s.slpt, 4, IOVA, 1, 0x20_0000L | SecondLevelPte.R | SecondLevelPte.SNP); // SNP without ECAP.SC
       });
-      case TRANSLATION_TYPE_BLOCKED -> null; // only for translated/translation requests (not modelled)
+      // a present TT=00b entry mapping IOVA: an untranslated read would succeed
+      case TRANSLATION_TYPE_BLOCKED -> new Case(false, RequestType.TRANSLATION_REQUEST, s -> {
+        s.mappedContext();
+        s.tables.map(s.slpt, 4, IOVA, 0x20_0000, 4096, true, true);
+      });
       case INTERRUPT_ADDRESS -> new Case(false, s -> {
         s.mappedContext();
         s.tables.map(s.slpt, 4, IOVA, 0xFEE0_0000L, 4096, true, true);
@@ -92,7 +104,7 @@ class TranslationFaultRecordTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = FaultReason.class, mode = EnumSource.Mode.EXCLUDE, names = "TRANSLATION_TYPE_BLOCKED")
+  @EnumSource(FaultReason.class)
   void eachFaultReasonLandsInFrcd0AndRaisesTheFaultEvent(FaultReason reason) {
     try (VtdTestBed bed = VtdTestBed.qemu72()) {
       Setup s = new Setup(bed);
@@ -101,9 +113,10 @@ class TranslationFaultRecordTest {
       enableTranslation(bed, s.rootTable);
 
       long iova = reason == FaultReason.ADDRESS_BEYOND_MGAW ? 1L << 40 : IOVA; // 3-level context: 39 bits
-      TranslationResult r = bed.unit.translate(SID, iova, c.write());
+      TranslationResult r = bed.unit.translate(SID, iova, c.write(), c.type());
 
       assertThat(r.fault()).isEqualTo(reason);
+      assertThat(r.ok()).isFalse();
       int fsts = bed.fsts();
       assertThat(fsts & FaultStatus.PPF).as("PPF").isNotZero();
       assertThat(FaultStatus.fri(fsts)).isZero();
@@ -111,14 +124,18 @@ class TranslationFaultRecordTest {
       assertThat(fr.fault()).isTrue();
       assertThat(fr.reason()).isEqualTo(reason.code());
       assertThat(fr.sid()).isEqualTo(SID);
+      // a translation request is a memory read (PCIe ATS): T=1
       assertThat(fr.read()).isEqualTo(!c.write());
       assertThat(fr.pageAddress()).isEqualTo(iova & ~0xFFFL);
+      // qemu-7.2 reports ECAP.DT=0, so FRCD.AT is RsvdZ even for the translation request
+      assertThat(bed.config.ecap().dt()).isFalse();
+      assertThat(fr.addressType()).isZero();
       assertThat(bed.msisSnapshot()).containsExactly(new VtdTestBed.Msi(FEADDR, FEDATA));
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = FaultReason.class, mode = EnumSource.Mode.EXCLUDE, names = "TRANSLATION_TYPE_BLOCKED")
+  @EnumSource(FaultReason.class)
   void fpdSuppressesExactlyTheQualifiedReasons(FaultReason reason) {
     try (VtdTestBed bed = VtdTestBed.qemu72()) {
       Setup s = new Setup(bed);
@@ -133,13 +150,31 @@ class TranslationFaultRecordTest {
       }
       enableTranslation(bed, s.rootTable);
       long iova = reason == FaultReason.ADDRESS_BEYOND_MGAW ? 1L << 40 : IOVA;
-      TranslationResult r = bed.unit.translate(SID, iova, c.write());
+      TranslationResult r = bed.unit.translate(SID, iova, c.write(), c.type());
 
       assertThat(r.fault()).isEqualTo(reason);
       // spec 7.1.3: FPD suppresses the qualified reasons only (for context-not-present, the FPD of
       // the not-present entry is honoured, as QEMU)
       boolean recorded = (bed.fsts() & FaultStatus.PPF) != 0;
       assertThat(recorded).as("recorded").isEqualTo(!reason.qualified());
+    }
+  }
+
+  @Test
+  void aTranslationRequestOnATt00ContextIsRecordedAsReason0xD() {
+    try (VtdTestBed bed = VtdTestBed.qemu72()) {
+      Setup s = new Setup(bed);
+      s.mappedContext();
+      s.tables.map(s.slpt, 4, IOVA, 0x20_0000, 4096, true, true);
+      enableTranslation(bed, s.rootTable);
+
+      assertThat(bed.unit.translate(SID, IOVA, false).address()).as("untranslated read").isEqualTo(0x20_0000L);
+      TranslationResult r = bed.unit.translate(SID, IOVA + 0x10, false, RequestType.TRANSLATION_REQUEST);
+
+      assertThat(r.fault()).isEqualTo(FaultReason.TRANSLATION_TYPE_BLOCKED);
+      FaultRecord fr = FaultRecord.decode(bed.r64(0x220), bed.r64(0x228));
+      assertThat(fr).isEqualTo(new FaultRecord(IOVA, SID, 0xD, true, true));
+      assertThat(bed.msisSnapshot()).containsExactly(new VtdTestBed.Msi(FEADDR, FEDATA));
     }
   }
 
