@@ -86,6 +86,19 @@ class EntryCodecTest {
     assertThat(FaultRecord.decode(fr.lo(), fr.hi())).isEqualTo(fr);
     assertThat(fr.hi() >>> 63).isEqualTo(1);
     assertThat((fr.hi() >>> 32) & 0xFF).isEqualTo(6);
+    assertThat(fr.addressType()).isZero();
+  }
+
+  @Test
+  void faultRecordAddressTypeIsBits125To124() {
+    // FRCD.AT (spec rev. 5.10, Fault Recording Registers): 01b translation request, 10b translated
+    FaultRecord translation = new FaultRecord(0x5000, 0x10, 0xD, true, true, RequestType.TRANSLATION_REQUEST.addressType());
+    assertThat(translation.hi()).isEqualTo(1L << 63 | 1L << 62 | 1L << 60 | 0xDL << 32 | 0x10);
+    assertThat(FaultRecord.decode(translation.lo(), translation.hi())).isEqualTo(translation);
+    FaultRecord translated = new FaultRecord(0x5000, 0x10, 0xD, false, true, RequestType.TRANSLATED.addressType());
+    assertThat(translated.hi()).isEqualTo(1L << 63 | 2L << 60 | 0xDL << 32 | 0x10);
+    assertThat(RequestType.UNTRANSLATED.addressType()).isZero();
+    assertThatThrownBy(() -> new FaultRecord(0, 0, 1, true, true, 4)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
