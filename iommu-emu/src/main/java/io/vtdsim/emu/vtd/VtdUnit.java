@@ -183,7 +183,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
             Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
         return TranslationResult.identity(iova);
       }
-      TranslationResult r = translator.translate(rootTable, sid, iova, write, type);
+      TranslationResult r = type == RequestType.UNTRANSLATED
+          ? translator.translate(rootTable, sid, iova, write)
+          : translator.translate(rootTable, sid, iova, write, type);
       if (r.fault() != null) {
         boolean read = type == RequestType.TRANSLATION_REQUEST || !write;
         if (r.faultSuppressed()) {
