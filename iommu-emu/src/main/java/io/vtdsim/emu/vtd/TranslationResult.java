@@ -5,6 +5,9 @@ import io.vtdsim.emu.spec.FaultReason;
 /**
  * Outcome of translating one DMA request address.
  *
+ * <p>A result with neither a fault nor a page (page size 0) is an {@link #unsupportedRequest()}: it
+ * has no component of its own, so that the record the warm-IOTLB path allocates keeps its size.
+ *
  * @param iova the request address
  * @param address the translated guest-physical address of {@code iova} (valid when {@link #ok})
  * @param pageSize size of the page the translation came from (4 KiB, 2 MiB, 1 GiB), or 4 KiB for
@@ -15,9 +18,6 @@ import io.vtdsim.emu.spec.FaultReason;
  * @param fault null on success; otherwise the fault reason
  * @param faultSuppressed true when the fault is qualified and the context entry has FPD=1 (not recorded)
  * @param cached true when the answer came from the IOTLB (or the negative cache), not from a walk
- * @param unsupportedRequest true when the request was refused with Unsupported Request without a
- *     fault reason or record: an ATS request (translation or translated) while translation is
- *     disabled (VT-d spec 4.2.1)
  */
 public record TranslationResult(
     long iova,
@@ -28,22 +28,22 @@ public record TranslationResult(
     int did,
     FaultReason fault,
     boolean faultSuppressed,
-    boolean cached,
-    boolean unsupportedRequest) {
-
-  /** A result that is not an unrecorded Unsupported Request. */
-  public TranslationResult(
-      long iova, long address, long pageSize, boolean read, boolean write, int did, FaultReason fault,
-      boolean faultSuppressed, boolean cached) {
-    this(iova, address, pageSize, read, write, did, fault, faultSuppressed, cached, false);
-  }
+    boolean cached) {
 
   /**
    * True when the request got an answer: a translation (for a translation request possibly with
    * R=W=0, which the device-TLB treats as its own fault) or, for a translated request, passage.
    */
   public boolean ok() {
-    return fault == null && !unsupportedRequest;
+    return fault == null && pageSize != 0;
+  }
+
+  /**
+   * True when the request was refused with Unsupported Request without a fault reason or record: an
+   * ATS request (translation or translated) while translation is disabled (VT-d spec 4.2.1).
+   */
+  public boolean unsupportedRequest() {
+    return fault == null && pageSize == 0;
   }
 
   public static TranslationResult fault(long iova, int did, FaultReason reason, boolean suppressed, boolean cached) {
@@ -52,7 +52,7 @@ public record TranslationResult(
 
   /** Unsupported Request, nothing recorded (VT-d spec 4.2.1: an ATS request while TES=0). */
   public static TranslationResult unsupportedRequest(long iova) {
-    return new TranslationResult(iova, 0, 0, false, false, -1, null, false, false, true);
+    return new TranslationResult(iova, 0, 0, false, false, -1, null, false, false);
   }
 
   public static TranslationResult identity(long iova) {
