@@ -2,11 +2,11 @@ package io.vtdsim.emu.spec;
 
 /** Legacy context-entry translation type (TT, bits 3:2), VT-d spec 9.3. */
 public enum TranslationType {
-  /** Untranslated requests go through the second-level tables. */
+  /** Untranslated requests go through the second-level tables; ATS requests are blocked (fault 0xD). */
   MULTI_LEVEL(0),
-  /** As MULTI_LEVEL, and translated/translation requests are allowed (device-TLB). */
+  /** As MULTI_LEVEL, and translated/translation requests are allowed (device-TLB); requires ECAP.DT. */
   MULTI_LEVEL_DEVICE_TLB(1),
-  /** Untranslated requests are passed through (identity), requires ECAP.PT. */
+  /** Untranslated requests are passed through (identity), ATS requests blocked (0xD); requires ECAP.PT. */
   PASS_THROUGH(2),
   /** Reserved encoding. */
   RESERVED(3);
