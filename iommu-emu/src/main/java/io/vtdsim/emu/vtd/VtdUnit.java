@@ -163,7 +163,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    * translation request or translated request is an Unsupported Request, nothing recorded (VT-d spec
    * 4.2.1: "When remapping hardware is disabled (TES=0 ...), memory requests with non-zero AT field"
    * are UR). Fault records of ATS requests carry their AT on a unit with ECAP.DT (FRCD.AT is RsvdZ
-   * otherwise) and the type read: a translation request is a read.
+   * otherwise); a translation request is a memory read, so its record has T=1 (read).
    */
   public TranslationResult translate(int sid, long iova, boolean write, RequestType type) {
     if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: " + sid);
