@@ -38,7 +38,7 @@ public record DriverConfig(
   public static final long DEFAULT_POOL_BASE = 0x100_0000L;
   public static final long DEFAULT_POOL_SIZE = 0x100_0000L;
   public static final int DEFAULT_WAIT_BOUND = 1_000_000;
-  /** The fault MSI a 6.1 guest programmed (linux-6.1-trace.md §1). */
+  /** The fault MSI a 6.1 guest programmed (docs/linux-6.1-trace.md §1). */
   public static final long DEFAULT_FAULT_MSI_ADDRESS = 0xFEE0_1004L;
   public static final int DEFAULT_FAULT_MSI_DATA = 0x21;
 

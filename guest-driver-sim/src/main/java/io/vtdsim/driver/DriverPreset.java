@@ -5,7 +5,8 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Linux eras the driver reproduces (facts: shared reference linux-driver.md, sections cited per field).
+ * Linux eras the driver reproduces (facts: drivers/iommu/intel/{iommu,dmar,cache}.c, drivers/iommu/dma-iommu.c
+ * and iova.c of each era).
  * Each constant is a set of observable behaviours; the driver code asks the preset, never the name.
  */
 public enum DriverPreset {

@@ -25,6 +25,7 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
@@ -46,7 +47,7 @@ import java.util.stream.Collectors;
 /**
  * A Linux-like intel-iommu guest driver for one remapping unit, legacy (non-scalable) mode. It reaches
  * the machine only through MMIO on the {@link MmioBus} and its own pages of {@link GuestMemory} (facts:
- * linux-driver.md, linux-6.1-trace.md). All API calls are serialised by one lock, so several vCPU
+ * drivers/iommu/intel/, docs/linux-6.1-trace.md). All API calls are serialised by one lock, so several vCPU
  * threads share the invalidation queue; every call emits {@code driver.call} before acting.
  */
 public final class IntelIommuDriver {
@@ -55,9 +56,6 @@ public final class IntelIommuDriver {
   public static final String EV_FAULT = "driver.fault";
   static final String SOURCE = "driver";
 
-  /** The interrupt (MSI) window iova.c keeps out of every domain: 0xFEE00000–0xFEEFFFFF. */
-  static final long MSI_FIRST = 0xFEE0_0000L;
-  static final long MSI_LAST = 0xFEEF_FFFFL;
   static final long FOUR_GIB_LAST_PFN = (GuestMemory.FOUR_GIB - 1) >>> 12;
 
   private final GuestMemory memory;
@@ -109,7 +107,7 @@ public final class IntelIommuDriver {
   // ---------------------------------------------------------------- boot
 
   /**
-   * Initialises the unit as Linux's init_dmars/intel_iommu_init (linux-driver.md §1) and attaches the
+   * Initialises the unit as Linux's init_dmars/intel_iommu_init (drivers/iommu/intel/iommu.c) and attaches the
    * default domains of {@code devices} in BDF order before enabling translation; the 4.10 preset
    * enables translation first and attaches each device at its first DMA map.
    */
@@ -326,7 +324,8 @@ public final class IntelIommuDriver {
       int sp = cap.supports1G() ? 2 : cap.supports2M() ? 1 : 0;
       Domain d = new Domain(n, new PageTable(memory, pool, levels, sp));
       IovaAllocator a = new IovaAllocator();
-      a.reserve(MSI_FIRST >>> 12, MSI_LAST >>> 12);
+      // the interrupt (MSI) window is kept out of every domain, as Linux's iova reserved regions
+      a.reserve(InterruptRange.START >>> 12, (InterruptRange.END - 1) >>> 12);
       iovas.put(d, a);
       return d;
     });
@@ -596,7 +595,7 @@ public final class IntelIommuDriver {
     }
   }
 
-  /** Flush-all of a lazy queue, then free the IOVAs and table pages (linux-driver.md §6). */
+  /** Flush-all of a lazy queue, then free the IOVAs and table pages (fq_flush_timeout, drivers/iommu/dma-iommu.c). */
   private void flushDeferred(List<Deferred> entries) {
     if (preset.lazyRule() == DriverPreset.LazyRule.PER_ENTRY_PSI_UNDER_CM) {
       if (cap.cm()) {
@@ -740,13 +739,13 @@ public final class IntelIommuDriver {
     int index = FaultStatus.fri(fsts);
     for (int n = 0; n < records; n++) {
       int off = Registers.faultRecord(cap.fro(), index);
-      long hi = mmio.read64(off + 8);
+      long hi = mmio.read64(off + FaultRecord.HI_OFFSET);
       if ((hi & FaultRecord.F) == 0) break;
       FaultRecord r = FaultRecord.decode(mmio.read64(off), hi);
       log.emit(EV_FAULT, SOURCE, String.format("DMAR fault: sid %s addr 0x%x reason 0x%x %s",
               SourceId.of(r.sid()), r.pageAddress(), r.reason(), r.read() ? "read" : "write"),
           attrs("sid", r.sid(), "addr", r.pageAddress(), "reason", r.reason(), "read", r.read()));
-      mmio.write32(off + 12, (int) (FaultRecord.F >>> 32));
+      mmio.write32(off + FaultRecord.F_DWORD_OFFSET, FaultRecord.F_IN_DWORD); // F is RW1C
       index = (index + 1) % records;
     }
     mmio.write32(Registers.FSTS, FaultStatus.PFO | FaultStatus.PPF | FaultStatus.PRO);

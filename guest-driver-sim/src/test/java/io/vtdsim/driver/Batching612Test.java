@@ -7,7 +7,7 @@ import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** 6.12 batches up to 16 descriptors per qi_submit_sync; earlier eras submit each alone (linux-driver.md §5, §7). */
+/** 6.12 batches up to 16 descriptors per qi_submit_sync; earlier eras submit each alone (qi_batch in drivers/iommu/intel/cache.c, 6.12). */
 class Batching612Test {
   static final SourceId DEV = SourceId.parse("00:03.0");
 

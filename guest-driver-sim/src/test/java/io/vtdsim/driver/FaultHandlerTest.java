@@ -9,7 +9,7 @@ import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The fault-event handler reads and clears fault records (dmar_fault, linux-driver.md §1 step 7). */
+/** The fault-event handler reads and clears fault records (dmar_fault, drivers/iommu/intel/dmar.c). */
 class FaultHandlerTest {
   @Test
   void faultRecordsAreReportedAndCleared() {

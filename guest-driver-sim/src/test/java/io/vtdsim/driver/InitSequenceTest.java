@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Init sequences per preset (linux-driver.md §1, §2; linux-6.1-trace.md §1). */
+/**
+ * Init sequences per preset (init_dmars / intel_iommu_init in drivers/iommu/intel/iommu.c; a Linux 6.1
+ * guest's trace on QEMU 7.2, docs/linux-6.1-trace.md §1).
+ */
 class InitSequenceTest {
   static final SourceId A = SourceId.parse("00:01.0");
   static final SourceId B = SourceId.parse("00:02.0");

@@ -7,7 +7,7 @@ import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The IOMMU-API path (vfio/DPDK in the guest): caller-chosen ranges (linux-driver.md §5, §9). */
+/** The IOMMU-API path (vfio/DPDK in the guest): caller-chosen ranges (intel_iommu_map/unmap, drivers/iommu/intel/iommu.c). */
 class IommuApiTest {
   static final SourceId DEV = SourceId.parse("00:03.0");
 

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Lazy (non-strict) DMA-API unmapping per era (linux-driver.md §6). */
+/** Lazy (non-strict) DMA-API unmapping per era (flush queue of drivers/iommu/dma-iommu.c, earlier iova.c; iommu_set_dma_strict under CM). */
 class LazyFlushTest {
   static final SourceId DEV = SourceId.parse("00:03.0");
   static final long TEN_MS = 10_000_000L;

@@ -14,8 +14,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The linux-6.1 preset against what a real Linux 6.1 guest sent to QEMU 7.2 (shared reference
- * linux-6.1-trace.md): §1 init, §2 attach of the five boot devices, §3 DIDs, §4 per-map/unmap PSIs.
+ * The linux-6.1 preset against what a real Linux 6.1 guest sent to QEMU 7.2 (a Linux 6.1 guest's trace
+ * on QEMU 7.2, docs/linux-6.1-trace.md): §1 init, §2 attach of the five boot devices, §3 DIDs, §4 per-map/unmap PSIs.
  */
 class Linux61TraceTest {
   static final SourceId HOST_BRIDGE = SourceId.parse("00:00.0");
@@ -152,7 +152,7 @@ class Linux61TraceTest {
       rig.driver.unmapSingle(VIRTIO_BLK, iova, 4096, Direction.BIDIRECTIONAL);
     }
     List<String> iqt = rig.registerWrites().stream().filter(w -> w.startsWith("IQT=")).toList();
-    // ..., 0xfe0, 0x0, 0x20, ... (linux-6.1-trace.md §4): 12 boot submissions, then 140 more
+    // ..., 0xfe0, 0x0, 0x20, ... (docs/linux-6.1-trace.md §4): 12 boot submissions, then 140 more
     int wrap = iqt.indexOf("IQT=0xfe0");
     assertThat(wrap).isEqualTo(127);
     assertThat(iqt.subList(wrap, wrap + 3)).containsExactly("IQT=0xfe0", "IQT=0x0", "IQT=0x20");

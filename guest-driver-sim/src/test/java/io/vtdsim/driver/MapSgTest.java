@@ -6,7 +6,7 @@ import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** dma_map_sg: one contiguous IOVA range for the list, one flush (linux-driver.md §8). */
+/** dma_map_sg: one contiguous IOVA range for the list, one flush (iommu_dma_map_sg, drivers/iommu/dma-iommu.c). */
 class MapSgTest {
   static final SourceId DEV = SourceId.parse("00:03.0");
 

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** A 4 KiB DMA map and unmap under CM, strict, per preset: one PSI AM=0 each (linux-driver.md §5, §8). */
+/** A 4 KiB DMA map and unmap under CM, strict, per preset: one PSI AM=0 each (iommu_flush_iotlb_psi / cache_tag_flush_range, drivers/iommu/intel/). */
 class MapUnmapPerPresetTest {
   static final SourceId DEV = SourceId.parse("00:03.0");
 

@@ -11,7 +11,7 @@ import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** qi_check_fault IQE recovery and the bounded wait (linux-driver.md §7). */
+/** qi_check_fault IQE recovery and the bounded wait (qi_submit_sync, drivers/iommu/intel/dmar.c). */
 class QueueErrorTest {
   static final SourceId DEV = SourceId.parse("00:03.0");
 

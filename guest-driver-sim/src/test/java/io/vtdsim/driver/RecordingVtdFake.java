@@ -64,7 +64,7 @@ final class RecordingVtdFake implements MmioDevice {
     frHi = new long[cap.nfr() + 1];
   }
 
-  /** QEMU 7.2 values (linux-6.1-trace.md): CAP 0x00d2008c22260286 family, ECAP 0xf42. */
+  /** QEMU 7.2 values (a Linux 6.1 guest's trace on QEMU 7.2, docs/linux-6.1-trace.md): CAP 0x00d2008c22260286 family, ECAP 0xf42. */
   static Capability qemuCap(int aw) {
     return new Capability(6, false, false, false, false, true, 0, 0, false, 0x22,
         Capability.SLLPS_2M | Capability.SLLPS_1G, true, 0, 18, true, true, false, false, false, false, false)

@@ -33,7 +33,7 @@ public record Flush(Kind kind, int did, long address, int am, boolean ih, String
 
   /**
    * The descriptor for this flush. {@code ihToHardware}: over QI Linux's qi_flush_iotlb sends IH=0 in every
-   * era (linux-driver.md §5), so the hint is dropped there.
+   * era (drivers/iommu/intel/dmar.c), so the hint is dropped there.
    */
   public InvalidationDescriptor descriptor(boolean drainReads, boolean drainWrites, boolean ihToHardware) {
     return switch (kind) {

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Chooses PSI, DSI or global for an IOTLB flush of a page range, per era and policy (linux-driver.md
- * §5): AM = log2(roundup_pow_of_two(pages)), the ≥5.18 unaligned correction, DSI when !CAP.PSI or
+ * Chooses PSI, DSI or global for an IOTLB flush of a page range, per era and policy (iommu_flush_iotlb_psi in
+ * drivers/iommu/intel/iommu.c, cache_tag_flush_range in intel/cache.c since 6.10): AM = log2(roundup_pow_of_two(pages)), the ≥5.18 unaligned correction, DSI when !CAP.PSI or
  * AM > CAP.MAMV; 6.10+ aligns the address down to the mask.
  */
 public final class FlushPolicy {

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A domain's second-level page table in guest memory, built as Linux's intel-iommu does (facts:
- * linux-driver.md §4): non-leaf entries are address|R|W; leaves carry the permissions; 2 MiB / 1 GiB
+ * pfn_to_dma_pte / dma_pte_clear_level in drivers/iommu/intel/iommu.c): non-leaf entries are address|R|W; leaves carry the permissions; 2 MiB / 1 GiB
  * superpages where supported and where IOVA, physical address and remaining length allow; a present leaf
  * is never overwritten ("DMA PTE already set"); unmapping puts fully covered table pages on a freelist
  * that the caller frees only after the IOTLB flush.

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** iova.c behaviour (linux-driver.md §8; linux-6.1-trace.md §4: top-down from 0xfffff000, LIFO reuse). */
+/**
+ * drivers/iommu/iova.c behaviour (a Linux 6.1 guest's trace on QEMU 7.2, docs/linux-6.1-trace.md §4:
+ * top-down from 0xfffff000, LIFO reuse).
+ */
 class IovaAllocatorTest {
   static final long BELOW_4G = 0xFFFFFL;
 

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** PSI mask and PSI/DSI decisions (linux-driver.md §5). */
+/** PSI mask and PSI/DSI decisions (iommu_flush_iotlb_psi; calculate_psi_aligned_address in drivers/iommu/intel/cache.c). */
 class FlushPolicyTest {
-  /** QEMU: PSI=1, MAMV=18 (linux-6.1-trace.md). */
+  /** QEMU: PSI=1, MAMV=18 (docs/linux-6.1-trace.md). */
   static final Capability QEMU = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22, 3, true, 0, 18,
       true, true, false, false, false, false, false).withAddressWidth(48);
 

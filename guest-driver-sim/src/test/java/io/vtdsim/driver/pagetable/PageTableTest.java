@@ -7,7 +7,7 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import org.junit.jupiter.api.Test;
 
-/** Second-level tables as Linux builds them (linux-driver.md §4), read back with an independent walk. */
+/** Second-level tables as Linux's pfn_to_dma_pte builds them (drivers/iommu/intel/iommu.c), read back with an independent walk. */
 class PageTableTest {
   final GuestMemory mem = GuestMemory.flat(64L << 20);
   final TablePagePool pool = new TablePagePool(mem, 0x100000, 0x400000);

@@ -5,6 +5,7 @@ import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.RootEntry;
 import io.vtdsim.emu.spec.SecondLevelPte;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 
 /**
@@ -16,6 +17,13 @@ import io.vtdsim.emu.spec.TranslationType;
  * <p>It answers "what does the guest's table translate", as slot-aligned leaves: a present leaf at
  * level L covers its whole 4 KiB / 2 MiB / 1 GiB slot; R and W are ANDed down the levels (spec 3.6);
  * an entry with reserved bits set, or not readable, translates nothing (a DMA through it faults).
+ *
+ * <p>A misbehaving guest's tables can not make the oracle hang or run out of memory: a non-leaf
+ * entry pointing at a table already on the current descent (a loop) is not followed, and one walk
+ * reads at most {@link #entryBudget()} entries (512 per 4 KiB page of guest RAM — more than any tree
+ * without shared tables holds) and collects at most {@link #leafBudget()} leaves (one per guest RAM
+ * page). A walk that reaches a budget stops and says so ({@link #walk} returns the reason); what it
+ * collected until then is incomplete.
  */
 public final class ReferenceWalker {
   /** What the context entry of a source-id says. */
@@ -39,26 +47,48 @@ public final class ReferenceWalker {
   private final GuestMemory mem;
   private final MachineView machine;
   private final long[] word = new long[1];
+  private final long entryBudget;
+  private final long leafBudget;
+  /** Tables of the current descent, outermost first; {@code depth} of them are valid. */
+  private final long[] descent = new long[8];
+  private int depth;
+  private long entriesRead;
+  private long leavesFound;
+  private String stopped;
 
   public ReferenceWalker(GuestMemory mem, MachineView machine) {
     this.mem = mem;
     this.machine = machine;
+    long pages = 0;
+    for (var region : mem.regions()) pages += (region.end() - region.base()) >>> 12;
+    this.leafBudget = Math.max(1, pages);
+    this.entryBudget = leafBudget * 512;
+  }
+
+  /** Most entries one walk reads: 512 per 4 KiB page of guest RAM. */
+  public long entryBudget() {
+    return entryBudget;
+  }
+
+  /** Most leaves one walk collects: one per 4 KiB page of guest RAM. */
+  public long leafBudget() {
+    return leafBudget;
   }
 
   /** Reads the root and context entry of {@code sid} under the root table {@code rootTable}. */
   public Context context(long rootTable, int sid) {
     int haw = machine.hostAddressWidth();
-    long re = RootEntry.address(rootTable, sid >>> 8);
+    long re = RootEntry.address(rootTable, SourceId.bus(sid));
     Long rlo = read(re);
     Long rhi = read(re + 8);
     if (rlo == null || rhi == null) return Context.INVALID;
-    if (!RootEntry.decode(rlo).present()) return Context.ABSENT;
+    if (!RootEntry.present(rlo)) return Context.ABSENT;
     if (RootEntry.reservedBitsSet(rlo, rhi, haw)) return Context.INVALID;
-    long ce = ContextEntry.address(RootEntry.decode(rlo).contextTablePointer(), sid & 0xFF);
+    long ce = ContextEntry.address(RootEntry.decode(rlo).contextTablePointer(), SourceId.devfn(sid));
     Long lo = read(ce);
     Long hi = read(ce + 8);
     if (lo == null || hi == null) return Context.INVALID;
-    if ((lo & 1) == 0) return Context.ABSENT;
+    if (!ContextEntry.present(lo)) return Context.ABSENT;
     if (ContextEntry.reservedBitsSet(lo, hi, haw)) return Context.INVALID;
     ContextEntry c = ContextEntry.decode(lo, hi);
     if (c.tt() == TranslationType.PASS_THROUGH) return new Context(ContextKind.PASS_THROUGH, 0, 0, c.did());
@@ -76,14 +106,23 @@ public final class ReferenceWalker {
     return bits >= 63 ? Long.MAX_VALUE : 1L << bits;
   }
 
-  /** Appends the leaves of the tables under {@code c} that overlap [start, end), in IOVA order. */
-  void walk(Context c, long start, long end, Runs out) {
+  /**
+   * Appends the leaves of the tables under {@code c} that overlap [start, end), in IOVA order.
+   *
+   * @return null when the walk was complete, otherwise why it stopped early (a budget)
+   */
+  String walk(Context c, long start, long end, Runs out) {
     long e = Math.min(end, limit(c));
-    if (c.kind() != ContextKind.TRANSLATED || start >= e) return;
+    entriesRead = 0;
+    leavesFound = 0;
+    stopped = null;
+    depth = 0;
+    if (c.kind() != ContextKind.TRANSLATED || start >= e) return null;
     walkTable(c.slptptr(), c.levels(), 0, start, e, true, true, out);
+    return stopped;
   }
 
-  /** Every leaf of {@code sid}'s tables (for tests and reports). */
+  /** Every leaf of {@code sid}'s tables, up to the budgets (for tests and reports). */
   public java.util.List<MappedRange> leaves(long rootTable, int sid) {
     Runs out = new Runs();
     Context c = context(rootTable, sid);
@@ -97,7 +136,23 @@ public final class ReferenceWalker {
     int first = (int) ((Math.max(start, base) - base) >>> shift);
     int lastIncl = (int) Math.min(511, (end - 1 - base) >>> shift);
     int haw = machine.hostAddressWidth();
-    for (int i = first; i <= lastIncl; i++) {
+    if (entriesRead + (lastIncl - first + 1) > entryBudget) {
+      stopped = "guest-table walk aborted: it would read more than " + entryBudget
+          + " entries (512 per guest RAM page) — tables reached through many entries";
+      return;
+    }
+    entriesRead += lastIncl - first + 1;
+    descent[depth++] = table;
+    try {
+      readEntries(table, level, base, first, lastIncl, start, end, r, w, haw, shift, slot, out);
+    } finally {
+      depth--;
+    }
+  }
+
+  private void readEntries(long table, int level, long base, int first, int lastIncl, long start, long end,
+      boolean r, boolean w, int haw, int shift, long slot, Runs out) {
+    for (int i = first; i <= lastIncl && stopped == null; i++) {
       long slotBase = base + ((long) i << shift);
       Long v = read(table + 8L * i);
       if (v == null || !SecondLevelPte.present(v)) continue;
@@ -109,11 +164,24 @@ public final class ReferenceWalker {
       boolean ww = w && (v & SecondLevelPte.W) != 0;
       long addr = SecondLevelPte.addressOf(v);
       if (leaf) {
-        if (rr || ww) out.add(slotBase, slot, addr, Runs.perm(rr, ww));
-      } else {
+        if (!rr && !ww) continue;
+        if (leavesFound == leafBudget) {
+          stopped = "guest-table walk aborted: more than " + leafBudget + " leaves (one per guest RAM page)";
+          return;
+        }
+        leavesFound++;
+        out.add(slotBase, slot, addr, Runs.perm(rr, ww));
+      } else if (!inDescent(addr)) { // a loop back onto this descent is not followed
         walkTable(addr, level - 1, slotBase, start, end, rr, ww, out);
       }
     }
+  }
+
+  private boolean inDescent(long table) {
+    for (int i = 0; i < depth; i++) {
+      if (descent[i] == table) return true;
+    }
+    return false;
   }
 
   private Long read(long gpa) {

@@ -15,10 +15,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every built-in scenario, under every shadow strategy, turns out exactly as its {@code expect} block
  * declares for that strategy. The declarations are checked against an independent table of the seed
- * thread's key facts (below), so that the YAML cannot silently drift: per reference/qemu-vtd.md §5/§6
- * and the seed thread, psi-only (the January 2017 RFC) walks on PSI only and ignores DSI and context
- * invalidations; unmap-all-replay (QEMU 2.9) replays on DSI but sends every MAP the walk finds, so
- * repeated PSIs give EEXIST; iova-tree (QEMU ≥ 2018) dedupes through its tree and re-syncs on DSI.
+ * thread's key facts (below), so that the YAML cannot silently drift: per the QEMU history in
+ * hw/i386/intel_iommu.c (vtd_page_walk, vtd_iommu_replay, the IOVA tree) and the seed thread,
+ * psi-only (the January 2017 RFC) walks on PSI only and ignores DSI and context invalidations;
+ * unmap-all-replay (QEMU 2.9) replays on DSI but sends every MAP the walk finds, so repeated PSIs give
+ * EEXIST; iova-tree (QEMU ≥ 2018) dedupes through its tree and re-syncs on DSI.
  */
 class BuiltinScenariosTest {
   static List<String> names() {
@@ -59,7 +60,8 @@ class BuiltinScenariosTest {
    * The seed thread's key facts, stated here independently of the YAML: psi-only ignores the DSI a
    * large unmap falls back to (AM 19 > MAMV 18), so the host keeps the unmapped range; the IOVA tree
    * re-syncs on DSI; repeated PSIs for one page make a tree-less shadow MAP it twice (EEXIST), the tree
-   * skips the identical MAP (qemu-vtd.md §5, "This dedupes repeated PSIs, which used to give EEXIST").
+   * skips the identical MAP (vtd_page_walk_one in hw/i386/intel_iommu.c: an identical mapping already in the
+   * IOVA tree is skipped, which dedupes the repeated PSIs that used to give EEXIST).
    */
   @ParameterizedTest(name = "{0} × {1} → {2} {3}")
   @CsvSource(delimiter = '|', textBlock = """
@@ -111,7 +113,7 @@ class BuiltinScenariosTest {
   void lazyModeReportsTheStaleWindowOfTheFlushQueue() {
     ScenarioResult r = new ScenarioRunner().run(BuiltinScenarios.load("lazy-dsi-batching"));
     assertThat(r.outcome()).isEqualTo("pass");
-    // both buffers stayed mapped in the host from their dma-unmap until the 10 ms flush (linux-driver.md §6)
+    // both buffers stayed mapped in the host from their dma-unmap until the 10 ms flush-queue timeout (fq_flush_timeout, drivers/iommu/dma-iommu.c)
     assertThat(r.staleWindows()).isNotEmpty().allSatisfy(e -> {
       assertThat(e.longAttr("nanos")).isEqualTo(10_000_000L);
       assertThat(e.longAttr("toStep")).isEqualTo(8);

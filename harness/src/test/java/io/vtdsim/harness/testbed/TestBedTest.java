@@ -69,7 +69,7 @@ class TestBedTest {
       long iova = bed.dmaMap("nic", 0x3000000, 0x2000, Direction.FROM_DEVICE);
       assertThat(bed.dma("nic", iova, true, 0x2000, true)).isEmpty();
       assertThat(bed.dma("nic", iova, false, 16, true))
-          .as("FROM_DEVICE is write-only on linux-6.12 (linux-driver.md §4)")
+          .as("FROM_DEVICE is write-only on linux-6.12 (dma_info_to_prot, drivers/iommu/dma-iommu.c)")
           .extracting(Violation::kind).containsExactly(Violation.UNEXPECTED_FAULT);
       bed.dmaUnmap("nic", iova, 0x2000, Direction.FROM_DEVICE);
       assertThat(bed.dma("nic", iova, true, 8, false)).isEmpty();
@@ -105,7 +105,7 @@ class TestBedTest {
       bed.boot();
       bed.attach("nic", "d1");
       bed.map("d1", 0x40000000, 0x4000000, 2 * MiB, true, true);
-      // intel_iommu_unmap enlarges the size to the whole superpage (linux-driver.md §4, Unmap)
+      // intel_iommu_unmap enlarges the size to the whole superpage (drivers/iommu/intel/iommu.c)
       assertThat(bed.unmap("d1", 0x40000000, 0x1000)).isEqualTo(2 * MiB);
       assertThat(bed.intent().mappings("d1")).isEmpty();
       assertThat(bed.check()).isEmpty();

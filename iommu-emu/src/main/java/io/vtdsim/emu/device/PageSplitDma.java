@@ -6,8 +6,9 @@ import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.platform.Attrs;
 
 /**
- * The shared request logic: split into per-page pieces, translate each (stopping at the first
- * fault), then move the bytes only if every piece translated.
+ * The shared request logic: split into per-page pieces, translate each and check that its target is
+ * guest RAM (stopping at the first piece that fails either), then move the bytes only if every piece
+ * passed — a request never moves part of its data.
  */
 abstract class PageSplitDma implements DmaDevice {
   static final long PAGE = GuestMemory.PAGE_SIZE;
@@ -59,7 +60,7 @@ abstract class PageSplitDma implements DmaDevice {
     int off = 0;
     for (int i = 0; i < gpas.length; i++) {
       int n = pieceLength(iova, data.length, i);
-      if (!memory.tryWrite(gpas[i], data, off, n)) return fault("write", iova + off, "target not guest RAM");
+      memory.tryWrite(gpas[i], data, off, n); // every piece was checked to be RAM
       off += n;
     }
     ok("write", iova, data.length);
@@ -76,14 +77,14 @@ abstract class PageSplitDma implements DmaDevice {
     int off = 0;
     for (int i = 0; i < gpas.length; i++) {
       int n = pieceLength(iova, length, i);
-      if (!memory.tryRead(gpas[i], out, off, n)) return fault("read", iova + off, "target not guest RAM");
+      memory.tryRead(gpas[i], out, off, n); // every piece was checked to be RAM
       off += n;
     }
     ok("read", iova, length);
     return DmaResult.success(out);
   }
 
-  /** Per-page guest-physical addresses, or the first fault (translation stops there). */
+  /** Per-page guest-physical addresses, or the first fault (translation or not RAM; it stops there). */
   private record Plan(long[] gpas, DmaResult fault) {}
 
   private Plan translateAll(long iova, int length, boolean write) {
@@ -97,6 +98,9 @@ abstract class PageSplitDma implements DmaDevice {
       Translation t = translate(pieceIova, write);
       if (t.fault() != null) {
         return new Plan(null, fault(write ? "write" : "read", pieceIova, t.fault()));
+      }
+      if (!memory.isRam(t.gpa(), pieceLength(iova, length, i))) {
+        return new Plan(null, fault(write ? "write" : "read", pieceIova, "target not guest RAM"));
       }
       gpas[i] = t.gpa();
     }

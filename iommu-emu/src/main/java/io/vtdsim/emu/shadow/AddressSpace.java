@@ -5,20 +5,19 @@ import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow.Mode;
+import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.platform.Attrs;
 
 /**
  * One assigned device's DMA address space, as QEMU's VTDAddressSpace seen by vfio: the IOMMU region
- * covers [0, 2^64) with the interrupt window 0xFEE0_0000–0xFEEF_FFFF overlaid, so vfio registers two
+ * covers [0, 2^64) with the interrupt window ({@link InterruptRange}) overlaid, so vfio registers two
  * notifiers — below and above the window. Every notifier event is cropped to the notifier it reaches
  * (QEMU crops since 2025; earlier it asserted) and, when cropping leaves a piece that is not a
  * naturally aligned power of two, cut into aligned blocks, so every {@code shadow.notify} event and
  * every host call is one naturally aligned slot.
  */
 final class AddressSpace {
-  static final long WINDOW_START = 0xFEE0_0000L;
-  static final long WINDOW_END = 0xFEF0_0000L;
   /** Exclusive end used for the upper notifier (QEMU: 2^64 − 1 inclusive; IOVAs here stay below 2^57). */
   static final long UPPER_END = Long.MAX_VALUE;
 
@@ -66,8 +65,8 @@ final class AddressSpace {
    */
   void unmapNotifierRanges(int awBits) {
     long limit = 1L << awBits;
-    AlignedChunks.forEach(0, Math.min(WINDOW_START, limit), this::unmapChunk);
-    if (limit > WINDOW_END) AlignedChunks.forEach(WINDOW_END, limit, this::unmapChunk);
+    AlignedChunks.forEach(0, Math.min(InterruptRange.START, limit), this::unmapChunk);
+    if (limit > InterruptRange.END) AlignedChunks.forEach(InterruptRange.END, limit, this::unmapChunk);
     tree.clear();
     mappedSinceFullUnmap = false;
   }
@@ -85,8 +84,8 @@ final class AddressSpace {
   void unmapIommuSections(int awBits) {
     if (mappedSinceFullUnmap) {
       long limit = 1L << awBits;
-      AlignedChunks.forEach(0, Math.min(WINDOW_START, limit), container::unmap);
-      if (limit > WINDOW_END) AlignedChunks.forEach(WINDOW_END, limit, container::unmap);
+      AlignedChunks.forEach(0, Math.min(InterruptRange.START, limit), container::unmap);
+      if (limit > InterruptRange.END) AlignedChunks.forEach(InterruptRange.END, limit, container::unmap);
     }
     tree.clear();
     mappedSinceFullUnmap = false;
@@ -104,21 +103,21 @@ final class AddressSpace {
 
   private static void forEachIdentityChunk(GuestMemory memory, AlignedChunks.Sink sink) {
     for (RamRegion r : memory.regions()) {
-      long lowEnd = Math.min(r.end(), WINDOW_START);
+      long lowEnd = Math.min(r.end(), InterruptRange.START);
       if (r.base() < lowEnd) AlignedChunks.forEach(r.base(), lowEnd, sink);
-      long highStart = Math.max(r.base(), WINDOW_END);
+      long highStart = Math.max(r.base(), InterruptRange.END);
       if (highStart < r.end()) AlignedChunks.forEach(highStart, r.end(), sink);
     }
   }
 
   private static void forEachNotifierPiece(long iova, long size, AlignedChunks.Sink sink) {
     long end = iova + size;
-    if (end <= WINDOW_START || iova >= WINDOW_END) {
+    if (end <= InterruptRange.START || iova >= InterruptRange.END) {
       sink.chunk(iova, size); // inside one notifier: the slot itself
       return;
     }
-    if (iova < WINDOW_START) AlignedChunks.forEach(iova, WINDOW_START, sink);
-    if (end > WINDOW_END) AlignedChunks.forEach(Math.max(iova, WINDOW_END), end, sink);
+    if (iova < InterruptRange.START) AlignedChunks.forEach(iova, InterruptRange.START, sink);
+    if (end > InterruptRange.END) AlignedChunks.forEach(Math.max(iova, InterruptRange.END), end, sink);
   }
 
   private void emitNotify(String type, long iova, long size, long gpa, boolean r, boolean w) {

@@ -8,6 +8,7 @@ import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
@@ -22,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * Caching-mode shadowing of one VT-d unit into the host containers of its assigned devices, as
- * QEMU's intel-iommu + vfio (project reference qemu-vtd.md §5). Registers itself as the unit's
+ * QEMU's intel-iommu + vfio (hw/i386/intel_iommu.c, hw/vfio/common.c). Registers itself as the unit's
  * {@link RemappingObserver}; learns the unit's state only from those callbacks (TE, SRTP, executed
  * invalidations) and from guest memory, which it walks itself — never through the unit's translator
  * or IOTLB.
@@ -122,6 +123,16 @@ public final class CachingModeShadow implements RemappingObserver {
     unit.addObserver(this);
   }
 
+  /** Most guest-table entries one shadow walk visits (512 per 4 KiB page of guest RAM). */
+  public long walkEntryBudget() {
+    return walker.entryBudget();
+  }
+
+  /** Most MAP notifications one shadow walk emits (one per 4 KiB page of guest RAM). */
+  public long walkMappingBudget() {
+    return walker.mappingBudget();
+  }
+
   public ShadowSync strategy() {
     return strategy;
   }
@@ -194,7 +205,7 @@ public final class CachingModeShadow implements RemappingObserver {
       case GLOBAL, DOMAIN -> strategy.allContextsInvalidated(this, new ArrayList<>(spaces.values()));
       case DEVICE -> {
         for (AddressSpace as : new ArrayList<>(spaces.values())) {
-          if (deviceMatches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
+          if (FunctionMask.matches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
         }
       }
     }
@@ -292,7 +303,9 @@ public final class CachingModeShadow implements RemappingObserver {
 
   /**
    * Walks [start, end) ∩ [0, 2^min(AGAW, aw)) of the context's tables and emits the resulting
-   * notifier events, then one {@code shadow.walk} event with the number of entries visited.
+   * notifier events, then one {@code shadow.walk} event with the number of entries visited. A walk
+   * that hit the walker's budget (a misbehaving guest's aliased tables) ends early; its event's
+   * reason then reads {@code aborted: ...} and names the walk it cut short.
    */
   void walkRange(AddressSpace as, ContextEntry ce, long start, long end, String reason, Walk walk) {
     TranslationType tt = ce.tt();
@@ -301,9 +314,10 @@ public final class CachingModeShadow implements RemappingObserver {
     if (start >= limit) return; // as QEMU: a start beyond the limit walks nothing
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
-    long entries = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    log.emit(WALK, SOURCE, null, Attrs.of(
-        "device", as.device, "start", start, "end", stop, "entries", entries, "reason", reason));
+    GuestTableWalker.Outcome outcome = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
+    String why = outcome.aborted() == null ? reason : outcome.aborted() + " (" + reason + " walk)";
+    log.emit(WALK, SOURCE, outcome.aborted() == null ? null : as.device + ": walk " + why, Attrs.of(
+        "device", as.device, "start", start, "end", stop, "entries", outcome.entries(), "reason", why));
   }
 
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
@@ -342,16 +356,5 @@ public final class CachingModeShadow implements RemappingObserver {
       if (as.mode == Mode.TRANSLATED) out.add(as);
     }
     return out;
-  }
-
-  /** Device-selective match with function mask FM (VT-d spec 6.5.2.1: FM masks devfn bits 2, 2:1, 2:0). */
-  private static boolean deviceMatches(int sid, int target, int fm) {
-    int ignored = switch (fm) {
-      case 0 -> 0;
-      case 1 -> 0b100;
-      case 2 -> 0b110;
-      default -> 0b111;
-    };
-    return (sid & ~ignored) == (target & ~ignored);
   }
 }

@@ -1,6 +1,7 @@
 package io.vtdsim.emu.shadow;
 
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import java.lang.invoke.MethodHandles;
@@ -25,6 +26,19 @@ import java.nio.ByteOrder;
  *
  * <p>Cost is linear in the entries of the tables that exist: a table is read once per visit (only
  * the slots in range), and a not-present upper-level slot is one event, never a descent.
+ *
+ * <p>A misbehaving guest can not make a walk hang or exhaust memory. Real hardware and QEMU walk
+ * whatever the entries point at; this walker does too, with two guards:
+ *
+ * <ul>
+ *   <li><b>loops</b>: an entry whose next-level table is already on the current descent (the table
+ *       itself or one of its ancestors) is skipped, with no event;
+ *   <li><b>budgets</b>: one walk visits at most {@link #entryBudget()} entries — 512 per 4 KiB page of
+ *       guest RAM: every table of a loop-free tree without shared tables lives in its own RAM page, so
+ *       only tables reached through several entries (aliases) can exceed it — and emits at most
+ *       {@link #mappingBudget()} MAP slots — one per 4 KiB page of guest RAM, i.e. every page mapped
+ *       once on average. Reaching either ends the walk at once; {@link Outcome#aborted()} says why.
+ * </ul>
  */
 final class GuestTableWalker {
   /** Notifier permission bits (QEMU's IOMMU_RO / IOMMU_WO), not VT-d entry bits. */
@@ -45,10 +59,29 @@ final class GuestTableWalker {
   private final byte[][] buffers = new byte[6][SecondLevelPte.ENTRIES * SecondLevelPte.SIZE];
   private final long[] reservedTable = new long[6];
   private final long[] reservedLarge = new long[6];
+  /** Table addresses on the current descent, by level (loop detection). */
+  private final long[] path = new long[6];
+  private final long entryBudget;
+  private final long mappingBudget;
+  private int top;
   private long visited;
+  private long maps;
+  private String aborted;
+
+  /** What one walk did: entries visited, MAP slots emitted, and why it stopped early (null: it did not). */
+  record Outcome(long entries, long mappings, String aborted) {}
 
   GuestTableWalker(GuestMemory memory, int haw, boolean snoopControl, boolean large2m, boolean large1g) {
+    this(memory, haw, snoopControl, large2m, large1g, ramPages(memory) * SecondLevelPte.ENTRIES, ramPages(memory));
+  }
+
+  /** With explicit budgets (tests). */
+  GuestTableWalker(GuestMemory memory, int haw, boolean snoopControl, boolean large2m, boolean large1g,
+      long entryBudget, long mappingBudget) {
+    if (entryBudget < 1 || mappingBudget < 1) throw new IllegalArgumentException("walk budgets must be ≥ 1");
     this.memory = memory;
+    this.entryBudget = entryBudget;
+    this.mappingBudget = mappingBudget;
     this.large2m = large2m;
     this.large1g = large1g;
     for (int level = 1; level <= 5; level++) {
@@ -57,16 +90,35 @@ final class GuestTableWalker {
     }
   }
 
+  private static long ramPages(GuestMemory memory) {
+    long bytes = 0;
+    for (RamRegion r : memory.regions()) bytes += r.end() - r.base();
+    return Math.max(1, bytes / GuestMemory.PAGE_SIZE);
+  }
+
+  /** Most entries one walk visits: 512 per 4 KiB page of guest RAM. */
+  long entryBudget() {
+    return entryBudget;
+  }
+
+  /** Most MAP slots one walk emits: one per 4 KiB page of guest RAM. */
+  long mappingBudget() {
+    return mappingBudget;
+  }
+
   /**
    * Walks [start, end) of the table tree at {@code slptptr} with {@code levels} levels; the caller
-   * clamps end to the address-space limit. Returns the number of entries visited.
+   * clamps end to the address-space limit.
    */
-  long walk(long slptptr, int levels, long start, long end, boolean unmapInvalidTables, SlotSink sink) {
+  Outcome walk(long slptptr, int levels, long start, long end, boolean unmapInvalidTables, SlotSink sink) {
     visited = 0;
+    maps = 0;
+    aborted = null;
+    top = levels;
     if (start < end && levels >= 1 && levels <= 5) {
       walkLevel(slptptr, levels, start, end, PERM_READ | PERM_WRITE, unmapInvalidTables, sink);
     }
-    return visited;
+    return new Outcome(visited, maps, aborted);
   }
 
   private void walkLevel(long table, int level, long start, long end, int parentPerm,
@@ -74,7 +126,12 @@ final class GuestTableWalker {
     long slotSize = AddressWidth.levelSize(level);
     int first = AddressWidth.levelIndex(start, level);
     int n = AddressWidth.levelIndex(end - 1, level) - first + 1;
+    if (visited + n > entryBudget) {
+      aborted = "aborted: more than " + entryBudget + " entries (512 per guest RAM page; tables reached through many entries)";
+      return;
+    }
     visited += n;
+    path[level] = table;
     byte[] buf = buffers[level];
     if (!memory.tryRead(table + (long) first * SecondLevelPte.SIZE, buf, 0, n * SecondLevelPte.SIZE)) {
       return; // every entry unreadable: skipped, no event (as QEMU)
@@ -90,9 +147,13 @@ final class GuestTableWalker {
       if (reserved(pte, level, leaf)) continue; // skipped, no event (as QEMU)
       int perm = parentPerm & perm(pte);
       if (!leaf && perm != 0) {
-        walkLevel(SecondLevelPte.addressOf(pte), level - 1, Math.max(start, iova),
-            Math.min(end, iova + slotSize), perm, unmapInvalidTables, sink);
+        long next = SecondLevelPte.addressOf(pte);
+        if (onPath(next, level)) continue; // a loop back to this table or an ancestor: skipped, no event
+        walkLevel(next, level - 1, Math.max(start, iova), Math.min(end, iova + slotSize), perm,
+            unmapInvalidTables, sink);
+        if (aborted != null) return;
       } else if (perm != 0) {
+        if (!mapAllowed()) return;
         sink.slot(iova, slotSize, SecondLevelPte.addressOf(pte), perm);
       } else if (leaf || unmapInvalidTables) {
         sink.slot(iova, slotSize, 0, 0);
@@ -107,8 +168,27 @@ final class GuestTableWalker {
       long pte = (long) LE64.get(buf, i * SecondLevelPte.SIZE);
       if ((pte & rsvd) != 0) continue; // skipped, no event (as QEMU)
       int perm = parentPerm & perm(pte);
+      if (perm != 0 && !mapAllowed()) return;
       sink.slot(iova, GuestMemory.PAGE_SIZE, perm != 0 ? SecondLevelPte.addressOf(pte) : 0, perm);
     }
+  }
+
+  /** Counts one MAP slot, or ends the walk when the mapping budget is spent. */
+  private boolean mapAllowed() {
+    if (maps >= mappingBudget) {
+      aborted = "aborted: more than " + mappingBudget + " mappings (one per guest RAM page)";
+      return false;
+    }
+    maps++;
+    return true;
+  }
+
+  /** True when {@code table} is the table at {@code level} or one of its ancestors on this descent. */
+  private boolean onPath(long table, int level) {
+    for (int l = level; l <= top; l++) {
+      if (path[l] == table) return true;
+    }
+    return false;
   }
 
   private static int perm(long pte) {

@@ -27,6 +27,11 @@ public record ContextEntry(
     return ((long) did << 8) | aw;
   }
 
+  /** P (bit 0) of a context entry's low quadword. */
+  public static boolean present(long lo) {
+    return Bits.bit(lo, 0);
+  }
+
   public static ContextEntry decode(long lo, long hi) {
     return new ContextEntry(
         Bits.bit(lo, 0),

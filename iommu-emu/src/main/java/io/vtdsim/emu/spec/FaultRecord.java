@@ -7,6 +7,12 @@ package io.vtdsim.emu.spec;
  */
 public record FaultRecord(long pageAddress, int sid, int reason, boolean read, boolean fault) {
   public static final long F = 1L << 63;
+  /** Byte offset of the high quadword within a record. */
+  public static final int HI_OFFSET = 8;
+  /** Byte offset of the dword holding F (bits 127:96): software clears F with a 32-bit write there. */
+  public static final int F_DWORD_OFFSET = 12;
+  /** F within that dword (bit 31), as Linux's DMA_FRCD_F. */
+  public static final int F_IN_DWORD = (int) (F >>> 32);
 
   public long lo() {
     return pageAddress & Bits.mask(63, 12);

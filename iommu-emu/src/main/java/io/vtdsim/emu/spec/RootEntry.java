@@ -16,6 +16,11 @@ public record RootEntry(boolean present, long contextTablePointer) {
     return 0;
   }
 
+  /** P (bit 0) of a root entry's low quadword. */
+  public static boolean present(long lo) {
+    return Bits.bit(lo, 0);
+  }
+
   public static RootEntry decode(long lo) {
     return new RootEntry(Bits.bit(lo, 0), lo & Bits.mask(63, 12));
   }

@@ -29,6 +29,16 @@ public record SourceId(int bus, int device, int function) {
         Integer.parseInt(m.group(1), 16), Integer.parseInt(m.group(2), 16), Integer.parseInt(m.group(3)));
   }
 
+  /** The bus (bits 15:8) of a 16-bit source-id: the root-table index (VT-d spec 3.4.2). */
+  public static int bus(int sid) {
+    return (sid >>> 8) & 0xFF;
+  }
+
+  /** The devfn (bits 7:0) of a 16-bit source-id: the context-table index (VT-d spec 3.4.2). */
+  public static int devfn(int sid) {
+    return sid & 0xFF;
+  }
+
   public int devfn() {
     return (device << 3) | function;
   }

@@ -6,6 +6,7 @@ import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.RootEntry;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 
 /**
@@ -33,15 +34,15 @@ public final class ContextLookup {
 
   public static Result lookup(
       GuestMemory mem, long rootTable, int sid, Capability cap, ExtendedCapability ecap, int haw) {
-    int bus = (sid >>> 8) & 0xFF;
-    int devfn = sid & 0xFF;
+    int bus = SourceId.bus(sid);
+    int devfn = SourceId.devfn(sid);
     long[] q = new long[1];
     long rootAddr = RootEntry.address(rootTable, bus);
     if (!mem.tryRead64(rootAddr, q)) return new Result(null, FaultReason.ROOT_TABLE_UNREADABLE);
     long rootLo = q[0];
     if (!mem.tryRead64(rootAddr + 8, q)) return new Result(null, FaultReason.ROOT_TABLE_UNREADABLE);
     long rootHi = q[0];
-    if ((rootLo & 1) == 0) return new Result(null, FaultReason.ROOT_NOT_PRESENT);
+    if (!RootEntry.present(rootLo)) return new Result(null, FaultReason.ROOT_NOT_PRESENT);
     if (RootEntry.reservedBitsSet(rootLo, rootHi, haw)) return new Result(null, FaultReason.ROOT_RESERVED);
     long ctxAddr = ContextEntry.address(RootEntry.decode(rootLo).contextTablePointer(), devfn);
     if (!mem.tryRead64(ctxAddr, q)) return new Result(null, FaultReason.CONTEXT_TABLE_UNREADABLE);
@@ -50,7 +51,7 @@ public final class ContextLookup {
     long hi = q[0];
     // the entry is returned even when not present: FPD is honoured irrespective of P (as QEMU,
     // which reads FPD from the fetched entry before checking P)
-    if ((lo & 1) == 0) return new Result(ContextEntry.decode(lo, hi), FaultReason.CONTEXT_NOT_PRESENT);
+    if (!ContextEntry.present(lo)) return new Result(ContextEntry.decode(lo, hi), FaultReason.CONTEXT_NOT_PRESENT);
     if (ContextEntry.reservedBitsSet(lo, hi, haw)) return new Result(null, FaultReason.CONTEXT_RESERVED);
     ContextEntry ce = ContextEntry.decode(lo, hi);
     TranslationType tt = ce.tt();

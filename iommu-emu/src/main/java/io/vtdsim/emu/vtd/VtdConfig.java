@@ -23,6 +23,9 @@ import java.util.Locale;
  * @param pagingStructureCacheCapacity paging-structure-cache entries (non-leaf PML5E/PML4E/PDPE/PDE,
  *     spec 6.2.4) before the cache is cleared; QEMU models none
  * @param queueProcessing where the invalidation queue is processed
+ * @param fenceOnlyWaitAccepted whether a wait descriptor with only FN set (no IF, no SW) executes:
+ *     the VT-d spec (6.5.2.8) allows it and hardware accepts it; QEMU's vtd_process_wait_desc
+ *     (hw/i386/intel_iommu.c) raised IQE for it until September 2025
  */
 public record VtdConfig(
     Capability cap,
@@ -33,7 +36,8 @@ public record VtdConfig(
     int iotlbCapacity,
     int contextCacheCapacity,
     int pagingStructureCacheCapacity,
-    QueueProcessing queueProcessing) {
+    QueueProcessing queueProcessing,
+    boolean fenceOnlyWaitAccepted) {
 
   /** Where queued invalidations run. */
   public enum QueueProcessing {
@@ -60,11 +64,14 @@ public record VtdConfig(
   /** Default paging-structure-cache capacity of the presets. */
   public static final int DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY = 256;
 
-  /** The configuration without an explicit paging-structure-cache capacity (the default one). */
+  /**
+   * Without an explicit paging-structure-cache capacity (the default one) and without the fence-only
+   * choice: the spec's behaviour (an FN-only wait executes).
+   */
   public VtdConfig(Capability cap, ExtendedCapability ecap, long mmioBase, int hostAddressWidth,
       boolean negativeCaching, int iotlbCapacity, int contextCacheCapacity, QueueProcessing queueProcessing) {
     this(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, queueProcessing);
+        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, queueProcessing, true);
   }
 
   /**
@@ -72,9 +79,11 @@ public record VtdConfig(
    *
    * <ul>
    *   <li>{@code qemu-7.2}: {@code -device intel-iommu,caching-mode=on,intremap=off} of QEMU 7.2
-   *       (CAP 0x00d2008c22260286 at aw 39, ECAP 0xf42).
-   *   <li>{@code qemu-10.2}: newer QEMU: as 7.2 plus ESRTPS (Sept 2025), MAMV 18.
-   *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control.
+   *       (CAP 0x00d2008c22260286 at aw 39, ECAP 0xf42); a fence-only wait is a queue error.
+   *   <li>{@code qemu-10.2}: newer QEMU: as 7.2 plus ESRTPS (Sept 2025), MAMV 18, and fence-only
+   *       waits accepted (Sept 2025).
+   *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control; fence-only
+   *       waits accepted, as the spec.
    * </ul>
    *
    * Width 57 (5-level) goes beyond QEMU, which accepts only 39 and 48.
@@ -87,7 +96,7 @@ public record VtdConfig(
     // ECAP 0xf42: QI, PT, IRO = 0xF (IOTLB registers at 0xF0)
     ExtendedCapability qemuEcap = new ExtendedCapability(false, true, false, false, false, true, false, 0xF, 0, false, false);
     return switch (n) {
-      case "qemu-7.2" -> defaults(qemuCap, qemuEcap, awBits);
+      case "qemu-7.2" -> defaults(qemuCap, qemuEcap, awBits).withFenceOnlyWaitAccepted(false);
       case "qemu-10.2" -> defaults(qemuCap.withEsrtps(true), qemuEcap, awBits);
       case "bare-metal" -> defaults(
           qemuCap.withCm(false).withNfr(7),
@@ -105,40 +114,45 @@ public record VtdConfig(
 
   private static VtdConfig defaults(Capability cap, ExtendedCapability ecap, int awBits) {
     return new VtdConfig(cap, ecap, Registers.DEFAULT_BASE, awBits, true, 1024, 256,
-        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, QueueProcessing.INLINE);
+        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, QueueProcessing.INLINE, true);
   }
 
   public VtdConfig withCap(Capability c) {
-    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withEcap(ExtendedCapability e) {
-    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withMmioBase(long base) {
-    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withNegativeCaching(boolean on) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withIotlbCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withPagingStructureCacheCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   public VtdConfig withQueueProcessing(QueueProcessing q) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q, fenceOnlyWaitAccepted);
+  }
+
+  public VtdConfig withFenceOnlyWaitAccepted(boolean accepted) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
+        pagingStructureCacheCapacity, queueProcessing, accepted);
   }
 
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
-    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing);
+    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
   }
 
   /** Size of the register window: covers the IOTLB registers and every fault record. */

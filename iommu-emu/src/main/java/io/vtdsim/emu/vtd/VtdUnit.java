@@ -74,10 +74,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
-    this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth());
+    this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth(),
+        config.fenceOnlyWaitAccepted());
     defineRegisters();
     if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
-      worker = new QueueWorker("vtd-qi", this::drainQueue);
+      worker = new QueueWorker("vtd-qi", this::drainQueue, this::drainFailed);
       worker.start();
     } else {
       worker = null;
@@ -385,6 +386,19 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       queue.process();
     } else {
       worker.wake();
+    }
+  }
+
+  /**
+   * The hardware thread's drain threw (an emulator bug, or an observer's): the descriptor at the head
+   * is reported through the normal queue-error path (vtd.iqe event, FSTS.IQE, fault event).
+   */
+  private void drainFailed(RuntimeException failure) {
+    lock.lock();
+    try {
+      queue.failed("internal error while processing the queue: " + failure);
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -103,4 +103,38 @@ class DmaDeviceTest {
     assertThat(r.faultIova()).isEqualTo(0x1_1000);
     assertThat(mem.read(0x4000_0F80L, 0x80)).containsOnly(0);
   }
+
+  @Test
+  void emulatedWriteWhoseLaterPageIsNotRamMovesNoData() {
+    long notRam = 0x40_0000_0000L; // 256 GiB: far above the 4 GiB of q35 RAM
+    assertThat(mem.isRam(notRam, 4096)).isFalse();
+    VtdUnit unit = mock(VtdUnit.class);
+    when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
+      long iova = inv.getArgument(1);
+      long base = (iova & ~0xFFFL) == 0x1_0000 ? 0x4000_0000L : notRam;
+      return new TranslationResult(iova, base + (iova & 0xFFF), 4096, true, true, 1, null, false, false);
+    });
+    EmulatedDevice dev = new EmulatedDevice("disk", SID, unit, mem, log);
+    DmaResult r = dev.write(0x1_0F80, pattern(0x100));
+    assertThat(r.ok()).isFalse();
+    assertThat(r.faultIova()).isEqualTo(0x1_1000);
+    assertThat(mem.read(0x4000_0F80L, 0x80)).containsOnly(0); // the first page was not written
+    assertThat(log.eventsOfKind(DmaDevice.OK)).isEmpty();
+    assertThat(log.eventsOfKind(DmaDevice.FAULT)).singleElement().satisfies(e -> assertThat(e.attrs())
+        .containsEntry("op", "write").containsEntry("iova", 0x1_1000L).containsEntry("reason", "target not guest RAM"));
+  }
+
+  @Test
+  void emulatedReadWhoseLaterPageIsNotRamFaultsAtThatPage() {
+    VtdUnit unit = mock(VtdUnit.class);
+    when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
+      long iova = inv.getArgument(1);
+      long base = (iova & ~0xFFFL) == 0x1_0000 ? 0x4000_0000L : 0x40_0000_0000L;
+      return new TranslationResult(iova, base + (iova & 0xFFF), 4096, true, true, 1, null, false, false);
+    });
+    EmulatedDevice dev = new EmulatedDevice("disk", SID, unit, mem, log);
+    DmaResult r = dev.read(0x1_0F80, 0x100);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.faultIova()).isEqualTo(0x1_1000);
+  }
 }

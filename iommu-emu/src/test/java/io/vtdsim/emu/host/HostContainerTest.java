@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kernel semantics of the host container: vfio type1 v2 ({@code vfio_dma_do_map/unmap}) and iommufd,
- * as qemu-vtd.md §5 "vfio side" states them; refusals leave the state untouched and are events.
+ * as drivers/vfio/vfio_iommu_type1.c and drivers/iommu/iommufd/ implement them; refusals leave the state untouched and are events.
  */
 class HostContainerTest {
   static final long K4 = 4096;

@@ -112,7 +112,8 @@ class ShadowModeTest {
     f.shadow.rootTablePointerSet(f.tables.rootTable());
     assertThat(f.hostCalls()).containsExactlyElementsOf(unmapAllCalls(PAGE));
     assertThat(f.host()).isEmpty();
-    // the mapping comes back with the next invalidation that syncs (qemu-vtd.md §2)
+    // the mapping comes back with the next invalidation that syncs: QEMU's vtd_address_space_refresh_all
+    // (hw/i386/intel_iommu.c) unmaps on SRTP and does not replay
     f.markNow();
     f.dsi(DID);
     assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"));

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The cases that separate the three strategies (issue 3 "Done when"), each asserting the exact host
- * calls and the final host state. Expected behaviour: qemu-vtd.md §5–6 (QEMU's walk, IOVA tree, vfio
- * type1 rules) and the seed thread (psi-only ignores DSI).
+ * calls and the final host state. Expected behaviour: QEMU's vtd_page_walk / vtd_page_walk_one and
+ * its IOVA tree (hw/i386/intel_iommu.c, and their history), vfio type1's vfio_dma_do_map/unmap rules
+ * (drivers/vfio/vfio_iommu_type1.c) and the seed thread (psi-only ignores DSI).
  */
 class ShadowSyncCasesTest {
   static final long IOVA = 0x1_0000L;
@@ -171,8 +172,9 @@ class ShadowSyncCasesTest {
   /**
    * A 2 MiB superpage whose PDE the guest replaces by a table of 4 KiB PTEs (two of them present,
    * pointing elsewhere), flushed with one PSI over the 2 MiB. vfio-type1 then still holds the old 2
-   * MiB mapping in every strategy — QEMU's known weak spot (qemu-vtd.md §5 "Inference"): the 4 KiB
-   * UNMAPs would bisect it (EINVAL) and the 4 KiB MAPs overlap it (EEXIST).
+   * MiB mapping in every strategy — QEMU's known weak spot (vtd_page_walk_one's tree drops the 2 MiB
+   * entry, while vfio_dma_do_unmap in drivers/vfio/vfio_iommu_type1.c refuses to bisect it): the 4
+   * KiB UNMAPs would bisect it (EINVAL) and the 4 KiB MAPs overlap it (EEXIST).
    */
   @Nested
   class SuperpageReplacedBy4kPages {
@@ -375,7 +377,8 @@ class ShadowSyncCasesTest {
   class OtherSuperpageCases {
     @Test
     void iovaTreeMerging4kPagesIntoA2mSuperpageIsClean() {
-      // qemu-vtd.md §5: "4K PTEs merged into a 2M superpage: handled cleanly"
+      // 4K PTEs merged into a 2M superpage: vtd_page_walk_one unmaps the overlapping tree entries
+      // before the 2M MAP (hw/i386/intel_iommu.c), so it is handled cleanly
       ShadowFixture f = new ShadowFixture("iova-tree").booted();
       long sp = 0x20_0000L;
       f.map4k(sp, GPA);

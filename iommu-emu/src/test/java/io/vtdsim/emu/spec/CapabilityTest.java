@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /** CAP/ECAP field layout (VT-d spec 11.4.2/11.4.3) against values read from real QEMU 7.2. */
 class CapabilityTest {
-  // -device intel-iommu,caching-mode=on,intremap=off (reference/linux-6.1-trace.md, qemu-vtd.md §1)
+  // -device intel-iommu,caching-mode=on,intremap=off: a Linux 6.1 guest's trace on QEMU 7.2
+  // (docs/linux-6.1-trace.md, "Kernel"); QEMU's vtd_init in hw/i386/intel_iommu.c
   private static final long QEMU72_CAP_AW39 = 0x00d2008c22260286L;
   private static final long QEMU72_CAP_AW48 = 0x00d2008c222f0686L;
   private static final long QEMU72_ECAP = 0xf42L;
@@ -42,7 +43,7 @@ class CapabilityTest {
 
   @Test
   void cachingModeOffEndsIn0606AsTheTraceShows() {
-    // linux-6.1-trace.md: "With caching-mode=off CAP ends in ...0606"
+    // a Linux 6.1 guest's trace on QEMU 7.2 (docs/linux-6.1-trace.md): "With caching-mode=off CAP ends in ...0606"
     long cm0 = Capability.decode(QEMU72_CAP_AW48).withCm(false).encode();
     assertThat(cm0 & 0xFFFF).isEqualTo(0x0686 & ~0x80);
     assertThat(Long.toHexString(cm0)).endsWith("0606");
@@ -65,7 +66,7 @@ class CapabilityTest {
 
   @Test
   void linuxAgawArithmetic() {
-    // linux-driver.md §1: width_to_agaw(w) = ceil((w-30)/9): 39→1, 48→2, 57→3; levels = agaw+2
+    // Linux's width_to_agaw (drivers/iommu/intel/iommu.h): ceil((w-30)/9): 39→1, 48→2, 57→3; levels = agaw+2
     assertThat(AddressWidth.agawOfWidth(39)).isEqualTo(1);
     assertThat(AddressWidth.agawOfWidth(48)).isEqualTo(2);
     assertThat(AddressWidth.agawOfWidth(57)).isEqualTo(3);

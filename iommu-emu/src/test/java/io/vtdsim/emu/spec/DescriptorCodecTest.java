@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Descriptor encodings against the exact quadwords a Linux 6.1 guest sent to QEMU 7.2
- * (reference/linux-6.1-trace.md), and reserved-bit rejection (QEMU's vtd_inv_desc_reserved_check).
+ * (docs/linux-6.1-trace.md), and reserved-bit rejection (QEMU's vtd_inv_desc_reserved_check).
  */
 class DescriptorCodecTest {
   @Test

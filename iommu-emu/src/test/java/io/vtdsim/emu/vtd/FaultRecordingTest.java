@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Primary fault logging (VT-d spec 7.1.1, 11.4.14) with QEMU's rules (vtd_report_frcd_fault,
- * vtd_generate_fault_event; qemu-vtd.md §2): records at CAP.FRO×16, PPF/PFO/FRI, compression and the
+ * vtd_generate_fault_event in hw/i386/intel_iommu.c): records at CAP.FRO×16, PPF/PFO/FRI, compression and the
  * fault event MSI honouring FECTL.IM/IP.
  */
 class FaultRecordingTest {

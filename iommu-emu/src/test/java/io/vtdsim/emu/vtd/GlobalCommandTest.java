@@ -14,7 +14,7 @@ import io.vtdsim.emu.spec.Registers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** GCMD/GSTS handshakes (VT-d spec 10.4.4/10.4.5; QEMU's vtd_handle_gcmd_write, qemu-vtd.md §2). */
+/** GCMD/GSTS handshakes (VT-d spec 10.4.4/10.4.5; QEMU's vtd_handle_gcmd_write, hw/i386/intel_iommu.c). */
 class GlobalCommandTest {
   /** ECAP of qemu-7.2 with interrupt remapping (intremap=on): IR, EIM off, MHMV 0xF. */
   static final ExtendedCapability ECAP_WITH_IR =

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The storage rules of QEMU's vtd_set_long / vtd_set_quad and the write-only mask (qemu-vtd.md §1). */
+/** The storage rules of QEMU's vtd_set_long / vtd_set_quad and the write-only mask (hw/i386/intel_iommu.c). */
 class RegisterFileTest {
   @Test
   void writableBitsTakeTheNewValueOthersKeepTheirs() {

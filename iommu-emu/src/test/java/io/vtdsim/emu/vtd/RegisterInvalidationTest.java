@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Register-based invalidation (VT-d spec 6.5.1, 11.4.7, 11.4.8) as QEMU's vtd_handle_ccmd_write /
- * vtd_handle_iotlb_write (qemu-vtd.md §2).
+ * vtd_handle_iotlb_write (hw/i386/intel_iommu.c).
  */
 class RegisterInvalidationTest {
   static final int IVA = 0xF0; // ECAP.IRO 0xF × 16

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Register reset values and write semantics over MMIO, against QEMU's vtd_init (qemu-vtd.md §1) and
+ * Register reset values and write semantics over MMIO, against QEMU's vtd_init (hw/i386/intel_iommu.c) and
  * the values read from real QEMU 7.2 (issue 2).
  */
 class VtdRegistersTest {

@@ -32,6 +32,7 @@ public final class InvalidationQueue {
   private final Capability cap;
   private final ExtendedCapability ecap;
   private final int hostAddressWidth;
+  private final boolean fenceOnlyWaitAccepted;
 
   private boolean enabled;
   private boolean wide;
@@ -42,9 +43,14 @@ public final class InvalidationQueue {
   private int lastType = NO_DESCRIPTOR;
   private boolean processing;
 
-  public InvalidationQueue(
-      GuestMemory memory, EventLog log, QueueHost host, Capability cap, ExtendedCapability ecap, int hostAddressWidth) {
+  /**
+   * @param fenceOnlyWaitAccepted whether a wait with only FN set executes (spec) or is an IQE (QEMU
+   *     before September 2025); decoding accepts it either way
+   */
+  public InvalidationQueue(GuestMemory memory, EventLog log, QueueHost host, Capability cap, ExtendedCapability ecap,
+      int hostAddressWidth, boolean fenceOnlyWaitAccepted) {
     this.memory = memory;
+    this.fenceOnlyWaitAccepted = fenceOnlyWaitAccepted;
     this.log = log;
     this.host = host;
     this.cap = cap;
@@ -162,6 +168,14 @@ public final class InvalidationQueue {
     }
   }
 
+  /**
+   * Processing failed unexpectedly (an exception escaped {@link #process}): a queue error at the
+   * head descriptor, which the head still points at, through the same path as any other IQE.
+   */
+  public void failed(String reason) {
+    error(head, reason);
+  }
+
   /** Fetches, checks and executes the descriptor at {@code index}; returns why it failed, or null. */
   private String execute(int index) {
     int words = wide ? 4 : 2;
@@ -182,6 +196,10 @@ public final class InvalidationQueue {
         && t.granularity() == IotlbInvalidation.Granularity.PAGE
         && t.am() > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
+    }
+    if (d instanceof InvalidationWait wait && !fenceOnlyWaitAccepted
+        && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
+      return "invalidation wait with only FN set (rejected by this QEMU version)";
     }
     log.emit(EV_DESCRIPTOR, "vtd", d.describe(),
         Attrs.of("desc", DescriptorNames.of(d), "index", index, "lo", w[0], "hi", w[1]));

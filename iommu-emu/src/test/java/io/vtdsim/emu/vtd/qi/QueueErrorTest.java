@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Invalidation queue errors (VT-d spec 6.5.2.10; QEMU's vtd_fetch_inv_desc and
- * vtd_inv_desc_reserved_check, qemu-vtd.md §3): FSTS.IQE, IQH left on the offending descriptor, the
+ * vtd_inv_desc_reserved_check in hw/i386/intel_iommu.c): FSTS.IQE, IQH left on the offending descriptor, the
  * fault event, and processing resuming only on the next IQT write.
  */
 class QueueErrorTest {
