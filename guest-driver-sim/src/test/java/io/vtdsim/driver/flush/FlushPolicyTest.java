@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.FlushPolicyName;
 import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.IotlbInvalidation;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,16 +47,34 @@ class FlushPolicyTest {
     FlushPolicy p510 = new FlushPolicy(DriverPreset.LINUX_5_10, FlushPolicyName.LINUX, QEMU);
     FlushPolicy p518 = new FlushPolicy(DriverPreset.LINUX_5_18, FlushPolicyName.LINUX, QEMU);
     FlushPolicy undershoot = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.UNALIGNED_UNDERSHOOT, QEMU);
-    assertThat(p518.range(3, 0x17f, 3, false, false)).singleElement()
-        .satisfies(f -> assertThat(f).extracting(Flush::kind, Flush::address, Flush::am).containsExactly(Flush.Kind.PSI, 0x17f000L, 8));
+    long last = 0x17fL + 2; // the range is pfn 0x17f, 0x180, 0x181
+    assertThat(p518.range(3, 0x17f, 3, false, false)).hasSize(1);
+    Flush corrected = p518.range(3, 0x17f, 3, false, false).get(0);
+    assertThat(corrected).extracting(Flush::kind, Flush::address, Flush::am).containsExactly(Flush.Kind.PSI, 0x17f000L, 8);
+    assertThat(coveredPfns(corrected)).as("≥5.18: the block the hardware invalidates")
+        .contains(0x17fL, 0x180L, last);
     for (FlushPolicy old : List.of(p510, undershoot)) {
       Flush f = old.range(3, 0x17f, 3, false, false).get(0);
       assertThat(f.kind()).isEqualTo(Flush.Kind.PSI);
       assertThat(f.am()).isEqualTo(2);
-      // hardware masks the low 2 bits: covers pfn 0x17c..0x17f, missing 0x180 and 0x181
-      assertThat((0x17fL & ~3L) + 4).isLessThan(0x17fL + 3);
+      // the hardware ignores ADDR's low AM bits: the block is pfn 0x17c..0x17f, missing 0x180 and 0x181
+      assertThat(coveredPfns(f)).as("pre-5.18: the block the hardware invalidates")
+          .contains(0x17fL).doesNotContain(0x180L, last);
       assertThat(f.reason()).contains("undershoot");
     }
+  }
+
+  /**
+   * The pfns a PSI invalidates as the hardware reads it (VT-d spec 6.5.2.3: ADDR with its
+   * low AM bits ignored, 2^AM pages), from the descriptor the driver would queue.
+   */
+  private static List<Long> coveredPfns(Flush f) {
+    InvalidationDescriptor queued = f.descriptor(true, true, false);
+    // decoded from the quadwords, as the unit reads them from the queue
+    IotlbInvalidation seen = (IotlbInvalidation) InvalidationDescriptor.decode(queued.lo(), queued.hi(), false);
+    assertThat(seen.granularity()).isEqualTo(IotlbInvalidation.Granularity.PAGE);
+    long first = seen.alignedBase() >>> 12;
+    return LongStream.range(first, first + (seen.coveredSize() >>> 12)).boxed().toList();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.cli;
 
 import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.EventText;
 import io.vtdsim.harness.report.JsonReport;
@@ -85,7 +86,10 @@ final class RunCommand implements Callable<Integer> {
     return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
   }
 
-  /** {@code ok    name: pass [ok] (expected pass)}, then up to ten violations and the non-zero counters, indented. */
+  /**
+   * {@code ok    name: pass [ok] (expected pass)}, then up to ten violations, one line per lazy-mode
+   * stale window and the non-zero counters, indented.
+   */
   static void print(PrintWriter out, ScenarioResult r) {
     Scenario s = r.scenario();
     Expect e = s.effectiveExpect();
@@ -99,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
       out.printf("      %s at step %d (%s): %s%n", v.kind(), v.step(), v.stepText(), detail(v));
     }
     if (vs.size() > SHOWN_VIOLATIONS) out.printf("      ... %d more violations%n", vs.size() - SHOWN_VIOLATIONS);
+    for (StaleWindow w : r.lazyStaleWindows()) out.println("      " + EventText.staleWindow(w));
     StringBuilder counters = new StringBuilder();
     for (Map.Entry<String, Long> c : r.counters().entrySet()) {
       if (c.getValue() != 0) counters.append(counters.length() == 0 ? "" : ", ").append(c.getKey()).append(' ').append(c.getValue());

@@ -295,7 +295,7 @@ public final class MappingOracle {
                 "%s: [0x%x, +0x%x) stayed mapped in the host from step %d to step %d (%d ns) while queued for a lazy flush",
                 device, closed.iova(), closed.size(), closed.fromStep(), step, closed.nanos()),
             Attrs.of("device", device, "iova", closed.iova(), "size", closed.size(), "fromStep", closed.fromStep(),
-                "toStep", step, "nanos", closed.nanos()));
+                "toStep", step, "nanos", closed.nanos(), "fromNanos", closed.fromNanos(), "toNanos", closed.toNanos()));
       }
     }
   }

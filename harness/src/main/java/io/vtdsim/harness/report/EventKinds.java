@@ -1,5 +1,7 @@
 package io.vtdsim.harness.report;
 
+import io.vtdsim.harness.oracle.MappingOracle;
+
 /** The event kinds the reports understand (CONTRACTS.md event vocabulary) plus the harness's step marker. */
 public final class EventKinds {
   private EventKinds() {}
@@ -30,6 +32,11 @@ public final class EventKinds {
   public static final String DRIVER_FAULT = "driver.fault";
   /** Emitted by the scenario runner before each step: {index, text}. */
   public static final String STEP = "harness.step";
-  /** Emitted by the scenario runner after each step's check: {index, violations}. */
+  /** Emitted by the scenario runner after each step's check: {index, violations, kinds}. */
   public static final String VERDICT = "harness.verdict";
+  /**
+   * Emitted by the oracle when a lazy-mode stale window closes: {device, iova, size, fromStep, toStep,
+   * nanos, fromNanos, toNanos}.
+   */
+  public static final String STALE_WINDOW = MappingOracle.EV_STALE_WINDOW;
 }

@@ -12,11 +12,14 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.oracle.StaleWindow;
+import io.vtdsim.harness.scenario.Units;
 
 /**
  * One event as one readable line: register names for MMIO (from the unit's IRO/FRO/NFR), invalidation
- * descriptors decoded from their quadwords, walks, notifier events, host calls, DMA and faults. Events
- * of kinds it does not know print their own text.
+ * descriptors decoded from their quadwords, walks, notifier events, host calls, DMA and faults, and the
+ * harness's own step markers, verdicts and lazy-mode stale windows. Events of kinds it does not know
+ * print their own text.
  */
 public final class EventText {
   private final int iro;
@@ -81,7 +84,9 @@ public final class EventText {
       case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
           + str(e, "reason");
       case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
-      case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e);
+      case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e) + kinds(e);
+      case EventKinds.STALE_WINDOW -> staleWindow(str(e, "device"), num(e, "iova"), num(e, "size"),
+          num(e, "fromStep"), num(e, "toStep"), num(e, "nanos"));
       default -> e.kind() + " [" + e.source() + "] " + e.text();
     };
   }
@@ -124,6 +129,32 @@ public final class EventText {
     if (n == 0) return "ok";
     if (n > 0) return n + " violation" + (n == 1 ? "" : "s");
     return e.text();
+  }
+
+  /**
+   * One lazy-mode stale window, e.g. {@code stale window nic iova 0xffffe000 size 8KiB: stayed mapped in
+   * the host from step 6 to step 8 (10ms) while queued for a lazy flush}; a window still open at the end
+   * has no end step ({@code toStep} and {@code nanos} -1).
+   */
+  public static String staleWindow(StaleWindow w) {
+    return staleWindow(w.device(), w.iova(), w.size(), (long) w.fromStep(), (long) w.toStep(), w.nanos());
+  }
+
+  private static String staleWindow(String device, Long iova, Long size, Long fromStep, Long toStep, Long nanos) {
+    String where = "stale window " + (device.isEmpty() ? "?" : device) + " iova " + (iova == null ? "?" : Units.hex(iova))
+        + " size " + (size == null ? "?" : Units.formatSize(size));
+    String from = "from step " + (fromStep == null ? "?" : fromStep);
+    if (toStep == null || toStep < 0) {
+      return where + ": mapped in the host " + from + " to the end, still queued for a lazy flush";
+    }
+    return where + ": stayed mapped in the host " + from + " to step " + toStep
+        + (nanos == null || nanos < 0 ? "" : " (" + Units.formatDuration(nanos) + ")") + " while queued for a lazy flush";
+  }
+
+  /** The violation kinds a verdict names, if any: {@code " (stale-mapping, host-error)"}. */
+  private static String kinds(Event e) {
+    String k = str(e, "kinds");
+    return k.isEmpty() || "ok".equals(verdict(e)) ? "" : " (" + k + ")";
   }
 
   private static String result(Event e) {

@@ -129,6 +129,7 @@ public final class Explanation {
     if (k.startsWith("shadow.")) return "shadow  ";
     if (k.startsWith("host.")) return "host    ";
     if (k.startsWith("dma.")) return "device  ";
+    if (k.startsWith("oracle.")) return "oracle  ";
     return "        ";
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import io.vtdsim.harness.scenario.Units;
@@ -16,6 +17,12 @@ import java.util.Map;
  * {@code iova} is a hex string ("0x100000") so 64-bit addresses survive JSON readers that use doubles;
  * {@code size} is a number of bytes; {@code step} is the runner's 0-based step index (-1 for the final
  * check). A scenario whose machine could not be set up also has {@code "error"}.
+ *
+ * <p>Beyond that shape each scenario has {@code "staleWindows":[{"device","iova","size","fromStep",
+ * "toStep","nanos"}]}: in lazy DMA mode, each IOVA range that stayed mapped in a host container while
+ * queued for a lazy flush (tolerated, not a violation), from the first step after which it was seen
+ * stale to the step after which it was gone, and for how long in simulated time ({@code nanos}); a
+ * window still open at the end has {@code toStep} and {@code nanos} -1. Empty in strict mode.
  */
 public final class JsonReport {
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -42,6 +49,16 @@ public final class JsonReport {
       }
       ObjectNode counters = s.putObject("counters");
       for (Map.Entry<String, Long> c : r.counters().entrySet()) counters.put(c.getKey(), c.getValue());
+      ArrayNode windows = s.putArray("staleWindows");
+      for (StaleWindow w : r.lazyStaleWindows()) {
+        ObjectNode o = windows.addObject();
+        o.put("device", w.device());
+        o.put("iova", Units.hex(w.iova()));
+        o.put("size", w.size());
+        o.put("fromStep", w.fromStep());
+        o.put("toStep", w.toStep());
+        o.put("nanos", w.nanos());
+      }
       if (r.error() != null) s.put("error", r.error());
     }
     try {

@@ -105,6 +105,7 @@ public final class SequenceDiagram {
       case EventKinds.WALK, EventKinds.NOTIFY, EventKinds.SWITCH -> "VT-d->>Shadow: " + t;
       case EventKinds.HOST_MAP, EventKinds.HOST_UNMAP -> "Shadow->>Host: " + t;
       case EventKinds.HOST_ERROR -> "Host--xShadow: " + t;
+      case EventKinds.STALE_WINDOW -> "Note over Shadow,Host: " + t;
       case EventKinds.DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
       case EventKinds.DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
       default -> null;

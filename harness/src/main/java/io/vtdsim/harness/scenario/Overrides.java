@@ -29,11 +29,14 @@ public final class Overrides {
     return keys;
   }
 
-  /** Applies {@code key=value} assignments in order. */
+  /**
+   * Applies {@code key=value} assignments in order, then checks that the result is still possible
+   * ({@link ScenarioValidator}: e.g. a map IOVA beyond a lowered {@code machine.aw-bits}).
+   */
   public static Scenario apply(Scenario s, List<String> assignments) {
     Scenario out = s;
     for (String a : assignments) out = applyOne(out, a);
-    return out;
+    return assignments.isEmpty() ? out : ScenarioValidator.afterOverrides(out, assignments);
   }
 
   private static Scenario applyOne(Scenario s, String assignment) {

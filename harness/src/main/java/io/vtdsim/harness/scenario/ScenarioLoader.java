@@ -59,7 +59,7 @@ public final class ScenarioLoader {
 
   /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
   public static Scenario parse(String yaml, String sourceName) {
-    return new Reader(sourceName).scenario(YamlTree.parse(yaml, sourceName));
+    return ScenarioValidator.validate(new Reader(sourceName).scenario(YamlTree.parse(yaml, sourceName)), yaml);
   }
 
   /** The name of a scenario file without directories and the .yaml/.yml extension. */

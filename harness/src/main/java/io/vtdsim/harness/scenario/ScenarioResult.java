@@ -1,6 +1,8 @@
 package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.harness.oracle.MappingOracle;
+import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,6 +22,8 @@ import java.util.Map;
  * @param counters the fixed counters ({@code Counters.NAMES} order)
  * @param events the retained events (bounded by {@link RunOptions#eventRetention})
  * @param error null, or what went wrong setting up or driving the machine
+ * @param lazyStaleWindows the lazy-mode stale windows the oracle saw (closed ones in the order they
+ *     closed, then any still open at the end), whatever the event retention
  */
 public record ScenarioResult(
     Scenario scenario,
@@ -28,7 +32,8 @@ public record ScenarioResult(
     List<Violation> violations,
     Map<String, Long> counters,
     List<Event> events,
-    String error) {
+    String error,
+    List<StaleWindow> lazyStaleWindows) {
   public static final String PASS = "pass";
   public static final String VIOLATION = "violation";
   public static final String ERROR = "error";
@@ -37,6 +42,26 @@ public record ScenarioResult(
     violations = List.copyOf(violations);
     counters = Collections.unmodifiableMap(new LinkedHashMap<>(counters)); // keeps the report order
     events = List.copyOf(events);
+    lazyStaleWindows = List.copyOf(lazyStaleWindows);
+  }
+
+  /** A result whose stale windows are those its retained {@code oracle.stale-window} events tell. */
+  public ScenarioResult(Scenario scenario, String outcome, boolean met, List<Violation> violations,
+      Map<String, Long> counters, List<Event> events, String error) {
+    this(scenario, outcome, met, violations, counters, events, error, windowsIn(events));
+  }
+
+  private static List<StaleWindow> windowsIn(List<Event> events) {
+    return events.stream().filter(e -> e.kind().equals(MappingOracle.EV_STALE_WINDOW)).map(e -> {
+      long to = number(e, "toNanos", e.timeNanos());
+      long from = number(e, "fromNanos", to - number(e, "nanos", 0));
+      return new StaleWindow(String.valueOf(e.attrs().get("device")), number(e, "iova", 0), number(e, "size", 0),
+          (int) number(e, "fromStep", -1), (int) number(e, "toStep", -1), from, to);
+    }).toList();
+  }
+
+  private static long number(Event e, String key, long absent) {
+    return e.attrs() != null && e.attrs().get(key) instanceof Number n ? n.longValue() : absent;
   }
 
   /** The distinct violation kinds found, in {@link Violation#KINDS} order. */
@@ -44,8 +69,11 @@ public record ScenarioResult(
     return Violation.KINDS.stream().filter(k -> violations.stream().anyMatch(v -> v.kind().equals(k))).toList();
   }
 
-  /** The lazy-mode stale windows reported during the run ({@code oracle.stale-window} events retained). */
+  /**
+   * The retained {@code oracle.stale-window} events (closed lazy-mode stale windows); {@link
+   * #lazyStaleWindows()} has them all as values.
+   */
   public List<Event> staleWindows() {
-    return events.stream().filter(e -> e.kind().equals("oracle.stale-window")).toList();
+    return events.stream().filter(e -> e.kind().equals(MappingOracle.EV_STALE_WINDOW)).toList();
   }
 }

@@ -114,7 +114,7 @@ public final class ScenarioRunner {
       String outcome = error != null ? ScenarioResult.ERROR
           : violations.isEmpty() ? ScenarioResult.PASS : ScenarioResult.VIOLATION;
       return new ScenarioResult(scenario, outcome, met(outcome), violations, bed.counters().snapshot(),
-          log.events(), error);
+          log.events(), error, bed.oracle().staleWindows());
     }
 
     private boolean met(String outcome) {

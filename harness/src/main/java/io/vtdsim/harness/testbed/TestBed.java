@@ -50,7 +50,8 @@ import java.util.stream.Collectors;
  * of low RAM; fault MSIs delivered to its interrupt handler) and the {@link MappingOracle}.
  *
  * <p>The action methods ({@link #map}, {@link #dmaMap}, {@link #attach} ...) call the driver and keep
- * the oracle's {@link IntentModel intent} in step with what was asked for; {@link #check()} then says
+ * the oracle's {@link IntentModel intent} in step with what was asked for — once the driver has
+ * accepted the call, so a rejected call changes nothing there; {@link #check()} then says
  * whether every assigned device's host mappings are exactly right. {@link #driver()} is there for
  * anything else, but calls made directly on it are not part of the intent.
  *
@@ -66,6 +67,11 @@ import java.util.stream.Collectors;
 public final class TestBed implements AutoCloseable {
   /** Largest table pool the TestBed gives the driver (at the top of the low RAM region). */
   public static final long MAX_TABLE_POOL = 64L << 20;
+  /**
+   * Smallest guest RAM a TestBed accepts: the driver's table pool is a quarter of it (256 KiB, 64
+   * pages), enough for boot and mappings; a 128 KiB machine runs out of table pages at its first map.
+   */
+  public static final long MIN_RAM = 1L << 20;
 
   private final TestBedConfig config;
   private final Clock clock = new Clock();
@@ -93,6 +99,10 @@ public final class TestBed implements AutoCloseable {
     this.config = config;
     this.log = new EventLog(clock, config.eventRetention());
     this.counters = Counters.subscribedTo(log);
+    if (config.ramBytes() < MIN_RAM) {
+      throw new IllegalArgumentException(String.format("guest RAM of %d bytes is below the minimum of %d (1 MiB)",
+          config.ramBytes(), MIN_RAM));
+    }
     this.memory = GuestMemory.q35(config.ramBytes());
     this.bus = new MmioBus(log);
     this.vtdConfig = vtdConfig(config);
@@ -101,9 +111,9 @@ public final class TestBed implements AutoCloseable {
     this.shadow = new CachingModeShadow(unit, memory, log, ShadowSync.named(config.shadowSync()));
     HostSemantics semantics = HostSemantics.parse(config.host());
 
-    RamRegion low = memory.regions().get(0);
-    this.poolSize = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
-    this.poolBase = low.end() - poolSize;
+    RamRegion pool = tablePool(memory);
+    this.poolSize = pool.size();
+    this.poolBase = pool.base();
 
     this.oracle = new MappingOracle(memory, MachineView.of(unit), intent, log);
     List<SourceId> sids = new ArrayList<>();
@@ -128,6 +138,19 @@ public final class TestBed implements AutoCloseable {
         .withTablePool(poolBase, poolSize);
     this.driver = new IntelIommuDriver(bus, memory, clock, log, driverConfig);
     oracle.staleAllowance(this::queuedForLazyFlush);
+  }
+
+  /**
+   * The guest RAM the driver allocates its own pages (tables, queue, status) from in {@code memory}:
+   * the top quarter of the low RAM region, at most {@link #MAX_TABLE_POOL}, so scenario buffers
+   * below it never collide with the driver's tables. Scenario GPAs must avoid it. {@code memory}
+   * needs at least {@link #MIN_RAM} in its low region.
+   */
+  public static RamRegion tablePool(GuestMemory memory) {
+    RamRegion low = memory.regions().get(0);
+    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
+    if (size == 0) throw new IllegalArgumentException("low RAM " + low + " has no room for a table pool");
+    return new RamRegion(low.end() - size, size);
   }
 
   public static TestBedBuilder builder() {
@@ -197,12 +220,16 @@ public final class TestBed implements AutoCloseable {
     oracle.touchAll();
   }
 
-  /** IOMMU API: maps [iova, iova+size) of {@code domain} to {@code gpa}. */
+  /**
+   * IOMMU API: maps [iova, iova+size) of {@code domain} to {@code gpa}. The intent changes only when
+   * the driver accepted the call: a rejected call (unaligned, beyond the address width, over an
+   * existing mapping) leaves it as it was.
+   */
   public void map(String domain, long iova, long gpa, long size, boolean read, boolean write) {
     requireUsableGpa(gpa, size);
+    driver.map(domain, iova, gpa, size, read, write);
     intent.map(domain, iova, gpa, size, read, write);
     oracle.touch(iova, size);
-    driver.map(domain, iova, gpa, size, read, write);
   }
 
   /**
@@ -213,13 +240,10 @@ public final class TestBed implements AutoCloseable {
    * @return the bytes unmapped
    */
   public long unmap(String domain, long iova, long size) {
-    intent.unmap(domain, iova, size);
-    oracle.touch(iova, size);
     long unmapped = driver.unmap(domain, iova, size);
-    if (unmapped > size) {
-      intent.unmap(domain, iova, unmapped);
-      oracle.touch(iova, unmapped);
-    }
+    long cleared = Math.max(size, unmapped);
+    intent.unmap(domain, iova, cleared);
+    oracle.touch(iova, cleared);
     return unmapped;
   }
 
@@ -240,13 +264,14 @@ public final class TestBed implements AutoCloseable {
     return iova;
   }
 
-  /** DMA API: unmaps what {@link #dmaMap} returned. */
+  /** DMA API: unmaps what {@link #dmaMap} returned; a call the driver rejects leaves the intent as it was. */
   public void dmaUnmap(String device, long iova, long size, Direction dir) {
-    long offset = iova & 0xFFF;
-    lazyUnmapped.put(iova - offset, pagesBytes(offset, size));
-    intent.unmap(dmaDomain(device), iova - offset, pagesBytes(offset, size));
-    oracle.touch(iova - offset, pagesBytes(offset, size));
     driver.unmapSingle(sid(device), iova, size, dir);
+    long offset = iova & 0xFFF;
+    long bytes = pagesBytes(offset, size);
+    lazyUnmapped.put(iova - offset, bytes);
+    intent.unmap(dmaDomain(device), iova - offset, bytes);
+    oracle.touch(iova - offset, bytes);
   }
 
   /** Lets simulated time pass; timers (the lazy flush queue) fire. */

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -54,8 +55,9 @@ class CliOnTheRealHarnessTest {
     Path json = dir.resolve("r.json");
     Path trace = dir.resolve("t.txt");
     Path diagram = dir.resolve("d.md");
-    assertThat(run("run", tiny().toString(), "--json", json.toString(), "--trace", trace.toString(),
-        "--diagram", diagram.toString())).as(err.toString()).isEqualTo(0);
+    // linux-6.1: the era of the real trace (linux-6.1-trace.md)
+    assertThat(run("run", tiny().toString(), "--set", "driver.preset=linux-6.1", "--json", json.toString(),
+        "--trace", trace.toString(), "--diagram", diagram.toString())).as(err.toString()).isEqualTo(0);
     assertThat(out.toString()).startsWith("ok    tiny-4k: pass [ok] (expected pass)");
 
     JsonNode s = new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
@@ -65,7 +67,16 @@ class CliOnTheRealHarnessTest {
     assertThat(s.get("counters").get("dma-ok").asLong()).isEqualTo(1);
     assertThat(s.get("counters").get("dma-fault").asLong()).isEqualTo(1);
     assertThat(s.get("counters").get("host-errors").asLong()).isZero();
-    assertThat(s.get("counters").get("desc-iotlb-psi").asLong()).isGreaterThanOrEqualTo(2);
+    // Linux 6.1 under CM strict: one PSI for the map and one for the unmap, each invalidation followed by its
+    // own wait descriptor (linux-6.1-trace.md §4, checklist 3)
+    JsonNode c = s.get("counters");
+    assertThat(c.get("desc-iotlb-psi").asLong()).isEqualTo(2);
+    long invalidations = 0;
+    for (String k : List.of("desc-cc-global", "desc-cc-domain", "desc-cc-device", "desc-iotlb-global",
+        "desc-iotlb-dsi", "desc-iotlb-psi")) {
+      invalidations += c.get(k).asLong();
+    }
+    assertThat(c.get("desc-wait").asLong()).isEqualTo(invalidations);
 
     String t = Files.readString(trace);
     assertThat(t).startsWith("# tiny-4k\n")

@@ -118,7 +118,11 @@ class CliTest {
     JsonNode scenarios = root.get("scenarios");
     assertThat(scenarios).hasSize(2);
     JsonNode s = scenarios.get(0);
-    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters");
+    // the shape, plus staleWindows (lazy mode; empty here)
+    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters",
+        "staleWindows");
+    assertThat(s.get("staleWindows").isArray()).isTrue();
+    assertThat(s.get("staleWindows")).isEmpty();
     assertThat(s.get("name").asText()).isEqualTo("tiny");
     assertThat(s.get("outcome").asText()).isEqualTo("violation");
     assertThat(s.get("met").isBoolean()).isTrue();
@@ -265,7 +269,8 @@ class CliTest {
         .isEqualTo(0);
     assertThat(out.toString()).startsWith("ok    tiny: violation [STALE] (expected violation [stale-mapping])");
     JsonNode s = new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
-    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters");
+    assertThat(s.fieldNames()).toIterable().containsExactly("name", "outcome", "met", "violations", "counters",
+        "staleWindows");
     assertThat(s.get("met").asBoolean()).isTrue();
     assertThat(run("run", declared.toString())).isEqualTo(0);
     assertThat(out.toString()).startsWith("ok    tiny: pass [ok] (expected pass)");

@@ -51,6 +51,28 @@ class EventRenderingTest {
   }
 
   @Test
+  void harnessAndOracleEventsRenderAsSentences() {
+    Event step = new Event(1, 0, "harness.step", "harness", "step 3: advance 10ms", Map.of("index", 3, "text", "advance 10ms"));
+    assertThat(text.line(step)).isEqualTo("step 3: advance 10ms");
+    Event ok = new Event(2, 0, "harness.verdict", "oracle", "step 3: ok", Map.of("index", 3, "violations", 0, "kinds", ""));
+    assertThat(text.line(ok)).isEqualTo("oracle after step 3: ok");
+    Event bad = new Event(3, 0, "harness.verdict", "oracle", "x",
+        Map.of("index", 4, "violations", 2, "kinds", "stale-mapping, host-error"));
+    assertThat(text.line(bad)).isEqualTo("oracle after step 4: 2 violations (stale-mapping, host-error)");
+    Event window = new Event(4, 20_000_000, "oracle.stale-window", "oracle", "raw", Map.of("device", "nic",
+        "iova", 0xffffe000L, "size", 0x2000L, "fromStep", 6, "toStep", 8, "nanos", 10_000_000L));
+    assertThat(text.line(window)).isEqualTo("stale window nic iova 0xffffe000 size 8KiB: stayed mapped in the host "
+        + "from step 6 to step 8 (10ms) while queued for a lazy flush");
+  }
+
+  @Test
+  void aStaleWindowStillOpenAtTheEndHasNoEnd() {
+    assertThat(EventText.staleWindow(new io.vtdsim.harness.oracle.StaleWindow("nic", 0x5000, 0x1000, 3, -1, 7, -1)))
+        .isEqualTo("stale window nic iova 0x5000 size 4KiB: mapped in the host from step 3 to the end, "
+            + "still queued for a lazy flush");
+  }
+
+  @Test
   void unknownKindsAndMissingAttributesStillRender() {
     Event odd = new Event(1, 0, "something.new", "x", "free text", Map.of());
     assertThat(text.line(odd)).isEqualTo("something.new [x] free text");

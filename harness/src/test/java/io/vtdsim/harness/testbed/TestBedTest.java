@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.scenario.BuiltinScenarios;
 import io.vtdsim.harness.scenario.Scenario;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class TestBedTest {
 
   @Test
   void javaApiRoundTripKeepsTheHostExact() {
-    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+    try (TestBed bed = TestBed.builder().driver("linux-6.1").assigned("nic", "00:03.0").build()) {
       // before boot translation is off: the host maps RAM 1:1 (QEMU's no-DMAR alias)
       assertThat(bed.check()).isEmpty();
       assertThat(bed.host("nic").lookup(0x3000000)).map(m -> m.gpa() + (0x3000000 - m.iova())).contains(0x3000000L);
@@ -75,8 +76,60 @@ class TestBedTest {
       assertThat(bed.dma("nic", iova, true, 8, false)).isEmpty();
       bed.unmap("d1", 0x100000, 2 * MiB);
       assertThat(bed.check()).isEmpty();
-      assertThat(bed.counters().get("desc-iotlb-psi")).isPositive();
+      // Linux 6.1 under CM strict: one PSI per map and per unmap, IOMMU API and DMA API alike, each with its
+      // own wait descriptor (linux-6.1-trace.md §4): map, dmaMap, dmaUnmap, unmap = 4 PSIs
+      Counters c = bed.counters();
+      assertThat(c.get("desc-iotlb-psi")).isEqualTo(4);
+      assertThat(c.get("desc-wait")).isEqualTo(c.get("desc-cc-global") + c.get("desc-cc-domain")
+          + c.get("desc-cc-device") + c.get("desc-iotlb-global") + c.get("desc-iotlb-dsi") + c.get("desc-iotlb-psi"));
       assertThat(bed.trace()).contains("driver.call").contains("host.map");
+    }
+  }
+
+  @Test
+  void aMapTheDriverRejectsLeavesNoPhantomIntent() {
+    try (TestBed bed = TestBed.builder().awBits(48).assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+      // beyond the 48-bit address width
+      assertThatThrownBy(() -> bed.map("d1", 1L << 48, 0x2000000, 0x1000, true, true))
+          .isInstanceOf(IllegalArgumentException.class);
+      // not 4 KiB aligned (iommu_map needs page-aligned iova and size)
+      assertThatThrownBy(() -> bed.map("d1", 0x200800, 0x2000000, 0x1000, true, true))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aligned");
+      // over a mapping that is already there (Linux: "DMA PTE already set"): the first mapping stands
+      assertThatThrownBy(() -> bed.map("d1", 0x100000, 0x3000000, 0x1000, true, true))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("already set");
+      assertThat(bed.intent().mappings("d1")).singleElement()
+          .satisfies(m -> assertThat(m.iova()).isEqualTo(0x100000L))
+          .satisfies(m -> assertThat(m.gpa()).isEqualTo(0x2000000L));
+      assertThat(bed.checkIncremental()).isEmpty();
+      assertThat(bed.check()).isEmpty();
+    }
+  }
+
+  @Test
+  void unmapsTheDriverRejectsLeaveTheIntentAsItWas() {
+    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x2000, true, true);
+      long iova = bed.dmaMap("nic", 0x3000000, 0x2000, Direction.BIDIRECTIONAL);
+      // IOMMU API: iommu_unmap needs a 4 KiB aligned range
+      assertThatThrownBy(() -> bed.unmap("d1", 0x100800, 0x800)).isInstanceOf(IllegalArgumentException.class);
+      // DMA API: more than the buffer dma-map gave
+      assertThatThrownBy(() -> bed.dmaUnmap("nic", iova, 0x100000, Direction.BIDIRECTIONAL))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not mapped by the DMA API");
+      assertThat(bed.checkIncremental()).isEmpty();
+      assertThat(bed.check()).isEmpty();
+      // both mappings still work and are still intended
+      assertThat(bed.dma("nic", 0x101000, true, 64, true)).isEmpty();
+      assertThat(bed.dma("nic", iova, true, 0x2000, true)).isEmpty();
+      bed.dmaUnmap("nic", iova, 0x2000, Direction.BIDIRECTIONAL);
+      bed.unmap("d1", 0x100000, 0x2000);
+      assertThat(bed.check()).isEmpty();
+      assertThat(bed.dma("nic", iova, true, 8, false)).isEmpty();
     }
   }
 

@@ -1,0 +1,159 @@
+package io.vtdsim.harness.scenario;
+
+import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.harness.scenario.YamlTree.MapNode;
+import io.vtdsim.harness.scenario.YamlTree.Node;
+import io.vtdsim.harness.testbed.TestBed;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Semantic checks of a parsed {@link Scenario} against the machine it describes, for values the YAML
+ * grammar accepts but no run could carry out:
+ *
+ * <ul>
+ *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM};
+ *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
+ *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
+ *       the driver's table pool ({@link TestBed#tablePool});
+ *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
+ *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0.
+ * </ul>
+ *
+ * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
+ * step's problem is at the step's line with the step's key ({@code map.gpa}, {@code dma-map.size});
+ * {@code machine.ram} at its line in the file (0 when it is not in the file).
+ *
+ * <p>{@link ScenarioLoader} validates every scenario it parses; {@link Overrides#apply} validates
+ * again after {@code --set}, since an override can make a valid scenario impossible. Then a problem
+ * with a key that {@code --set} assigned is reported against {@code --set} (e.g. {@code --set:
+ * machine.ram: ...}); any other (e.g. a map IOVA beyond {@code --set machine.aw-bits=39}) names the
+ * scenario file, the step's line and key, and the message ends with the assignments applied.
+ */
+public final class ScenarioValidator {
+  private ScenarioValidator() {}
+
+  /** Checks {@code s} and returns it; machine keys have no line in the messages. */
+  public static Scenario validate(Scenario s) {
+    return validate(s, null);
+  }
+
+  /**
+   * As {@link #validate(Scenario)}, for a scenario parsed from {@code yaml}: machine keys are
+   * reported at their line there (the text is read again only when there is a problem to report).
+   */
+  static Scenario validate(Scenario s, String yaml) {
+    new Check(s, yaml).run();
+    return s;
+  }
+
+  /** Validation after {@code --set assignments} were applied to {@code s}; see the class comment. */
+  static Scenario afterOverrides(Scenario s, List<String> assignments) {
+    try {
+      return validate(s);
+    } catch (ScenarioException e) {
+      Set<String> assigned = assignments.stream().map(a -> a.substring(0, Math.max(0, a.indexOf('='))).trim())
+          .collect(Collectors.toSet());
+      String applied = "after --set " + String.join(", --set ", assignments);
+      if (assigned.contains(e.key())) {
+        throw new ScenarioException(Overrides.SOURCE, 0, e.key(), e.problem() + " (" + applied + ")", e);
+      }
+      throw new ScenarioException(e.file(), e.line(), e.key(), e.problem() + " (" + applied + ")", e);
+    }
+  }
+
+  /** One validation. */
+  private static final class Check {
+    private final Scenario scenario;
+    private final String yaml;
+    private final long ram;
+    private final int awBits;
+    private GuestMemory memory;
+    private RamRegion pool;
+
+    Check(Scenario scenario, String yaml) {
+      this.scenario = scenario;
+      this.yaml = yaml;
+      this.ram = scenario.machine().ramBytesOrDefault();
+      this.awBits = scenario.machine().awBitsOrDefault();
+    }
+
+    void run() {
+      if (ram < TestBed.MIN_RAM) {
+        throw new ScenarioException(scenario.source(), machineLine("ram"), "machine.ram", String.format(
+            "%s is too small: the harness needs at least %s of guest RAM (the driver's tables come from a quarter"
+                + " of it)", Units.formatSize(ram), Units.formatSize(TestBed.MIN_RAM)));
+      }
+      memory = GuestMemory.q35(ram);
+      pool = TestBed.tablePool(memory);
+      steps(scenario.steps());
+    }
+
+    private void steps(List<Step> steps) {
+      for (Step step : steps) {
+        if (step instanceof Step.Repeat r) {
+          steps(r.steps());
+        } else if (step instanceof Step.MapRange m) {
+          positive(m, "map.size", m.size());
+          iovaRange(m, "map.iova", m.iova(), m.size());
+          gpaRange(m, "map.gpa", m.gpa(), m.size());
+        } else if (step instanceof Step.UnmapRange u) {
+          positive(u, "unmap.size", u.size());
+          iovaRange(u, "unmap.iova", u.iova(), u.size());
+        } else if (step instanceof Step.DmaMap d) {
+          positive(d, "dma-map.size", d.size());
+          gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
+        }
+      }
+    }
+
+    private void positive(Step step, String key, long size) {
+      if (size <= 0) throw error(step, key, "must be greater than 0, got " + size);
+    }
+
+    private void iovaRange(Step step, String key, long iova, long size) {
+      long limit = 1L << awBits;
+      if (iova < 0 || iova >= limit || size > limit - iova) {
+        throw error(step, key, String.format("IOVA range [%s, +%s) reaches beyond the %d-bit address width "
+            + "(machine.aw-bits %d): IOVAs must stay below %s", Units.hex(iova), Units.formatSize(size), awBits,
+            awBits, Units.hex(limit)));
+      }
+    }
+
+    private void gpaRange(Step step, String key, long gpa, long size) {
+      if (!memory.isRam(gpa, size)) {
+        throw error(step, key, String.format("GPA range [%s, +%s) is not guest RAM: with machine.ram %s the q35"
+            + " layout has RAM at %s", Units.hex(gpa), Units.formatSize(size), Units.formatSize(ram), regions()));
+      }
+      if (gpa < pool.end() && pool.base() < gpa + size) {
+        throw error(step, key, String.format("GPA range [%s, +%s) overlaps the driver's table pool [%s, %s) at the"
+            + " top of low RAM; use guest RAM below %s%s", Units.hex(gpa), Units.formatSize(size),
+            Units.hex(pool.base()), Units.hex(pool.end()), Units.hex(pool.base()),
+            memory.regions().size() > 1 ? " or from " + Units.hex(memory.regions().get(1).base()) : ""));
+      }
+    }
+
+    private String regions() {
+      return memory.regions().stream().map(r -> "[" + Units.hex(r.base()) + ", " + Units.hex(r.end()) + ")")
+          .collect(Collectors.joining(" and "));
+    }
+
+    private ScenarioException error(Step step, String key, String problem) {
+      return new ScenarioException(scenario.source(), step.line(), key, problem);
+    }
+
+    /** The line of {@code machine.KEY} in the YAML text, or 0. */
+    private int machineLine(String key) {
+      if (yaml == null) return 0;
+      Node root = YamlTree.parse(yaml, scenario.source());
+      if (root instanceof MapNode top && top.entries().get("machine") instanceof MapNode machine) {
+        Integer line = machine.keyLines().get(key);
+        if (line != null) return line;
+        return machine.line();
+      }
+      return 0;
+    }
+  }
+}

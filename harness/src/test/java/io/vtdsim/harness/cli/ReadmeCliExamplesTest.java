@@ -1,0 +1,128 @@
+package io.vtdsim.harness.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The README's CLI section as it is written: every shipped example scenario runs, and every
+ * {@code $ java -jar harness/target/vtdsim.jar ...} transcript shows what the command really prints
+ * (lines reading {@code ...} stand for omitted output) and exits with the code it shows. Paths in
+ * the README are relative to the repository root; the tests run in {@code harness/}.
+ */
+class ReadmeCliExamplesTest {
+  static final Path ROOT = Path.of("..");
+  static final String PROMPT = "$ java -jar harness/target/vtdsim.jar ";
+
+  @TempDir
+  Path dir;
+
+  private StringWriter out;
+  private StringWriter err;
+
+  private int run(String... args) {
+    out = new StringWriter();
+    err = new StringWriter();
+    CommandLine cl = Main.commandLine(ScenarioExecutor.harness(), ScenarioCatalog.builtin());
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    return cl.execute(args);
+  }
+
+  /** A README argument naming a file of the repository, resolved from the module directory. */
+  private static String resolve(String arg) {
+    return !arg.startsWith("-") && arg.contains("/") && Files.exists(ROOT.resolve(arg)) ? ROOT.resolve(arg).toString() : arg;
+  }
+
+  private static String readme() throws Exception {
+    return Files.readString(ROOT.resolve("README.md"));
+  }
+
+  @Test
+  void everyExampleScenarioRunsAsItsExpectDeclares() throws Exception {
+    List<Path> examples;
+    try (Stream<Path> files = Files.list(ROOT.resolve("examples"))) {
+      examples = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(examples).extracting(f -> f.getFileName().toString()).contains("tiny-4k.yaml");
+    for (Path f : examples) {
+      assertThat(run("run", f.toString())).as(f + ": " + out + err).isZero();
+      assertThat(out.toString()).startsWith("ok    ");
+    }
+  }
+
+  @Test
+  void theExplainExampleNamesAShippedFileAndShowsItsRealStep() throws Exception {
+    String readme = readme();
+    String command = "java -jar harness/target/vtdsim.jar explain examples/tiny-4k.yaml";
+    int at = readme.indexOf(command);
+    assertThat(at).as("the README's explain example").isNotNegative();
+    assertThat(ROOT.resolve("examples/tiny-4k.yaml")).exists();
+    String excerpt = codeBlockAfter(readme, at);
+    assertThat(excerpt).startsWith("Step 2: map d1 iova 0x100000");
+    assertThat(run("explain", resolve("examples/tiny-4k.yaml"))).isZero();
+    assertThat(out.toString()).contains(excerpt);
+
+    int traceAt = readme.indexOf("run examples/tiny-4k.yaml --trace FILE", at);
+    assertThat(traceAt).isNotNegative();
+    String traceExcerpt = codeBlockAfter(readme, traceAt);
+    Path trace = dir.resolve("t.txt");
+    assertThat(run("run", resolve("examples/tiny-4k.yaml"), "--trace", trace.toString())).isZero();
+    assertThat(Files.readString(trace)).contains(traceExcerpt);
+  }
+
+  @Test
+  void everyTranscriptIsWhatTheCommandPrints() throws Exception {
+    String readme = readme();
+    String cli = readme.substring(readme.indexOf("## CLI"));
+    List<String> lines = cli.lines().toList();
+    int checked = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      if (!lines.get(i).startsWith(PROMPT)) continue;
+      String[] args = Arrays.stream(lines.get(i).substring(PROMPT.length()).trim().split(" +"))
+          .map(ReadmeCliExamplesTest::resolve).toArray(String[]::new);
+      List<String> shown = new ArrayList<>();
+      int j = i + 1;
+      for (; j < lines.size() && !lines.get(j).startsWith("$ ") && !lines.get(j).startsWith("```"); j++) {
+        shown.add(lines.get(j));
+      }
+      int code = run(args);
+      String printed = out.toString();
+      assertThat(code).as(lines.get(i) + "\n" + err).isEqualTo(shownExitCode(lines, j, code));
+      // the shown lines appear in order; "..." stands for lines left out
+      int from = 0;
+      for (String s : shown) {
+        if (s.strip().equals("...")) continue;
+        int k = printed.indexOf(s + "\n", from);
+        assertThat(k).as("%s\nshows a line it does not print:\n%s\nprinted:\n%s", lines.get(i), s, printed)
+            .isNotNegative();
+        from = k + s.length();
+      }
+      checked++;
+    }
+    assertThat(checked).as("transcripts in the CLI section").isGreaterThanOrEqualTo(4);
+  }
+
+  /** The code a following {@code $ echo $?} shows, else (no claim made) the actual one. */
+  private static int shownExitCode(List<String> lines, int j, int actual) {
+    if (j + 1 < lines.size() && lines.get(j).equals("$ echo $?")) return Integer.parseInt(lines.get(j + 1).trim());
+    return actual;
+  }
+
+  /** The text of the first fenced code block after {@code from}. */
+  private static String codeBlockAfter(String text, int from) {
+    int open = text.indexOf("```", from);
+    int start = text.indexOf('\n', open) + 1;
+    return text.substring(start, text.indexOf("```", start));
+  }
+}
