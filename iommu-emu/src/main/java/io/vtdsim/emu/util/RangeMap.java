@@ -259,6 +259,7 @@ public final class RangeMap {
     if (first == NONE) return 0;
     int ci = chunkOf(first);
     int pi = posOf(first);
+    if (chunks[ci].start[pi] >= to) return 0;
     long last = ceilingAt(to);
     int cj = last == NONE ? chunkCount - 1 : chunkOf(last);
     int pj = last == NONE ? chunks[cj].n : posOf(last);
@@ -273,14 +274,18 @@ public final class RangeMap {
       c.cut(a, b);
     }
     size -= removed;
-    // drop emptied chunks in [ci, cj], then let the survivors at the seam merge
+    // drop the chunks emptied in [ci, cj] (only those: cost follows the range, not the map), then
+    // let the survivors at the seam merge
     int w = ci;
-    for (int i = ci; i < chunkCount; i++) {
-      if (i <= cj && chunks[i].n == 0) continue;
-      chunks[w++] = chunks[i];
+    for (int i = ci; i <= cj; i++) {
+      if (chunks[i].n > 0) chunks[w++] = chunks[i];
     }
-    Arrays.fill(chunks, w, chunkCount, null);
-    chunkCount = w;
+    if (w <= cj) {
+      System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
+      int count = chunkCount - (cj + 1 - w);
+      Arrays.fill(chunks, count, chunkCount, null);
+      chunkCount = count;
+    }
     if (ci < chunkCount) rebalance(ci);
     if (ci > 0 && ci - 1 < chunkCount) rebalance(ci - 1);
     return removedLength;
