@@ -34,60 +34,97 @@ public final class RangeMap {
 
   private static final long NONE = -1;
 
+  /**
+   * Up to {@code capacity} ranges in parallel arrays, sorted, in slots [lo, hi): a removal or an
+   * insertion moves whichever side of the slot is shorter, so ascending and descending runs of
+   * removals cost no copying. Positions are slot indices.
+   */
   private static final class Chunk {
     final long[] start;
     final long[] length;
     final long[] target;
     final byte[] tag;
-    int n;
+    int lo;
+    int hi;
 
-    Chunk(int capacity) {
+    /** An empty chunk whose first insertion lands at slot 0 ({@code atEnd} false) or at the last slot. */
+    Chunk(int capacity, boolean atEnd) {
       start = new long[capacity];
       length = new long[capacity];
       target = new long[capacity];
       tag = new byte[capacity];
+      lo = hi = atEnd ? capacity : 0;
     }
 
-    /** Moves entries [from, n) of this chunk to the front of {@code dst} (empty). */
+    int size() {
+      return hi - lo;
+    }
+
+    long first() {
+      return start[lo];
+    }
+
+    private void move(int from, int to, int k) {
+      System.arraycopy(start, from, start, to, k);
+      System.arraycopy(length, from, length, to, k);
+      System.arraycopy(target, from, target, to, k);
+      System.arraycopy(tag, from, tag, to, k);
+    }
+
+    /** Fills a new slot before slot {@code pos} (lo ≤ pos ≤ hi; the chunk is not full). */
+    void insert(int pos, long s, long len, long t, int g) {
+      boolean shiftLeft = lo > 0 && (hi == start.length || pos - lo < hi - pos);
+      if (shiftLeft) {
+        move(lo, lo - 1, pos - lo);
+        lo--;
+        pos--;
+      } else {
+        move(pos, pos + 1, hi - pos);
+        hi++;
+      }
+      set(pos, s, len, t, g);
+    }
+
+    /** Removes slots [a, b) (lo ≤ a ≤ b ≤ hi). */
+    void cut(int a, int b) {
+      int k = b - a;
+      if (k == 0) return;
+      if (a - lo < hi - b) {
+        move(lo, lo + k, a - lo);
+        lo += k;
+      } else {
+        move(b, a, hi - b);
+        hi -= k;
+      }
+    }
+
+    /** Moves slots [from, hi) to the front of {@code dst} (empty). */
     void moveTailTo(int from, Chunk dst) {
-      int k = n - from;
+      int k = hi - from;
       System.arraycopy(start, from, dst.start, 0, k);
       System.arraycopy(length, from, dst.length, 0, k);
       System.arraycopy(target, from, dst.target, 0, k);
       System.arraycopy(tag, from, dst.tag, 0, k);
-      dst.n = k;
-      n = from;
+      dst.lo = 0;
+      dst.hi = k;
+      hi = from;
     }
 
-    /** Appends all of {@code src} after this chunk's entries (they must fit). */
+    /** Appends all of {@code src} after this chunk's ranges (together they fit one chunk). */
     void append(Chunk src) {
-      System.arraycopy(src.start, 0, start, n, src.n);
-      System.arraycopy(src.length, 0, length, n, src.n);
-      System.arraycopy(src.target, 0, target, n, src.n);
-      System.arraycopy(src.tag, 0, tag, n, src.n);
-      n += src.n;
-      src.n = 0;
-    }
-
-    /** Removes entries [from, to). */
-    void cut(int from, int to) {
-      int k = n - to;
-      System.arraycopy(start, to, start, from, k);
-      System.arraycopy(length, to, length, from, k);
-      System.arraycopy(target, to, target, from, k);
-      System.arraycopy(tag, to, tag, from, k);
-      n -= to - from;
-    }
-
-    /** Opens a slot at {@code pos} (there is room) and fills it. */
-    void insert(int pos, long s, long len, long t, int g) {
-      int k = n - pos;
-      System.arraycopy(start, pos, start, pos + 1, k);
-      System.arraycopy(length, pos, length, pos + 1, k);
-      System.arraycopy(target, pos, target, pos + 1, k);
-      System.arraycopy(tag, pos, tag, pos + 1, k);
-      set(pos, s, len, t, g);
-      n++;
+      int k = src.size();
+      if (hi + k > start.length) {
+        int n = size();
+        move(lo, 0, n);
+        lo = 0;
+        hi = n;
+      }
+      System.arraycopy(src.start, src.lo, start, hi, k);
+      System.arraycopy(src.length, src.lo, length, hi, k);
+      System.arraycopy(src.target, src.lo, target, hi, k);
+      System.arraycopy(src.tag, src.lo, tag, hi, k);
+      hi += k;
+      src.lo = src.hi = 0;
     }
 
     void set(int pos, long s, long len, long t, int g) {
@@ -141,9 +178,8 @@ public final class RangeMap {
     if (length <= 0) throw new IllegalArgumentException("range length must be positive: " + length);
     if (tag < 0 || tag > 0xFF) throw new IllegalArgumentException("tag must be 0..255: " + tag);
     if (chunkCount == 0) {
-      Chunk c = new Chunk(chunkCapacity);
-      c.set(0, start, length, target, tag);
-      c.n = 1;
+      Chunk c = new Chunk(chunkCapacity, false);
+      c.insert(0, start, length, target, tag);
       insertChunk(0, c);
       size = 1;
       return;
@@ -152,10 +188,10 @@ public final class RangeMap {
     int pos;
     if (ci < 0) {
       ci = 0;
-      pos = 0;
+      pos = chunks[0].lo;
     } else {
       Chunk c = chunks[ci];
-      int found = Arrays.binarySearch(c.start, 0, c.n, start);
+      int found = Arrays.binarySearch(c.start, c.lo, c.hi, start);
       if (found >= 0) {
         c.set(found, start, length, target, tag);
         return;
@@ -231,7 +267,7 @@ public final class RangeMap {
   public void forEach(Visitor v) {
     for (int i = 0; i < chunkCount; i++) {
       Chunk c = chunks[i];
-      for (int p = 0; p < c.n; p++) v.visit(c.start[p], c.length[p], c.target[p], c.tag[p] & 0xFF);
+      for (int p = c.lo; p < c.hi; p++) v.visit(c.start[p], c.length[p], c.target[p], c.tag[p] & 0xFF);
     }
   }
 
@@ -240,9 +276,9 @@ public final class RangeMap {
     if (from >= to) return;
     long at = ceilingAt(from);
     if (at == NONE) return;
-    for (int i = chunkOf(at), p = posOf(at); i < chunkCount; i++, p = 0) {
+    for (int i = chunkOf(at), p = posOf(at); i < chunkCount; i++, p = i < chunkCount ? chunks[i].lo : 0) {
       Chunk c = chunks[i];
-      for (; p < c.n; p++) {
+      for (; p < c.hi; p++) {
         if (c.start[p] >= to) return;
         v.visit(c.start[p], c.length[p], c.target[p], c.tag[p] & 0xFF);
       }
@@ -262,13 +298,13 @@ public final class RangeMap {
     if (chunks[ci].start[pi] >= to) return 0;
     long last = ceilingAt(to);
     int cj = last == NONE ? chunkCount - 1 : chunkOf(last);
-    int pj = last == NONE ? chunks[cj].n : posOf(last);
+    int pj = last == NONE ? chunks[cj].hi : posOf(last);
     long removedLength = 0;
     int removed = 0;
     for (int i = ci; i <= cj; i++) {
       Chunk c = chunks[i];
-      int a = i == ci ? pi : 0;
-      int b = i == cj ? pj : c.n;
+      int a = i == ci ? pi : c.lo;
+      int b = i == cj ? pj : c.hi;
       for (int p = a; p < b; p++) removedLength += c.length[p];
       removed += b - a;
       c.cut(a, b);
@@ -278,7 +314,7 @@ public final class RangeMap {
     // let the survivors at the seam merge
     int w = ci;
     for (int i = ci; i <= cj; i++) {
-      if (chunks[i].n > 0) chunks[w++] = chunks[i];
+      if (chunks[i].size() > 0) chunks[w++] = chunks[i];
     }
     if (w <= cj) {
       System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
@@ -316,7 +352,7 @@ public final class RangeMap {
     int ans = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      if (chunks[mid].start[0] <= key) {
+      if (chunks[mid].first() <= key) {
         ans = mid;
         lo = mid + 1;
       } else {
@@ -330,7 +366,7 @@ public final class RangeMap {
     int ci = chunkFor(key);
     if (ci < 0) return NONE;
     Chunk c = chunks[ci];
-    int p = Arrays.binarySearch(c.start, 0, c.n, key);
+    int p = Arrays.binarySearch(c.start, c.lo, c.hi, key);
     return p >= 0 ? at(ci, p) : NONE;
   }
 
@@ -338,47 +374,48 @@ public final class RangeMap {
     int ci = chunkFor(key);
     if (ci < 0) return NONE;
     Chunk c = chunks[ci];
-    int p = Arrays.binarySearch(c.start, 0, c.n, key);
-    return at(ci, p >= 0 ? p : -p - 2); // -p-2 ≥ 0: the chunk's first start is ≤ key
+    int p = Arrays.binarySearch(c.start, c.lo, c.hi, key);
+    return at(ci, p >= 0 ? p : -p - 2); // -p-2 ≥ lo: the chunk's first start is ≤ key
   }
 
   private long ceilingAt(long key) {
     int ci = chunkFor(key);
-    if (ci < 0) return chunkCount == 0 ? NONE : at(0, 0);
+    if (ci < 0) return chunkCount == 0 ? NONE : at(0, chunks[0].lo);
     Chunk c = chunks[ci];
-    int p = Arrays.binarySearch(c.start, 0, c.n, key);
+    int p = Arrays.binarySearch(c.start, c.lo, c.hi, key);
     if (p >= 0) return at(ci, p);
     p = -p - 1;
-    if (p < c.n) return at(ci, p);
-    return ci + 1 < chunkCount ? at(ci + 1, 0) : NONE;
+    if (p < c.hi) return at(ci, p);
+    return ci + 1 < chunkCount ? at(ci + 1, chunks[ci + 1].lo) : NONE;
   }
 
   private void insertAt(int ci, int pos, long s, long len, long t, int g) {
     Chunk c = chunks[ci];
-    if (c.n < chunkCapacity) {
+    if (c.size() < chunkCapacity) {
       c.insert(pos, s, len, t, g);
       return;
     }
-    if (pos == c.n) {
+    if (pos == c.hi) {
       // after a full chunk: the next chunk's front, or a new chunk (keeps ascending runs dense)
-      if (ci + 1 < chunkCount && chunks[ci + 1].n < chunkCapacity) {
-        chunks[ci + 1].insert(0, s, len, t, g);
+      if (ci + 1 < chunkCount && chunks[ci + 1].size() < chunkCapacity) {
+        chunks[ci + 1].insert(chunks[ci + 1].lo, s, len, t, g);
       } else {
-        Chunk fresh = new Chunk(chunkCapacity);
+        Chunk fresh = new Chunk(chunkCapacity, false);
         fresh.insert(0, s, len, t, g);
         insertChunk(ci + 1, fresh);
       }
       return;
     }
-    if (pos == 0) {
-      // below every start (only chunk 0 is entered at slot 0): a new first chunk (descending runs)
-      Chunk fresh = new Chunk(chunkCapacity);
-      fresh.insert(0, s, len, t, g);
+    if (pos == c.lo) {
+      // below every start (only chunk 0 is entered at its first slot): a new first chunk, filled
+      // from its end (keeps descending runs dense)
+      Chunk fresh = new Chunk(chunkCapacity, true);
+      fresh.insert(chunkCapacity, s, len, t, g);
       insertChunk(ci, fresh);
       return;
     }
-    Chunk right = new Chunk(chunkCapacity);
-    int mid = c.n / 2;
+    Chunk right = new Chunk(chunkCapacity, false);
+    int mid = c.lo + c.size() / 2;
     c.moveTailTo(mid, right);
     insertChunk(ci + 1, right);
     if (pos <= mid) {
@@ -392,7 +429,7 @@ public final class RangeMap {
     Chunk c = chunks[ci];
     c.cut(pos, pos + 1);
     size--;
-    if (c.n == 0) {
+    if (c.size() == 0) {
       removeChunk(ci);
     } else {
       rebalance(ci);
@@ -402,11 +439,11 @@ public final class RangeMap {
   /** Merges a chunk under a quarter full into a neighbour that has room for it. */
   private void rebalance(int ci) {
     Chunk c = chunks[ci];
-    if (c.n >= chunkCapacity / 4) return;
-    if (ci + 1 < chunkCount && c.n + chunks[ci + 1].n <= chunkCapacity) {
+    if (c.size() >= chunkCapacity / 4) return;
+    if (ci + 1 < chunkCount && c.size() + chunks[ci + 1].size() <= chunkCapacity) {
       c.append(chunks[ci + 1]);
       removeChunk(ci + 1);
-    } else if (ci > 0 && chunks[ci - 1].n + c.n <= chunkCapacity) {
+    } else if (ci > 0 && chunks[ci - 1].size() + c.size() <= chunkCapacity) {
       chunks[ci - 1].append(c);
       removeChunk(ci);
     }

@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@link RangeMap} against an independent model: a {@code TreeMap<Long, long[]>} driven by the same
- * seeded random operations (puts in random, ascending and descending order, exact and range removals,
- * every query). Small chunk capacities make splits, merges and chunk drops happen often.
+ * seeded random operations (puts and removals in random, ascending and descending order, range
+ * removals, every query). Small chunk capacities make splits, merges and chunk drops happen often.
  */
 class RangeMapModelTest {
   /** The model: start → {length, target, tag}. */
@@ -43,7 +43,11 @@ class RangeMapModelTest {
       } else if (op < 38) {
         cursor = rnd.nextBoolean() ? cursor + 1 + rnd.nextInt(3) : cursor - 1 - rnd.nextInt(3);
         if (cursor >= space || cursor < -16) cursor = rnd.nextLong(space);
-        put(map, cursor, len, target, tag); // runs in one direction
+        if (rnd.nextInt(3) > 0) {
+          put(map, cursor, len, target, tag); // runs of puts in one direction
+        } else {
+          assertThat(map.remove(cursor)).isEqualTo(model.remove(cursor) != null); // and of removals
+        }
       } else if (op < 50) {
         assertThat(map.remove(key)).isEqualTo(model.remove(key) != null);
       } else if (op < 55) {
