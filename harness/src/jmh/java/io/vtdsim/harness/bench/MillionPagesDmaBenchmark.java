@@ -23,8 +23,14 @@ import org.openjdk.jmh.annotations.State;
  * incrementally after every step and fully at the end; the JVM has 512 MB of heap. Each operation is
  * one whole run (single shot); an OutOfMemoryError fails the benchmark.
  *
+ * <p>{@code eventRetention} is the number of events the run keeps for its result (the trace); the
+ * default is the runner's ({@link RunOptions#DEFAULT_EVENT_RETENTION}, what {@code vtdsim run} keeps),
+ * which for a run this long is the largest single user of the heap. {@code -p eventRetention=0}
+ * measures the machine and the oracle alone (counters and the oracle see every event either way).
+ *
  * <pre>
  * java -jar harness/target/benchmarks.jar MillionPagesDmaBenchmark -f 1 -wi 0 -i 1
+ * java -jar harness/target/benchmarks.jar MillionPagesDmaBenchmark -f 1 -wi 0 -i 1 -p eventRetention=0
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -37,6 +43,9 @@ public class MillionPagesDmaBenchmark {
 
   @Param({"iova-tree"})
   public String shadowSync;
+
+  @Param({"" + RunOptions.DEFAULT_EVENT_RETENTION})
+  public int eventRetention;
 
   static String scenario(String shadowSync) {
     StringBuilder body = new StringBuilder();
@@ -61,7 +70,7 @@ public class MillionPagesDmaBenchmark {
   @Benchmark
   public ScenarioResult millionDmaPages() {
     Scenario s = ScenarioLoader.parse(scenario(shadowSync), "million-dma-pages");
-    ScenarioResult r = new ScenarioRunner().run(s, RunOptions.defaults());
+    ScenarioResult r = new ScenarioRunner().run(s, RunOptions.defaults().withEventRetention(eventRetention));
     if (!r.met()) throw new IllegalStateException("million-dma-pages did not pass: " + r.violations() + " " + r.error());
     return r;
   }

@@ -4,13 +4,12 @@ import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.util.RangeMap;
+import io.vtdsim.emu.util.RangeMap.Range;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * A host IOMMU container (a vfio container or an iommufd IOAS) of one assigned device or group:
@@ -23,8 +22,9 @@ import java.util.TreeMap;
  * <p>The VMM step GPA → host virtual address happens before the MAP ioctl: a target outside guest RAM
  * is refused with EFAULT and nothing is mapped (QEMU: "iommu map to non memory area").
  *
- * <p>Storage is compact (one small array per mapping in a sorted map, about 100 bytes each), so a
- * million 4 KiB mappings take about 100 MB. Thread-safe (one lock).
+ * <p>Storage is compact (a {@link RangeMap}: primitive arrays, about 25 bytes per mapping), so a million
+ * 4 KiB mappings take about 25 MB; each mapping keeps its own boundaries, as the kernel's (an unmap
+ * that would bisect one is refused). Thread-safe (one lock).
  */
 public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
@@ -34,16 +34,16 @@ public final class HostContainer {
   public static final String UNMAP = "host.unmap";
   public static final String ERROR = "host.error";
 
-  private static final long READ = 1;
-  private static final long WRITE = 2;
+  private static final int READ = 1;
+  private static final int WRITE = 2;
 
   private final String name;
   private final HostSemantics semantics;
   private final GuestMemory memory;
   private final EventLog log;
   private final String source;
-  /** iova → {size, gpa | READ | WRITE}; ranges never overlap. */
-  private final TreeMap<Long, long[]> mappings = new TreeMap<>();
+  /** iova → [iova, iova + size) → gpa, tag READ | WRITE; ranges never overlap. */
+  private final RangeMap mappings = new RangeMap();
   private long errors;
 
   public HostContainer(String name, HostSemantics semantics, GuestMemory memory, EventLog log) {
@@ -80,7 +80,7 @@ public final class HostContainer {
     } else if (overlaps(iova, size)) {
       r = HostResult.error(Errno.EEXIST);
     } else {
-      mappings.put(iova, new long[] {size, gpa | (read ? READ : 0) | (write ? WRITE : 0)});
+      mappings.put(iova, size, gpa, (read ? READ : 0) | (write ? WRITE : 0));
       r = HostResult.success(size);
     }
     log.emit(MAP, source, null, Attrs.of(
@@ -109,10 +109,7 @@ public final class HostContainer {
     } else if (straddles(iova) || straddles(iova + size)) {
       r = HostResult.error(Errno.EINVAL);
     } else {
-      NavigableMap<Long, long[]> inside = mappings.subMap(iova, true, iova + size, false);
-      long unmapped = 0;
-      for (long[] v : inside.values()) unmapped += v[0];
-      inside.clear();
+      long unmapped = mappings.removeStartingIn(iova, iova + size);
       r = unmapped == 0 && semantics == HostSemantics.IOMMUFD
           ? HostResult.error(Errno.ENOENT)
           : HostResult.success(unmapped);
@@ -130,20 +127,16 @@ public final class HostContainer {
   /** Every mapping, sorted by IOVA. */
   public synchronized List<HostMapping> mappings() {
     List<HostMapping> out = new ArrayList<>(mappings.size());
-    for (Map.Entry<Long, long[]> e : mappings.entrySet()) out.add(toMapping(e.getKey(), e.getValue()));
+    mappings.forEach((iova, size, gpa, perm) -> out.add(toMapping(iova, size, gpa, perm)));
     return Collections.unmodifiableList(out);
   }
 
   /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */
   public synchronized List<HostMapping> mappingsIn(long start, long end) {
     List<HostMapping> out = new ArrayList<>();
-    Map.Entry<Long, long[]> below = mappings.lowerEntry(start);
-    if (below != null && start - below.getKey() < below.getValue()[0]) out.add(toMapping(below.getKey(), below.getValue()));
-    if (start < end) {
-      for (Map.Entry<Long, long[]> e : mappings.subMap(start, true, end, false).entrySet()) {
-        out.add(toMapping(e.getKey(), e.getValue()));
-      }
-    }
+    Range below = mappings.lower(start);
+    if (below != null && start - below.start() < below.length()) out.add(toMapping(below));
+    mappings.forEachStartingIn(start, end, (iova, size, gpa, perm) -> out.add(toMapping(iova, size, gpa, perm)));
     return Collections.unmodifiableList(out);
   }
 
@@ -154,9 +147,8 @@ public final class HostContainer {
 
   /** The mapping that contains {@code iova}, if any. */
   public synchronized Optional<HostMapping> lookup(long iova) {
-    Map.Entry<Long, long[]> e = mappings.floorEntry(iova);
-    if (e == null || iova - e.getKey() >= e.getValue()[0]) return Optional.empty();
-    return Optional.of(toMapping(e.getKey(), e.getValue()));
+    Range r = mappings.containing(iova);
+    return r == null ? Optional.empty() : Optional.of(toMapping(r));
   }
 
   /** Refused calls so far. */
@@ -176,20 +168,21 @@ public final class HostContainer {
   }
 
   private boolean overlaps(long iova, long size) {
-    Map.Entry<Long, long[]> below = mappings.floorEntry(iova);
-    if (below != null && iova - below.getKey() < below.getValue()[0]) return true;
-    Long above = mappings.higherKey(iova);
-    return above != null && above < iova + size;
+    return mappings.overlaps(iova, size);
   }
 
   /** True when a mapping starts before {@code boundary} and ends after it. */
   private boolean straddles(long boundary) {
-    Map.Entry<Long, long[]> e = mappings.lowerEntry(boundary);
-    return e != null && boundary - e.getKey() < e.getValue()[0];
+    Range r = mappings.lower(boundary);
+    return r != null && boundary - r.start() < r.length();
   }
 
-  private static HostMapping toMapping(long iova, long[] v) {
-    return new HostMapping(iova, v[0], v[1] & ~(PAGE_SIZE - 1), (v[1] & READ) != 0, (v[1] & WRITE) != 0);
+  private static HostMapping toMapping(Range r) {
+    return toMapping(r.start(), r.length(), r.target(), r.tag());
+  }
+
+  private static HostMapping toMapping(long iova, long size, long gpa, int perm) {
+    return new HostMapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0);
   }
 
   @Override

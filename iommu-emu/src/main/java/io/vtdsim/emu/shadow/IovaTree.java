@@ -1,38 +1,36 @@
 package io.vtdsim.emu.shadow;
 
-import java.util.Map;
-import java.util.TreeMap;
+import io.vtdsim.emu.util.RangeMap;
+import io.vtdsim.emu.util.RangeMap.Range;
 
 /**
  * What one address space has mapped into the host, as QEMU's per-address-space {@code iova_tree}
  * (util/iova-tree.c, DMAMap {iova, translated_addr, size, perm}): lookup finds any overlap, insert
- * assumes none, remove deletes every overlapping entry. Compact: one {@code long[2]} per mapping.
+ * assumes none, remove deletes every overlapping entry. One entry per notified slot, never merged.
+ * Compact: a {@link RangeMap} (about 25 bytes per entry).
  */
 final class IovaTree {
-  /** iova → {size, gpa | perm}; gpa is 4 KiB aligned so the perm bits fit below it. */
-  private final TreeMap<Long, long[]> map = new TreeMap<>();
+  /** iova → [iova, iova + size) → gpa, tag perm. */
+  private final RangeMap map = new RangeMap();
 
   /** True when an entry with exactly these four fields exists. */
   boolean containsExactly(long iova, long size, long gpa, int perm) {
-    long[] v = map.get(iova);
-    return v != null && v[0] == size && v[1] == (gpa | perm);
+    Range r = map.get(iova);
+    return r != null && r.length() == size && r.target() == gpa && r.tag() == perm;
   }
 
   boolean overlaps(long iova, long size) {
-    Map.Entry<Long, long[]> below = map.floorEntry(iova);
-    if (below != null && iova - below.getKey() < below.getValue()[0]) return true;
-    Long above = map.higherKey(iova);
-    return above != null && above - iova < size;
+    return map.overlaps(iova, size);
   }
 
   void removeOverlapping(long iova, long size) {
-    Map.Entry<Long, long[]> below = map.lowerEntry(iova);
-    if (below != null && iova - below.getKey() < below.getValue()[0]) map.remove(below.getKey());
-    map.subMap(iova, true, iova + size, false).clear();
+    Range below = map.lower(iova);
+    if (below != null && iova - below.start() < below.length()) map.remove(below.start());
+    map.removeStartingIn(iova, iova + size);
   }
 
   void insert(long iova, long size, long gpa, int perm) {
-    map.put(iova, new long[] {size, gpa | perm});
+    map.put(iova, size, gpa, perm);
   }
 
   void clear() {
