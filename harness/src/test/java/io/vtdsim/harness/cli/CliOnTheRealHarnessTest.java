@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vtdsim.harness.scenario.BuiltinScenarios;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI end to end on the real machine (driver, VT-d unit, shadow, host, devices, oracle). */
 class CliOnTheRealHarnessTest {
@@ -38,10 +36,7 @@ class CliOnTheRealHarnessTest {
   private int run(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine cl = Main.commandLine(ScenarioExecutor.harness(), ScenarioCatalog.builtin());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return cl.execute(args);
+    return CliRun.execute(out, err, args);
   }
 
   private Path tiny() throws Exception {

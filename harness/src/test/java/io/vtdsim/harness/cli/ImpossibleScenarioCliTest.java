@@ -2,7 +2,6 @@ package io.vtdsim.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * Impossible scenario values are invalid input: exit 2 with {@code file:line: key: problem} on stderr
@@ -27,10 +25,7 @@ class ImpossibleScenarioCliTest {
   private int run(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine cl = Main.commandLine(ScenarioExecutor.harness(), ScenarioCatalog.builtin());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return cl.execute(args);
+    return CliRun.execute(out, err, args);
   }
 
   private Path file(String ram, String step) throws Exception {

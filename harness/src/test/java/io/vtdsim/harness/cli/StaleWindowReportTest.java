@@ -13,7 +13,6 @@ import io.vtdsim.harness.scenario.BuiltinScenarios;
 import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import io.vtdsim.harness.scenario.ScenarioRunner;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Issue 5: in lazy mode "the stale window (steps and simulated time) is reported" — in run's output,
@@ -45,10 +43,7 @@ class StaleWindowReportTest {
   private int run(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine cl = Main.commandLine(ScenarioExecutor.harness(), ScenarioCatalog.builtin());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return cl.execute(args);
+    return CliRun.execute(out, err, args);
   }
 
   private JsonNode scenario(Path json) throws Exception {

@@ -1,5 +1,7 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.harness.cli.CliRun;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vtdsim.harness.cli.Main;
@@ -31,10 +33,7 @@ class ExploreCommandTest {
   private int run(String... args) {
     out = new StringWriter();
     err = new StringWriter();
-    CommandLine cl = Main.commandLine(ScenarioExecutor.harness(), ScenarioCatalog.builtin());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    return cl.execute(args);
+    return CliRun.execute(out, err, args);
   }
 
   @Test
