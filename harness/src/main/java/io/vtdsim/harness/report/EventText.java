@@ -1,11 +1,11 @@
 package io.vtdsim.harness.report;
 
-import static io.vtdsim.harness.report.Attrs.has;
-import static io.vtdsim.harness.report.Attrs.hex;
-import static io.vtdsim.harness.report.Attrs.num;
-import static io.vtdsim.harness.report.Attrs.perm;
-import static io.vtdsim.harness.report.Attrs.size;
-import static io.vtdsim.harness.report.Attrs.str;
+import static io.vtdsim.harness.report.EventAttrs.has;
+import static io.vtdsim.harness.report.EventAttrs.hex;
+import static io.vtdsim.harness.report.EventAttrs.num;
+import static io.vtdsim.harness.report.EventAttrs.perm;
+import static io.vtdsim.harness.report.EventAttrs.size;
+import static io.vtdsim.harness.report.EventAttrs.str;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
@@ -52,11 +52,11 @@ public final class EventText {
       case EventKinds.IQE -> "invalidation queue error at QI[" + str(e, "index") + "]: " + str(e, "reason");
       case EventKinds.COMMAND -> "GCMD " + str(e, "bit") + orDetail(e);
       case EventKinds.TRANSLATE -> "translate " + sid(e) + " iova " + hex(e, "iova")
-          + (Attrs.flag(e, "write") ? " write" : " read") + " -> " + str(e, "result")
-          + (Attrs.flag(e, "cached") ? " (cached)" : "");
+          + (EventAttrs.flag(e, "write") ? " write" : " read") + " -> " + str(e, "result")
+          + (EventAttrs.flag(e, "cached") ? " (cached)" : "");
       case EventKinds.FAULT -> "FAULT " + sid(e) + " addr " + hex(e, "addr") + " " + str(e, "reason")
-          + (Attrs.flag(e, "read") ? " (read)" : " (write)")
-          + (has(e, "recorded") && !Attrs.flag(e, "recorded") ? " not recorded" : "");
+          + (EventAttrs.flag(e, "read") ? " (read)" : " (write)")
+          + (has(e, "recorded") && !EventAttrs.flag(e, "recorded") ? " not recorded" : "");
       case EventKinds.FAULT_EVENT -> "fault event MSI addr " + hex(e, "address") + " data " + hex(e, "data");
       case EventKinds.WAIT_COMPLETE -> "wait descriptor QI[" + str(e, "index") + "] complete";
       case EventKinds.CACHE_INVALIDATE -> "drop " + str(e, "cache") + " " + str(e, "scope")

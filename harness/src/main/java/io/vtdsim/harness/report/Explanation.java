@@ -79,9 +79,9 @@ public final class Explanation {
     for (Event e : events) {
       if (e.kind().equals(EventKinds.STEP)) {
         if (current.index() != null || !current.events().isEmpty()) out.add(current);
-        Long index = Attrs.num(e, "index");
+        Long index = EventAttrs.num(e, "index");
         int i = index == null ? out.size() : index.intValue();
-        current = new Group(i, "Step " + i + ": " + Attrs.str(e, "text"), new ArrayList<>());
+        current = new Group(i, "Step " + i + ": " + EventAttrs.str(e, "text"), new ArrayList<>());
       } else {
         current.events().add(e);
       }

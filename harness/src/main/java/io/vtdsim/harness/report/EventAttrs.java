@@ -3,8 +3,8 @@ package io.vtdsim.harness.report;
 import io.vtdsim.emu.platform.Event;
 
 /** Tolerant reads of event attributes: renderers show what is there and never throw. */
-final class Attrs {
-  private Attrs() {}
+final class EventAttrs {
+  private EventAttrs() {}
 
   static boolean has(Event e, String key) {
     return e.attrs() != null && e.attrs().get(key) != null;
