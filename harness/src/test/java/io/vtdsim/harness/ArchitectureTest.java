@@ -1,6 +1,9 @@
 package io.vtdsim.harness;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -49,6 +52,31 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("io.vtdsim.emu.platform..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.vtdsim.emu.vtd..", "io.vtdsim.emu.shadow..", "io.vtdsim.emu.host..", "io.vtdsim.emu.device..")
+        .check(classes);
+  }
+
+  // VT-d facts have one home, io.vtdsim.emu.spec (InterruptRange, FunctionMask), and event
+  // attributes one builder, io.vtdsim.emu.platform.Attrs: no module keeps copies of its own.
+
+  @Test
+  void noLocalCopiesOfTheInterruptRange() {
+    noFields().that().areDeclaredInClassesThat().resideInAnyPackage(
+            "io.vtdsim.emu.shadow..", "io.vtdsim.harness.oracle..", "io.vtdsim.driver")
+        .should().haveNameMatching(".*(WINDOW|MSI|INTERRUPT).*_(START|END|FIRST|LAST)")
+        .check(classes);
+  }
+
+  @Test
+  void noLocalFunctionMaskMatching() {
+    noMethods().that().areDeclaredInClassesThat().resideInAnyPackage("io.vtdsim.emu.shadow..")
+        .should().haveNameMatching("deviceMatches")
+        .check(classes);
+  }
+
+  @Test
+  void theEmulatorBuildsEventAttributesWithPlatformAttrs() {
+    classes().that().resideInAPackage("io.vtdsim.emu..").and().haveSimpleName("Attrs")
+        .should().resideInAPackage("io.vtdsim.emu.platform")
         .check(classes);
   }
 }
