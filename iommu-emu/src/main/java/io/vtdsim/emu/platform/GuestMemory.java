@@ -1,11 +1,7 @@
 package io.vtdsim.emu.platform;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Guest-physical memory: 64-bit addresses, little-endian, sparse (a 4 KiB page is allocated on its
@@ -17,8 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * (table walks, status writes, DMA): an access outside RAM is reported as a failed access, never
  * thrown, so a misbehaving guest can not crash the emulator.
  *
- * <p>Thread-safe: every access is atomic with respect to the others (one lock; the simulator is
- * deterministic by default and contention only arises in the opt-in threaded modes).
+ * <p>Thread-safe: every access of at most 8 bytes within a page is atomic with respect to the others.
+ * The bytes live in a {@link PageStore}: sparse heap pages by default, or a shared file mapping
+ * ({@link #mappedFile}) that another process (real QEMU) reads and writes too.
  */
 public final class GuestMemory {
   public static final int PAGE_SIZE = 4096;
@@ -29,11 +26,13 @@ public final class GuestMemory {
   public static final long FOUR_GIB = 0x1_0000_0000L;
 
   private final List<RamRegion> regions;
-  private final Map<Long, byte[]> pages = new HashMap<>();
-  private final Map<Long, List<WriteObserver>> pageObservers = new HashMap<>();
-  private final List<WriteObserver> globalObservers = new CopyOnWriteArrayList<>();
+  private final PageStore store;
 
   public GuestMemory(List<RamRegion> regions) {
+    this(regions, new SparsePageStore());
+  }
+
+  private GuestMemory(List<RamRegion> regions, PageStore store) {
     if (regions == null || regions.isEmpty()) throw new IllegalArgumentException("at least one RAM region");
     List<RamRegion> sorted = new ArrayList<>(regions);
     sorted.sort((a, b) -> Long.compareUnsigned(a.base(), b.base()));
@@ -43,11 +42,25 @@ public final class GuestMemory {
       }
     }
     this.regions = List.copyOf(sorted);
+    this.store = store;
   }
 
   /** One RAM region from GPA 0. */
   public static GuestMemory flat(long size) {
     return new GuestMemory(List.of(new RamRegion(0, size)));
+  }
+
+  /**
+   * {@code size} bytes of RAM from GPA 0 backed by {@code file} (created or resized to {@code size}),
+   * mapped shared: another process mapping the same file — QEMU's {@code memory-backend-file,share=on}
+   * — sees every write at file offset = GPA, and this memory sees its writes. At most 2 GiB, below
+   * the q35 PCI hole.
+   */
+  public static GuestMemory mappedFile(java.nio.file.Path file, long size) throws java.io.IOException {
+    if (size <= 0 || size > Q35_LOW_LIMIT || (size & (PAGE_SIZE - 1)) != 0) {
+      throw new IllegalArgumentException("a mapped guest RAM must be a positive multiple of 4 KiB up to 2 GiB: " + size);
+    }
+    return new GuestMemory(List.of(new RamRegion(0, size)), MappedFileStore.open(file, size));
   }
 
   /**
@@ -77,33 +90,9 @@ public final class GuestMemory {
     return false;
   }
 
-  /** Number of 4 KiB pages that have been written at least once (backing store in use). */
-  public synchronized int allocatedPages() {
-    return pages.size();
-  }
-
-  // ---- observers ----
-
-  /** Observe writes to the 4 KiB page containing {@code gpa}. */
-  public synchronized void observePage(long gpa, WriteObserver observer) {
-    pageObservers.computeIfAbsent(gpa >>> PAGE_SHIFT, k -> new ArrayList<>(2)).add(observer);
-  }
-
-  public synchronized void unobservePage(long gpa, WriteObserver observer) {
-    List<WriteObserver> l = pageObservers.get(gpa >>> PAGE_SHIFT);
-    if (l != null) {
-      l.remove(observer);
-      if (l.isEmpty()) pageObservers.remove(gpa >>> PAGE_SHIFT);
-    }
-  }
-
-  /** Observe every write to guest memory. */
-  public void observeAll(WriteObserver observer) {
-    globalObservers.add(observer);
-  }
-
-  public void unobserveAll(WriteObserver observer) {
-    globalObservers.remove(observer);
+  /** Number of 4 KiB pages that have been written at least once (backing store in use); -1 for a mapped file. */
+  public int allocatedPages() {
+    return store.allocatedPages();
   }
 
   // ---- guest-software accesses (throw outside RAM) ----
@@ -160,28 +149,10 @@ public final class GuestMemory {
     write(gpa, src, 0, src.length);
   }
 
-  /** Zero-fills [gpa, gpa+len): releases whole pages from the backing store. */
+  /** Zero-fills [gpa, gpa+len) (a sparse store releases whole pages). */
   public void zero(long gpa, long len) {
     require(gpa, len);
-    long p = gpa;
-    long end = gpa + len;
-    while (p < end) {
-      long pageEnd = (p & ~(PAGE_SIZE - 1L)) + PAGE_SIZE;
-      long chunkEnd = Math.min(end, pageEnd);
-      synchronized (this) {
-        if ((p & (PAGE_SIZE - 1)) == 0 && chunkEnd == pageEnd) {
-          pages.remove(p >>> PAGE_SHIFT);
-        } else {
-          byte[] pg = pages.get(p >>> PAGE_SHIFT);
-          if (pg != null) {
-            int o = (int) (p & (PAGE_SIZE - 1));
-            java.util.Arrays.fill(pg, o, o + (int) (chunkEnd - p), (byte) 0);
-          }
-        }
-      }
-      notifyWrite(p, (int) (chunkEnd - p));
-      p = chunkEnd;
-    }
+    store.zero(gpa, len);
   }
 
   // ---- hardware-side accesses (never throw for guest-controlled addresses) ----
@@ -237,71 +208,18 @@ public final class GuestMemory {
   }
 
   private long readRaw(long gpa, int size) {
-    if (((gpa & (PAGE_SIZE - 1)) + size) <= PAGE_SIZE) {
-      synchronized (this) {
-        byte[] pg = pages.get(gpa >>> PAGE_SHIFT);
-        if (pg == null) return 0;
-        int o = (int) (gpa & (PAGE_SIZE - 1));
-        long v = 0;
-        for (int i = size - 1; i >= 0; i--) v = (v << 8) | (pg[o + i] & 0xFF);
-        return v;
-      }
-    }
-    byte[] b = new byte[size];
-    copyOut(gpa, b, 0, size);
-    long v = 0;
-    for (int i = size - 1; i >= 0; i--) v = (v << 8) | (b[i] & 0xFF);
-    return v;
+    return store.read(gpa, size);
   }
 
   private void writeRaw(long gpa, int size, long value) {
-    byte[] b = new byte[size];
-    for (int i = 0; i < size; i++) b[i] = (byte) (value >>> (8 * i));
-    copyIn(gpa, b, 0, size);
+    store.write(gpa, size, value);
   }
 
   private void copyOut(long gpa, byte[] dst, int off, int len) {
-    long p = gpa;
-    int done = 0;
-    synchronized (this) {
-      while (done < len) {
-        int o = (int) (p & (PAGE_SIZE - 1));
-        int n = Math.min(len - done, PAGE_SIZE - o);
-        byte[] pg = pages.get(p >>> PAGE_SHIFT);
-        if (pg == null) {
-          java.util.Arrays.fill(dst, off + done, off + done + n, (byte) 0);
-        } else {
-          System.arraycopy(pg, o, dst, off + done, n);
-        }
-        done += n;
-        p += n;
-      }
-    }
+    store.copyOut(gpa, dst, off, len);
   }
 
   private void copyIn(long gpa, byte[] src, int off, int len) {
-    long p = gpa;
-    int done = 0;
-    while (done < len) {
-      int o = (int) (p & (PAGE_SIZE - 1));
-      int n = Math.min(len - done, PAGE_SIZE - o);
-      synchronized (this) {
-        byte[] pg = pages.computeIfAbsent(p >>> PAGE_SHIFT, k -> new byte[PAGE_SIZE]);
-        System.arraycopy(src, off + done, pg, o, n);
-      }
-      notifyWrite(p, n);
-      done += n;
-      p += n;
-    }
-  }
-
-  private void notifyWrite(long gpa, int len) {
-    List<WriteObserver> l;
-    synchronized (this) {
-      List<WriteObserver> po = pageObservers.isEmpty() ? null : pageObservers.get(gpa >>> PAGE_SHIFT);
-      l = po == null ? Collections.emptyList() : List.copyOf(po);
-    }
-    for (WriteObserver o : l) o.written(gpa, len);
-    for (WriteObserver o : globalObservers) o.written(gpa, len);
+    store.copyIn(gpa, src, off, len);
   }
 }

@@ -3,7 +3,6 @@ package io.vtdsim.emu.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -77,17 +76,28 @@ class GuestMemoryTest {
   }
 
   @Test
-  void pageObserversSeeWritesToTheirPageOnly() {
-    GuestMemory m = GuestMemory.flat(1 << 20);
-    List<String> seen = new ArrayList<>();
-    WriteObserver o = (gpa, len) -> seen.add(Long.toHexString(gpa) + "+" + len);
-    m.observePage(0x2000, o);
-    m.write64(0x2008, 1);
-    m.write64(0x3000, 1);
-    m.tryWrite32(0x2ffc, 5);
-    m.write(0x1ffe, new byte[4]); // crosses into the page: only the part on it is reported
-    m.unobservePage(0x2000, o);
-    m.write64(0x2010, 1);
-    assertThat(seen).containsExactly("2008+8", "2ffc+4", "2000+2");
+  void mappedFileIsSharedAtFileOffsetEqualToGpa(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("ram");
+    GuestMemory m = GuestMemory.mappedFile(f, 1 << 20);
+    m.write64(0x2008, 0x1122334455667788L);
+    m.write(0x2ffe, new byte[] {1, 2, 3, 4});
+    m.zero(0x2ffe, 1);
+    // what another process sees in the file, at offset = GPA, little-endian
+    try (var ch = java.nio.channels.FileChannel.open(f)) {
+      assertThat(ch.size()).isEqualTo(1 << 20);
+      var b = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(b, 0x2008);
+      assertThat(b.getLong(0)).isEqualTo(0x1122334455667788L);
+      b.clear();
+      ch.read(b, 0x2ffe);
+      assertThat(java.util.Arrays.copyOf(b.array(), 4)).containsExactly(0, 2, 3, 4);
+    }
+    // and a write by the other side is seen here
+    try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x2a, 0, 0, 0}), 0x5000);
+    }
+    assertThat(m.read32(0x5000)).isEqualTo(0x2a);
+    assertThat(m.read16(0x2fff)).isEqualTo((short) 0x0302);
+    assertThatThrownBy(() -> m.read64(1 << 20)).isInstanceOf(GuestMemoryException.class);
   }
 }
