@@ -52,14 +52,19 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--full", description = "also print the full matrix table with every cost column")
   boolean full;
 
+  @Option(names = "--html", paramLabel = "DIR", description = "also write the HTML report (DIR/index.html)")
+  java.nio.file.Path html;
+
   @Override
   public Integer call() {
     List<Scenario> scenarios = new ArrayList<>();
     for (String n : main.catalog.names()) scenarios.add(main.catalog.load(n));
     List<String> strategies = Vocabulary.SHADOW_SYNCS;
     PrintWriter err = spec.commandLine().getErr();
-    List<MatrixCell> cells = new MatrixRunner(main.executor, threads).run(scenarios, strategies, List.of(),
-        List.of(), ProgressBar.forTerminal(err, scenarios.size() * strategies.size()));
+    MatrixRunner runner = new MatrixRunner(main.executor, threads);
+    if (html != null) runner.withOptions(HtmlOutput.OPTIONS);
+    List<MatrixCell> cells = runner.run(scenarios, strategies, List.of(), List.of(),
+        ProgressBar.forTerminal(err, scenarios.size() * strategies.size()));
     PrintWriter out = spec.commandLine().getOut();
     out.println("Which shadow strategy keeps assigned-device mappings right, per guest driver behaviour");
     out.println();
@@ -78,6 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println();
     out.print(wrap(LEGEND, 100));
     out.flush();
+    if (html != null) HtmlOutput.write(html, "vtdsim demo", cells, strategies, null, err);
     return ExitCodes.MET;
   }
 

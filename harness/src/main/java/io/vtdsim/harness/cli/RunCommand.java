@@ -1,10 +1,10 @@
 package io.vtdsim.harness.cli;
 
-import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.EventText;
 import io.vtdsim.harness.report.JsonReport;
+import io.vtdsim.harness.report.MatrixCell;
 import io.vtdsim.harness.report.OutcomeTag;
 import io.vtdsim.harness.report.ProtocolTrace;
 import io.vtdsim.harness.report.SequenceDiagram;
@@ -52,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--diagram", paramLabel = "FILE", description = "write a Mermaid sequence diagram (Markdown)")
   Path diagram;
 
+  @Option(names = "--html", paramLabel = "DIR", description = "write the HTML report of these runs (DIR/index.html)")
+  Path html;
+
   @Override
   public Integer call() {
     List<Scenario> scenarios = selection.load(main.catalog);
@@ -79,11 +82,22 @@ final class RunCommand implements Callable<Integer> {
       }
       write(diagram, "--diagram", sb.toString());
     }
+    if (html != null) {
+      List<MatrixCell> cells = new ArrayList<>();
+      List<String> strategies = new ArrayList<>();
+      for (ScenarioResult r : results) {
+        Scenario s = r.scenario();
+        cells.add(new MatrixCell(s.name(), s.machine().shadowSyncOrDefault(), s.driver().presetOrDefault(),
+            s.driver().flushOrDefault(), r));
+        if (!strategies.contains(s.machine().shadowSyncOrDefault())) strategies.add(s.machine().shadowSyncOrDefault());
+      }
+      HtmlOutput.write(html, "vtdsim run", cells, strategies, null, spec.commandLine().getErr());
+    }
     return results.stream().allMatch(ScenarioResult::met) ? ExitCodes.MET : ExitCodes.NOT_MET;
   }
 
   static EventText eventText(Scenario s) {
-    return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
+    return EventText.forScenario(s);
   }
 
   /**

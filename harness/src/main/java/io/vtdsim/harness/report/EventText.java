@@ -34,6 +34,11 @@ public final class EventText {
     this.pds = config.ecap().pds();
   }
 
+  /** The texts for a scenario's machine (its preset and address width name the registers). */
+  public static EventText forScenario(io.vtdsim.harness.scenario.Scenario s) {
+    return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
+  }
+
   /** The register name of an MMIO offset. */
   public String register(long offset) {
     return Registers.name((int) offset, iro, fro, nfr);

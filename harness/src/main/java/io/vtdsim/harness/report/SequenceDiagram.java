@@ -29,6 +29,11 @@ public final class SequenceDiagram {
 
   /** The Markdown document: a heading and one fenced mermaid block. */
   public String render(String title, List<Event> events) {
+    return "# " + title + "\n\n```mermaid\n" + mermaid(events) + "```\n";
+  }
+
+  /** The Mermaid source alone: {@code sequenceDiagram}, the participants and the messages. */
+  public String mermaid(List<Event> events) {
     Lines lines = new Lines(maxMessages);
     String pendingRead = null;
     int pendingCount = 0;
@@ -59,14 +64,13 @@ public final class SequenceDiagram {
     }
     flushRead(lines, pendingRead, pendingCount);
     StringBuilder sb = new StringBuilder();
-    sb.append("# ").append(title).append("\n\n```mermaid\nsequenceDiagram\n");
+    sb.append("sequenceDiagram\n");
     sb.append("    participant Driver\n    participant VT-d\n    participant Shadow\n");
     sb.append("    participant Host\n    participant Device\n");
     for (String l : lines.kept) sb.append("    ").append(l).append('\n');
     if (lines.omitted > 0) {
       sb.append("    Note over Driver,Device: ").append(lines.omitted).append(" more events omitted\n");
     }
-    sb.append("```\n");
     return sb.toString();
   }
 

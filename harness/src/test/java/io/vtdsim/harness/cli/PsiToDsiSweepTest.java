@@ -30,7 +30,7 @@ class PsiToDsiSweepTest {
   static final long KIB = 1024;
 
   static List<MatrixCell> sweep(String sweep) {
-    List<MatrixRunner.Variant> variants = MatrixCommand.variants(ScenarioCatalog.builtin(),
+    List<MatrixRunner.Variant> variants = MatrixAxes.variants(ScenarioCatalog.builtin(),
         List.of(ScenarioRef.of("psi-to-dsi-fallback")), List.of(), List.of(Sweep.parse(sweep)), Vocabulary.SHADOW_SYNCS,
         List.of(), List.of());
     return new MatrixRunner(ScenarioExecutor.harness(), 2).run(variants, done -> {});
