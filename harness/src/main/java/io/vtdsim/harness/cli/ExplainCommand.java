@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -26,6 +27,9 @@ final class ExplainCommand implements Callable<Integer> {
   @Mixin
   ScenarioSelection selection;
 
+  @Option(names = "--steps", paramLabel = "A..B", description = "tell only steps A to B (or one step: A)")
+  String steps;
+
   @Override
   public Integer call() {
     List<Scenario> scenarios = selection.load(main.catalog);
@@ -33,7 +37,8 @@ final class ExplainCommand implements Callable<Integer> {
     Scenario s = scenarios.get(0);
     ScenarioResult r = main.executor.run(s, selection.options());
     PrintWriter out = spec.commandLine().getOut();
-    out.print(new Explanation(RunCommand.eventText(s)).render(r));
+    int[] range = StepRange.parse(steps);
+    out.print(new Explanation(RunCommand.eventText(s)).render(r, range[0], range[1]));
     out.flush();
     return r.met() ? ExitCodes.MET : ExitCodes.NOT_MET;
   }

@@ -52,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--diagram", paramLabel = "FILE", description = "write a Mermaid sequence diagram (Markdown)")
   Path diagram;
 
+  @Option(names = "--steps", paramLabel = "A..B", description = "draw only steps A to B in the --diagram (or one step: A)")
+  String steps;
+
   @Option(names = "--html", paramLabel = "DIR", description = "write the HTML report of these runs (DIR/index.html)")
   Path html;
 
@@ -78,7 +81,10 @@ final class RunCommand implements Callable<Integer> {
       StringBuilder sb = new StringBuilder();
       for (ScenarioResult r : results) {
         if (sb.length() > 0) sb.append('\n');
-        sb.append(new SequenceDiagram(eventText(r.scenario())).render(r.scenario().name(), r.events()));
+        int[] range = StepRange.parse(steps);
+        sb.append(new SequenceDiagram(eventText(r.scenario())).render(r.scenario().name(),
+            SequenceDiagram.steps(r.events(), range[0], range[1]),
+            r.scenario().machine().shadowSyncOrDefault(), r.violations()));
       }
       write(diagram, "--diagram", sb.toString());
     }

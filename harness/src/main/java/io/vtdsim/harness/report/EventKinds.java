@@ -34,6 +34,8 @@ public final class EventKinds {
   public static final String STEP = "harness.step";
   /** Emitted by the scenario runner after each step's check: {index, violations, kinds}. */
   public static final String VERDICT = "harness.verdict";
+  /** Emitted by the scenario runner after the final check: the violations never repaired {index, violations}. */
+  public static final String UNREPAIRED = "harness.unrepaired";
   /**
    * Emitted by the oracle when a lazy-mode stale window closes: {device, iova, size, fromStep, toStep,
    * nanos, fromNanos, toNanos}.

@@ -90,6 +90,7 @@ public final class EventText {
           + str(e, "reason");
       case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
       case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e) + kinds(e);
+      case EventKinds.UNREPAIRED -> "never repaired: " + str(e, "violations");
       case EventKinds.STALE_WINDOW -> staleWindow(str(e, "device"), num(e, "iova"), num(e, "size"),
           num(e, "fromStep"), num(e, "toStep"), num(e, "nanos"));
       default -> e.kind() + " [" + e.source() + "] " + e.text();

@@ -35,6 +35,14 @@ public final class Explanation {
   }
 
   public String render(ScenarioResult r) {
+    return render(r, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #render(ScenarioResult)}, telling only steps {@code from} to {@code to} (inclusive, the
+   * runner's indices as the headings show them); the set-up before step 0 only when {@code from} is 0.
+   */
+  public String render(ScenarioResult r, int from, int to) {
     Scenario s = r.scenario();
     StringBuilder sb = new StringBuilder();
     sb.append("Scenario ").append(s.name()).append('\n');
@@ -52,9 +60,10 @@ public final class Explanation {
 
     List<Group> groups = groups(r.events());
     for (Group g : groups) {
+      if (g.index() == null ? from > 0 : g.index() < from || g.index() > to) continue;
       sb.append(g.heading()).append('\n');
-      appendEvents(sb, g.events());
-      if (g.index() != null) appendVerdict(sb, r, g.index());
+      appendEvents(sb, g.events(), s.machine().shadowSyncOrDefault());
+      if (g.index() != null) appendVerdict(sb, r, g.index(), unrepaired(g.events()));
       sb.append('\n');
     }
     List<Violation> finalCheck = r.violations().stream().filter(v -> v.step() < 0).toList();
@@ -90,14 +99,15 @@ public final class Explanation {
     return out;
   }
 
-  private void appendEvents(StringBuilder sb, List<Event> events) {
+  private void appendEvents(StringBuilder sb, List<Event> events, String strategy) {
     int shown = 0;
     int skipped = 0;
     String previous = null;
     int repeats = 0;
-    for (Event e : events) {
-      if (e.kind().equals(EventKinds.VERDICT)) continue; // the verdict is told from the violations below
-      String line = role(e) + text.line(e);
+    for (StepNarrative.Shown e : StepNarrative.of(events, text, strategy)) {
+      // the verdict is told from the violations below
+      if (e.kind().equals(EventKinds.VERDICT) || e.kind().equals(EventKinds.UNREPAIRED)) continue;
+      String line = role(e.kind()) + e.text();
       if (e.kind().equals(EventKinds.MMIO_READ) && line.equals(previous)) {
         repeats++;
         continue;
@@ -121,8 +131,9 @@ public final class Explanation {
   }
 
   /** Who acts, as a column the reader can scan. */
-  private static String role(Event e) {
-    String k = e.kind();
+  private static String role(String k) {
+    if (k.equals(StepNarrative.IGNORED) || k.equals(StepNarrative.SWEEP)) return "shadow  ";
+    if (k.equals(StepNarrative.SWEEP_HOST)) return "host    ";
     if (k.startsWith("driver.")) return "driver  ";
     if (k.startsWith("mmio.")) return "mmio    ";
     if (k.startsWith("vtd.")) return "vt-d    ";
@@ -133,13 +144,46 @@ public final class Explanation {
     return "        ";
   }
 
-  private static void appendVerdict(StringBuilder sb, ScenarioResult r, int index) {
+  /** The never-repaired list the runner emitted after the final check, or null. */
+  private static String unrepaired(List<Event> events) {
+    for (Event e : events) {
+      if (e.kind().equals(EventKinds.UNREPAIRED)) return EventAttrs.str(e, "violations");
+    }
+    return null;
+  }
+
+  /**
+   * The oracle's line for a step: its new violations; else "ok" while no violation was found so far;
+   * else — violations are reported once, at the step that found them — that nothing new was found,
+   * and after the final check which earlier ones were never repaired.
+   */
+  private static void appendVerdict(StringBuilder sb, ScenarioResult r, int index, String unrepaired) {
     List<Violation> vs = r.violations().stream().filter(v -> v.step() == index).toList();
-    if (vs.isEmpty()) {
+    boolean earlier = r.violations().stream().anyMatch(v -> v.step() >= 0 && v.step() < index);
+    if (unrepaired != null && vs.isEmpty()) {
+      sb.append("  oracle: NOT ok — never repaired: ").append(unrepaired).append('\n');
+    } else if (vs.isEmpty() && earlier && unrepaired == null && index == lastStep(r)) {
+      sb.append("  oracle: ok now — what earlier steps found was repaired; the mappings equal the guest tables and the intent\n");
+    } else if (vs.isEmpty() && earlier) {
+      sb.append("  oracle: nothing new at this step (a violation is reported once, at the step that found it)\n");
+    } else if (vs.isEmpty()) {
       sb.append("  oracle: ok — assigned-device host mappings equal the guest tables and the intent\n");
     } else {
+      if (unrepaired != null) sb.append("  oracle: never repaired: ").append(unrepaired).append('\n');
       for (Violation v : vs) sb.append("  oracle: VIOLATION ").append(violation(v)).append('\n');
     }
+  }
+
+  /** The index of the final check: the last step marker's. */
+  private static int lastStep(ScenarioResult r) {
+    int last = -1;
+    for (Event e : r.events()) {
+      if (e.kind().equals(EventKinds.STEP)) {
+        Long i = EventAttrs.num(e, "index");
+        if (i != null) last = i.intValue();
+      }
+    }
+    return last;
   }
 
   static String violation(Violation v) {

@@ -216,7 +216,7 @@ public final class HtmlReport {
       sb.append("<p>No events were kept for this run.</p>\n");
     } else {
       sb.append("<h3>Sequence diagram</h3>\n<pre class=\"mermaid-source\" hidden>")
-          .append(esc(new SequenceDiagram(text).mermaid(r.events()))).append("</pre>\n<div class=\"diagram\"></div>\n");
+          .append(esc(new SequenceDiagram(text).mermaid(r.events(), c.strategy(), r.violations()))).append("</pre>\n<div class=\"diagram\"></div>\n");
     }
     sb.append("<details><summary>Step by step (explain)</summary><pre class=\"explain\">")
         .append(esc(new Explanation(text).render(r))).append("</pre></details>\n</article>\n");

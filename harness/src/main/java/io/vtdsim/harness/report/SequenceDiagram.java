@@ -1,6 +1,8 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.Units;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +19,7 @@ public final class SequenceDiagram {
 
   private final EventText text;
   private final int maxMessages;
+  private List<Violation> violations = List.of();
 
   public SequenceDiagram(EventText text) {
     this(text, DEFAULT_MAX_MESSAGES);
@@ -29,19 +32,45 @@ public final class SequenceDiagram {
 
   /** The Markdown document: a heading and one fenced mermaid block. */
   public String render(String title, List<Event> events) {
-    return "# " + title + "\n\n```mermaid\n" + mermaid(events) + "```\n";
+    return render(title, events, "", List.of());
+  }
+
+  /**
+   * As {@link #render(String, List)}, telling what {@code strategy} ignores ({@link StepNarrative})
+   * and, in a red box after their step, each of {@code violations} with its kind, device and IOVA range.
+   */
+  public String render(String title, List<Event> events, String strategy, List<Violation> violations) {
+    return "# " + title + "\n\n```mermaid\n" + mermaid(events, strategy, violations) + "```\n";
+  }
+
+  /**
+   * The events of steps {@code from} to {@code to} (inclusive; the runner's step indices): from the
+   * step marker of {@code from} to the one after {@code to}.
+   */
+  public static List<Event> steps(List<Event> events, int from, int to) {
+    List<Event> out = new ArrayList<>();
+    boolean in = false;
+    for (Event e : events) {
+      if (e.kind().equals(EventKinds.STEP)) {
+        Long i = EventAttrs.num(e, "index");
+        in = i != null && i >= from && i <= to;
+      }
+      if (in) out.add(e);
+    }
+    return out;
   }
 
   /** The Mermaid source alone: {@code sequenceDiagram}, the participants and the messages. */
-  public String mermaid(List<Event> events) {
+  public String mermaid(List<Event> events, String strategy, List<Violation> violations) {
+    this.violations = violations;
     Lines lines = new Lines(maxMessages);
     String pendingRead = null;
     int pendingCount = 0;
     boolean translatedDma = false;
-    for (Event e : events) {
+    for (StepNarrative.Shown e : StepNarrative.of(events, text, strategy)) {
       String kind = e.kind();
       if (kind.equals(EventKinds.MMIO_READ)) {
-        String msg = "VT-d-->>Driver: " + clean(text.line(e).replace("MMIO ", ""));
+        String msg = "VT-d-->>Driver: " + clean(e.text().replace("MMIO ", ""));
         if (msg.equals(pendingRead)) {
           pendingCount++;
           continue;
@@ -94,13 +123,18 @@ public final class SequenceDiagram {
     if (read != null) lines.add(count > 1 ? read + " (x" + count + ")" : read);
   }
 
-  private String message(Event e, boolean translatedDma) {
-    String t = clean(text.line(e));
-    return switch (e.kind()) {
+  private String message(StepNarrative.Shown shown, boolean translatedDma) {
+    String t = clean(shown.text());
+    Event e = shown.event();
+    return switch (shown.kind()) {
+      case StepNarrative.IGNORED -> "Note over Shadow: " + t;
+      case StepNarrative.SWEEP -> "VT-d->>Shadow: " + t;
+      case StepNarrative.SWEEP_HOST -> "Shadow->>Host: " + t;
       case EventKinds.STEP -> "Note over Driver,Device: " + t;
-      case EventKinds.VERDICT -> EventText.verdict(e).equals("ok") ? null : "Note over Driver,Device: " + t;
+      case EventKinds.VERDICT -> EventText.verdict(e).equals("ok") ? null : verdictBox(e, t);
+      case EventKinds.UNREPAIRED -> "rect rgb(255, 225, 225)\n    Note over Driver,Device: " + t + "\n    end";
       case EventKinds.DRIVER_CALL, EventKinds.DRIVER_FLUSH, EventKinds.DRIVER_FAULT -> "Note over Driver: " + t;
-      case EventKinds.MMIO_WRITE -> "Driver->>VT-d: " + clean(text.line(e).replace("MMIO ", ""));
+      case EventKinds.MMIO_WRITE -> "Driver->>VT-d: " + clean(shown.text().replace("MMIO ", ""));
       case EventKinds.MMIO_REJECTED -> "Driver-xVT-d: " + t;
       case EventKinds.DESCRIPTOR, EventKinds.REGISTER_INVALIDATION, EventKinds.REGISTER_INVALIDATION_IGNORED,
           EventKinds.IQE, EventKinds.COMMAND, EventKinds.FAULT, EventKinds.CACHE_INVALIDATE -> "Note over VT-d: " + t;
@@ -116,8 +150,39 @@ public final class SequenceDiagram {
     };
   }
 
-  /** Mermaid message text: no ';' or '#' (statement separator, entity escape), no angle brackets. */
+  /** A red box after the step: one note per violation found there (kind, device, IOVA range), else the verdict. */
+  private String verdictBox(Event verdict, String verdictText) {
+    Long index = EventAttrs.num(verdict, "index");
+    StringBuilder sb = new StringBuilder("rect rgb(255, 225, 225)");
+    int n = 0;
+    for (Violation v : violations) {
+      if (index == null || v.step() != index) continue;
+      sb.append("\n    Note over Driver,Device: ").append(clean("VIOLATION " + v.kind() + (v.device().isEmpty() ? "" : " " + v.device())
+          + (v.size() > 0 ? " iova " + Units.hex(v.iova()) + " size " + Units.formatSize(v.size()) : "")));
+      n++;
+    }
+    if (n == 0) sb.append("\n    Note over Driver,Device: ").append(verdictText);
+    return sb.append("\n    end").toString();
+  }
+
+  /**
+   * Mermaid message text with every character kept: ';' (statement separator), '#' (entity escape),
+   * '<' and '>' become Mermaid's entity codes ({@code #59;}, {@code #35;}, {@code #lt;}, {@code #gt;});
+   * "->" reads as an arrow.
+   */
   static String clean(String s) {
-    return s.replace("->", "→").replace(";", ",").replace("#", "no.").replace("<", "(").replace(">", ")").replace("\n", " ");
+    StringBuilder sb = new StringBuilder(s.length() + 8);
+    String t = s.replace("->", "→").replace("\n", " ");
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      switch (c) {
+        case ';' -> sb.append("#59;");
+        case '#' -> sb.append("#35;");
+        case '<' -> sb.append("#lt;");
+        case '>' -> sb.append("#gt;");
+        default -> sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 }

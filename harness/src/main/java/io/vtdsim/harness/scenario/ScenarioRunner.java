@@ -29,6 +29,11 @@ import java.util.Set;
 public final class ScenarioRunner {
   public static final String EV_STEP = "harness.step";
   public static final String EV_VERDICT = "harness.verdict";
+  /**
+   * After the final check's verdict, when violations a step reported (once) are still there:
+   * {@code {index, violations}} ("stale-mapping at step 5 (nic iova 0x100000000 size 2GiB); ...").
+   */
+  public static final String EV_UNREPAIRED = "harness.unrepaired";
   public static final String FINAL_CHECK = "final check";
 
   public ScenarioResult run(Scenario s) {
@@ -103,8 +108,21 @@ public final class ScenarioRunner {
         String text = FINAL_CHECK + " (full)";
         announce(text, 0);
         int before = violations.size();
-        add(bed.oracle().check(index, text, true), true);
+        List<Violation> last = bed.oracle().check(index, text, true);
+        // what a step reported and the full check still finds: never repaired (reported once, so not again)
+        List<String> unrepaired = new ArrayList<>();
+        for (Violation v : violations) {
+          if (MAPPING_STATE.contains(v.kind()) && last.stream().anyMatch(f -> key(f).equals(key(v)))) {
+            unrepaired.add(v.kind() + " at step " + v.step() + " (" + v.device() + " iova 0x" + Long.toHexString(v.iova())
+                + " size " + Units.formatSize(v.size()) + ")");
+          }
+        }
+        add(last, true);
         verdict(before);
+        if (!unrepaired.isEmpty()) {
+          log.emit(EV_UNREPAIRED, "oracle", "never repaired: " + String.join("; ", unrepaired),
+              Attrs.of("index", index, "violations", String.join("; ", unrepaired)));
+        }
       }
       if (dropped > 0) {
         Violation last = violations.remove(violations.size() - 1);
@@ -227,11 +245,14 @@ public final class ScenarioRunner {
      */
     private void add(List<Violation> vs, boolean dedupe) {
       for (Violation v : vs) {
-        String key = v.kind() + "|" + v.device() + "|" + v.iova() + "|" + v.size();
-        if (!reported.add(key) && (dedupe || MAPPING_STATE.contains(v.kind()))) continue;
+        if (!reported.add(key(v)) && (dedupe || MAPPING_STATE.contains(v.kind()))) continue;
         if (violations.size() < options.maxViolations()) violations.add(v);
         else dropped++;
       }
+    }
+
+    private static String key(Violation v) {
+      return v.kind() + "|" + v.device() + "|" + v.iova() + "|" + v.size();
     }
 
     private void announce(String text, int line) {

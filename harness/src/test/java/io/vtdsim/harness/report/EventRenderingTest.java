@@ -98,8 +98,17 @@ class EventRenderingTest {
         .contains("Host--xShadow: HOST ERROR EEXIST")
         .contains("Device->>Host: DMA nic write 64 B")
         .contains("Device-xHost: DMA nic read at iova 0x200000 FAULT");
-    String body = md.substring(md.indexOf("sequenceDiagram"));
+    // ';' and '#' end a Mermaid statement or start an entity: the text carries them as entity codes only
+    String body = md.substring(md.indexOf("sequenceDiagram")).replaceAll("#(\\d+|lt|gt);", "");
     assertThat(body).doesNotContain(";").doesNotContain("#");
+  }
+
+  @Test
+  void diagramTextKeepsEveryCharacterAsMermaidEntityCodes() {
+    // Mermaid sequence diagrams: #gt; #lt; and #NN; (decimal) are entity codes; ';' separates statements
+    assertThat(SequenceDiagram.clean("AM 19 > MAMV 18 → DSI")).isEqualTo("AM 19 #gt; MAMV 18 → DSI");
+    assertThat(SequenceDiagram.clean("a; #3 <x>")).isEqualTo("a#59; #35;3 #lt;x#gt;");
+    assertThat(SequenceDiagram.clean("iova -> gpa")).isEqualTo("iova → gpa");
   }
 
   @Test
