@@ -33,6 +33,11 @@ public interface ScenarioCatalog {
   /** One line about the scenario. */
   String summary(String name);
 
+  /** The scenario's whole description (default: the summary). */
+  default String description(String name) {
+    return summary(name);
+  }
+
   /** The scenarios shipped in the jar ({@link BuiltinScenarios}). */
   static ScenarioCatalog builtin() {
     return new ScenarioCatalog() {
@@ -59,6 +64,11 @@ public interface ScenarioCatalog {
       @Override
       public String summary(String name) {
         return BuiltinScenarios.summary(name);
+      }
+
+      @Override
+      public String description(String name) {
+        return BuiltinScenarios.load(name).description();
       }
     };
   }

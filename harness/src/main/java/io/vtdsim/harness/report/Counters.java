@@ -39,11 +39,16 @@ public final class Counters implements Consumer<Event> {
   public static final String WALK_ENTRIES = "walk-entries";
   public static final String DMA_OK = "dma-ok";
   public static final String DMA_FAULT = "dma-fault";
+  /**
+   * DMAs a scenario declared {@code expect: lazy-stale} that landed through a mapping still queued for
+   * a lazy flush (lazy mode's accepted cost; one that faulted counts in {@link #DMA_FAULT}).
+   */
+  public static final String DMA_STALE = "dma-stale";
 
   /** Every counter, in report order. */
   public static final List<String> NAMES = List.of(MMIO_READS, MMIO_WRITES, DESC_CC_GLOBAL, DESC_CC_DOMAIN,
       DESC_CC_DEVICE, DESC_IOTLB_GLOBAL, DESC_IOTLB_DSI, DESC_IOTLB_PSI, DESC_WAIT, HOST_MAP, HOST_UNMAP,
-      HOST_ERRORS, WALK_ENTRIES, DMA_OK, DMA_FAULT);
+      HOST_ERRORS, WALK_ENTRIES, DMA_OK, DMA_FAULT, DMA_STALE);
 
   private final long[] values = new long[NAMES.size()];
 
@@ -78,6 +83,9 @@ public final class Counters implements Consumer<Event> {
       }
       case "dma.ok" -> values[13]++;
       case "dma.fault" -> values[14]++;
+      case EventKinds.DMA_LAZY_STALE -> {
+        if (Boolean.TRUE.equals(e.attrs().get("landed"))) values[15]++;
+      }
       default -> {}
     }
   }

@@ -34,6 +34,11 @@ public final class EventKinds {
   public static final String STEP = "harness.step";
   /** Emitted by the scenario runner after each step's check: {index, violations, kinds}. */
   public static final String VERDICT = "harness.verdict";
+  /**
+   * Emitted by the scenario runner for a DMA declared {@code expect: lazy-stale} that fell in a
+   * lazy-mode stale window: {index, device, iova, landed}.
+   */
+  public static final String DMA_LAZY_STALE = "harness.dma-lazy-stale";
   /** Emitted by the scenario runner after the final check: the violations never repaired {index, violations}. */
   public static final String UNREPAIRED = "harness.unrepaired";
   /**

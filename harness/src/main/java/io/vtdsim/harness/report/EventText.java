@@ -90,6 +90,8 @@ public final class EventText {
           + str(e, "reason");
       case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
       case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e) + kinds(e);
+      case EventKinds.DMA_LAZY_STALE -> "DMA " + str(e, "device") + " at iova " + hex(e, "iova") + " inside a lazy stale window: "
+          + (EventAttrs.flag(e, "landed") ? "landed through the mapping queued for a lazy flush (tolerated)" : "faulted");
       case EventKinds.UNREPAIRED -> "never repaired: " + str(e, "violations");
       case EventKinds.STALE_WINDOW -> staleWindow(str(e, "device"), num(e, "iova"), num(e, "size"),
           num(e, "fromStep"), num(e, "toStep"), num(e, "nanos"));

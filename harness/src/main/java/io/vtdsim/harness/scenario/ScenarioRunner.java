@@ -211,6 +211,7 @@ public final class ScenarioRunner {
         } else {
           iova = d.iova();
         }
+        if (d.expect().equals(Vocabulary.LAZY_STALE)) return lazyStaleDma(d, iova);
         return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
       } else if (step instanceof Step.Advance a) {
         bed.advance(a.nanos());
@@ -249,6 +250,23 @@ public final class ScenarioRunner {
         if (violations.size() < options.maxViolations()) violations.add(v);
         else dropped++;
       }
+    }
+
+    /**
+     * {@code expect: lazy-stale}: inside a lazy stale window (the range queued for a lazy flush) a
+     * fault and a landing through the stale mapping are both right — the landing has no intended
+     * target, so its dma-mismatch is dropped — and which one happened is logged; outside one, the
+     * guest unmapped the range for good and the DMA must fault.
+     */
+    private List<Violation> lazyStaleDma(Step.Dma d, long iova) {
+      boolean write = d.op().equals("write");
+      if (!bed.queuedForLazyFlush(d.device(), iova, d.len())) return bed.dma(d.device(), iova, write, d.len(), false);
+      List<Violation> vs = new ArrayList<>(bed.dma(d.device(), iova, write, d.len(), true));
+      boolean landed = vs.stream().noneMatch(v -> v.kind().equals(Violation.UNEXPECTED_FAULT));
+      vs.removeIf(v -> v.kind().equals(Violation.UNEXPECTED_FAULT) || landed && v.kind().equals(Violation.DMA_MISMATCH));
+      log.emit(io.vtdsim.harness.report.EventKinds.DMA_LAZY_STALE, "harness", (landed ? "landed" : "faulted") + " in a lazy stale window",
+          Attrs.of("index", index, "device", d.device(), "iova", iova, "landed", landed));
+      return vs;
     }
 
     private static String key(Violation v) {

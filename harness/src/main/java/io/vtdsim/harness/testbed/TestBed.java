@@ -384,7 +384,7 @@ public final class TestBed implements AutoCloseable {
    * the driver's flush queue ({@code pendingLazyIovas()} gives each queued range's first IOVA; the
    * length is the one this TestBed unmapped there).
    */
-  private boolean queuedForLazyFlush(String device, long iova, long size) {
+  public boolean queuedForLazyFlush(String device, long iova, long size) {
     TreeMap<Long, Long> ranges = new TreeMap<>();
     Map<Long, Long> unmappedHere = lazyUnmapped.getOrDefault(dmaDomain(device), Map.of());
     for (long start : driver.pendingLazyIovas()) {

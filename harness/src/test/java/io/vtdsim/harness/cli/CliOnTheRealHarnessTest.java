@@ -125,7 +125,16 @@ class CliOnTheRealHarnessTest {
   @Test
   void listAndDemoCoverEveryBuiltin() {
     assertThat(run("list")).isEqualTo(0);
-    assertThat(out.toString().lines().map(l -> l.split(" ")[0]).toList()).isEqualTo(BuiltinScenarios.names());
+    // a name, then its description wrapped to 100 columns on indented lines
+    assertThat(out.toString().lines().filter(l -> !l.startsWith(" ")).map(l -> l.split(" ")[0]).toList())
+        .isEqualTo(BuiltinScenarios.names());
+    assertThat(out.toString().lines()).allMatch(l -> l.length() <= 100);
+    // whole descriptions: the last sentence of one is there too
+    assertThat(String.join(" ", out.toString().split("\\s+"))).contains("iova-tree → pass (DSI = full re-sync).");
+    assertThat(run("show", "psi-to-dsi-fallback")).isEqualTo(0);
+    assertThat(out.toString()).isEqualTo(BuiltinScenarios.text("psi-to-dsi-fallback"));
+    assertThat(run("show", "no-such")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("show: no-such: unknown built-in scenario; known: map-unmap-4k,");
     assertThat(run("demo")).isEqualTo(0);
     String demo = out.toString();
     for (String n : BuiltinScenarios.names()) assertThat(demo).contains(n);

@@ -30,6 +30,8 @@ class CountersTest {
     log.emit("dma.ok", "nic", null, Map.of("device", "nic", "op", "write", "iova", 0L, "length", 64));
     log.emit("dma.fault", "nic", null, Map.of("device", "nic", "op", "read", "iova", 0L, "reason", "6"));
     log.emit("driver.call", "driver", "map", Map.of("op", "map"));
+    log.emit("harness.dma-lazy-stale", "harness", null, Map.of("index", 5, "device", "nic", "iova", 0L, "landed", true));
+    log.emit("harness.dma-lazy-stale", "harness", null, Map.of("index", 6, "device", "nic", "iova", 0L, "landed", false));
 
     assertThat(c.snapshot()).containsExactly(
         Map.entry("mmio-reads", 1L), Map.entry("mmio-writes", 2L),
@@ -37,7 +39,7 @@ class CountersTest {
         Map.entry("desc-iotlb-global", 1L), Map.entry("desc-iotlb-dsi", 1L), Map.entry("desc-iotlb-psi", 2L),
         Map.entry("desc-wait", 1L), Map.entry("host-map", 1L), Map.entry("host-unmap", 1L),
         Map.entry("host-errors", 1L), Map.entry("walk-entries", 1034L), Map.entry("dma-ok", 1L),
-        Map.entry("dma-fault", 1L));
+        Map.entry("dma-fault", 1L), Map.entry("dma-stale", 1L));
     assertThat(Counters.of(log.events()).snapshot()).isEqualTo(c.snapshot());
   }
 
