@@ -32,6 +32,9 @@ import io.vtdsim.harness.oracle.MappingOracle;
 import io.vtdsim.harness.oracle.ReferenceWalker;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
+import io.vtdsim.harness.report.EventKinds;
+import io.vtdsim.harness.report.EventText;
+import io.vtdsim.harness.report.ProtocolTrace;
 import io.vtdsim.harness.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,6 +79,9 @@ public final class TestBed implements AutoCloseable {
   private final TestBedConfig config;
   private final Clock clock = new Clock();
   private final EventLog log;
+  /** Driver calls so far and the last one's text, for naming a check's violations. */
+  private int driverCalls;
+  private String lastDriverCall;
   private final GuestMemory memory;
   private final MmioBus bus;
   private final VtdConfig vtdConfig;
@@ -100,6 +106,12 @@ public final class TestBed implements AutoCloseable {
     this.config = config;
     this.log = new EventLog(clock, config.eventRetention());
     this.counters = Counters.subscribedTo(log);
+    log.subscribe(e -> {
+      if (e.kind().equals(EventKinds.DRIVER_CALL)) {
+        driverCalls++;
+        lastDriverCall = e.text();
+      }
+    });
     if (config.ramBytes() < MIN_RAM) {
       throw new IllegalArgumentException(String.format("guest RAM of %d bytes is below the minimum of %d (1 MiB)",
           config.ramBytes(), MIN_RAM));
@@ -348,14 +360,22 @@ public final class TestBed implements AutoCloseable {
     return out;
   }
 
-  /** Full oracle check now (every assigned device, whole address spaces). */
+  /**
+   * Full oracle check now (every assigned device, whole address spaces). Violations name the driver
+   * call they follow: step = that call's 0-based index among the bed's driver calls, text = "check
+   * after map domain=d1 iova=0x200000 ..." (step -1, "check" before any call).
+   */
   public List<Violation> check() {
-    return oracle.check(-1, "check", true);
+    return oracle.check(driverCalls - 1, checkText(), true);
   }
 
-  /** Incremental oracle check: only what changed since the last check. */
+  /** Incremental oracle check: only what changed since the last check; violations named as {@link #check}. */
   public List<Violation> checkIncremental() {
-    return oracle.check(-1, "check", false);
+    return oracle.check(driverCalls - 1, checkText(), false);
+  }
+
+  private String checkText() {
+    return lastDriverCall == null ? "check" : "check after " + lastDriverCall;
   }
 
   // ---- helpers ----
@@ -561,11 +581,12 @@ public final class TestBed implements AutoCloseable {
     return deviceConfigs.values().stream().map(DeviceConfig::bdf).collect(Collectors.toList());
   }
 
-  /** The retained events, one per line: the protocol trace of what happened so far. */
+  /**
+   * The protocol trace of what happened so far (the retained events), in the format of {@code run
+   * --trace}: sequence number, simulated time, source, decoded text.
+   */
   public String trace() {
-    StringBuilder sb = new StringBuilder();
-    for (Event e : log.events()) sb.append(e).append('\n');
-    return sb.toString();
+    return new ProtocolTrace(new EventText(vtdConfig)).render("TestBed trace", log.events());
   }
 
   @Override

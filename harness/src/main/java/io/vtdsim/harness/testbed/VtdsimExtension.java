@@ -1,5 +1,10 @@
 package io.vtdsim.harness.testbed;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -12,8 +17,11 @@ import org.junit.platform.commons.support.AnnotationSupport;
 /**
  * JUnit 5 extension for vtdsim tests: injects a {@link TestBed} parameter built from the test's
  * {@link Machine} annotation (method first, then class; defaults without one), closes it after the
- * test, and when the test fails attaches the machine's protocol trace (every retained event, one per
- * line) as the report entry {@value #TRACE_KEY} and prints it to stderr, then rethrows.
+ * test, and when the test fails: writes the machine's protocol trace ({@link TestBed#trace()}, the
+ * format of {@code run --trace}) to {@code target/vtdsim-traces/CLASS.METHOD.trace} (or the temporary
+ * directory when there is no {@code target}), publishes it as the report entry {@value #TRACE_KEY},
+ * prints it to stderr, and adds to the failure a suppressed {@link TraceNote} naming the file with the
+ * trace's last lines — so that surefire's failure report and console show where it is — then rethrows.
  */
 public final class VtdsimExtension implements ParameterResolver, TestExecutionExceptionHandler {
   /** Report-entry key of the protocol trace published for a failing test. */
@@ -48,8 +56,45 @@ public final class VtdsimExtension implements ParameterResolver, TestExecutionEx
       System.err.println("---- vtdsim protocol trace of " + c.getDisplayName() + " ----");
       System.err.print(trace);
       System.err.println("---- end of trace ----");
+      String name = c.getRequiredTestClass().getName() + "." + c.getTestMethod().map(m -> m.getName()).orElse("test");
+      failure.addSuppressed(new TraceNote(writeTrace(name, trace), trace));
     });
     throw failure;
+  }
+
+  /** Lines of the trace's end repeated in the {@link TraceNote}. */
+  static final int NOTE_LINES = 30;
+
+  private static Path writeTrace(String name, String trace) {
+    Path dir = Files.isDirectory(Path.of("target")) ? Path.of("target", "vtdsim-traces")
+        : Path.of(System.getProperty("java.io.tmpdir"), "vtdsim-traces");
+    Path file = dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".trace");
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(file, trace, StandardCharsets.UTF_8);
+      return file.toAbsolutePath();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Added to a failing test's exception as a suppressed one: where the protocol trace was written and
+   * its last {@value #NOTE_LINES} lines (no stack trace of its own).
+   */
+  public static final class TraceNote extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TraceNote(Path file, String trace) {
+      super(message(file, trace), null, false, false);
+    }
+
+    private static String message(Path file, String trace) {
+      List<String> lines = trace.lines().toList();
+      List<String> tail = lines.subList(Math.max(0, lines.size() - NOTE_LINES), lines.size());
+      return "vtdsim protocol trace " + (file == null ? "(could not be written; see stderr)" : "in " + file)
+          + "; its last " + tail.size() + " lines:\n" + String.join("\n", tail);
+    }
   }
 
   static TestBedBuilder builder(Machine m) {

@@ -82,7 +82,11 @@ class TestBedTest {
       assertThat(c.get("desc-iotlb-psi")).isEqualTo(4);
       assertThat(c.get("desc-wait")).isEqualTo(c.get("desc-cc-global") + c.get("desc-cc-domain")
           + c.get("desc-cc-device") + c.get("desc-iotlb-global") + c.get("desc-iotlb-dsi") + c.get("desc-iotlb-psi"));
-      assertThat(bed.trace()).contains("driver.call").contains("host.map");
+      // the format of run --trace: #seq, simulated time, source, decoded text
+      assertThat(bed.trace()).startsWith("# TestBed trace\n")
+          .containsPattern("(?m)^#\\d+ +\\d+\\.\\d{3}us  driver   call map domain=")
+          .containsPattern("(?m)^#\\d+ +\\d+\\.\\d{3}us  host:\\S+ host map ")
+          .contains("QI[").doesNotContain("{offset=");
     }
   }
 

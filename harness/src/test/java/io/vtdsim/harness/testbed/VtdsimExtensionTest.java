@@ -22,9 +22,32 @@ class VtdsimExtensionTest {
     List<ReportEntry> entries = events.reportingEntryPublished().stream()
         .map(e -> e.getPayload(ReportEntry.class).orElseThrow()).toList();
     assertThat(entries).singleElement().satisfies(r -> assertThat(r.getKeyValuePairs().get(VtdsimExtension.TRACE_KEY))
-        .contains("driver.call").contains("boot").contains("host.map"));
+        .contains("driver   call boot").contains("call map domain=d1 iova=0x100000").contains("MMIO write64 IQT"));
     Event failed = events.failed().list().get(0);
     assertThat(failed.getTestDescriptor().getDisplayName()).contains("failing");
+    // the failure carries where the trace is, with its end: surefire prints suppressed exceptions
+    Throwable thrown = failed.getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
+        .getThrowable().orElseThrow();
+    assertThat(thrown.getSuppressed()).singleElement().isInstanceOf(VtdsimExtension.TraceNote.class)
+        .satisfies(n -> assertThat(n.getMessage()).contains("vtdsim-traces").contains("VtdsimExtensionTest_SampleTests.failing.trace")
+            .contains("call map domain=d1"));
+    String path = thrown.getSuppressed()[0].getMessage().replaceFirst("(?s)^vtdsim protocol trace in (\\S+);.*", "$1");
+    assertThat(java.nio.file.Path.of(path)).content().contains("call map domain=d1 iova=0x100000");
+  }
+
+  @Test
+  void checkViolationsNameTheDriverCallTheyFollow() {
+    try (TestBed bed = TestBed.builder().shadowSync("psi-only").psi(false).assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+      // calls 0 boot, 1 attach, 2 map; psi-only ignores the map's DSI (CAP.PSI = 0)
+      assertThat(bed.check()).first().satisfies(v -> {
+        assertThat(v.kind()).isEqualTo("missing-mapping");
+        assertThat(v.step()).isEqualTo(2);
+        assertThat(v.stepText()).startsWith("check after map domain=d1 iova=0x100000");
+      });
+    }
   }
 
   /** Run only through EngineTestKit (surefire skips nested classes). */
