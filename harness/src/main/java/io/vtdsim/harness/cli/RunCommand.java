@@ -4,6 +4,7 @@ import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.EventText;
 import io.vtdsim.harness.report.JsonReport;
+import io.vtdsim.harness.report.JunitReport;
 import io.vtdsim.harness.report.MatrixCell;
 import io.vtdsim.harness.report.OutcomeTag;
 import io.vtdsim.harness.report.ProtocolTrace;
@@ -52,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--diagram", paramLabel = "FILE", description = "write a Mermaid sequence diagram (Markdown)")
   Path diagram;
 
+  @Option(names = "--junit", paramLabel = "FILE", description = "write the results as JUnit XML (for CI dashboards)")
+  Path junit;
+
   @Option(names = "--steps", paramLabel = "A..B", description = "draw only steps A to B in the --diagram (or one step: A)")
   String steps;
 
@@ -70,6 +74,7 @@ final class RunCommand implements Callable<Integer> {
     }
     out.flush();
     if (json != null) write(json, "--json", JsonReport.render(results));
+    if (junit != null) write(junit, "--junit", JunitReport.render(results));
     if (trace != null) {
       StringBuilder sb = new StringBuilder();
       for (ScenarioResult r : results) {
