@@ -128,6 +128,7 @@ public final class SequenceDiagram {
     Event e = shown.event();
     return switch (shown.kind()) {
       case StepNarrative.IGNORED -> "Note over Shadow: " + t;
+      case StepNarrative.GUEST_WRITES -> "Note over Driver: " + t;
       case StepNarrative.SWEEP -> "VT-d->>Shadow: " + t;
       case StepNarrative.SWEEP_HOST -> "Shadow->>Host: " + t;
       case EventKinds.STEP -> "Note over Driver,Device: " + t;

@@ -17,6 +17,10 @@ import java.util.regex.Pattern;
  *   <li>a run of {@value #FOLD_AT} or more UNMAP notifications of one device, each with its host unmap
  *       — the sweep a replay or address-space switch does over a whole address width — is one line
  *       with a count and the range it covered;
+ *   <li>after a driver call that changes the guest's tables or context entries, one line for those
+ *       writes: they go to guest memory, which the emulator does not trap — under caching mode it
+ *       learns of them only from the invalidation that follows (VT-d spec 6.1; QEMU's
+ *       vtd_iotlb_page_invalidate_notify walks the tables only then);
  *   <li>under {@code psi-only}, an IOTLB domain/global or context-cache descriptor that no walk
  *       follows gets an explicit "ignored by psi-only" line (the 2017 RFC: only PSIs are walked).
  * </ul>
@@ -28,6 +32,8 @@ final class StepNarrative {
   static final String IGNORED = "report.ignored";
   /** A report-made kind: a folded run of UNMAP notifications. */
   static final String SWEEP = "report.sweep";
+  /** A report-made kind: the guest's (untrapped) table writes of a driver call. */
+  static final String GUEST_WRITES = "report.guest-writes";
   /** A report-made kind: the host calls of a folded sweep. */
   static final String SWEEP_HOST = "report.sweep-host";
 
@@ -53,6 +59,10 @@ final class StepNarrative {
         continue;
       }
       out.add(new Shown(e.kind(), e, text.line(e)));
+      if (e.kind().equals(EventKinds.DRIVER_CALL)) {
+        String writes = guestWrites(e);
+        if (writes != null) out.add(new Shown(GUEST_WRITES, e, writes + " in guest memory (not trapped)"));
+      }
       if (e.kind().equals(EventKinds.DESCRIPTOR) && strategy.equals("psi-only")) {
         String type = descriptorType(text.line(e));
         if (type != null && dropsByPsiOnly(type) && !walkFollows(ordered, i + 1)) {
@@ -61,6 +71,21 @@ final class StepNarrative {
       }
     }
     return out;
+  }
+
+  /** What a driver call writes into its tables or context entries, or null for calls that write none. */
+  static String guestWrites(Event call) {
+    String op = EventAttrs.str(call, "op");
+    Long iova = EventAttrs.num(call, "iova");
+    Long size = EventAttrs.num(call, "size");
+    String range = iova == null || size == null ? "" : " [" + Units.hex(iova) + ", +" + Units.formatSize(size) + ")";
+    return switch (op) {
+      case "map" -> "guest writes the page-table entries of" + range;
+      case "unmap", "unmap-single", "unmap-sg" -> "guest clears the page-table entries of" + (range.isEmpty() ? " the buffer" : range);
+      case "map-single", "map-sg" -> "guest writes the page-table entries of the buffer";
+      case "attach", "detach" -> "guest writes the context entry of " + EventAttrs.str(call, "dev");
+      default -> null;
+    };
   }
 
   /** psi-only walks only page-selective IOTLB invalidations; waits and device-TLB ones are not about mappings. */

@@ -48,6 +48,12 @@ class ExplainTeachingTest {
     String text = run("explain", TINY.toString());
     String step2 = text.substring(text.indexOf("Step 2:"), text.indexOf("Step 3:"));
     assertThat(step2.indexOf("shadow  walk 00:03.0 [0x100000, 0x101000)")).isLessThan(step2.indexOf("shadow  notify 00:03.0 MAP"));
+    // the page-table write the unit never sees, between the call and the flush that tells it
+    assertThat(step2).contains("    driver  call map domain=d1 iova=0x100000 gpa=0x2000000 size=0x1000 read=true write=true\n"
+        + "    guest   guest writes the page-table entries of [0x100000, +4KiB) in guest memory (not trapped)\n"
+        + "    driver  flush psi:");
+    assertThat(text.substring(text.indexOf("Step 1:"), text.indexOf("Step 2:")))
+        .contains("guest   guest writes the context entry of 00:03.0 in guest memory (not trapped)");
     assertThat(step2.indexOf("shadow  notify 00:03.0 MAP")).isLessThan(step2.indexOf("host    host map nic"));
     // attaching to a translated domain unmaps the whole 48-bit space block by block: one line, with the count
     String step1 = text.substring(text.indexOf("Step 1:"), text.indexOf("Step 2:"));
