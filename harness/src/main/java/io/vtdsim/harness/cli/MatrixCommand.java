@@ -35,7 +35,7 @@ final class MatrixCommand implements Callable<Integer> {
   List<String> scenarios = new ArrayList<>();
 
   @Option(names = "--strategies", split = ",", paramLabel = "NAME",
-      description = "shadow strategies (default: psi-only,unmap-all-replay,iova-tree)")
+      description = "shadow strategies, and qemu for a column on real QEMU (default: psi-only,unmap-all-replay,iova-tree)")
   List<String> strategies = new ArrayList<>();
 
   @Option(names = "--drivers", split = ",", paramLabel = "PRESET",
@@ -68,7 +68,7 @@ final class MatrixCommand implements Callable<Integer> {
     } else {
       for (String s : scenarios) selected.add(isFile(s) ? ScenarioLoader.load(Path.of(s)) : ScenarioSelection.builtin(main.catalog, s));
     }
-    List<String> strats = strategies.isEmpty() ? Vocabulary.SHADOW_SYNCS : check("--strategies", strategies, Vocabulary.SHADOW_SYNCS);
+    List<String> strats = strategies.isEmpty() ? Vocabulary.SHADOW_SYNCS : check("--strategies", strategies, Vocabulary.EXPECT_COLUMNS);
     check("--drivers", drivers, Vocabulary.DRIVER_PRESETS);
     check("--flush", flushes, Vocabulary.FLUSH_POLICIES);
     int total = selected.size() * strats.size() * Math.max(1, drivers.size()) * Math.max(1, flushes.size());
