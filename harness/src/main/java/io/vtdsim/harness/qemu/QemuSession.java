@@ -89,6 +89,7 @@ public final class QemuSession implements AutoCloseable {
   private Process process;
   private QtestClient qtest;
   private volatile RuntimeException failure;
+  private volatile boolean starting = true;
   private boolean closed;
 
   private QemuSession(QemuInstallation installation, QemuMachineOptions options, Path dir) throws IOException {
@@ -112,6 +113,7 @@ public final class QemuSession implements AutoCloseable {
     try {
       s = new QemuSession(installation, options, dir);
       s.launch(listener);
+      s.starting = false;
       return s;
     } catch (IOException e) {
       if (s != null) s.close();
@@ -201,7 +203,8 @@ public final class QemuSession implements AutoCloseable {
 
       @Override
       public RuntimeException lost(String command, IOException cause) {
-        return crashedOrKilled("QEMU closed the qtest connection during `" + command + "`");
+        return crashedOrKilled(starting ? "QEMU exited during start (at `" + command + "`)"
+            : "QEMU closed the qtest connection during `" + command + "`");
       }
     };
   }

@@ -142,4 +142,14 @@ class QemuSessionTest {
     assertThat(session.dmaWrite(NIC, IOVA + 0x10, bytes).ok()).isTrue();
     assertThat(g.mem.read(GPA + 0x10, bytes.length)).isEqualTo(bytes);
   }
+
+  @Test
+  void twoFunctionsOfOneSlotAreBothServed() {
+    session = QemuSession.start(QemuTests.installation(), new QemuMachineOptions(48, true, 64L << 20,
+        List.of(new QemuDevice("f0", 0, 3, 0, true), new QemuDevice("f1", 0, 3, 1, true))), listener);
+    // vendor 0x1234, device 0xbeef: our config space, read by the guest CPU through QEMU
+    assertThat(session.qtest().pciConfigRead32(0, 3, 0, 0)).isEqualTo(0xBEEF1234L);
+    assertThat(session.qtest().pciConfigRead32(0, 3, 1, 0)).isEqualTo(0xBEEF1234L);
+    assertThat(listener.messages()).anyMatch(m -> m.startsWith("f1 recv VERSION"));
+  }
 }
