@@ -16,6 +16,7 @@ import io.vtdsim.harness.scenario.ScenarioException;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import io.vtdsim.harness.scenario.ScenarioRunner;
 import io.vtdsim.harness.testbed.TestBed;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -184,6 +185,44 @@ class QemuBackendTest {
           .isInstanceOf(MachineCrashedException.class).hasMessageContaining("QEMU");
     }
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  /** QEMU dying during a step is the run's emulator-crash outcome (a finding), not an error or a hang. */
+  @Test
+  void qemuDyingUnderAStepIsTheEmulatorCrashOutcome() {
+    Scenario s = onQemu("map-unmap-4k");
+    long[] pid = {-1};
+    ScenarioResult r;
+    try (TestBed bed = TestBed.fromScenario(s)) {
+      pid[0] = ((QemuMachine) bed.machine()).pid();
+      bed.log().subscribe(e -> {
+        if (e.kind().equals(ScenarioRunner.EV_STEP) && ((Number) e.attrs().get("index")).intValue() == 2) {
+          ProcessHandle.of(pid[0]).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+          });
+        }
+      });
+      r = new ScenarioRunner().run(s, io.vtdsim.harness.scenario.RunOptions.defaults(), bed);
+    }
+    assertThat(r.outcome()).isEqualTo(ScenarioResult.EMULATOR_CRASH);
+    assertThat(r.met()).isFalse();
+    assertThat(r.error()).startsWith("step 2").contains("QEMU 11.").contains("died");
+    assertThat(ProcessHandle.of(pid[0]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  /** No usable QEMU: the CLI says what it tried and exits 2 (a child JVM, so that VTDSIM_QEMU can be set). */
+  @Test
+  void noUsableQemuIsExit2() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "io.vtdsim.harness.cli.Main",
+        "run", "--builtin", "map-unmap-4k", "--set", "machine.backend=qemu");
+    pb.environment().put("VTDSIM_QEMU", "/nonexistent/qemu-system-x86_64");
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isEqualTo(2);
+    assertThat(out).contains("no usable QEMU").contains("VTDSIM_QEMU");
   }
 
   // ---- reading a run's events ----
