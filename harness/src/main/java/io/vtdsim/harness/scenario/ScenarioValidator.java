@@ -121,7 +121,10 @@ public final class ScenarioValidator {
           key = "machine.preset"; // caching mode off comes from the preset (bare-metal)
           problem = "preset " + m.presetOrDefault() + " has CAP.CM=0; " + problem;
         }
-        int line = key.startsWith("machine.") ? machineLine(key.substring("machine.".length())) : 0;
+        java.util.regex.Matcher dev = java.util.regex.Pattern.compile("^devices\\[(\\d+)]\\.(.+)$")
+            .matcher(colon > 0 ? msg.substring(0, colon) : "");
+        int line = key.startsWith("machine.") ? machineLine(key.substring("machine.".length()))
+            : dev.matches() ? deviceLine(Integer.parseInt(dev.group(1)), dev.group(2)) : 0;
         throw new ScenarioException(scenario.source(), line, key, problem + " (machine.backend qemu)");
       }
     }
@@ -177,6 +180,18 @@ public final class ScenarioValidator {
 
     private ScenarioException error(Step step, String key, String problem) {
       return new ScenarioException(scenario.source(), step.line(), key, problem);
+    }
+
+    /** The line of key {@code key} of the {@code index}th device in the YAML text, or 0. */
+    private int deviceLine(int index, String key) {
+      if (yaml == null) return 0;
+      Node root = YamlTree.parse(yaml, scenario.source());
+      if (root instanceof MapNode top && top.entries().get("devices") instanceof YamlTree.ListNode l
+          && index < l.items().size() && l.items().get(index) instanceof MapNode d) {
+        Integer line = d.keyLines().get(key);
+        return line != null ? line : d.line();
+      }
+      return 0;
     }
 
     /** The line of {@code machine.KEY} in the YAML text, or 0. */

@@ -171,6 +171,32 @@ class QemuBackendTest {
     assertThat(r.outcome()).isEqualTo(ScenarioResult.PASS);
   }
 
+  /**
+   * While TE is off QEMU maps its RAM sections (the nodmar alias, PAM-split); they are accounted as the
+   * model's identity map, and go when TE goes on (VT-d spec 10.4.4: TES; QEMU vtd_switch_address_space).
+   */
+  @Test
+  void theNodmarAliasIsTheModelsIdentityMap() {
+    TestBedBuilderPair p = new TestBedBuilderPair();
+    try (TestBed model = p.model.build(); TestBed qemu = p.qemu.build()) {
+      assertThat(qemu.host("nic").mappings()).isNotEmpty().isEqualTo(model.host("nic").mappings());
+      assertThat(qemu.host("nic").mappings().get(0).iova()).isZero();
+      assertThat(qemu.log().eventsOfKind(QemuMachine.EV_ALIAS)).isNotEmpty();
+      model.boot();
+      qemu.boot();
+      assertThat(model.host("nic").mappings()).isEmpty();
+      assertThat(qemu.host("nic").mappings()).isEmpty();
+      assertThat(qemu.check()).isEmpty();
+    }
+  }
+
+  private static final class TestBedBuilderPair {
+    final io.vtdsim.harness.testbed.TestBedBuilder model =
+        TestBed.builder().machine("qemu-10.2").ram(256L << 20).assigned("nic", "00:03.0");
+    final io.vtdsim.harness.testbed.TestBedBuilder qemu =
+        TestBed.builder().backend(Backend.QEMU).ram(256L << 20).assigned("nic", "00:03.0");
+  }
+
   /** QEMU killed under a running machine: the next access is a crash, and nothing is left running. */
   @Test
   void qemuKilledMidScenarioIsACrashAndLeavesNoProcess() {

@@ -81,4 +81,16 @@ class BackendKeyTest {
     assertThat(ScenarioLoader.parse("machine:\n  backend: qemu\n  ram: 2GiB\n" + ASSIGNED, "t.yaml").machine().ramBytes())
         .isEqualTo(2L << 30);
   }
+
+  @Test
+  void devicesOffBus0AreNotPossibleOnQemu() {
+    assertThatThrownBy(() -> ScenarioLoader.parse("""
+        machine: { backend: qemu }
+        devices:
+          - { id: nic, bdf: "01:00.0" }
+        steps: [boot]
+        """, "t.yaml"))
+        .isInstanceOf(ScenarioException.class).hasMessageStartingWith("t.yaml:3: devices.bdf: the QEMU backend places"
+            + " devices on bus 0 only");
+  }
 }
