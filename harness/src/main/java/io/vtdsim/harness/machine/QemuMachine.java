@@ -244,7 +244,9 @@ public final class QemuMachine implements MachineUnderTest {
         if (!ready || aliasMode(deviceId)) {
           Set<List<Long>> ranges = aliasRanges.computeIfAbsent(deviceId, k -> new HashSet<>());
           ranges.add(List.of(iova, size));
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "map", "iova", iova, "size", size,
+          log.emit(EV_ALIAS, SOURCE, String.format("%s: nodmar alias map 0x%x+0x%x -> 0x%x %s%s", deviceId, iova,
+                  size, gpa, read ? "r" : "-", write ? "w" : "-"),
+              Attrs.of("device", deviceId, "op", "map", "iova", iova, "size", size,
               "gpa", gpa, "read", read, "write", write));
           if (ready && !identityMapped.contains(deviceId)) mapIdentity(deviceId);
           return 0;
@@ -258,7 +260,8 @@ public final class QemuMachine implements MachineUnderTest {
       synchronized (lock) {
         Set<List<Long>> ranges = aliasRanges.getOrDefault(deviceId, Set.of());
         if (ranges.remove(List.of(iova, size))) {
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "unmap", "iova", iova, "size", size));
+          log.emit(EV_ALIAS, SOURCE, String.format("%s: nodmar alias unmap 0x%x+0x%x", deviceId, iova, size),
+              Attrs.of("device", deviceId, "op", "unmap", "iova", iova, "size", size));
           if (ranges.isEmpty() && identityMapped.contains(deviceId)) unmapIdentity(deviceId);
           return 0;
         }

@@ -30,6 +30,8 @@ public final class EventKinds {
   public static final String DRIVER_CALL = "driver.call";
   public static final String DRIVER_FLUSH = "driver.flush";
   public static final String DRIVER_FAULT = "driver.fault";
+  /** Real QEMU started (its version, CAP, ECAP): the first event of a run on the qemu backend. */
+  public static final String QEMU_START = io.vtdsim.harness.machine.QemuMachine.EV_START;
   /** Emitted by the scenario runner before each step: {index, text}. */
   public static final String STEP = "harness.step";
   /** Emitted by the scenario runner after each step's check: {index, violations, kinds}. */

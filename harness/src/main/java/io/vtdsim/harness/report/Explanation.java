@@ -157,8 +157,11 @@ public final class Explanation {
     if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
-    return sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault())
-        .toString();
+    sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault());
+    if (!m.backendOrDefault().equals(MachineSpec.DEFAULT_BACKEND)) {
+      sb.append("; backend ").append(m.backendOrDefault()).append(" (its own shadow; see the qemu.start event)");
+    }
+    return sb.toString();
   }
 
   private static String driver(DriverSpec d) {

@@ -108,6 +108,7 @@ public final class SequenceDiagram {
       case EventKinds.STALE_WINDOW -> "Note over Shadow,Host: " + t;
       case EventKinds.DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
       case EventKinds.DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
+      case EventKinds.QEMU_START -> "Note over Driver,Device: " + t;
       default -> null;
     };
   }
