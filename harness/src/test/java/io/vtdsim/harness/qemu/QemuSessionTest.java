@@ -152,4 +152,16 @@ class QemuSessionTest {
     assertThat(session.qtest().pciConfigRead32(0, 3, 1, 0)).isEqualTo(0xBEEF1234L);
     assertThat(listener.messages()).anyMatch(m -> m.startsWith("f1 recv VERSION"));
   }
+
+  @Test
+  void guestRamIsOneMemoryForQemuAndTheJvm() {
+    start(48);
+    QtestClient q = session.qtest();
+    q.write(0x123450, new byte[] {1, 2, 3, 4, 5});
+    assertThat(session.memory().read(0x123450, 5)).containsExactly(1, 2, 3, 4, 5);
+    session.memory().write64(0x200000, 0x1122334455667788L);
+    assertThat(q.readq(0x200000)).isEqualTo(0x1122334455667788L);
+    assertThat(q.readb(0x200007)).isEqualTo(0x11);
+    assertThat(q.read(0x200000, 3)).containsExactly(0x88, 0x77, 0x66);
+  }
 }
