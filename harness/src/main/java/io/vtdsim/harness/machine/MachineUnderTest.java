@@ -38,6 +38,14 @@ public interface MachineUnderTest extends AutoCloseable {
   /** The DMA master named {@code id} (a device of the configuration). */
   DmaDevice device(String id);
 
+  /**
+   * Whether a DMA of this device hands over the bytes it moved, so that the harness can check them
+   * (false: only whether the DMA went through counts).
+   */
+  default boolean movesData(String deviceId) {
+    return true;
+  }
+
   /** Releases the machine (for QEMU: the process, sockets and files); idempotent. */
   @Override
   void close();

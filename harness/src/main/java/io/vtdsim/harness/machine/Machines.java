@@ -14,7 +14,7 @@ public final class Machines {
   public static MachineUnderTest create(TestBedConfig config, EventLog log, MsiSink msi) {
     return switch (config.backend()) {
       case MODEL -> new EmulatedMachine(config, log, msi);
-      case QEMU -> throw new IllegalStateException("the qemu backend is not built into this version");
+      case QEMU -> QemuMachine.start(config, log, msi);
     };
   }
 }

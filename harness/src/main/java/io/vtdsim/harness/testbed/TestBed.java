@@ -248,7 +248,8 @@ public final class TestBed implements AutoCloseable {
   public List<Violation> dma(String device, long iova, boolean write, int len, boolean expectOk) {
     if (len <= 0) throw new IllegalArgumentException("DMA length must be positive: " + len);
     DmaDevice dev = device(device);
-    return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len));
+    return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
+        machine.movesData(device));
   }
 
   /** Full oracle check now (every assigned device, whole address spaces). */
