@@ -17,6 +17,8 @@ import java.util.List;
  * @param negativeCaching cache not-present translations ({@code VtdConfig.negativeCaching})
  * @param shadowSync shadow strategy; default {@value #DEFAULT_SHADOW_SYNC}
  * @param host host IOMMU semantics; default {@value #DEFAULT_HOST}
+ * @param fidelity {@code strict} | {@code qemu} ({@code io.vtdsim.emu.vtd.Fidelity}); default
+ *     {@value #DEFAULT_FIDELITY}
  */
 public record MachineSpec(
     String preset,
@@ -29,20 +31,33 @@ public record MachineSpec(
     Boolean queuedInvalidation,
     Boolean negativeCaching,
     String shadowSync,
-    String host) {
+    String host,
+    String fidelity) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
   public static final int DEFAULT_AW_BITS = 48;
   public static final String DEFAULT_SHADOW_SYNC = "iova-tree";
   public static final String DEFAULT_HOST = "vfio-type1";
+  public static final String DEFAULT_FIDELITY = "strict";
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
+  }
+
+  /** Without a fidelity (the default one). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, null);
+  }
+
+  public String fidelityOrDefault() {
+    return fidelity != null ? fidelity : DEFAULT_FIDELITY;
   }
 
   public String presetOrDefault() {
@@ -67,6 +82,6 @@ public record MachineSpec(
 
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host);
+        queuedInvalidation, negativeCaching, s, host, fidelity);
   }
 }

@@ -22,6 +22,7 @@ import io.vtdsim.emu.shadow.CachingModeShadow;
 import io.vtdsim.emu.shadow.ShadowSync;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 import io.vtdsim.harness.oracle.HostView;
@@ -169,7 +170,7 @@ public final class TestBed implements AutoCloseable {
   }
 
   private static VtdConfig vtdConfig(TestBedConfig c) {
-    VtdConfig v = VtdConfig.preset(c.machinePreset(), c.awBits());
+    VtdConfig v = VtdConfig.preset(c.machinePreset(), c.awBits(), Fidelity.of(c.fidelity()));
     var cap = v.cap();
     if (c.cachingMode() != null) cap = cap.withCm(c.cachingMode());
     if (c.psi() != null) cap = cap.withPsi(c.psi());

@@ -25,6 +25,7 @@ public final class TestBedBuilder {
   private Boolean negativeCaching;
   private String shadowSync = MachineSpec.DEFAULT_SHADOW_SYNC;
   private String host = MachineSpec.DEFAULT_HOST;
+  private String fidelity = MachineSpec.DEFAULT_FIDELITY;
   private String driverPreset = DriverSpec.DEFAULT_PRESET;
   private String flush = DriverSpec.DEFAULT_FLUSH;
   private String dmaMode = DriverSpec.DEFAULT_DMA_MODE;
@@ -42,6 +43,7 @@ public final class TestBedBuilder {
         .ram(m.ramBytesOrDefault())
         .shadowSync(m.shadowSyncOrDefault())
         .host(m.hostOrDefault())
+        .fidelity(m.fidelityOrDefault())
         .driver(d.presetOrDefault())
         .flush(d.flushOrDefault())
         .dmaMode(d.dmaModeOrDefault());
@@ -111,6 +113,15 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * {@code strict} (default: the specification's least forgiving hardware) or {@code qemu} (the
+   * QEMU of the machine preset's version; not with {@code bare-metal}).
+   */
+  public TestBedBuilder fidelity(String name) {
+    this.fidelity = name;
+    return this;
+  }
+
   public TestBedBuilder driver(String preset) {
     this.driverPreset = preset;
     return this;
@@ -150,7 +161,7 @@ public final class TestBedBuilder {
   public TestBedConfig config() {
     return new TestBedConfig(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention);
+        eventRetention, fidelity);
   }
 
   public TestBed build() {

@@ -1,12 +1,13 @@
 package io.vtdsim.harness.testbed;
 
+import io.vtdsim.harness.scenario.MachineSpec;
 import java.util.List;
 
 /**
  * Everything a {@link TestBed} is built from. Null capability overrides keep the machine preset's
  * value. Build it with {@link TestBed#builder()} rather than by hand.
  *
- * @param machinePreset VT-d preset ({@code qemu-7.2}, {@code qemu-10.2}, {@code bare-metal})
+ * @param machinePreset VT-d preset ({@code qemu-7.2}, {@code qemu-11.1}, {@code qemu-10.2}, {@code bare-metal})
  * @param awBits address width 39 | 48 | 57
  * @param ramBytes guest RAM (q35 layout: above 2 GiB it is relocated above 4 GiB)
  * @param cachingMode CAP.CM override
@@ -22,6 +23,7 @@ import java.util.List;
  * @param dmaMode {@code strict} | {@code lazy}
  * @param devices the devices
  * @param eventRetention events kept in memory (subscribers such as the oracle and counters see all)
+ * @param fidelity {@code strict} | {@code qemu} (the unit's {@code Fidelity})
  */
 public record TestBedConfig(
     String machinePreset,
@@ -39,11 +41,21 @@ public record TestBedConfig(
     String flush,
     String dmaMode,
     List<DeviceConfig> devices,
-    int eventRetention) {
+    int eventRetention,
+    String fidelity) {
 
   public TestBedConfig {
     superpages = superpages == null ? null : List.copyOf(superpages);
     devices = List.copyOf(devices);
     if (eventRetention < 0) throw new IllegalArgumentException("event retention must be ≥ 0");
+    if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
+  }
+
+  /** With the default fidelity, strict. */
+  public TestBedConfig(String machinePreset, int awBits, long ramBytes, Boolean cachingMode, Boolean psi,
+      Integer mamv, List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync,
+      String host, String driverPreset, String flush, String dmaMode, List<DeviceConfig> devices, int eventRetention) {
+    this(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, driverPreset, flush, dmaMode, devices, eventRetention, MachineSpec.DEFAULT_FIDELITY);
   }
 }
