@@ -61,6 +61,11 @@ import java.util.Map;
  *   <li>A translated request (TT=01b) is not translated (4.2.5): its address is already
  *       host-physical and passes unchanged with R and W, unless it is above the host address width
  *       (fault 4, LGN.1.2) or in the interrupt range (fault 0xE, LGN.4). No cache is involved.
+ *   <li>Under {@code machine.fidelity: qemu} ({@link UnitBehaviour}) the caches are QEMU's: no
+ *       paging-structure cache (every IOTLB miss walks from the top), no negative entries, and an
+ *       IOTLB keyed by source-id that an untranslated request tries before the context cache, so
+ *       its entries outlive context-cache flushes and are never shared between devices;
+ *       invalidations still select them by the DID they were filled under.
  *   <li>The interrupt-window check (fault 0xE, spec 3.14) applies to the request's own output
  *       address, on walks and IOTLB hits alike; QEMU checks the first and last byte of the page,
  *       which misses a superpage that strictly contains the window.
