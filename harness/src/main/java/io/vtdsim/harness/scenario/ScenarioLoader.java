@@ -27,7 +27,7 @@ import java.util.Set;
 public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
-      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host");
+      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
@@ -122,7 +122,9 @@ public final class ScenarioLoader {
           boolOpt(m, p, "queued-invalidation"),
           boolOpt(m, p, "negative-caching"),
           enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
-          enumOpt(m, p, "host", Vocabulary.HOSTS));
+          enumOpt(m, p, "host", Vocabulary.HOSTS),
+          enumOpt(m, p, "backend", Vocabulary.BACKENDS),
+          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES));
     }
 
     private List<String> superpages(MapNode m) {
@@ -181,9 +183,9 @@ public final class ScenarioLoader {
       for (Map.Entry<String, Node> e : strategies.entries().entrySet()) {
         String strategy = e.getKey();
         int line = strategies.keyLines().get(strategy);
-        if (!Vocabulary.SHADOW_SYNCS.contains(strategy)) {
+        if (!Vocabulary.EXPECT_COLUMNS.contains(strategy)) {
           throw values.error(line, key + "." + strategy, "unknown shadow strategy; expected one of: "
-              + String.join(", ", Vocabulary.SHADOW_SYNCS));
+              + String.join(", ", Vocabulary.EXPECT_COLUMNS));
         }
         String p = key + "." + strategy + ".";
         MapNode entry = map(e.getValue(), key + "." + strategy);
