@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd.qi;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.Bits;
@@ -20,10 +21,13 @@ import io.vtdsim.emu.spec.IotlbInvalidation;
  * owner calls it with its lock held.
  */
 public final class InvalidationQueue {
-  public static final String EV_DESCRIPTOR = "vtd.descriptor";
-  public static final String EV_IQE = "vtd.iqe";
-  public static final String EV_WAIT_COMPLETE = "vtd.wait-complete";
+  public static final String EV_DESCRIPTOR = EventKind.DESCRIPTOR.label();
+  public static final String EV_IQE = EventKind.IQE.label();
+  public static final String EV_WAIT_COMPLETE = EventKind.WAIT_COMPLETE.label();
 
+  /** The descriptor being executed (reused: processing never nests). */
+  private final long[] words4 = new long[4];
+  private final long[] word = new long[1];
   private static final int NO_DESCRIPTOR = -1;
 
   private final GuestMemory memory;
@@ -180,8 +184,8 @@ public final class InvalidationQueue {
   private String execute(int index) {
     int words = wide ? 4 : 2;
     long address = base + (long) index * words * 8;
-    long[] w = new long[words];
-    long[] q = new long[1];
+    long[] w = words4;
+    long[] q = word;
     for (int i = 0; i < words; i++) {
       if (!memory.tryRead64(address + 8L * i, q)) {
         return String.format("descriptor fetch at 0x%x is outside RAM", address);
@@ -201,8 +205,7 @@ public final class InvalidationQueue {
         && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
       return "invalidation wait with only FN set (rejected by this QEMU version)";
     }
-    log.emit(EV_DESCRIPTOR, "vtd", d.describe(),
-        Attrs.of("desc", DescriptorNames.of(d), "index", index, "lo", w[0], "hi", w[1]));
+    if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
     if (d instanceof ContextCacheInvalidation c) {
       host.contextCacheInvalidation(c);
     } else if (d instanceof IotlbInvalidation t) {
@@ -213,14 +216,14 @@ public final class InvalidationQueue {
         return String.format("wait status write to 0x%x is outside RAM", wait.statusAddress());
       }
       if (wait.interruptFlag()) host.waitCompletionInterrupt();
-      log.emit(EV_WAIT_COMPLETE, "vtd", "wait descriptor " + index + " complete", Attrs.of("index", index));
+      if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
     }
     // device-TLB invalidations complete at once; interrupt-entry-cache flushes have no cache here
     return null;
   }
 
   private void error(int index, String reason) {
-    log.emit(EV_IQE, "vtd", "IQE at descriptor " + index + ": " + reason, Attrs.of("index", index, "reason", reason));
+    log.emit("vtd", new EventBody.QueueError(index, reason));
     host.queueError();
   }
 }
