@@ -32,6 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class VtdUnit implements MmioDevice, AutoCloseable {
   static final String EV_COMMAND = EventKind.COMMAND.label();
+  static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
+  static final String EV_FAULT_EVENT = EventKind.FAULT_EVENT.label();
+  static final String EV_COMPLETION_EVENT = EventKind.COMPLETION_EVENT.label();
 
   private final VtdConfig config;
   private final EventLog log;
