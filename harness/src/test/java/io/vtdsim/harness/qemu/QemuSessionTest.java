@@ -2,6 +2,9 @@ package io.vtdsim.harness.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.FaultRecord;
+import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.harness.qemu.RecordingListener.Dma;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +131,13 @@ class QemuSessionTest {
     DmaAccess fault = session.dmaRead(NIC, 0xB000000L, 16);
     assertThat(fault.ok()).isFalse();
     assertThat(fault.errno()).isEqualTo(19); // ENODEV
-    assertThat(g.regs.read(Registers.FSTS, 4) & 0x2).as("FSTS.PPF").isEqualTo(0x2);
+    assertThat(g.regs.read(Registers.FSTS, 4) & FaultStatus.PPF).isEqualTo(FaultStatus.PPF);
+    int frcd = Capability.decode(g.regs.read(Registers.CAP, 8)).fro() * 16;
+    FaultRecord r = FaultRecord.decode(g.regs.read(frcd, 8), g.regs.read(frcd + FaultRecord.HI_OFFSET, 8));
+    assertThat(r.fault()).isTrue();
+    assertThat(r.sid()).isEqualTo(SID);
+    assertThat(r.pageAddress()).isEqualTo(0xB000000L);
+    assertThat(r.reason()).as("fault reason 6: read of a not-present SL PTE").isEqualTo(6);
   }
 
   @Test
