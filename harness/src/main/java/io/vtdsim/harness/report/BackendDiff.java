@@ -97,19 +97,19 @@ public final class BackendDiff {
     Map<String, TreeMap<Long, String[]>> host = new LinkedHashMap<>(); // container → iova → {end, line}
     Step cur = null;
     for (Event e : events) {
-      switch (e.kind()) {
-        case EventKinds.STEP -> {
+      switch (e.type()) {
+        case STEP -> {
           cur = new Step(EventAttrs.str(e, "text"));
           out.add(cur);
         }
-        case EventKinds.VERDICT -> {
+        case VERDICT -> {
           if (cur != null) {
             String kinds = EventAttrs.str(e, "kinds");
             cur.verdict = kinds.isEmpty() ? "ok" : kinds;
             cur.mappingsAfter = mappings(host);
           }
         }
-        case EventKinds.HOST_MAP -> {
+        case HOST_MAP -> {
           String c = EventAttrs.str(e, "container");
           long iova = EventAttrs.num(e, "iova");
           long size = EventAttrs.num(e, "size");
@@ -120,7 +120,7 @@ public final class BackendDiff {
             host.computeIfAbsent(c, k -> new TreeMap<>()).put(iova, new String[] {Long.toString(iova + size), line});
           }
         }
-        case EventKinds.HOST_UNMAP -> {
+        case HOST_UNMAP -> {
           String c = EventAttrs.str(e, "container");
           long iova = EventAttrs.num(e, "iova");
           long size = EventAttrs.num(e, "size");
@@ -133,23 +133,22 @@ public final class BackendDiff {
             m.subMap(iova, true, iova + size - 1, true).clear();
           }
         }
-        case "vtd.fault" -> {
+        case FAULT -> {
           if (cur != null && EventAttrs.flag(e, "recorded")) {
             cur.faults.add(fault(EventAttrs.num(e, "sid"), EventAttrs.num(e, "reason"), EventAttrs.num(e, "addr")));
           }
         }
-        case "qemu.fault" -> {
-          if (cur != null) {
-            cur.faults.add(fault(EventAttrs.num(e, "sid"), EventAttrs.num(e, "reason"), EventAttrs.num(e, "iova")));
-          }
-        }
-        case EventKinds.DMA_OK, EventKinds.DMA_FAULT -> {
+        case DMA_OK, DMA_FAULT -> {
           if (cur != null) {
             cur.dma.add(String.format("%s %s at %s: %s", EventAttrs.str(e, "device"), EventAttrs.str(e, "op"),
                 EventAttrs.hex(e, "iova"), e.kind().equals(EventKinds.DMA_OK) ? "moved" : "faulted"));
           }
         }
-        default -> { }
+        default -> {
+          if (cur != null && e.kind().equals("qemu.fault")) {
+            cur.faults.add(fault(EventAttrs.num(e, "sid"), EventAttrs.num(e, "reason"), EventAttrs.num(e, "iova")));
+          }
+        }
       }
     }
     return out;

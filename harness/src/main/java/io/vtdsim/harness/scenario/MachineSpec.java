@@ -18,6 +18,8 @@ import java.util.List;
  * @param shadowSync shadow strategy; default {@value #DEFAULT_SHADOW_SYNC}
  * @param host host IOMMU semantics; default {@value #DEFAULT_HOST}
  * @param backend what runs the machine, {@code model} or {@code qemu}; default {@value #DEFAULT_BACKEND}
+ * @param fidelity {@code strict} | {@code qemu} ({@code io.vtdsim.emu.vtd.Fidelity}); default
+ *     {@value #DEFAULT_FIDELITY}
  */
 public record MachineSpec(
     String preset,
@@ -31,7 +33,8 @@ public record MachineSpec(
     Boolean negativeCaching,
     String shadowSync,
     String host,
-    String backend) {
+    String backend,
+    String fidelity) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
@@ -39,13 +42,18 @@ public record MachineSpec(
   public static final String DEFAULT_SHADOW_SYNC = "iova-tree";
   public static final String DEFAULT_HOST = "vfio-type1";
   public static final String DEFAULT_BACKEND = "model";
+  public static final String DEFAULT_FIDELITY = "strict";
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
+  }
+
+  public String fidelityOrDefault() {
+    return fidelity != null ? fidelity : DEFAULT_FIDELITY;
   }
 
   public String presetOrDefault() {
@@ -68,11 +76,11 @@ public record MachineSpec(
     return host != null ? host : DEFAULT_HOST;
   }
 
-  /** Without a backend key (the model). */
+  /** Without the backend and fidelity keys (the model, strict). */
   public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
       List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
     this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
-        shadowSync, host, null);
+        shadowSync, host, null, null);
   }
 
   public String backendOrDefault() {
@@ -81,11 +89,11 @@ public record MachineSpec(
 
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host, backend);
+        queuedInvalidation, negativeCaching, s, host, backend, fidelity);
   }
 
   public MachineSpec withBackend(String b) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, shadowSync, host, b);
+        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity);
   }
 }

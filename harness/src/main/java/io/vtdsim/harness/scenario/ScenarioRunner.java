@@ -4,7 +4,8 @@ import io.vtdsim.driver.Direction;
 import io.vtdsim.driver.DriverException;
 import io.vtdsim.driver.DriverTimeoutException;
 import io.vtdsim.driver.QueueErrorException;
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.harness.machine.MachineCrashedException;
 import io.vtdsim.harness.machine.MachineException;
@@ -33,8 +34,8 @@ import java.util.Set;
  * or stops answering is no verdict at all: its {@link MachineException} propagates (the CLI exits 2).
  */
 public final class ScenarioRunner {
-  public static final String EV_STEP = "harness.step";
-  public static final String EV_VERDICT = "harness.verdict";
+  public static final String EV_STEP = EventKind.STEP.label();
+  public static final String EV_VERDICT = EventKind.VERDICT.label();
   public static final String FINAL_CHECK = "final check";
 
   public ScenarioResult run(Scenario s) {
@@ -275,8 +276,7 @@ public final class ScenarioRunner {
     }
 
     private void announce(String text, int line) {
-      log.emit(EV_STEP, "harness", "step " + index + ": " + text,
-          Attrs.of("index", index, "text", text, "line", line));
+      log.emit("harness", new EventBody.Step(index, text, line));
     }
 
     private void verdict(int before) {
@@ -286,9 +286,7 @@ public final class ScenarioRunner {
         if (kinds.length() > 0) kinds.append(", ");
         kinds.append(v.kind());
       }
-      log.emit(EV_VERDICT, "oracle", now.isEmpty() ? "step " + index + ": ok"
-              : "step " + index + ": " + now.size() + " violation(s): " + kinds,
-          Attrs.of("index", index, "violations", now.size(), "kinds", kinds.toString()));
+      log.emit("oracle", new EventBody.Verdict(index, now.size(), kinds.toString()));
     }
   }
 }

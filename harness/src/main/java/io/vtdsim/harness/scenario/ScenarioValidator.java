@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM};
+ *   <li>{@code machine.fidelity: qemu} with a preset that is no QEMU ({@code bare-metal});
  *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
  *       the driver's table pool ({@link TestBed#tablePool});
@@ -95,6 +96,12 @@ public final class ScenarioValidator {
                 + " of it)", Units.formatSize(ram), Units.formatSize(TestBed.MIN_RAM)));
       }
       if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
+      String preset = scenario.machine().presetOrDefault();
+      if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
+        throw new ScenarioException(scenario.source(), machineLine("fidelity"), "machine.fidelity", String.format(
+            "qemu reproduces a QEMU version, and machine.preset %s is none; use one of: %s, or fidelity strict",
+            preset, String.join(", ", Vocabulary.QEMU_PRESETS)));
+      }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
       steps(scenario.steps());

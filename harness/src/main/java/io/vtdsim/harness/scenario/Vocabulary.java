@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import java.util.List;
 
@@ -8,6 +9,9 @@ public final class Vocabulary {
   private Vocabulary() {}
 
   public static final List<String> MACHINE_PRESETS = VtdConfig.PRESETS;
+  /** The presets {@code machine.fidelity: qemu} applies to. */
+  public static final List<String> QEMU_PRESETS = VtdConfig.QEMU_PRESETS;
+  public static final List<String> FIDELITIES = Fidelity.NAMES;
   public static final List<Integer> AW_BITS = List.of(39, 48, 57);
   public static final List<String> SUPERPAGES = List.of("2M", "1G");
   public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");

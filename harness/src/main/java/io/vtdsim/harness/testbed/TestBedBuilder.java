@@ -7,6 +7,7 @@ import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.machine.Backend;
 import io.vtdsim.harness.scenario.DeviceSpec;
@@ -39,6 +40,7 @@ public final class TestBedBuilder {
   private DriverPreset driverPreset = DriverPreset.parse(DriverSpec.DEFAULT_PRESET);
   private FlushPolicyName flush = FlushPolicyName.parse(DriverSpec.DEFAULT_FLUSH);
   private DmaMode dmaMode = DmaMode.parse(DriverSpec.DEFAULT_DMA_MODE);
+  private Fidelity fidelity = Fidelity.STRICT;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
 
@@ -54,6 +56,7 @@ public final class TestBedBuilder {
         .ram(m.ramBytesOrDefault())
         .shadowSync(m.shadowSyncOrDefault())
         .host(m.hostOrDefault())
+        .fidelity(m.fidelityOrDefault())
         .driver(d.presetOrDefault())
         .flush(d.flushOrDefault())
         .dmaMode(d.dmaModeOrDefault());
@@ -151,6 +154,19 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * {@code strict} (default: the specification's least forgiving hardware) or {@code qemu} (the
+   * QEMU of the machine preset's version; not with {@code bare-metal}).
+   */
+  public TestBedBuilder fidelity(String name) {
+    return fidelity(Fidelity.of(name));
+  }
+
+  public TestBedBuilder fidelity(Fidelity f) {
+    this.fidelity = Objects.requireNonNull(f, "fidelity");
+    return this;
+  }
+
   public TestBedBuilder driver(String preset) {
     return driver(DriverPreset.parse(preset));
   }
@@ -202,7 +218,7 @@ public final class TestBedBuilder {
   public TestBedConfig config() {
     return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention);
+        eventRetention, fidelity);
   }
 
   public TestBed build() {

@@ -5,6 +5,7 @@ import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.FlushPolicyName;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.machine.Backend;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.List;
  * @param dmaMode strict | lazy
  * @param devices the devices
  * @param eventRetention events kept in memory (subscribers such as the oracle and counters see all)
+ * @param fidelity the unit's {@link Fidelity}: strict or the QEMU of the preset's version
  */
 public record TestBedConfig(
     Backend backend,
@@ -49,7 +51,8 @@ public record TestBedConfig(
     FlushPolicyName flush,
     DmaMode dmaMode,
     List<DeviceConfig> devices,
-    int eventRetention) {
+    int eventRetention,
+    Fidelity fidelity) {
 
   public TestBedConfig {
     if (backend == null || machinePreset == null || shadowSync == null || host == null || driverPreset == null
@@ -63,11 +66,12 @@ public record TestBedConfig(
     superpages = superpages == null ? null : List.copyOf(superpages);
     devices = List.copyOf(devices);
     if (eventRetention < 0) throw new IllegalArgumentException("event retention must be ≥ 0");
+    if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
   }
 
   /** The VT-d unit this configuration asks for: the preset at {@link #awBits} with the overrides applied. */
   public VtdConfig vtdConfig() {
-    VtdConfig v = VtdConfig.preset(machinePreset, awBits);
+    VtdConfig v = VtdConfig.preset(machinePreset, awBits, fidelity);
     var cap = v.cap();
     if (cachingMode != null) cap = cap.withCm(cachingMode);
     if (psi != null) cap = cap.withPsi(psi);

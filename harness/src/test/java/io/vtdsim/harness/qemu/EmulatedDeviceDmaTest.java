@@ -54,7 +54,7 @@ class EmulatedDeviceDmaTest {
     assertThat(r.reason()).as("fault reason 6: not present for read (SL PTE R=0)").isEqualTo(6);
 
     assertThatThrownBy(() -> session.dmaRead("gpu", IOVA, 64))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("pending");
+        .isInstanceOf(QemuException.class).hasMessageContaining("a fault is still pending");
     assertThatThrownBy(() -> session.dmaWrite("gpu", IOVA, new byte[4]))
         .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("edu");
   }
