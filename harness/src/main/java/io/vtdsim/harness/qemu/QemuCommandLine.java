@@ -14,7 +14,7 @@ final class QemuCommandLine {
     c.add(launcher.toString());
     long mib = o.ramBytes() >> 20;
     // guest RAM in a shared file: DMA_MAP's offset is then the RAM block offset, = GPA below 2 GiB
-    c.addAll(List.of("-object", "memory-backend-file,id=m0,size=" + mib + "M,mem-path=" + ramFile + ",share=on",
+    c.addAll(List.of("-object", "memory-backend-file,id=m0,size=" + mib + "M,mem-path=" + opt(ramFile) + ",share=on",
         "-machine", "q35,memory-backend=m0", "-m", mib + "M"));
     c.addAll(List.of("-accel", "qtest", "-qtest", "unix:" + opt(qtestSocket), "-qtest-log", "/dev/null",
         "-display", "none", "-nodefaults", "-no-user-config"));
