@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The QEMU command line of a session (what reference/qemu-vfio-user.md measured working on QEMU 11.1). */
+/** The QEMU command line of a session (the one measured working with QEMU 11.1.3). */
 final class QemuCommandLine {
   private QemuCommandLine() {}
 
