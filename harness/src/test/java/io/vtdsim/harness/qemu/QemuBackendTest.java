@@ -86,7 +86,7 @@ class QemuBackendTest {
   void diffAgreesExceptWhereDocumented(String name) {
     Scenario base = BuiltinScenarios.load(name);
     ScenarioResult q = run(onQemu(name));
-    ScenarioResult m = run(Overrides.apply(base, List.of("machine.shadow-sync=iova-tree", "machine.preset=qemu-10.2")));
+    ScenarioResult m = run(BackendDiff.modelCounterpart(base, q.machine()));
     BackendDiff.Result d = BackendDiff.compare(m, q, "model");
     assertThat(d.agree()).as(BackendDiff.text(d)).isEqualTo(!DOCUMENTED_DIFFERENCES.contains(name));
   }
@@ -95,7 +95,7 @@ class QemuBackendTest {
   @Test
   void interruptWindowDiffShowsQemusUncroppedTarget() {
     ScenarioResult q = run(onQemu("interrupt-window"));
-    ScenarioResult m = run(Overrides.apply(BuiltinScenarios.load("interrupt-window"), List.of("machine.preset=qemu-10.2")));
+    ScenarioResult m = run(BackendDiff.modelCounterpart(BuiltinScenarios.load("interrupt-window"), q.machine()));
     BackendDiff.Result d = BackendDiff.compare(m, q, "model");
     BackendDiff.StepDiff mapStep = d.differing().get(0);
     assertThat(mapStep.text()).startsWith("map d1 iova 0xfec00000");
@@ -192,7 +192,7 @@ class QemuBackendTest {
 
   private static final class TestBedBuilderPair {
     final io.vtdsim.harness.testbed.TestBedBuilder model =
-        TestBed.builder().machine("qemu-10.2").ram(256L << 20).assigned("nic", "00:03.0");
+        TestBed.builder().machine("qemu-11.1").ram(256L << 20).assigned("nic", "00:03.0");
     final io.vtdsim.harness.testbed.TestBedBuilder qemu =
         TestBed.builder().backend(Backend.QEMU).ram(256L << 20).assigned("nic", "00:03.0");
   }
