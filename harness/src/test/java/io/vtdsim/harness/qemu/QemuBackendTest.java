@@ -237,6 +237,23 @@ class QemuBackendTest {
     assertThat(ProcessHandle.of(pid[0]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
   }
 
+  /** QEMU that stops answering (SIGSTOP) is no verdict: a MachineException after the reply timeout, QEMU killed. */
+  @Test
+  void aHangingQemuIsAMachineErrorAndIsKilled() throws Exception {
+    long pid;
+    try (TestBed bed = TestBed.builder().backend(Backend.QEMU).ram(256L << 20).assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      pid = ((QemuMachine) bed.machine()).pid();
+      assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+      assertThatThrownBy(() -> bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true))
+          .isInstanceOf(io.vtdsim.harness.machine.MachineException.class)
+          .isNotInstanceOf(MachineCrashedException.class)
+          .hasMessageContaining("did not answer");
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
   /** No usable QEMU: the CLI says what it tried and exits 2 (a child JVM, so that VTDSIM_QEMU can be set). */
   @Test
   void noUsableQemuIsExit2() throws Exception {
