@@ -29,7 +29,7 @@ class OverridesTest {
     assertThat(s.name()).isEqualTo("n");
     assertThat(s.description()).isEqualTo("d");
     assertThat(s.machine()).isEqualTo(new MachineSpec("bare-metal", 2L << 30, false, 39, false, 9, List.of("1G"),
-        false, false, "unmap-all-replay", "iommufd", "strict"));
+        false, false, "unmap-all-replay", "iommufd", null, "strict"));
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "always-dsi", "lazy"));
     assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error", "missing-mapping")));
     assertThat(Overrides.apply(s, List.of("expect.outcome=pass")).expect()).isEqualTo(Expect.PASSES);

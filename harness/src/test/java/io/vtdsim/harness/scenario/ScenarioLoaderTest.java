@@ -58,7 +58,7 @@ class ScenarioLoaderTest {
     assertThat(s.description()).isEqualTo("free text");
     assertThat(s.source()).isEqualTo("ex.yaml");
     assertThat(s.machine()).isEqualTo(new MachineSpec("qemu-7.2", 1L << 30, true, 48, true, 18, List.of("2M", "1G"),
-        true, true, "iova-tree", "vfio-type1", "qemu"));
+        true, true, "iova-tree", "vfio-type1", null, "qemu"));
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "linux", "strict"));
     assertThat(s.devices()).containsExactly(new DeviceSpec("nic", "00:03.0", "assigned"));
     assertThat(s.steps()).containsExactly(

@@ -1,9 +1,9 @@
 package io.vtdsim.emu.device;
 
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.SourceId;
-import io.vtdsim.emu.platform.Attrs;
 
 /**
  * The shared request logic: split into per-page pieces, translate each and check that its target is
@@ -129,12 +129,11 @@ abstract class PageSplitDma implements DmaDevice {
   }
 
   private void ok(String op, long iova, int length) {
-    log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", op, "iova", iova, "length", length));
+    if (log.enabled()) log.emit(name, new EventBody.DmaOk(name, op, iova, length));
   }
 
   private DmaResult fault(String op, long iova, String reason) {
-    log.emit(DmaDevice.FAULT, name, op + " 0x" + Long.toHexString(iova) + ": " + reason,
-        Attrs.of("device", name, "op", op, "iova", iova, "reason", reason));
+    log.emit(name, new EventBody.DmaFault(name, op, iova, reason));
     return DmaResult.fault(iova, reason);
   }
 }

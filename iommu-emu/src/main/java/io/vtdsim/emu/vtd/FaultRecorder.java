@@ -1,15 +1,14 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
-import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RegisterMasks;
+import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
-import io.vtdsim.emu.spec.SourceId;
-import java.util.Map;
 
 /**
  * Primary fault logging (VT-d spec 7.1.1, 11.4.14): NFR+1 fault-recording registers at CAP.FRO×16,
@@ -17,7 +16,7 @@ import java.util.Map;
  * (vtd_report_frcd_fault).
  */
 final class FaultRecorder {
-  static final String EV_FAULT = "vtd.fault";
+  static final String EV_FAULT = EventKind.FAULT.label();
 
   /** What happened to a reported fault. */
   enum Outcome {
@@ -171,15 +170,8 @@ final class FaultRecorder {
   }
 
   private void emit(int sid, long addr, FaultReason reason, boolean read, RequestType type, Outcome outcome) {
-    // the untranslated event keeps its attributes; ATS requests add their type
-    Map<String, Object> attrs = type == RequestType.UNTRANSLATED
-        ? Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
-            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name())
-        : Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
-            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name(), "type", type.name());
-    log.emit(EV_FAULT, "vtd",
-        String.format("%s %s 0x%x reason 0x%x (%s): %s", SourceId.of(sid), read ? "read" : "write", addr,
-            reason.code(), reason, outcome.text),
-        attrs);
+    log.emit("vtd", new EventBody.Fault(sid, addr, reason, read, outcome == Outcome.RECORDED, outcome.name(),
+        outcome.text, type));
   }
+
 }

@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -11,7 +12,6 @@ import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
-import java.util.Map;
 
 /**
  * Legacy-mode DMA address translation with a context cache, an IOTLB and paging-structure caches
@@ -76,14 +76,14 @@ import java.util.Map;
  */
 public final class Translator {
   /** {@code vtd.translate {sid, iova, write, result, cached}}: result is "ok" or a FaultReason name. */
-  public static final String EV_TRANSLATE = "vtd.translate";
+  public static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
   /**
    * {@code vtd.cache-invalidate {cache, scope, dropped}}: cache "context" | "iotlb" |
    * "paging-structure" (one event per cache an operation invalidates; a PSI with IH=1 does not
    * invalidate the paging-structure cache, so it has no event for it), scope
    * "global" | "domain" | "device" | "page" | "reset", plus the selector (did, sid, fm, addr, am, ih).
    */
-  public static final String EV_CACHE_INVALIDATE = "vtd.cache-invalidate";
+  public static final String EV_CACHE_INVALIDATE = EventKind.CACHE_INVALIDATE.label();
 
   private static final String SOURCE = "vtd";
   private static final String PAGING_STRUCTURE = "paging-structure";
@@ -162,12 +162,10 @@ public final class Translator {
     synchronized (this) {
       r = translateLocked(rootTable, sid, iova, write, type);
     }
-    String result = r.fault() == null ? "ok" : r.fault().name();
-    // the untranslated event keeps its five attributes; ATS requests add their type
-    log.emit(EV_TRANSLATE, SOURCE, null, type == RequestType.UNTRANSLATED
-        ? Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached())
-        : Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached(),
-            "type", type.name()));
+    if (log.enabled()) {
+      String result = r.fault() == null ? "ok" : r.fault().name();
+      log.emit(SOURCE, new EventBody.Translate(sid, iova, write, result, r.cached(), type));
+    }
     return r;
   }
 
@@ -388,9 +386,9 @@ public final class Translator {
       t = iotlb.clear();
       p = structures.clear();
     }
-    emitInvalidate("context", "reset", c, Map.of());
-    emitInvalidate("iotlb", "reset", t, Map.of());
-    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "reset", p, Map.of());
+    emitInvalidate("context", "reset", c);
+    emitInvalidate("iotlb", "reset", t);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "reset", p);
   }
 
   /**
@@ -402,7 +400,7 @@ public final class Translator {
     synchronized (this) {
       n = contexts.clear();
     }
-    emitInvalidate("context", "global", n, Map.of());
+    emitInvalidate("context", "global", n);
   }
 
   /** Domain-selective context-cache invalidation: entries whose DID is {@code did}. */
@@ -412,7 +410,7 @@ public final class Translator {
     synchronized (this) {
       n = contexts.removeDomain(did);
     }
-    emitInvalidate("context", "domain", n, Map.of("did", did));
+    emitDomainInvalidate("context", n, did);
   }
 
   /**
@@ -427,7 +425,9 @@ public final class Translator {
     synchronized (this) {
       n = contexts.removeSourceIds(sid, ignored);
     }
-    emitInvalidate("context", "device", n, Map.of("sid", sid, "fm", fm));
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate("context", "device", n, EventBody.Selector.DEVICE, 0, sid, fm, 0, 0, false));
+    }
   }
 
   /** Global IOTLB invalidation (spec 6.5.2): every IOTLB and paging-structure-cache entry. */
@@ -438,8 +438,8 @@ public final class Translator {
       n = iotlb.clear();
       p = structures.clear();
     }
-    emitInvalidate("iotlb", "global", n, Map.of());
-    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "global", p, Map.of());
+    emitInvalidate("iotlb", "global", n);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "global", p);
   }
 
   /** Domain-selective IOTLB invalidation (spec 6.5.2): the domain's IOTLB and paging-structure entries. */
@@ -451,8 +451,8 @@ public final class Translator {
       n = iotlb.removeDomain(did);
       p = structures.removeDomain(did);
     }
-    emitInvalidate("iotlb", "domain", n, Map.of("did", did));
-    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "domain", p, Map.of("did", did));
+    emitDomainInvalidate("iotlb", n, did);
+    if (cachesPagingStructures) emitDomainInvalidate(PAGING_STRUCTURE, p, did);
   }
 
   /**
@@ -474,9 +474,13 @@ public final class Translator {
       n = iotlb.removeRange(did, start, end);
       p = ih ? 0 : structures.removeRange(did, start, end);
     }
-    Map<String, Object> selector = Map.of("did", did, "addr", address, "am", am, "ih", ih);
-    emitInvalidate("iotlb", "page", n, selector);
-    if (!ih && cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "page", p, selector);
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate("iotlb", "page", n, EventBody.Selector.PAGE, did, 0, 0, address, am, ih));
+      if (!ih && cachesPagingStructures) {
+        log.emit(SOURCE, new EventBody.CacheInvalidate(PAGING_STRUCTURE, "page", p, EventBody.Selector.PAGE, did, 0, 0,
+            address, am, ih));
+      }
+    }
   }
 
   /** Number of entries currently in the IOTLB (positive and negative; for tests and reports). */
@@ -498,17 +502,17 @@ public final class Translator {
     if (did < 0 || did > 0xFFFF) throw new IllegalArgumentException("domain id out of range: " + did);
   }
 
-  private void emitInvalidate(String cache, String scope, int dropped, Map<String, Object> selector) {
-    Map<String, Object> attrs;
-    if (selector.isEmpty()) {
-      attrs = Map.of("cache", cache, "scope", scope, "dropped", dropped);
-    } else {
-      java.util.TreeMap<String, Object> m = new java.util.TreeMap<>(selector);
-      m.put("cache", cache);
-      m.put("scope", scope);
-      m.put("dropped", dropped);
-      attrs = java.util.Collections.unmodifiableMap(m);
+  private void emitInvalidate(String cache, String scope, int dropped) {
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.ALL, 0, 0, 0, 0, 0, false));
     }
-    log.emit(EV_CACHE_INVALIDATE, SOURCE, cache + " " + scope + " invalidation dropped " + dropped, attrs);
   }
+
+  private void emitDomainInvalidate(String cache, int dropped, int did) {
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate(cache, "domain", dropped, EventBody.Selector.DOMAIN, did, 0, 0, 0, 0,
+          false));
+    }
+  }
+
 }

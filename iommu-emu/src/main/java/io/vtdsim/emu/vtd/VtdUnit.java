@@ -1,6 +1,8 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioDevice;
@@ -15,7 +17,6 @@ import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.RegisterMasks;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
-import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.qi.InvalidationQueue;
 import io.vtdsim.emu.vtd.qi.QueueHost;
 import io.vtdsim.emu.vtd.qi.QueueWorker;
@@ -30,10 +31,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * state is guarded by one lock, shared with the hardware thread in THREAD queue-processing mode.
  */
 public final class VtdUnit implements MmioDevice, AutoCloseable {
-  static final String EV_COMMAND = "vtd.command";
-  static final String EV_TRANSLATE = "vtd.translate";
-  static final String EV_FAULT_EVENT = "vtd.fault-event";
-  static final String EV_COMPLETION_EVENT = "vtd.completion-event";
+  static final String EV_COMMAND = EventKind.COMMAND.label();
+  static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
+  static final String EV_FAULT_EVENT = EventKind.FAULT_EVENT.label();
+  static final String EV_COMPLETION_EVENT = EventKind.COMPLETION_EVENT.label();
   /**
    * {@code vtd.emulator-abort {reason, index}}: the emulated QEMU stopped (a guest-triggered
    * assertion, {@link UnitBehaviour#abortOnWaitWithStatusAndInterrupt}); the unit is dead from then on.
@@ -80,9 +81,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.iotlb = Registers.iotlb(config.ecap().iro());
     this.regs = new RegisterFile(config.registersSize());
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, EV_FAULT_EVENT);
+        Registers.FEUADDR, msi, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
+        Registers.IEUADDR, msi, log, false);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
         behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
@@ -183,21 +184,18 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       if (aborted != null) {
         // the emulator is gone: no device request completes (an Unsupported Request, nothing recorded)
-        log.emit(EV_TRANSLATE, "vtd", String.format("%s 0x%x: emulator aborted", SourceId.of(sid), iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "emulator-aborted", "cached", false));
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.EMULATOR_ABORTED, false,
+            RequestType.UNTRANSLATED));
         return TranslationResult.unsupportedRequest(iova);
       }
       if (!translationEnabled && type != RequestType.UNTRANSLATED) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: unsupported request (TE=0)", SourceId.of(sid), type, iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "unsupported-request", "cached", false,
-                "type", type.name()));
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.UNSUPPORTED, false, type));
         return TranslationResult.unsupportedRequest(iova);
       }
       if (!translationEnabled) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
+        if (log.enabled()) {
+          log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.IDENTITY, false, type));
+        }
         return TranslationResult.identity(iova);
       }
       TranslationResult r = type == RequestType.UNTRANSLATED

@@ -1,6 +1,8 @@
 package io.vtdsim.emu.vtd.qi;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.Bits;
@@ -21,10 +23,13 @@ import io.vtdsim.emu.vtd.UnitBehaviour;
  * owner calls it with its lock held.
  */
 public final class InvalidationQueue {
-  public static final String EV_DESCRIPTOR = "vtd.descriptor";
-  public static final String EV_IQE = "vtd.iqe";
-  public static final String EV_WAIT_COMPLETE = "vtd.wait-complete";
+  public static final String EV_DESCRIPTOR = EventKind.DESCRIPTOR.label();
+  public static final String EV_IQE = EventKind.IQE.label();
+  public static final String EV_WAIT_COMPLETE = EventKind.WAIT_COMPLETE.label();
 
+  /** The descriptor being executed (reused: processing never nests). */
+  private final long[] words4 = new long[4];
+  private final long[] word = new long[1];
   private static final int NO_DESCRIPTOR = -1;
   /** Type 6 (PASID-based IOTLB) and 7 (PASID cache): 256-bit scalable-mode descriptors (spec 6.5.2). */
   private static final int TYPE_PASID_IOTLB = 6;
@@ -188,8 +193,8 @@ public final class InvalidationQueue {
   private String execute(int index) {
     int words = wide ? 4 : 2;
     long address = base + (long) index * words * 8;
-    long[] w = new long[words];
-    long[] q = new long[1];
+    long[] w = words4;
+    long[] q = word;
     for (int i = 0; i < words; i++) {
       if (!memory.tryRead64(address + 8L * i, q)) {
         return String.format("descriptor fetch at 0x%x is outside RAM", address);
@@ -225,8 +230,7 @@ public final class InvalidationQueue {
       host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
       return null;
     }
-    log.emit(EV_DESCRIPTOR, "vtd", d.describe(),
-        Attrs.of("desc", DescriptorNames.of(d), "index", index, "lo", w[0], "hi", w[1]));
+    if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
     if (d instanceof ContextCacheInvalidation c) {
       host.contextCacheInvalidation(c);
     } else if (d instanceof IotlbInvalidation t) {
@@ -237,14 +241,14 @@ public final class InvalidationQueue {
         return String.format("wait status write to 0x%x is outside RAM", wait.statusAddress());
       }
       if (wait.interruptFlag()) host.waitCompletionInterrupt();
-      log.emit(EV_WAIT_COMPLETE, "vtd", "wait descriptor " + index + " complete", Attrs.of("index", index));
+      if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
     }
     // device-TLB invalidations complete at once; interrupt-entry-cache flushes have no cache here
     return null;
   }
 
   private void error(int index, String reason) {
-    log.emit(EV_IQE, "vtd", "IQE at descriptor " + index + ": " + reason, Attrs.of("index", index, "reason", reason));
+    log.emit("vtd", new EventBody.QueueError(index, reason));
     host.queueError();
   }
 }
