@@ -125,7 +125,8 @@ final class UnitBringUp {
     if (ctx.ecap.qi()) {
       long queue = ctx.pool.allocate();
       long status = ctx.pool.allocate();
-      mmio.write64(Registers.IQT, 0);
+      // __dmar_enable_qi (dmar.c, every era): writel(0, IQT), then dmar_writeq(IQA)
+      mmio.write32(Registers.IQT, 0);
       mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, false, 0));
       ctx.gcmd |= GlobalCommand.QIE;
       mmio.write32(Registers.GCMD, ctx.gcmd);
