@@ -76,6 +76,7 @@ public enum DriverPreset {
         .allPowerOfTwoPageSizes(true)
         .probeFlush(ProbeFlush.NONE)
         .iovaRules(IovaRules.LINUX_4_7)
+        .shutdownDisablesTranslation(false)
         .build();
   }
 
@@ -89,6 +90,7 @@ public enum DriverPreset {
         .lazyRule(LazyRule.DSI) // 13cf01744608 "Make use of iova deferred flushing" (4.14)
         .flushQueueEntries(255) // iova.c flush queue: IOVA_FQ_SIZE 256, one slot kept free
         .iovaRules(IovaRules.LINUX_4_15) // e60aa7b53845 cached_node + anchor (4.15), max32_alloc_size (5.1)
+        .shutdownDisablesTranslation(true) // 6c3a44ed3c55 intel_iommu_shutdown (5.1)
         .build();
   }
 
@@ -226,6 +228,11 @@ public enum DriverPreset {
     return era.iovaRules();
   }
 
+  /** intel_iommu_shutdown (≥5.1) turns translation off at shutdown; 4.10 has no shutdown hook. */
+  public boolean shutdownDisablesTranslation() {
+    return era.shutdownDisablesTranslation();
+  }
+
   public static DriverPreset parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (DriverPreset p : values()) {
@@ -279,6 +286,7 @@ public enum DriverPreset {
    * @param probeFlush where iommu_probe_device's iommu_create_device_direct_mappings flushes the domain
    *     of a hot-added device relative to its attach (drivers/iommu/iommu.c)
    * @param iovaRules drivers/iommu/iova.c: where the rbtree search starts and what the rcache does
+   * @param shutdownDisablesTranslation intel_iommu_shutdown → iommu_disable_translation (6c3a44ed3c55, 5.1)
    */
   private record EraBehaviour(
       int defaultAddressWidth,
@@ -298,7 +306,8 @@ public enum DriverPreset {
       boolean ihOnRegisterPath,
       boolean allPowerOfTwoPageSizes,
       ProbeFlush probeFlush,
-      IovaRules iovaRules) {
+      IovaRules iovaRules,
+      boolean shutdownDisablesTranslation) {
 
     static Builder builder() {
       return new Builder();
@@ -323,7 +332,8 @@ public enum DriverPreset {
           .ihOnRegisterPath(ihOnRegisterPath)
           .allPowerOfTwoPageSizes(allPowerOfTwoPageSizes)
           .probeFlush(probeFlush)
-          .iovaRules(iovaRules);
+          .iovaRules(iovaRules)
+          .shutdownDisablesTranslation(shutdownDisablesTranslation);
     }
   }
 
@@ -347,6 +357,7 @@ public enum DriverPreset {
     private Boolean allPowerOfTwoPageSizes;
     private ProbeFlush probeFlush;
     private IovaRules iovaRules;
+    private Boolean shutdownDisablesTranslation;
 
     Builder defaultAddressWidth(int v) {
       defaultAddressWidth = v;
@@ -438,6 +449,11 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder shutdownDisablesTranslation(boolean v) {
+      shutdownDisablesTranslation = v;
+      return this;
+    }
+
     EraBehaviour build() {
       return new EraBehaviour(
           required(defaultAddressWidth, "defaultAddressWidth"),
@@ -457,7 +473,8 @@ public enum DriverPreset {
           required(ihOnRegisterPath, "ihOnRegisterPath"),
           required(allPowerOfTwoPageSizes, "allPowerOfTwoPageSizes"),
           required(probeFlush, "probeFlush"),
-          required(iovaRules, "iovaRules"));
+          required(iovaRules, "iovaRules"),
+          required(shutdownDisablesTranslation, "shutdownDisablesTranslation"));
     }
 
     private static <T> T required(T value, String name) {
