@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * The short tag a matrix cell shows for a run: {@code ok} without violations, else the violation kinds
  * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
- * EFAULT) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
+ * EFAULT, ENOSPC: vfio's mapping limit, ENOMEM: iommufd's pinned-page limit) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
  * {@code ERROR} when the machine could not be set up.
  */
 public final class OutcomeTag {
@@ -31,7 +31,7 @@ public final class OutcomeTag {
       "queue-error", "IQE",
       "driver-timeout", "TIMEOUT");
 
-  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT)\\b");
+  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT|ENOSPC|ENOMEM)\\b");
 
   public static String of(ScenarioResult r) {
     if (r.error() != null) return "ERROR";

@@ -17,6 +17,8 @@ import java.util.List;
  * @param negativeCaching cache not-present translations ({@code VtdConfig.negativeCaching})
  * @param shadowSync shadow strategy; default {@value #DEFAULT_SHADOW_SYNC}
  * @param host host IOMMU semantics; default {@value #DEFAULT_HOST}
+ * @param hostMappingLimit the host's mapping limit: vfio-type1 DMA mappings (dma_entry_limit, default
+ *     65535), iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK; default guest RAM + 1 GiB); null: the default
  */
 public record MachineSpec(
     String preset,
@@ -29,7 +31,8 @@ public record MachineSpec(
     Boolean queuedInvalidation,
     Boolean negativeCaching,
     String shadowSync,
-    String host) {
+    String host,
+    Long hostMappingLimit) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
@@ -39,7 +42,7 @@ public record MachineSpec(
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
@@ -67,6 +70,6 @@ public record MachineSpec(
 
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host);
+        queuedInvalidation, negativeCaching, s, host, hostMappingLimit);
   }
 }

@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
  *       the driver's table pool ({@link TestBed#tablePool});
  *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
- *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0.
+ *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
+ *   <li>a driver step after {@code shutdown} (only {@code dma} and {@code advance} may follow it), a
+ *       {@code shutdown} inside a {@code repeat}.
  * </ul>
  *
  * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
@@ -88,13 +90,24 @@ public final class ScenarioValidator {
       }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
-      steps(scenario.steps());
+      steps(scenario.steps(), false);
     }
 
-    private void steps(List<Step> steps) {
+    private Step shutdown;
+
+    private void steps(List<Step> steps, boolean inRepeat) {
       for (Step step : steps) {
+        if (step instanceof Step.Shutdown) {
+          if (inRepeat) throw error(step, "shutdown", "a shutdown cannot be repeated: put it after the repeat");
+          if (shutdown != null) throw error(step, "shutdown", "the guest is already shut down (line " + shutdown.line() + ")");
+          shutdown = step;
+        } else if (shutdown != null && !(step instanceof Step.Dma) && !(step instanceof Step.Advance)
+            && !(step instanceof Step.Repeat)) {
+          throw error(step, kindOf(step), "the guest was shut down at line " + shutdown.line()
+              + ": only dma and advance steps may follow");
+        }
         if (step instanceof Step.Repeat r) {
-          steps(r.steps());
+          steps(r.steps(), true);
         } else if (step instanceof Step.MapRange m) {
           positive(m, "map.size", m.size());
           iovaRange(m, "map.iova", m.iova(), m.size());
@@ -107,6 +120,13 @@ public final class ScenarioValidator {
           gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
         }
       }
+    }
+
+    /** The step kind as scenario files spell it (the first word of its description). */
+    private static String kindOf(Step step) {
+      String d = step.describe();
+      int sp = d.indexOf(' ');
+      return sp < 0 ? d : d.substring(0, sp);
     }
 
     private void positive(Step step, String key, long size) {

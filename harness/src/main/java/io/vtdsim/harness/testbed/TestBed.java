@@ -123,7 +123,7 @@ public final class TestBed implements AutoCloseable {
       if (sids.contains(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
       sids.add(d.bdf());
       if (d.assigned()) {
-        HostContainer c = new HostContainer(d.id(), semantics, memory, log);
+        HostContainer c = new HostContainer(d.id(), semantics, memory, log, hostMappingLimit(config, semantics));
         hosts.put(d.id(), c);
         shadow.attach(d.bdf(), c);
         devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
@@ -136,7 +136,8 @@ public final class TestBed implements AutoCloseable {
         .withFlush(FlushPolicyName.parse(config.flush()))
         .withDmaMode(DmaMode.parse(config.dmaMode()))
         .withMmioBase(vtdConfig.mmioBase())
-        .withTablePool(poolBase, poolSize);
+        .withTablePool(poolBase, poolSize)
+        .withGroups(groups(config));
     this.driver = new IntelIommuDriver(bus, memory, clock, log, driverConfig);
     oracle.staleAllowance(this::queuedForLazyFlush);
   }
@@ -209,15 +210,25 @@ public final class TestBed implements AutoCloseable {
     oracle.touchAll();
   }
 
+  /** Attaches the device's IOMMU group (the device alone without one) to {@code domain}. */
   public void attach(String device, String domain) {
     driver.attach(sid(device), domain);
-    intent.attach(device, domain);
+    for (String member : groupOf(device)) intent.attach(member, domain);
     oracle.touchAll();
   }
 
+  /** Detaches the device's IOMMU group (the device alone without one). */
   public void detach(String device) {
     driver.detach(sid(device));
-    intent.detach(device);
+    for (String member : groupOf(device)) {
+      if (driver.domainOf(sid(member)).isEmpty()) intent.detach(member);
+    }
+    oracle.touchAll();
+  }
+
+  /** The guest shuts down: the driver turns translation off where its era does (intel_iommu_shutdown, ≥5.1). */
+  public void shutdown() {
+    driver.shutdown();
     oracle.touchAll();
   }
 
@@ -359,6 +370,30 @@ public final class TestBed implements AutoCloseable {
   }
 
   // ---- helpers ----
+
+  /** The ids of the devices in {@code device}'s IOMMU group, itself included (itself alone without a group). */
+  private List<String> groupOf(String device) {
+    sid(device);
+    String g = deviceConfigs.get(device).group();
+    if (g == null) return List.of(device);
+    return deviceConfigs.values().stream().filter(d -> g.equals(d.group())).map(DeviceConfig::id).toList();
+  }
+
+  private static Map<SourceId, String> groups(TestBedConfig config) {
+    Map<SourceId, String> out = new HashMap<>();
+    for (DeviceConfig d : config.devices()) {
+      if (d.group() != null) out.put(d.bdf(), d.group());
+    }
+    return out;
+  }
+
+  /** vfio type1's dma_entry_limit (65535, U16_MAX); iommufd: guest RAM + 1 GiB of pinned pages (RLIMIT_MEMLOCK as libvirt sets it). */
+  private static long hostMappingLimit(TestBedConfig config, HostSemantics semantics) {
+    if (config.hostMappingLimit() != null) return config.hostMappingLimit();
+    return semantics == HostSemantics.VFIO_TYPE1
+        ? HostContainer.DEFAULT_DMA_ENTRY_LIMIT
+        : (config.ramBytes() + (1L << 30)) / HostContainer.PAGE_SIZE;
+  }
 
   private boolean zlrAddsRead() {
     DriverPreset p = driverConfig.preset();

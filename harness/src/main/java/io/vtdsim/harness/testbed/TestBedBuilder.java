@@ -25,6 +25,7 @@ public final class TestBedBuilder {
   private Boolean negativeCaching;
   private String shadowSync = MachineSpec.DEFAULT_SHADOW_SYNC;
   private String host = MachineSpec.DEFAULT_HOST;
+  private Long hostMappingLimit;
   private String driverPreset = DriverSpec.DEFAULT_PRESET;
   private String flush = DriverSpec.DEFAULT_FLUSH;
   private String dmaMode = DriverSpec.DEFAULT_DMA_MODE;
@@ -51,7 +52,8 @@ public final class TestBedBuilder {
     b.superpages = m.superpages();
     b.queuedInvalidation = m.queuedInvalidation();
     b.negativeCaching = m.negativeCaching();
-    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned());
+    b.hostMappingLimit = m.hostMappingLimit();
+    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
   }
 
@@ -111,6 +113,15 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * The host's mapping limit: vfio-type1 DMA mappings per container (dma_entry_limit, default 65535),
+   * iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK, default guest RAM + 1 GiB).
+   */
+  public TestBedBuilder hostMappingLimit(long limit) {
+    this.hostMappingLimit = limit;
+    return this;
+  }
+
   public TestBedBuilder driver(String preset) {
     this.driverPreset = preset;
     return this;
@@ -137,7 +148,12 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder device(String id, String bdf, boolean assigned) {
-    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned));
+    return device(id, bdf, assigned, null);
+  }
+
+  /** A device in the guest IOMMU group {@code group} (null: alone): a group shares one domain and DID. */
+  public TestBedBuilder device(String id, String bdf, boolean assigned, String group) {
+    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned, group));
     return this;
   }
 
@@ -149,7 +165,7 @@ public final class TestBedBuilder {
 
   public TestBedConfig config() {
     return new TestBedConfig(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
+        queuedInvalidation, negativeCaching, shadowSync, host, hostMappingLimit, driverPreset, flush, dmaMode, devices,
         eventRetention);
   }
 

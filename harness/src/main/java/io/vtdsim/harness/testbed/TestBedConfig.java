@@ -17,6 +17,8 @@ import java.util.List;
  * @param negativeCaching cache not-present translations (VtdConfig.negativeCaching) override
  * @param shadowSync shadow strategy name ({@code psi-only}, {@code unmap-all-replay}, {@code iova-tree})
  * @param host host semantics name ({@code vfio-type1}, {@code iommufd})
+ * @param hostMappingLimit the host containers' mapping limit (null: the semantics' default, see
+ *     {@code HostContainer})
  * @param driverPreset Linux era ({@code linux-4.10} ... {@code linux-6.12})
  * @param flush flush policy name
  * @param dmaMode {@code strict} | {@code lazy}
@@ -35,6 +37,7 @@ public record TestBedConfig(
     Boolean negativeCaching,
     String shadowSync,
     String host,
+    Long hostMappingLimit,
     String driverPreset,
     String flush,
     String dmaMode,
