@@ -48,6 +48,13 @@ public record MachineSpec(
     superpages = superpages == null ? null : List.copyOf(superpages);
   }
 
+  /** Without a host mapping limit (the host semantics' default). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, null);
+  }
+
   public String presetOrDefault() {
     return preset != null ? preset : DEFAULT_PRESET;
   }
