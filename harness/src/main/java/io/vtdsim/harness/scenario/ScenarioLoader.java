@@ -240,6 +240,7 @@ public final class ScenarioLoader {
       if (n instanceof ScalarNode s) {
         if (s.isNull()) throw values.error(n.line(), "steps", "empty step");
         if (s.text().equals("boot")) return new Step.Boot(s.line());
+        if (s.text().equals("shutdown")) return new Step.Shutdown(s.line());
         if (STEP_KINDS.contains(s.text())) {
           throw values.error(n.line(), s.text(), "this step needs parameters (write '" + s.text() + ": {...}')");
         }
