@@ -1,7 +1,8 @@
 package io.vtdsim.emu.host;
 
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.util.RangeMap;
@@ -36,9 +37,9 @@ public final class HostContainer {
   /** The detail of iommufd's ENOENT for an unmap that covered no mapping. */
   public static final String NOTHING_IN_RANGE = "no mapping in range";
 
-  public static final String MAP = "host.map";
-  public static final String UNMAP = "host.unmap";
-  public static final String ERROR = "host.error";
+  public static final String MAP = EventKind.HOST_MAP.label();
+  public static final String UNMAP = EventKind.HOST_UNMAP.label();
+  public static final String ERROR = EventKind.HOST_ERROR.label();
 
   private static final int READ = 1;
   private static final int WRITE = 2;
@@ -111,9 +112,7 @@ public final class HostContainer {
       pinnedPages += size / PAGE_SIZE;
       r = HostResult.success(size);
     }
-    log.emit(MAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "gpa", gpa, "read", read, "write", write,
-        "result", r.label()));
+    if (log.enabled()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
     if (!r.ok()) {
       error("map", r.errno(), iova, size, switch (r.errno()) {
         case EFAULT -> "target 0x" + Long.toHexString(gpa) + "+0x" + Long.toHexString(size) + " is not guest RAM";
@@ -166,8 +165,7 @@ public final class HostContainer {
     } else {
       r = HostResult.success(remove(iova, iova + size));
     }
-    log.emit(UNMAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "result", r.label(), "unmapped", r.size()));
+    if (log.enabled()) log.emit(source, new EventBody.HostUnmap(name, iova, size, r.label(), r.size()));
     if (!r.ok()) error("unmap", r.errno(), iova, size, detail);
     return r;
   }
@@ -212,9 +210,7 @@ public final class HostContainer {
 
   private void error(String op, Errno errno, long iova, long size, String detail) {
     errors++;
-    log.emit(ERROR, source, op + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size) + ": "
-        + errno + " (" + detail + ")", Attrs.of(
-        "container", name, "op", op, "errno", errno.name(), "iova", iova, "size", size, "detail", detail));
+    log.emit(source, new EventBody.HostError(name, op, errno.name(), iova, size, detail));
   }
 
   private static boolean validRange(long iova, long size) {
