@@ -70,6 +70,8 @@ public final class QemuMachine implements MachineUnderTest {
   private static final int EINVAL = 22;
   private static final int ENOENT = 2;
   private static final int EFAULT = 14;
+  private static final int ENOMEM = 12;
+  private static final int ENOSPC = 28;
 
   private final TestBedConfig config;
   private final EventLog log;
@@ -269,6 +271,8 @@ public final class QemuMachine implements MachineUnderTest {
       case EINVAL -> EINVAL;
       case ENOENT -> ENOENT;
       case EFAULT -> EFAULT;
+      case ENOMEM -> ENOMEM;
+      case ENOSPC -> ENOSPC;
     };
   }
 
