@@ -143,6 +143,8 @@ public final class RangeMap {
   private Chunk[] chunks = new Chunk[4];
   private int chunkCount;
   private int size;
+  /** The last chunk dropped, reused by the next one needed (a map that empties and refills allocates nothing). */
+  private Chunk spare;
 
   public RangeMap() {
     this(DEFAULT_CHUNK_CAPACITY);
@@ -178,7 +180,7 @@ public final class RangeMap {
     if (length <= 0) throw new IllegalArgumentException("range length must be positive: " + length);
     if (tag < 0 || tag > 0xFF) throw new IllegalArgumentException("tag must be 0..255: " + tag);
     if (chunkCount == 0) {
-      Chunk c = new Chunk(chunkCapacity, false);
+      Chunk c = newChunk(false);
       c.insert(0, start, length, target, tag);
       insertChunk(0, c);
       size = 1;
@@ -315,6 +317,7 @@ public final class RangeMap {
     int w = ci;
     for (int i = ci; i <= cj; i++) {
       if (chunks[i].size() > 0) chunks[w++] = chunks[i];
+      else spare = chunks[i];
     }
     if (w <= cj) {
       System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
@@ -400,7 +403,7 @@ public final class RangeMap {
       if (ci + 1 < chunkCount && chunks[ci + 1].size() < chunkCapacity) {
         chunks[ci + 1].insert(chunks[ci + 1].lo, s, len, t, g);
       } else {
-        Chunk fresh = new Chunk(chunkCapacity, false);
+        Chunk fresh = newChunk(false);
         fresh.insert(0, s, len, t, g);
         insertChunk(ci + 1, fresh);
       }
@@ -409,12 +412,12 @@ public final class RangeMap {
     if (pos == c.lo) {
       // below every start (only chunk 0 is entered at its first slot): a new first chunk, filled
       // from its end (keeps descending runs dense)
-      Chunk fresh = new Chunk(chunkCapacity, true);
+      Chunk fresh = newChunk(true);
       fresh.insert(chunkCapacity, s, len, t, g);
       insertChunk(ci, fresh);
       return;
     }
-    Chunk right = new Chunk(chunkCapacity, false);
+    Chunk right = newChunk(false);
     int mid = c.lo + c.size() / 2;
     c.moveTailTo(mid, right);
     insertChunk(ci + 1, right);
@@ -457,8 +460,17 @@ public final class RangeMap {
   }
 
   private void removeChunk(int index) {
+    spare = chunks[index];
     System.arraycopy(chunks, index + 1, chunks, index, chunkCount - index - 1);
     chunks[--chunkCount] = null;
+  }
+
+  private Chunk newChunk(boolean atEnd) {
+    Chunk c = spare;
+    if (c == null) return new Chunk(chunkCapacity, atEnd);
+    spare = null;
+    c.lo = c.hi = atEnd ? chunkCapacity : 0;
+    return c;
   }
 
   @Override
