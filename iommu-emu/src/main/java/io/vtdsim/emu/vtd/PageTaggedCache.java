@@ -24,6 +24,8 @@ abstract class PageTaggedCache {
   private final byte[] perms; // bit 0 read, bit 1 write
   private final boolean[] used;
   private int size;
+  /** Bit L set while entries of level L may be present (so a range invalidation probes only those). */
+  private int levels;
 
   PageTaggedCache(int capacity) {
     this.capacity = capacity;
@@ -93,6 +95,7 @@ abstract class PageTaggedCache {
       used[i] = true;
       keys[i] = key;
       size++;
+      levels |= 1 << (int) (key & 7);
     }
     addresses[i] = address;
     perms[i] = (byte) ((read ? 1 : 0) | (write ? 2 : 0));
@@ -101,8 +104,9 @@ abstract class PageTaggedCache {
 
   final int clear() {
     int n = size;
-    java.util.Arrays.fill(used, false);
+    if (n > 0) java.util.Arrays.fill(used, false);
     size = 0;
+    levels = 0;
     return n;
   }
 
@@ -120,6 +124,16 @@ abstract class PageTaggedCache {
   }
 
   private int removeIf(int did, long start, long end) {
+    if (size == 0) return 0;
+    // a small range is cheaper to look up key by key, level by level, than to scan every slot
+    long probes = 0;
+    for (int level = 0; level < 8 && probes <= mask; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      probes += (end >>> shift) - (start >>> shift) + 1;
+    }
+    // (keys hold 45-bit page numbers: a range reaching 2^57 is scanned, never probed with aliasing keys)
+    if (Long.compareUnsigned(end, 1L << 57) < 0 && probes * 4 <= mask + 1) return removeByProbe(did, start, end);
     int removed = 0;
     int i = 0;
     while (i <= mask) {
@@ -129,6 +143,23 @@ abstract class PageTaggedCache {
         // backward-shift deletion may have moved another entry into slot i: look at it again
       } else {
         i++;
+      }
+    }
+    return removed;
+  }
+
+  /** As the scan, for ranges of few pages: every (DID, page, level) key the range overlaps, probed. */
+  private int removeByProbe(int did, long start, long end) {
+    int removed = 0;
+    for (int level = 0; level < 8; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      for (long pn = start >>> shift, last = end >>> shift; pn <= last; pn++) {
+        int i = find(key(did, pn, level));
+        if (i >= 0) {
+          deleteAt(i);
+          removed++;
+        }
       }
     }
     return removed;
