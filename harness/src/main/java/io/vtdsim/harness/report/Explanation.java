@@ -158,6 +158,7 @@ public final class Explanation {
     if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
+    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity());
     return sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault())
         .toString();
   }

@@ -196,6 +196,8 @@ public sealed interface EventBody {
       implements EventBody {
     public static final String IDENTITY = "identity";
     public static final String UNSUPPORTED = "unsupported-request";
+    /** The emulator stopped (fidelity qemu on a QEMU that aborts on a guest input): nothing completes. */
+    public static final String EMULATOR_ABORTED = "emulator-aborted";
 
     @Override
     public EventKind type() {
@@ -210,6 +212,7 @@ public sealed interface EventBody {
       if (result.equals(UNSUPPORTED)) {
         return String.format("%s %s 0x%x: unsupported request (TE=0)", SourceId.of(sid), request, iova);
       }
+      if (result.equals(EMULATOR_ABORTED)) return String.format("%s 0x%x: emulator aborted", SourceId.of(sid), iova);
       return null;
     }
 

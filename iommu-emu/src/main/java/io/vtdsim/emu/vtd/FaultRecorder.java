@@ -42,11 +42,15 @@ final class FaultRecorder {
   private final int records;
   /** ECAP.DT: FRCD.AT records the request's address type; RsvdZ (0) without device-TLB support. */
   private final boolean recordsAddressType;
+  /** {@link UnitBehaviour#pasidAllOnesInWalkFaults}. */
+  private final boolean pasidAllOnesInWalkFaults;
   private final EventInterrupt faultEvent;
   private final EventLog log;
   private int next;
 
-  FaultRecorder(RegisterFile regs, int fro, int nfr, boolean deviceTlb, EventInterrupt faultEvent, EventLog log) {
+  FaultRecorder(RegisterFile regs, int fro, int nfr, boolean deviceTlb, boolean pasidAllOnesInWalkFaults,
+      EventInterrupt faultEvent, EventLog log) {
+    this.pasidAllOnesInWalkFaults = pasidAllOnesInWalkFaults;
     this.regs = regs;
     this.fro = fro;
     this.records = nfr + 1;
@@ -96,7 +100,8 @@ final class FaultRecorder {
       outcome = Outcome.OVERFLOW;
     } else {
       FaultRecord rec = new FaultRecord(addr, sid, reason.code(), read, true,
-          recordsAddressType ? type.addressType() : 0);
+          recordsAddressType ? type.addressType() : 0,
+          pasidAllOnesInWalkFaults && foundByTheWalk(reason) ? FaultRecord.QEMU_NO_PASID : 0);
       int off = Registers.faultRecord(fro, next);
       regs.setRaw(off, 8, rec.lo());
       regs.setRaw(off + 8, 8, rec.hi());
@@ -113,6 +118,18 @@ final class FaultRecorder {
     }
     emit(sid, addr, reason, read, type, outcome);
     return outcome;
+  }
+
+  /**
+   * Faults found after the context-entry lookup, by the address-width check or the second-level walk
+   * (QEMU 7.2 reports these through the call in vtd_do_iommu_translate that passes the PASID).
+   */
+  private static boolean foundByTheWalk(FaultReason reason) {
+    return switch (reason) {
+      case ADDRESS_BEYOND_MGAW, WRITE_DENIED, READ_DENIED, PAGING_ENTRY_UNREADABLE, PAGING_ENTRY_RESERVED,
+          INTERRUPT_ADDRESS -> true;
+      default -> false;
+    };
   }
 
   /** A qualified fault FPD suppressed: logged only. */

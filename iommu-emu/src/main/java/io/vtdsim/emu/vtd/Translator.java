@@ -61,6 +61,11 @@ import io.vtdsim.emu.spec.TranslationType;
  *   <li>A translated request (TT=01b) is not translated (4.2.5): its address is already
  *       host-physical and passes unchanged with R and W, unless it is above the host address width
  *       (fault 4, LGN.1.2) or in the interrupt range (fault 0xE, LGN.4). No cache is involved.
+ *   <li>Under {@code machine.fidelity: qemu} ({@link UnitBehaviour}) the caches are QEMU's: no
+ *       paging-structure cache (every IOTLB miss walks from the top), no negative entries, and an
+ *       IOTLB keyed by source-id that an untranslated request tries before the context cache, so
+ *       its entries outlive context-cache flushes and are never shared between devices;
+ *       invalidations still select them by the DID they were filled under.
  *   <li>The interrupt-window check (fault 0xE, spec 3.14) applies to the request's own output
  *       address, on walks and IOTLB hits alike; QEMU checks the first and last byte of the page,
  *       which misses a superpage that strictly contains the window.
@@ -91,6 +96,10 @@ public final class Translator {
   private final Iotlb iotlb;
   private final PagingStructureCache structures;
   private final boolean negativeCaching;
+  /** {@link UnitBehaviour#pagingStructureCache}. */
+  private final boolean cachesPagingStructures;
+  /** {@link UnitBehaviour#iotlbTaggedBySourceId}. */
+  private final boolean iotlbBySourceId;
   private final int mgawBits;
   private final int haw;
   private final boolean snoopControl;
@@ -110,6 +119,8 @@ public final class Translator {
     this.structures = new PagingStructureCache(config.pagingStructureCacheCapacity());
     // spec 6.1: only a unit reporting CM=1 may cache not-present entries
     this.negativeCaching = config.negativeCaching() && config.cap().cm();
+    this.cachesPagingStructures = config.behaviour().pagingStructureCache();
+    this.iotlbBySourceId = config.behaviour().iotlbTaggedBySourceId();
     this.mgawBits = config.cap().guestAddressWidth();
     this.haw = config.hostAddressWidth();
     this.snoopControl = config.ecap().sc();
@@ -159,6 +170,10 @@ public final class Translator {
   }
 
   private TranslationResult translateLocked(long rootTable, int sid, long iova, boolean write, RequestType type) {
+    if (iotlbBySourceId && type == RequestType.UNTRANSLATED) {
+      TranslationResult hit = lookupIotlbBeforeContext(sid, iova, write);
+      if (hit != null) return hit;
+    }
     ContextEntry ce = contexts.get(sid);
     if (ce == null) {
       ContextLookup.Result found = ContextLookup.lookup(memory, rootTable, sid, config);
@@ -191,8 +206,34 @@ public final class Translator {
       if (translationRequest) return noAccess(iova, ce, false);
       return fault(iova, ce, FaultReason.ADDRESS_BEYOND_MGAW, false);
     }
-    TranslationResult hit = lookupIotlb(ce, iova, write, translationRequest);
-    return hit != null ? hit : walk(ce, iova, write, translationRequest);
+    // with a source-id-tagged IOTLB an untranslated request has already missed it
+    TranslationResult hit = iotlbBySourceId && !translationRequest ? null
+        : lookupIotlb(ce, iotlbTag(ce, sid), iova, write, translationRequest);
+    return hit != null ? hit : walk(ce, iotlbTag(ce, sid), iova, write, translationRequest);
+  }
+
+  /** The IOTLB tag of a request: the context's DID (spec 6.2.3) or the source-id (as QEMU). */
+  private int iotlbTag(ContextEntry ce, int sid) {
+    return iotlbBySourceId ? sid : ce.did();
+  }
+
+  /**
+   * QEMU's order ({@link UnitBehaviour#iotlbTaggedBySourceId}; vtd_do_iommu_translate tries
+   * vtd_lookup_iotlb before the context cache): an entry of this source-id answers whatever the
+   * context entry now says, with the DID it was filled under.
+   */
+  private TranslationResult lookupIotlbBeforeContext(int sid, long iova, boolean write) {
+    int maxLevel = superpage1G ? 3 : superpage2M ? 2 : 1;
+    for (int level = 1; level <= maxLevel; level++) {
+      int slot = iotlb.find(Iotlb.key(sid, Iotlb.pageNumber(iova, level), level));
+      if (slot >= 0) {
+        return leafResult(iotlb.domain(slot), false, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot),
+            iotlb.writable(slot), true, false);
+      }
+    }
+    int slot = negativeCaching ? iotlb.find(Iotlb.key(sid, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) : -1;
+    if (slot >= 0) return fault(iova, iotlb.domain(slot), false, denied(write), true);
+    return null;
   }
 
   /**
@@ -210,17 +251,16 @@ public final class Translator {
     return new TranslationResult(iova, 0, PAGE_4K, false, false, ce.did(), null, false, cached);
   }
 
-  private TranslationResult lookupIotlb(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
-    int did = ce.did();
+  private TranslationResult lookupIotlb(ContextEntry ce, int tag, long iova, boolean write, boolean translationRequest) {
     int maxLevel = superpage1G ? 3 : superpage2M ? 2 : 1;
     for (int level = 1; level <= maxLevel; level++) {
-      int slot = iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, level), level));
+      int slot = iotlb.find(Iotlb.key(tag, Iotlb.pageNumber(iova, level), level));
       if (slot >= 0) {
         return leafResult(ce, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot), iotlb.writable(slot), true,
             translationRequest);
       }
     }
-    if (negativeCaching && iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) >= 0) {
+    if (negativeCaching && iotlb.find(Iotlb.key(tag, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) >= 0) {
       return translationRequest ? noAccess(iova, ce, true) : fault(iova, ce, denied(write), true);
     }
     return null;
@@ -235,16 +275,19 @@ public final class Translator {
    *
    * <p>The walk starts below the deepest paging-structure-cache entry of the domain on the path of
    * {@code iova} (spec 6.2.4), with that entry's accumulated permissions; every non-leaf entry it
-   * reads that is present and free of reserved bits is cached.
+   * reads that is present and free of reserved bits is cached. Without a paging-structure cache
+   * ({@link UnitBehaviour#pagingStructureCache} off, as QEMU) it always starts at the top.
+   *
+   * @param tag the IOTLB tag the leaf (or a negative entry) is cached under
    */
-  private TranslationResult walk(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
+  private TranslationResult walk(ContextEntry ce, int tag, long iova, boolean write, boolean translationRequest) {
     int levels = ce.levels();
     int did = ce.did();
     long table = ce.slptptr();
     boolean read = true;
     boolean writable = true;
     int start = levels;
-    for (int level = 2; level <= levels; level++) {
+    for (int level = 2; level <= levels && cachesPagingStructures; level++) {
       int slot = structures.find(did, level, iova);
       if (slot >= 0) {
         table = structures.nextTable(slot);
@@ -267,7 +310,7 @@ public final class Translator {
       long pte = pteBuffer[0];
       if (!SecondLevelPte.present(pte)) {
         if (negativeCaching) {
-          iotlb.put(Iotlb.key(ce.did(), Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE), 0, false, false);
+          iotlb.put(Iotlb.key(tag, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE), did, 0, false, false);
         }
         return translationRequest ? noAccess(iova, ce, false) : fault(iova, ce, denied(write), false);
       }
@@ -284,11 +327,11 @@ public final class Translator {
       }
       if (level == 1 || superpage) {
         long leaf = SecondLevelPte.addressOf(pte);
-        iotlb.put(Iotlb.key(did, Iotlb.pageNumber(iova, level), level), leaf, read, writable);
+        iotlb.put(Iotlb.key(tag, Iotlb.pageNumber(iova, level), level), did, leaf, read, writable);
         return leafResult(ce, iova, write, level, leaf, read, writable, false, translationRequest);
       }
       table = SecondLevelPte.addressOf(pte);
-      structures.put(did, level, iova, table, read, writable);
+      if (cachesPagingStructures) structures.put(did, level, iova, table, read, writable);
     }
     throw new IllegalStateException("unreachable: the walk ends at level 1");
   }
@@ -296,18 +339,25 @@ public final class Translator {
   private TranslationResult leafResult(
       ContextEntry ce, long iova, boolean write, int level, long leaf, boolean read, boolean writable, boolean cached,
       boolean translationRequest) {
+    return leafResult(ce.did(), ce.fpd(), iova, write, level, leaf, read, writable, cached, translationRequest);
+  }
+
+  /** A cached or walked leaf for a request of domain {@code did} whose context has FPD {@code fpd}. */
+  private TranslationResult leafResult(
+      int did, boolean fpd, long iova, boolean write, int level, long leaf, boolean read, boolean writable,
+      boolean cached, boolean translationRequest) {
     if (translationRequest) {
       // LGN.2/3: the completion carries the effective permissions, R=W=0 included
-      if (!read && !writable) return noAccess(iova, ce, cached);
+      if (!read && !writable) return new TranslationResult(iova, 0, PAGE_4K, false, false, did, null, false, cached);
     } else if (write ? !writable : !read) {
-      return fault(iova, ce, denied(write), cached);
+      return fault(iova, did, fpd, denied(write), cached);
     }
     long size = AddressWidth.levelSize(level);
     long address = leaf | (iova & (size - 1));
     if (InterruptRange.contains(address)) {
-      return fault(iova, ce, FaultReason.INTERRUPT_ADDRESS, cached);
+      return fault(iova, did, fpd, FaultReason.INTERRUPT_ADDRESS, cached);
     }
-    return new TranslationResult(iova, address, size, read, writable, ce.did(), null, false, cached);
+    return new TranslationResult(iova, address, size, read, writable, did, null, false, cached);
   }
 
   /** As QEMU: a not-present entry or a missing permission faults by request type. */
@@ -316,10 +366,12 @@ public final class Translator {
   }
 
   private static TranslationResult fault(long iova, ContextEntry ce, FaultReason reason, boolean cached) {
-    int did = ce != null && ce.present() ? ce.did() : -1;
     // FPD suppresses qualified faults only; as QEMU it is read even from a not-present entry
-    boolean suppressed = ce != null && ce.fpd() && reason.qualified();
-    return TranslationResult.fault(iova, did, reason, suppressed, cached);
+    return fault(iova, ce != null && ce.present() ? ce.did() : -1, ce != null && ce.fpd(), reason, cached);
+  }
+
+  private static TranslationResult fault(long iova, int did, boolean fpd, FaultReason reason, boolean cached) {
+    return TranslationResult.fault(iova, did, reason, fpd && reason.qualified(), cached);
   }
 
   // ---- invalidation (spec 6.5) ----
@@ -336,7 +388,7 @@ public final class Translator {
     }
     emitInvalidate("context", "reset", c);
     emitInvalidate("iotlb", "reset", t);
-    emitInvalidate(PAGING_STRUCTURE, "reset", p);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "reset", p);
   }
 
   /**
@@ -387,7 +439,7 @@ public final class Translator {
       p = structures.clear();
     }
     emitInvalidate("iotlb", "global", n);
-    emitInvalidate(PAGING_STRUCTURE, "global", p);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "global", p);
   }
 
   /** Domain-selective IOTLB invalidation (spec 6.5.2): the domain's IOTLB and paging-structure entries. */
@@ -400,7 +452,7 @@ public final class Translator {
       p = structures.removeDomain(did);
     }
     emitDomainInvalidate("iotlb", n, did);
-    emitDomainInvalidate(PAGING_STRUCTURE, p, did);
+    if (cachesPagingStructures) emitDomainInvalidate(PAGING_STRUCTURE, p, did);
   }
 
   /**
@@ -424,7 +476,7 @@ public final class Translator {
     }
     if (log.enabled()) {
       log.emit(SOURCE, new EventBody.CacheInvalidate("iotlb", "page", n, EventBody.Selector.PAGE, did, 0, 0, address, am, ih));
-      if (!ih) {
+      if (!ih && cachesPagingStructures) {
         log.emit(SOURCE, new EventBody.CacheInvalidate(PAGING_STRUCTURE, "page", p, EventBody.Selector.PAGE, did, 0, 0,
             address, am, ih));
       }

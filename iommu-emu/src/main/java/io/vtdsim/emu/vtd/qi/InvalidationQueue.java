@@ -1,5 +1,6 @@
 package io.vtdsim.emu.vtd.qi;
 
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
@@ -12,6 +13,7 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.vtd.UnitBehaviour;
 
 /**
  * The invalidation queue (VT-d spec 6.5.2): a ring of descriptors in guest memory at the base
@@ -29,6 +31,9 @@ public final class InvalidationQueue {
   private final long[] words4 = new long[4];
   private final long[] word = new long[1];
   private static final int NO_DESCRIPTOR = -1;
+  /** Type 6 (PASID-based IOTLB) and 7 (PASID cache): 256-bit scalable-mode descriptors (spec 6.5.2). */
+  private static final int TYPE_PASID_IOTLB = 6;
+  private static final int TYPE_PASID_CACHE = 7;
 
   private final GuestMemory memory;
   private final EventLog log;
@@ -36,7 +41,7 @@ public final class InvalidationQueue {
   private final Capability cap;
   private final ExtendedCapability ecap;
   private final int hostAddressWidth;
-  private final boolean fenceOnlyWaitAccepted;
+  private final UnitBehaviour behaviour;
 
   private boolean enabled;
   private boolean wide;
@@ -46,15 +51,18 @@ public final class InvalidationQueue {
   private int tail;
   private int lastType = NO_DESCRIPTOR;
   private boolean processing;
+  /** A descriptor stopped the emulator: the queue never moves again. */
+  private boolean stopped;
 
   /**
-   * @param fenceOnlyWaitAccepted whether a wait with only FN set executes (spec) or is an IQE (QEMU
-   *     before September 2025); decoding accepts it either way
+   * @param behaviour the unit's QEMU differences that concern the queue: fence-only waits, IEC upper
+   *     quadword, types 6 and 7 in a legacy queue, SW+IF waits (decoding is the spec's either way)
    */
   public InvalidationQueue(GuestMemory memory, EventLog log, QueueHost host, Capability cap, ExtendedCapability ecap,
-      int hostAddressWidth, boolean fenceOnlyWaitAccepted) {
+      int hostAddressWidth, UnitBehaviour behaviour) {
+    if (behaviour == null) throw new IllegalArgumentException("behaviour is required");
     this.memory = memory;
-    this.fenceOnlyWaitAccepted = fenceOnlyWaitAccepted;
+    this.behaviour = behaviour;
     this.log = log;
     this.host = host;
     this.cap = cap;
@@ -151,7 +159,7 @@ public final class InvalidationQueue {
 
   /** Processes descriptors from the head up to the tail; stops at the first error (IQE). */
   public void process() {
-    if (processing || !enabled || host.queueErrorPending()) return;
+    if (processing || stopped || !enabled || host.queueErrorPending()) return;
     processing = true;
     try {
       if (tail >= size) {
@@ -160,6 +168,7 @@ public final class InvalidationQueue {
       }
       while (head != tail) {
         String problem = execute(head);
+        if (stopped) return; // the emulator is gone: the head stays on the descriptor
         if (problem != null) {
           error(head, problem);
           return;
@@ -193,7 +202,17 @@ public final class InvalidationQueue {
       w[i] = q[0];
     }
     lastType = InvalidationDescriptor.type(w[0]);
-    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], w[1], ecap.pds());
+    if (!wide && behaviour.scalableDescriptorsIgnored()
+        && (lastType == TYPE_PASID_IOTLB || lastType == TYPE_PASID_CACHE)) {
+      // QEMU 7.2's vtd_process_inv_desc: a no-op, whatever the descriptor holds
+      log.emit(EV_DESCRIPTOR, "vtd", "type " + lastType + " descriptor ignored (legacy queue, as QEMU 7.2)",
+          Attrs.of("desc", "ignored", "index", index, "lo", w[0], "hi", w[1]));
+      return null;
+    }
+    // QEMU 7.2's vtd_process_inv_iec_desc checks the low quadword only
+    long hi = behaviour.iecUpperQuadwordIgnored() && lastType == InvalidationDescriptor.TYPE_INTERRUPT_ENTRY_CACHE
+        ? 0 : w[1];
+    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], hi, ecap.pds());
     if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
     if (wide && (w[2] | w[3]) != 0) return "legacy descriptor in a 256-bit queue with words 2-3 not zero";
     if (d instanceof IotlbInvalidation t
@@ -201,9 +220,15 @@ public final class InvalidationQueue {
         && t.am() > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
-    if (d instanceof InvalidationWait wait && !fenceOnlyWaitAccepted
+    if (d instanceof InvalidationWait wait && !behaviour.fenceOnlyWaitAccepted()
         && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
       return "invalidation wait with only FN set (rejected by this QEMU version)";
+    }
+    if (d instanceof InvalidationWait wait && behaviour.abortOnWaitWithStatusAndInterrupt()
+        && wait.statusWrite() && wait.interruptFlag()) {
+      stopped = true;
+      host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
+      return null;
     }
     if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
     if (d instanceof ContextCacheInvalidation c) {
