@@ -48,7 +48,19 @@ public record VtdConfig(
   }
 
   /** Named presets, as users type them. */
-  public static final List<String> PRESETS = List.of("qemu-7.2", "qemu-10.2", "bare-metal");
+  public static final List<String> PRESETS =
+      List.of("qemu-7.2", "qemu-10.2", "bare-metal", "qemu-11.1-sm", "qemu-11.1-sm-fsts");
+
+  /**
+   * QEMU 11.1.3 {@code -device intel-iommu,caching-mode=on,intremap=off,scalable-mode=on} at aw-bits 48,
+   * read over qtest ({@code readq 0xfed90008} / {@code 0xfed90010}): CAP as the legacy unit's (ESRTPS
+   * set), ECAP = legacy 0xf42 plus SRS (31), SMTS (43) and SSTS (46).
+   */
+  public static final long QEMU_11_1_SM_CAP = 0x80d2008c222f0686L;
+  public static final long QEMU_11_1_SM_ECAP = 0x0000480080000f42L;
+  /** The same with {@code fsts=on}: CAP adds FS1GP (56, the fs1gp property defaults on), ECAP has FSTS (47) instead of SSTS and SRS. */
+  public static final long QEMU_11_1_SM_FSTS_CAP = 0x81d2008c222f0686L;
+  public static final long QEMU_11_1_SM_FSTS_ECAP = 0x0000880000000f42L;
 
   public VtdConfig {
     if (cap == null || ecap == null) throw new IllegalArgumentException("cap and ecap are required");
@@ -89,6 +101,11 @@ public record VtdConfig(
    *       waits accepted (Sept 2025).
    *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control; fence-only
    *       waits accepted, as the spec.
+   *   <li>{@code qemu-11.1-sm}: QEMU 11.1's {@code scalable-mode=on}: scalable-mode tables with
+   *       second-stage translation (SMTS, SSTS), 256-bit descriptors; the legacy mode still works.
+   *   <li>{@code qemu-11.1-sm-fsts}: QEMU 11.1's {@code scalable-mode=on,fsts=on}: first-stage
+   *       translation instead (FSTS, FS1GP, 4-level only). QEMU refuses it at aw-bits 39; this preset
+   *       accepts every width.
    * </ul>
    *
    * Width 57 (5-level) goes beyond QEMU, which accepts only 39 and 48.
@@ -107,6 +124,10 @@ public record VtdConfig(
           qemuCap.withCm(false).withNfr(7),
           new ExtendedCapability(false, true, false, false, false, true, true, 0xF, 0, false, false),
           awBits);
+      case "qemu-11.1-sm" -> defaults(Capability.decode(QEMU_11_1_SM_CAP).withAddressWidth(awBits),
+          ExtendedCapability.decode(QEMU_11_1_SM_ECAP), awBits);
+      case "qemu-11.1-sm-fsts" -> defaults(Capability.decode(QEMU_11_1_SM_FSTS_CAP).withAddressWidth(awBits),
+          ExtendedCapability.decode(QEMU_11_1_SM_FSTS_ECAP), awBits);
       default -> throw new IllegalArgumentException(
           "unknown machine preset '" + name + "'; known: " + String.join(", ", PRESETS));
     };

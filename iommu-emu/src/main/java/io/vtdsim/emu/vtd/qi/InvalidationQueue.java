@@ -11,6 +11,8 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 
 /**
  * The invalidation queue (VT-d spec 6.5.2): a ring of descriptors in guest memory at the base
@@ -189,13 +191,23 @@ public final class InvalidationQueue {
       w[i] = q[0];
     }
     lastType = InvalidationDescriptor.type(w[0]);
-    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], w[1], ecap.pds());
+    // a 256-bit queue also takes the PASID-based descriptors (types 6-8, spec 6.5.2); a 128-bit queue
+    // rejects them as unknown types
+    InvalidationDescriptor d = wide
+        ? InvalidationDescriptor.decodeWide(w[0], w[1], ecap.pds())
+        : InvalidationDescriptor.decode(w[0], w[1], ecap.pds());
     if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
-    if (wide && (w[2] | w[3]) != 0) return "legacy descriptor in a 256-bit queue with words 2-3 not zero";
+    if (wide && (w[2] | w[3]) != 0) return "descriptor in a 256-bit queue with words 2-3 not zero";
     if (d instanceof IotlbInvalidation t
         && t.granularity() == IotlbInvalidation.Granularity.PAGE
         && t.am() > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
+    }
+    // the same bound for a PASID-based PSI (spec 6.5.2.4: AM at most CAP.MAMV)
+    if (d instanceof PasidIotlbInvalidation t
+        && t.granularity() == PasidIotlbInvalidation.Granularity.PAGE
+        && t.am() > cap.mamv()) {
+      return String.format("PASID-based IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
     if (d instanceof InvalidationWait wait && !fenceOnlyWaitAccepted
         && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
@@ -207,6 +219,10 @@ public final class InvalidationQueue {
       host.contextCacheInvalidation(c);
     } else if (d instanceof IotlbInvalidation t) {
       host.iotlbInvalidation(t);
+    } else if (d instanceof PasidIotlbInvalidation t) {
+      host.pasidIotlbInvalidation(t);
+    } else if (d instanceof PasidCacheInvalidation p) {
+      host.pasidCacheInvalidation(p);
     } else if (d instanceof InvalidationWait wait) {
       // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
       if (wait.statusWrite() && !memory.tryWrite32(wait.statusAddress(), wait.statusData())) {
