@@ -17,7 +17,9 @@ public record HostResult(boolean ok, Errno errno, long size) {
     /** iommufd: UNMAP that covered no mapping. */
     ENOENT,
     /** The VMM could not translate the target: not guest RAM (QEMU refuses before the ioctl). */
-    EFAULT
+    EFAULT,
+    /** iommufd: a request the driver does not support (e.g. unknown invalidation flags). */
+    EOPNOTSUPP
   }
 
   public static HostResult success(long size) {

@@ -41,7 +41,18 @@ public final class FirstStageWalk {
     }
   }
 
-  private final GuestMemory memory;
+  /**
+   * Where the walk reads its entries and writes A/D: guest memory directly (first-stage only), or
+   * through a second stage (nested translation, spec 3.8: the table pointers are guest-physical).
+   * Both calls answer false when the address cannot be reached.
+   */
+  public interface TableMemory {
+    boolean read64(long address, long[] out);
+
+    boolean write64(long address, long value);
+  }
+
+  private final TableMemory memory;
   private final int haw;
   private final boolean oneGigPages;
   private final long[] buffer = new long[1];
@@ -51,11 +62,31 @@ public final class FirstStageWalk {
    * @param oneGigPages CAP.FS1GP: 1 GiB first-stage leaves; without it PS in a PDPE is reserved
    */
   public FirstStageWalk(GuestMemory memory, int haw, boolean oneGigPages) {
-    if (memory == null) throw new IllegalArgumentException("guest memory is required");
+    this(direct(memory), haw, oneGigPages);
+  }
+
+  /** A walk whose table accesses go through {@code tables} (e.g. a nesting parent's second stage). */
+  public FirstStageWalk(TableMemory tables, int haw, boolean oneGigPages) {
+    if (tables == null) throw new IllegalArgumentException("table memory is required");
     if (haw < 32 || haw > 64) throw new IllegalArgumentException("host address width out of range: " + haw);
-    this.memory = memory;
+    this.memory = tables;
     this.haw = haw;
     this.oneGigPages = oneGigPages;
+  }
+
+  private static TableMemory direct(GuestMemory memory) {
+    if (memory == null) throw new IllegalArgumentException("guest memory is required");
+    return new TableMemory() {
+      @Override
+      public boolean read64(long address, long[] out) {
+        return memory.tryRead64(address, out);
+      }
+
+      @Override
+      public boolean write64(long address, long value) {
+        return memory.tryWrite64(address, value);
+      }
+    };
   }
 
   /** Input-address width of a first-stage paging mode: 48 bits for 4 levels, 57 for 5. */
@@ -85,7 +116,7 @@ public final class FirstStageWalk {
     // bounded by the level count: a loop between table pages ends at level 1
     for (int level = levels; level >= 1; level--) {
       long entryAddress = table + (long) FirstStagePte.SIZE * AddressWidth.levelIndex(iova, level);
-      if (!memory.tryRead64(entryAddress, buffer)) return fault(FaultReason.FIRST_STAGE_ENTRY_UNREADABLE, entries);
+      if (!memory.read64(entryAddress, buffer)) return fault(FaultReason.FIRST_STAGE_ENTRY_UNREADABLE, entries);
       long pte = buffer[0];
       entries++;
       if ((pte & FirstStagePte.P) == 0) return fault(FaultReason.FIRST_STAGE_NOT_PRESENT, entries);
@@ -97,7 +128,7 @@ public final class FirstStageWalk {
         return fault(FaultReason.FIRST_STAGE_RESERVED, entries);
       }
       long flags = FirstStagePte.A | (leaf && write ? FirstStagePte.D : 0);
-      if ((pte & flags) != flags && !memory.tryWrite64(entryAddress, pte | flags)) {
+      if ((pte & flags) != flags && !memory.write64(entryAddress, pte | flags)) {
         return fault(FaultReason.FIRST_STAGE_FLAG_UPDATE_FAILED, entries);
       }
       if (leaf) {

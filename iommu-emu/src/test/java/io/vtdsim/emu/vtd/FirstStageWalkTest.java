@@ -168,6 +168,6 @@ class FirstStageWalkTest {
   @Test
   void misuse() {
     assertThatThrownBy(() -> walk.walk(root, 3, 0, false)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new FirstStageWalk(null, 48, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new FirstStageWalk((GuestMemory) null, 48, true)).isInstanceOf(IllegalArgumentException.class);
   }
 }
