@@ -110,12 +110,27 @@ public final class NestedHwpt {
     return bound;
   }
 
+  /** The guest table is gone (its PASID entry was cleared): the device is blocked, the IOTLB emptied. */
+  public synchronized void unbind() {
+    bound = false;
+    int dropped = iotlb.size();
+    iotlb.clear();
+    log.emit(BIND, "host:" + name, String.format("nested unbind %s (%d dropped)", name, dropped),
+        Attrs.of("hwpt", name, "unbind", true, "dropped", dropped));
+  }
+
+  /** The guest table the HWPT is bound to (0 when unbound). */
+  public synchronized long pgtblAddr() {
+    return bound ? pgtblAddr : 0;
+  }
+
   /**
    * A DMA access of the assigned device: the host IOTLB, else the nested walk (guest stage 1, every
-   * table and the output through stage 2), cached on success.
+   * table and the output through stage 2), cached on success. Unbound, every access is blocked (as a
+   * not-present PASID entry, 0x59).
    */
   public synchronized Access access(long iova, boolean write) {
-    if (!bound) throw new IllegalStateException("nested HWPT " + name + " is not bound to a guest table");
+    if (!bound) return new Access(0, false, FaultReason.PASID_ENTRY_NOT_PRESENT, false);
     for (int level = 1; level <= 3; level++) {
       Leaf hit = iotlb.get(key(iova, level));
       if (hit == null) continue;
