@@ -3,7 +3,7 @@ package io.vtdsim.driver;
 import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.flush.Flush;
 import io.vtdsim.driver.pagetable.PageTable;
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.Registers;
@@ -26,9 +26,10 @@ final class Flusher {
   void flush(List<Flush> flushes) {
     List<InvalidationDescriptor> descs = new ArrayList<>();
     for (Flush f : flushes) {
-      ctx.log.emit(IntelIommuDriver.EV_FLUSH, IntelIommuDriver.SOURCE, f.kind().label() + ": " + f.reason(),
-          Attrs.of("decision", f.kind().label(), "did", f.did(), "addr", f.address(), "am", f.am(), "ih", f.ih(),
-              "reason", f.reason()));
+      if (ctx.log.enabled()) {
+        ctx.log.emit(IntelIommuDriver.SOURCE,
+            new EventBody.DriverFlush(f.kind().label(), f.did(), f.address(), f.am(), f.ih(), f.reason()));
+      }
       if (f.kind() != Flush.Kind.NONE) {
         descs.add(f.descriptor(ctx.cap.drd(), ctx.cap.dwd(), !ctx.invalidator.queued()));
       }

@@ -2,8 +2,9 @@ package io.vtdsim.driver;
 
 import io.vtdsim.driver.dma.DmaApi;
 import io.vtdsim.driver.qi.UnitMmio;
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
@@ -28,9 +29,9 @@ import java.util.stream.Collectors;
  * API and lazy flush queues), {@link IommuApi} (iommu_map/unmap) and {@link FaultHandler}.
  */
 public final class IntelIommuDriver {
-  public static final String EV_CALL = "driver.call";
-  public static final String EV_FLUSH = "driver.flush";
-  public static final String EV_FAULT = "driver.fault";
+  public static final String EV_CALL = EventKind.DRIVER_CALL.label();
+  public static final String EV_FLUSH = EventKind.DRIVER_FLUSH.label();
+  public static final String EV_FAULT = EventKind.DRIVER_FAULT.label();
   static final String SOURCE = "driver";
 
   private final DriverContext ctx;
@@ -223,17 +224,7 @@ public final class IntelIommuDriver {
 
   /** Emits driver.call: attrs op then the given pairs in order, detail "op k=v ..." (longs in hex). */
   private void call(String op, Object... kv) {
-    Object[] all = new Object[kv.length + 2];
-    all[0] = "op";
-    all[1] = op;
-    System.arraycopy(kv, 0, all, 2, kv.length);
-    Map<String, Object> a = Attrs.of(all);
-    StringBuilder detail = new StringBuilder(op);
-    for (int i = 0; i < kv.length; i += 2) {
-      Object v = kv[i + 1];
-      detail.append(' ').append(kv[i]).append('=');
-      detail.append(v instanceof Long l ? "0x" + Long.toHexString(l) : String.valueOf(v));
-    }
-    ctx.log.emit(EV_CALL, SOURCE, detail.toString(), a);
+    if (ctx.log.enabled()) ctx.log.emit(SOURCE, new EventBody.DriverCall(op, kv));
   }
+
 }

@@ -1,13 +1,12 @@
 package io.vtdsim.harness.cli;
 
-import io.vtdsim.harness.scenario.Overrides;
 import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioException;
-import io.vtdsim.harness.scenario.ScenarioLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,7 +19,8 @@ final class ScenarioSelection {
   List<String> builtins = new ArrayList<>();
 
   @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "override a scenario key, e.g. machine.shadow-sync=psi-only; repeatable")
+      description = "override a scenario key, e.g. machine.shadow-sync=psi-only, or a parameter the file "
+          + "declares, e.g. parameters.size=1GiB; repeatable")
   List<String> sets = new ArrayList<>();
 
   @Option(names = "--full-check",
@@ -41,19 +41,28 @@ final class ScenarioSelection {
     if (files.isEmpty() && builtins.isEmpty()) {
       throw new CliException("no scenario given: name FILE... or --builtin NAME (see: list)");
     }
-    List<Scenario> out = new ArrayList<>();
-    for (Path f : files) out.add(ScenarioLoader.load(f));
-    for (String b : builtins) out.add(builtin(catalog, b));
     List<Scenario> applied = new ArrayList<>();
-    for (Scenario s : out) applied.add(Overrides.apply(s, sets));
+    for (ScenarioRef ref : refs()) applied.add(ref.load(catalog, sets));
     return applied;
   }
 
+  /** The scenarios named, files first, without loading them. */
+  List<ScenarioRef> refs() {
+    List<ScenarioRef> out = new ArrayList<>();
+    for (Path f : files) out.add(ScenarioRef.file(f));
+    for (String b : builtins) out.add(ScenarioRef.builtinNamed(b));
+    return out;
+  }
+
   static Scenario builtin(ScenarioCatalog catalog, String name) {
+    return builtin(catalog, name, Map.of());
+  }
+
+  static Scenario builtin(ScenarioCatalog catalog, String name, Map<String, String> parameters) {
     if (!catalog.names().contains(name)) {
       throw new ScenarioException("--builtin", 0, name,
           "unknown built-in scenario; known: " + String.join(", ", catalog.names()));
     }
-    return catalog.load(name);
+    return catalog.load(name, parameters);
   }
 }

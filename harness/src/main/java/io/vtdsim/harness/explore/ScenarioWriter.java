@@ -56,6 +56,8 @@ public final class ScenarioWriter {
     if (m.negativeCaching() != null) lines.add("negative-caching: " + m.negativeCaching());
     if (m.shadowSync() != null) lines.add("shadow-sync: " + m.shadowSync());
     if (m.host() != null) lines.add("host: " + m.host());
+    if (m.backend() != null) lines.add("backend: " + m.backend());
+    if (m.fidelity() != null) lines.add("fidelity: " + m.fidelity());
     block(out, "machine", lines);
   }
 

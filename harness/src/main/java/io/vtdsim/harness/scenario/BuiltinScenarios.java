@@ -39,6 +39,11 @@ public final class BuiltinScenarios {
     return ScenarioLoader.parse(text(name), "builtin:" + name);
   }
 
+  /** As {@link #load(String)}, with values for the scenario's {@code parameters}. */
+  public static Scenario load(String name, java.util.Map<String, String> parameters) {
+    return ScenarioLoader.parse(text(name), "builtin:" + name, parameters);
+  }
+
   /** The first line of the scenario's description. */
   public static String summary(String name) {
     String d = load(name).description().strip();

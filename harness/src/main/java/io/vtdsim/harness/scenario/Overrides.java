@@ -61,6 +61,8 @@ public final class Overrides {
       case "machine.negative-caching" -> s.withMachine(machine(m, 8, v.bool(0, key, value)));
       case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNCS)));
       case "machine.host" -> s.withMachine(machine(m, 10, v.oneOf(0, key, value, Vocabulary.HOSTS)));
+      case "machine.backend" -> s.withMachine(m.withBackend(v.oneOf(0, key, value, Vocabulary.BACKENDS)));
+      case "machine.fidelity" -> s.withMachine(machine(m, 12, v.oneOf(0, key, value, Vocabulary.FIDELITIES)));
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
@@ -99,9 +101,10 @@ public final class Overrides {
   @SuppressWarnings("unchecked")
   private static MachineSpec machine(MachineSpec m, int index, Object value) {
     Object[] c = {m.preset(), m.ramBytes(), m.cachingMode(), m.awBits(), m.psi(), m.mamv(), m.superpages(),
-        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host()};
+        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host(), m.backend(), m.fidelity()};
     c[index] = value;
     return new MachineSpec((String) c[0], (Long) c[1], (Boolean) c[2], (Integer) c[3], (Boolean) c[4],
-        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10]);
+        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10],
+        (String) c[11], (String) c[12]);
   }
 }

@@ -25,9 +25,9 @@ import java.util.Set;
  * {@code machine.aw-bits}, {@code devices.bdf}, {@code expect.per-strategy.psi-only.outcome}.
  */
 public final class ScenarioLoader {
-  static final List<String> TOP_KEYS = List.of("name", "description", "machine", "driver", "devices", "steps", "expect");
+  static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
-      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host");
+      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
@@ -41,13 +41,17 @@ public final class ScenarioLoader {
 
   /** Loads a scenario file; an unreadable file is a {@link ScenarioException} at line 0. */
   public static Scenario load(Path file) {
+    return parse(read(file), file.toString());
+  }
+
+  private static String read(Path file) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ScenarioException(file.toString(), 0, "file", "cannot read: " + describe(e), e);
     }
-    return parse(text, file.toString());
+    return text;
   }
 
   private static String describe(IOException e) {
@@ -59,7 +63,21 @@ public final class ScenarioLoader {
 
   /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
   public static Scenario parse(String yaml, String sourceName) {
-    return ScenarioValidator.validate(new Reader(sourceName).scenario(YamlTree.parse(yaml, sourceName)), yaml);
+    return parse(yaml, sourceName, Map.of());
+  }
+
+  /**
+   * As {@link #parse(String, String)}, with values for the file's {@code parameters} (by name; see
+   * {@link ScenarioParameters}) replacing its defaults.
+   */
+  public static Scenario parse(String yaml, String sourceName, Map<String, String> parameters) {
+    Node tree = ScenarioParameters.substitute(YamlTree.parse(yaml, sourceName), parameters, sourceName);
+    return ScenarioValidator.validate(new Reader(sourceName).scenario(tree), yaml);
+  }
+
+  /** As {@link #load(Path)}, with parameter values (see {@link #parse(String, String, Map)}). */
+  public static Scenario load(Path file, Map<String, String> parameters) {
+    return parse(read(file), file.toString(), parameters);
   }
 
   /** The name of a scenario file without directories and the .yaml/.yml extension. */
@@ -122,7 +140,9 @@ public final class ScenarioLoader {
           boolOpt(m, p, "queued-invalidation"),
           boolOpt(m, p, "negative-caching"),
           enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
-          enumOpt(m, p, "host", Vocabulary.HOSTS));
+          enumOpt(m, p, "host", Vocabulary.HOSTS),
+          enumOpt(m, p, "backend", Vocabulary.BACKENDS),
+          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES));
     }
 
     private List<String> superpages(MapNode m) {
@@ -181,9 +201,9 @@ public final class ScenarioLoader {
       for (Map.Entry<String, Node> e : strategies.entries().entrySet()) {
         String strategy = e.getKey();
         int line = strategies.keyLines().get(strategy);
-        if (!Vocabulary.SHADOW_SYNCS.contains(strategy)) {
+        if (!Vocabulary.EXPECT_COLUMNS.contains(strategy)) {
           throw values.error(line, key + "." + strategy, "unknown shadow strategy; expected one of: "
-              + String.join(", ", Vocabulary.SHADOW_SYNCS));
+              + String.join(", ", Vocabulary.EXPECT_COLUMNS));
         }
         String p = key + "." + strategy + ".";
         MapNode entry = map(e.getValue(), key + "." + strategy);

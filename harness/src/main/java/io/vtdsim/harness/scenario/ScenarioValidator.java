@@ -2,6 +2,7 @@ package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.testbed.TestBed;
@@ -15,11 +16,16 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM};
+ *   <li>{@code machine.fidelity: qemu} with a preset that is no QEMU ({@code bare-metal});
  *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
  *       the driver's table pool ({@link TestBed#tablePool});
  *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
- *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0.
+ *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
+ *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be: aw-bits 57 (QEMU
+ *       accepts 39 and 48), caching mode off with an assigned device (QEMU refuses vfio behind a
+ *       vIOMMU without caching-mode=on), more than 2 GiB of RAM (the backend shares guest RAM as one
+ *       file below the PCI hole).
  * </ul>
  *
  * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
@@ -86,9 +92,37 @@ public final class ScenarioValidator {
             "%s is too small: the harness needs at least %s of guest RAM (the driver's tables come from a quarter"
                 + " of it)", Units.formatSize(ram), Units.formatSize(TestBed.MIN_RAM)));
       }
+      if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
+      String preset = scenario.machine().presetOrDefault();
+      if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
+        throw new ScenarioException(scenario.source(), machineLine("fidelity"), "machine.fidelity", String.format(
+            "qemu reproduces a QEMU version, and machine.preset %s is none; use one of: %s, or fidelity strict",
+            preset, String.join(", ", Vocabulary.QEMU_PRESETS)));
+      }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
       steps(scenario.steps());
+    }
+
+    private void qemuLimits() {
+      MachineSpec m = scenario.machine();
+      if (awBits != 39 && awBits != 48) {
+        throw new ScenarioException(scenario.source(), machineLine("aw-bits"), "machine.aw-bits", awBits
+            + " is not possible on the qemu backend: QEMU's intel-iommu accepts aw-bits 39 or 48");
+      }
+      boolean cm = m.cachingMode() != null ? m.cachingMode()
+          : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
+      if (!cm && scenario.devices().stream().anyMatch(DeviceSpec::assigned)) {
+        String key = m.cachingMode() != null ? "caching-mode" : "preset";
+        throw new ScenarioException(scenario.source(), machineLine(key), "machine." + key, (m.cachingMode() != null
+            ? "caching-mode false" : "preset " + m.presetOrDefault() + " (CAP.CM=0)") + " is not possible on the qemu"
+            + " backend with an assigned device: QEMU refuses vfio devices behind intel-iommu without caching-mode=on");
+      }
+      if (ram > GuestMemory.Q35_LOW_LIMIT) {
+        throw new ScenarioException(scenario.source(), machineLine("ram"), "machine.ram", Units.formatSize(ram)
+            + " is too large for the qemu backend: it shares guest RAM with QEMU as one file below the q35 PCI"
+            + " hole, at most " + Units.formatSize(GuestMemory.Q35_LOW_LIMIT));
+      }
     }
 
     private void steps(List<Step> steps) {

@@ -1,7 +1,8 @@
 package io.vtdsim.emu.host;
 
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.util.RangeMap;
@@ -30,9 +31,9 @@ public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
   public static final long PAGE_SIZE = 4096;
 
-  public static final String MAP = "host.map";
-  public static final String UNMAP = "host.unmap";
-  public static final String ERROR = "host.error";
+  public static final String MAP = EventKind.HOST_MAP.label();
+  public static final String UNMAP = EventKind.HOST_UNMAP.label();
+  public static final String ERROR = EventKind.HOST_ERROR.label();
 
   private static final int READ = 1;
   private static final int WRITE = 2;
@@ -83,9 +84,7 @@ public final class HostContainer {
       mappings.put(iova, size, gpa, (read ? READ : 0) | (write ? WRITE : 0));
       r = HostResult.success(size);
     }
-    log.emit(MAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "gpa", gpa, "read", read, "write", write,
-        "result", r.label()));
+    if (log.enabled()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
     if (!r.ok()) {
       error("map", r.errno(), iova, size, switch (r.errno()) {
         case EFAULT -> "target 0x" + Long.toHexString(gpa) + "+0x" + Long.toHexString(size) + " is not guest RAM";
@@ -114,8 +113,7 @@ public final class HostContainer {
           ? HostResult.error(Errno.ENOENT)
           : HostResult.success(unmapped);
     }
-    log.emit(UNMAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "result", r.label(), "unmapped", r.size()));
+    if (log.enabled()) log.emit(source, new EventBody.HostUnmap(name, iova, size, r.label(), r.size()));
     if (!r.ok()) {
       error("unmap", r.errno(), iova, size, r.errno() == Errno.ENOENT
           ? "no mapping in range"
@@ -158,9 +156,7 @@ public final class HostContainer {
 
   private void error(String op, Errno errno, long iova, long size, String detail) {
     errors++;
-    log.emit(ERROR, source, op + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size) + ": "
-        + errno + " (" + detail + ")", Attrs.of(
-        "container", name, "op", op, "errno", errno.name(), "iova", iova, "size", size, "detail", detail));
+    log.emit(source, new EventBody.HostError(name, op, errno.name(), iova, size, detail));
   }
 
   private static boolean validRange(long iova, long size) {

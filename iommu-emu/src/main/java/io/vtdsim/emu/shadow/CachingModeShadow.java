@@ -1,7 +1,8 @@
 package io.vtdsim.emu.shadow;
 
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -44,9 +45,9 @@ import java.util.TreeMap;
  */
 public final class CachingModeShadow implements RemappingObserver {
   public static final String SOURCE = "shadow";
-  public static final String WALK = "shadow.walk";
-  public static final String NOTIFY = "shadow.notify";
-  public static final String SWITCH = "shadow.switch";
+  public static final String WALK = EventKind.WALK.label();
+  public static final String NOTIFY = EventKind.NOTIFY.label();
+  public static final String SWITCH = EventKind.SWITCH.label();
   /** QEMU's refusal (vtd_dev_set_iommu_device; machine-init-done before 2024). */
   public static final String CACHING_MODE_REQUIRED =
       "Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.";
@@ -258,7 +259,7 @@ public final class CachingModeShadow implements RemappingObserver {
     if (as.mode == Mode.TRANSLATED) as.unmapIommuSections(awBits);
     if (as.mode == Mode.IDENTITY) as.unmapIdentity(memory);
     as.mode = want;
-    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Attrs.of("device", as.device, "mode", want.label()));
+    log.emit(SOURCE, new EventBody.ShadowSwitch(as.device, want.label()));
     if (want == Mode.IDENTITY) {
       as.mapIdentity(memory);
       return false;
@@ -315,9 +316,9 @@ public final class CachingModeShadow implements RemappingObserver {
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
     GuestTableWalker.Outcome outcome = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    String why = outcome.aborted() == null ? reason : outcome.aborted() + " (" + reason + " walk)";
-    log.emit(WALK, SOURCE, outcome.aborted() == null ? null : as.device + ": walk " + why, Attrs.of(
-        "device", as.device, "start", start, "end", stop, "entries", outcome.entries(), "reason", why));
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, outcome.entries(), reason, outcome.aborted()));
+    }
   }
 
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */

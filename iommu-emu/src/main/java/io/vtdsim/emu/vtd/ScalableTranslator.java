@@ -1,6 +1,6 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -14,6 +14,7 @@ import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidGranularTranslationType;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.spec.PasidTableEntry;
+import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.ScalableContextEntry;
 import io.vtdsim.emu.spec.TranslationType;
 import java.util.HashMap;
@@ -95,25 +96,22 @@ public final class ScalableTranslator {
   public TranslationResult translate(long rootTable, int sid, long iova, boolean write) {
     if (sid < 0 || sid > 0xFFFF) throw new IllegalArgumentException("source-id out of range: 0x" + Integer.toHexString(sid));
     TranslationResult r;
-    String pgtt;
     synchronized (this) {
-      Outcome o = translateLocked(rootTable, sid, iova, write);
-      r = o.result;
-      pgtt = o.pgtt;
+      r = translateLocked(rootTable, sid, iova, write);
     }
-    log.emit(Translator.EV_TRANSLATE, SOURCE, null, Attrs.of("sid", sid, "iova", iova, "write", write,
-        "result", r.fault() == null ? "ok" : r.fault().name(), "cached", r.cached(), "pgtt", pgtt));
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.Translate(sid, iova, write, r.fault() == null ? "ok" : r.fault().name(), r.cached(),
+          RequestType.UNTRANSLATED));
+    }
     return r;
   }
 
-  private record Outcome(TranslationResult result, String pgtt) {}
-
-  private Outcome translateLocked(long rootTable, int sid, long iova, boolean write) {
+  private TranslationResult translateLocked(long rootTable, int sid, long iova, boolean write) {
     ScalableContextEntry ce = contexts.get(sid);
     if (ce == null) {
       ScalableContextLookup.Result c = ScalableContextLookup.context(memory, rootTable, sid, config.ecap(),
           config.hostAddressWidth());
-      if (!c.ok()) return new Outcome(fault(iova, -1, c.fault(), c.fpd(), false), "none");
+      if (!c.ok()) return fault(iova, -1, c.fault(), c.fpd(), false);
       ce = c.context();
       contexts.put(sid, ce);
     }
@@ -125,7 +123,7 @@ public final class ScalableTranslator {
           config.hostAddressWidth());
       if (!p.ok()) {
         int did = p.entry() != null && p.entry().present() ? p.entry().did() : -1;
-        return new Outcome(fault(iova, did, p.fault(), p.fpd(), false), "none");
+        return fault(iova, did, p.fault(), p.fpd(), false);
       }
       pe = p.entry();
       pasids.put(pasidKey, pe);
@@ -134,12 +132,11 @@ public final class ScalableTranslator {
     // which re-reads it through vtd_ce_get_pasid_fpd, a fault after a cached lookup uses these two)
     boolean fpd = ce.fpd() || pe.fpd();
     return switch (pe.pgtt()) {
-      case FIRST_STAGE -> new Outcome(firstStage(pe, pasid, iova, write, fpd), "first-stage");
-      case SECOND_STAGE -> new Outcome(secondStage(pe, iova, write, fpd), "second-stage");
-      case PASS_THROUGH -> new Outcome(
-          new TranslationResult(iova, iova, PAGE_4K, true, true, pe.did(), null, false, false), "pass-through");
+      case FIRST_STAGE -> firstStage(pe, pasid, iova, write, fpd);
+      case SECOND_STAGE -> secondStage(pe, sid, iova, write, fpd);
+      case PASS_THROUGH -> new TranslationResult(iova, iova, PAGE_4K, true, true, pe.did(), null, false, false);
       // unreachable: ScalableContextLookup refuses PGTTs the unit does not report, and no unit reports NEST here
-      case NESTED, RESERVED -> new Outcome(fault(iova, pe.did(), FaultReason.PASID_ENTRY_INVALID, fpd, false), "none");
+      case NESTED, RESERVED -> fault(iova, pe.did(), FaultReason.PASID_ENTRY_INVALID, fpd, false);
     };
   }
 
@@ -171,9 +168,9 @@ public final class ScalableTranslator {
     return new TranslationResult(iova, address, size, true, writable, did, null, false, cached);
   }
 
-  private TranslationResult secondStage(PasidTableEntry pe, long iova, boolean write, boolean fpd) {
+  private TranslationResult secondStage(PasidTableEntry pe, int sid, long iova, boolean write, boolean fpd) {
     ContextEntry legacyForm = new ContextEntry(true, fpd, TranslationType.MULTI_LEVEL, pe.ssptptr(), pe.aw(), pe.did());
-    TranslationResult r = secondStage.translateSecondStage(legacyForm, iova, write);
+    TranslationResult r = secondStage.translateSecondStage(legacyForm, sid, iova, write);
     if (r.fault() == FaultReason.INTERRUPT_ADDRESS) {
       return fault(iova, pe.did(), FaultReason.SCALABLE_INTERRUPT_ADDRESS, fpd, r.cached());
     }
@@ -202,9 +199,9 @@ public final class ScalableTranslator {
     }
     // no events when there was nothing to drop: a legacy-mode unit's event log stays as it was
     if (c + p + t == 0) return;
-    emit("sm-context", "reset", c, Map.of());
-    emit("pasid", "reset", p, Map.of());
-    emit("first-stage-iotlb", "reset", t, Map.of());
+    emit("sm-context", "reset", c, -1);
+    emit("pasid", "reset", p, -1);
+    emit("first-stage-iotlb", "reset", t, -1);
   }
 
   /** A context-cache invalidation (queued or register-based) in scalable mode. */
@@ -222,8 +219,8 @@ public final class ScalableTranslator {
       }
     }
     String scope = c.granularity() == ContextCacheInvalidation.Granularity.DEVICE ? "device" : "global";
-    emit("sm-context", scope, dropped, Map.of());
-    emit("pasid", scope, droppedPasids, Map.of());
+    emit("sm-context", scope, dropped, -1);
+    emit("pasid", scope, droppedPasids, -1);
   }
 
   /** A PASID-cache invalidation descriptor. */
@@ -236,7 +233,8 @@ public final class ScalableTranslator {
         case PASID -> pasids.removeIf(key -> (int) (key & ScalableContextEntry.MAX_PASID) == p.pasid(), e -> e.did() == p.did());
       };
     }
-    emit("pasid", p.granularity().name().toLowerCase(java.util.Locale.ROOT), n, Map.of("did", p.did(), "pasid", p.pasid()));
+    emit("pasid", p.granularity().name().toLowerCase(java.util.Locale.ROOT), n,
+        p.granularity() == PasidCacheInvalidation.Granularity.GLOBAL ? -1 : p.did());
   }
 
   /** A legacy IOTLB invalidation in scalable mode: first-stage entries globally, by DID, or (PSI) all of the DID. */
@@ -250,7 +248,8 @@ public final class ScalableTranslator {
         n = removeIotlb(k -> k.did() == t.did());
       }
     }
-    emit("first-stage-iotlb", t.granularity().name().toLowerCase(java.util.Locale.ROOT), n, Map.of("did", t.did()));
+    emit("first-stage-iotlb", t.granularity().name().toLowerCase(java.util.Locale.ROOT), n,
+        t.granularity() == IotlbInvalidation.Granularity.GLOBAL ? -1 : t.did());
   }
 
   /** A PASID-based IOTLB invalidation: first-stage entries of (DID, PASID), all or those in the 2^AM-page block. */
@@ -267,7 +266,7 @@ public final class ScalableTranslator {
       }
     }
     emit("first-stage-iotlb", t.granularity() == PasidIotlbInvalidation.Granularity.PASID ? "pasid" : "page", n,
-        Map.of("did", t.did(), "pasid", t.pasid()));
+        t.did());
   }
 
   private static boolean overlaps(IotlbKey k, long start, long end) {
@@ -303,13 +302,12 @@ public final class ScalableTranslator {
     return contexts.size();
   }
 
-  private void emit(String cache, String scope, int dropped, Map<String, Object> selector) {
-    java.util.TreeMap<String, Object> m = new java.util.TreeMap<>(selector);
-    m.put("cache", cache);
-    m.put("scope", scope);
-    m.put("dropped", dropped);
-    log.emit(Translator.EV_CACHE_INVALIDATE, SOURCE, cache + " " + scope + " invalidation dropped " + dropped,
-        java.util.Collections.unmodifiableMap(m));
+  /** A cache-invalidation event; {@code did} ≥ 0 names the domain it selected. */
+  private void emit(String cache, String scope, int dropped, int did) {
+    if (!log.enabled()) return;
+    log.emit(SOURCE, did < 0
+        ? new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.ALL, 0, 0, 0, 0, 0, false)
+        : new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.DOMAIN, did, 0, 0, 0, 0, false));
   }
 
   /** A bounded least-recently-used map (the context and PASID caches). */

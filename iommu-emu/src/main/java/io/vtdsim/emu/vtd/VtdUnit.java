@@ -1,6 +1,8 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioDevice;
@@ -18,7 +20,6 @@ import io.vtdsim.emu.spec.RegisterMasks;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.RootTableAddress;
-import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.qi.InvalidationQueue;
 import io.vtdsim.emu.vtd.qi.QueueHost;
 import io.vtdsim.emu.vtd.qi.QueueWorker;
@@ -33,10 +34,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * state is guarded by one lock, shared with the hardware thread in THREAD queue-processing mode.
  */
 public final class VtdUnit implements MmioDevice, AutoCloseable {
-  static final String EV_COMMAND = "vtd.command";
-  static final String EV_TRANSLATE = "vtd.translate";
-  static final String EV_FAULT_EVENT = "vtd.fault-event";
-  static final String EV_COMPLETION_EVENT = "vtd.completion-event";
+  static final String EV_COMMAND = EventKind.COMMAND.label();
+  static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
+  static final String EV_FAULT_EVENT = EventKind.FAULT_EVENT.label();
+  static final String EV_COMPLETION_EVENT = EventKind.COMPLETION_EVENT.label();
+  /**
+   * {@code vtd.emulator-abort {reason, index}}: the emulated QEMU stopped (a guest-triggered
+   * assertion, {@link UnitBehaviour#abortOnWaitWithStatusAndInterrupt}); the unit is dead from then on.
+   */
+  public static final String EV_EMULATOR_ABORT = "vtd.emulator-abort";
 
   private final VtdConfig config;
   private final EventLog log;
@@ -55,7 +61,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   private final int iva;
   private final int iotlb;
 
+  private final UnitBehaviour behaviour;
+
   private boolean translationEnabled;
+  /** Why the emulator stopped, or null while it runs. */
+  private String aborted;
   private long rootTable;
   private RootTableAddress.Mode rootMode = RootTableAddress.Mode.LEGACY;
   private long interruptRemapTable;
@@ -73,17 +83,19 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.log = log;
     this.translator = translator;
     this.scalable = new ScalableTranslator(config, memory, log, translator);
+    this.behaviour = config.behaviour();
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
-    this.regs = new RegisterFile(config.windowSize());
+    this.regs = new RegisterFile(config.registersSize());
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, EV_FAULT_EVENT);
+        Registers.FEUADDR, msi, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
-    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(), faultEvent, log);
+        Registers.IEUADDR, msi, log, false);
+    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
+        behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
     this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth(),
-        config.fenceOnlyWaitAccepted());
+        behaviour);
     defineRegisters();
     if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
       worker = new QueueWorker("vtd-qi", this::drainQueue, this::drainFailed);
@@ -177,17 +189,20 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     if (type == null) throw new IllegalArgumentException("request type is required");
     lock.lock();
     try {
+      if (aborted != null) {
+        // the emulator is gone: no device request completes (an Unsupported Request, nothing recorded)
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.EMULATOR_ABORTED, false,
+            RequestType.UNTRANSLATED));
+        return TranslationResult.unsupportedRequest(iova);
+      }
       if (!translationEnabled && type != RequestType.UNTRANSLATED) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: unsupported request (TE=0)", SourceId.of(sid), type, iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "unsupported-request", "cached", false,
-                "type", type.name()));
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.UNSUPPORTED, false, type));
         return TranslationResult.unsupportedRequest(iova);
       }
       if (!translationEnabled) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
+        if (log.enabled()) {
+          log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.IDENTITY, false, type));
+        }
         return TranslationResult.identity(iova);
       }
       TranslationResult r;
@@ -218,8 +233,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    */
   private TranslationResult scalableTranslate(int sid, long iova, boolean write, RequestType type) {
     if (!RootTableAddress.supported(rootMode, config.ecap())) {
-      log.emit(EV_TRANSLATE, "vtd", null, Attrs.of("sid", sid, "iova", iova, "write", write,
-          "result", FaultReason.ROOT_TABLE_MODE_INVALID.name(), "cached", false));
+      if (log.enabled()) {
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, FaultReason.ROOT_TABLE_MODE_INVALID.name(), false, type));
+      }
       return TranslationResult.fault(iova, -1, FaultReason.ROOT_TABLE_MODE_INVALID, false, false);
     }
     if (type != RequestType.UNTRANSLATED) {
@@ -257,6 +273,16 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return translator;
   }
 
+  /** Why the emulator stopped ({@link #EV_EMULATOR_ABORT}), or null while it runs. */
+  public String abortReason() {
+    lock.lock();
+    try {
+      return aborted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** System reset: every register back to its reset value, caches emptied. */
   public void reset() {
     lock.lock();
@@ -283,6 +309,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public long read(int offset, int size) {
     lock.lock();
     try {
+      // a dead emulator answers nothing: all-ones, as a bus with no device behind it
+      if (aborted != null) return size == 8 ? -1L : 0xFFFF_FFFFL;
+      if (beyondRegisters(offset, size)) return 0; // UnitBehaviour.zeroBeyondRegisters
       if (!inWindow(offset, size)) return size == 8 ? -1L : 0xFFFF_FFFFL;
       long v;
       if (offset == Registers.IQA) {
@@ -303,7 +332,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public void write(int offset, int size, long value) {
     lock.lock();
     try {
-      if (!inWindow(offset, size)) return;
+      if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
       lock.unlock();
@@ -357,12 +386,18 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     if ((regs.raw32(Registers.FSTS) & RegisterMasks.FSTS_INTERRUPT_CONDITIONS) == 0) faultEvent.clearPending();
   }
 
-  /** IQA reads return the base latched at the last QIE enable, QS as written, and the DW in effect. */
+  /**
+   * IQA reads return the base latched at the last QIE enable, QS as written, and the DW in effect
+   * (as written with {@link UnitBehaviour#iqaWidthReadsAsWritten}).
+   */
   private long iqaReadValue() {
     long raw = regs.raw64(Registers.IQA);
+    boolean dw = behaviour.iqaWidthReadsAsWritten()
+        ? (raw & InvalidationQueueRegisters.IQA_DW) != 0
+        : queue.wideDescriptors();
     return queue.latchedBase()
         | (raw & InvalidationQueueRegisters.IQA_QS_MASK)
-        | (queue.wideDescriptors() ? InvalidationQueueRegisters.IQA_DW : 0);
+        | (dw ? InvalidationQueueRegisters.IQA_DW : 0);
   }
 
   /** GCMD written: QEMU's vtd_handle_gcmd_write (changed = command XOR status). */
@@ -381,7 +416,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       regs.update32(Registers.GSTS, GlobalCommand.WBF, 0);
       log.emit(EV_COMMAND, "vtd", "WBF: write buffer flushed", Attrs.of("bit", "wbf"));
     }
-    if ((command & GlobalCommand.SIRTP) != 0 && config.ecap().ir()) setInterruptRemapTablePointer();
+    if ((command & GlobalCommand.SIRTP) != 0 && (config.ecap().ir() || behaviour.sirtpWithoutInterruptRemapping())) {
+      setInterruptRemapTablePointer();
+    }
     if ((changed & GlobalCommand.IRE) != 0 && config.ecap().ir()) {
       boolean on = (command & GlobalCommand.IRE) != 0;
       regs.update32(Registers.GSTS, GlobalCommand.IRE, on ? GlobalCommand.IRE : 0);
@@ -482,6 +519,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return (size == 4 || size == 8) && offset >= 0 && offset + size <= regs.size();
   }
 
+  /** An access past the registers inside the page the unit claims ({@link UnitBehaviour#zeroBeyondRegisters}). */
+  private boolean beyondRegisters(int offset, int size) {
+    return behaviour.zeroBeyondRegisters() && offset >= regs.size() && offset + size <= config.windowSize();
+  }
+
   @Override
   public int windowSize() {
     return config.windowSize();
@@ -524,11 +566,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
 
     @Override
     public void contextCacheInvalidation(ContextCacheInvalidation c) {
-      // exact granularity (spec 6.5.2.1); QEMU flushes globally for a domain descriptor, which only
-      // ever drops more — the strict model lets a wrong DID show up as a stale context entry
+      // exact granularity (spec 6.5.2.1): a wrong DID shows up as a stale context entry; QEMU
+      // flushes globally for a domain descriptor (UnitBehaviour.domainContextInvalidationGlobal)
       switch (c.granularity()) {
         case GLOBAL -> translator.invalidateContextGlobal();
-        case DOMAIN -> translator.invalidateContextDomain(c.did());
+        case DOMAIN -> {
+          if (behaviour.domainContextInvalidationGlobal()) translator.invalidateContextGlobal();
+          else translator.invalidateContextDomain(c.did());
+        }
         case DEVICE -> translator.invalidateContextDevice(c.sid(), c.fm());
       }
       if (rootMode != RootTableAddress.Mode.LEGACY) scalable.contextInvalidated(c);
@@ -556,6 +601,13 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     public void pasidIotlbInvalidation(PasidIotlbInvalidation t) {
       scalable.pasidIotlbInvalidated(t);
       for (RemappingObserver o : observers) o.pasidIotlbInvalidated(t);
+    }
+
+    @Override
+    public void emulatorAbort(int index, String reason) {
+      aborted = reason;
+      log.emit(EV_EMULATOR_ABORT, "vtd", "emulator aborted at descriptor " + index + ": " + reason,
+          Attrs.of("index", index, "reason", reason));
     }
 
     @Override

@@ -31,6 +31,12 @@ public interface QueueHost {
   /** Execute a PASID-based IOTLB invalidation (256-bit queue only). */
   default void pasidIotlbInvalidation(PasidIotlbInvalidation invalidation) {}
 
+  /**
+   * The descriptor at {@code index} stopped the emulator (a guest-triggered abort of the emulated
+   * QEMU): the unit answers nothing from now on.
+   */
+  void emulatorAbort(int index, String reason);
+
   /** A wait descriptor with IF=1: set ICS.IWC and raise the invalidation completion event. */
   void waitCompletionInterrupt();
 }

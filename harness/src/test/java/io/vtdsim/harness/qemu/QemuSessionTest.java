@@ -1,0 +1,145 @@
+package io.vtdsim.harness.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.harness.qemu.RecordingListener.Dma;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Real QEMU 11.1's caching-mode shadow seen from the vfio-user server. Expected values are the
+ * measurements in the QEMU notes (reference/qemu-vfio-user.md, section 4).
+ */
+@Tag("qemu")
+class QemuSessionTest {
+  static final String NIC = "nic";
+  static final int SID = 0x0008; // 00:01.0
+  static final int DID = 1;
+  static final long IOVA = 0xA000000L;
+  static final long GPA = 0x300000L;
+
+  private final RecordingListener listener = new RecordingListener();
+  private QemuSession session;
+
+  @AfterEach
+  void close() {
+    if (session != null) session.close();
+  }
+
+  private QemuGuest start(int awBits) {
+    QemuInstallation q = QemuTests.installation();
+    session = QemuSession.start(q, new QemuMachineOptions(awBits, true, 256L << 20,
+        List.of(new QemuDevice(NIC, 0, 1, 0, true))), listener);
+    return new QemuGuest(session, awBits);
+  }
+
+  /** Root, context (SID 00:01.0, DID 1), empty top-level table, QI, TE on. */
+  private long translating(QemuGuest g) {
+    long top = g.tables.multiLevelContext(SID, DID, g.agaw());
+    g.bringUp();
+    g.translation(true);
+    return top;
+  }
+
+  @ParameterizedTest
+  @CsvSource({"48, 0x80d2008c222f0686", "39, 0x80d2008c22260286"})
+  void capabilityRegistersAreQemu11s(int awBits, String cap) {
+    QemuGuest g = start(awBits);
+    assertThat(g.regs.read(Registers.CAP, 8)).isEqualTo(Long.parseUnsignedLong(cap.substring(2), 16));
+    assertThat(g.regs.read(Registers.ECAP, 8)).isEqualTo(0xf42L);
+    assertThat(session.version()).startsWith("11.");
+  }
+
+  @Test
+  void onePsiOfOnePteIsOneDmaMapWithTheGpaAsOffset() {
+    QemuGuest g = start(48);
+    long top = translating(g);
+    g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
+
+    int m = listener.mark();
+    g.psi(DID, IOVA, 0);
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, true));
+    assertThat(session.dmaMappings(NIC)).containsKey(IOVA);
+
+    m = listener.mark();
+    g.psi(DID, IOVA, 0);
+    assertThat(listener.since(m)).as("QEMU's IOVA tree drops an identical mapping").isEmpty();
+
+    g.tables.unmap(top, g.levels, IOVA, 4096);
+    m = listener.mark();
+    g.psi(DID, IOVA, 0);
+    assertThat(listener.since(m)).containsExactly(Dma.unmap(NIC, IOVA, 0x1000));
+    assertThat(session.dmaMappings(NIC)).doesNotContainKey(IOVA);
+  }
+
+  @Test
+  void aSuperpageIsOneTwoMibMap() {
+    QemuGuest g = start(48);
+    long top = translating(g);
+    g.tables.map(top, g.levels, 0xD000000L, 0x800000L, 2L << 20, true, true);
+
+    int m = listener.mark();
+    g.psi(DID, 0xD000000L, 9);
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, 0xD000000L, 0x200000, 0x800000L, true, true));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"48, 28", "39, 19"})
+  void clearingTheContextEntryUnmapsTheWholeSpaceInChunks(int awBits, int chunks) {
+    QemuGuest g = start(awBits);
+    long top = translating(g);
+    g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
+    g.psi(DID, IOVA, 0);
+
+    g.tables.clearContext(SID);
+    int m = listener.mark();
+    g.contextInvalidateDevice(DID, SID);
+    g.dsi(DID);
+    List<Dma> unmaps = listener.since(m);
+    assertThat(unmaps).hasSize(chunks).allMatch(d -> d.kind().equals("UNMAP"));
+    // power-of-two chunks, each naturally aligned
+    assertThat(unmaps).allMatch(d -> Long.bitCount(d.size()) == 1 && (d.iova() & (d.size() - 1)) == 0);
+    long covered = unmaps.stream().mapToLong(Dma::size).sum();
+    // the whole address width except the interrupt window 0xfee00000-0xfeefffff
+    assertThat(covered).isEqualTo((1L << awBits) - 0x100000);
+    assertThat(session.dmaMappings(NIC)).isEmpty();
+  }
+
+  @Test
+  void deviceDmaReadsThroughQemusIommuAndFaultsWhereNothingIsMapped() {
+    QemuGuest g = start(48);
+    long top = translating(g);
+    g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
+    g.psi(DID, IOVA, 0);
+    byte[] bytes = "VTD-OK!!01234567".getBytes(StandardCharsets.US_ASCII);
+    g.mem.write(GPA, bytes);
+
+    DmaAccess ok = session.dmaRead(NIC, IOVA, bytes.length);
+    assertThat(ok.ok()).isTrue();
+    assertThat(ok.data()).isEqualTo(bytes);
+
+    assertThat(g.regs.read(Registers.FSTS, 4)).isZero();
+    DmaAccess fault = session.dmaRead(NIC, 0xB000000L, 16);
+    assertThat(fault.ok()).isFalse();
+    assertThat(fault.errno()).isEqualTo(19); // ENODEV
+    assertThat(g.regs.read(Registers.FSTS, 4) & 0x2).as("FSTS.PPF").isEqualTo(0x2);
+  }
+
+  @Test
+  void deviceDmaWriteLandsInGuestMemory() {
+    QemuGuest g = start(48);
+    long top = translating(g);
+    g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
+    g.psi(DID, IOVA, 0);
+    byte[] bytes = "written by DMA".getBytes(StandardCharsets.US_ASCII);
+
+    assertThat(session.dmaWrite(NIC, IOVA + 0x10, bytes).ok()).isTrue();
+    assertThat(g.mem.read(GPA + 0x10, bytes.length)).isEqualTo(bytes);
+  }
+}
