@@ -52,10 +52,11 @@ import java.util.Map;
  *       overlapping the 2^AM-page block; never second-stage or pass-through entries.
  * </ul>
  *
- * Deliberate differences from QEMU 11.1.3 (measured; ScalableModeQemuFactsTest): PASID-table entries
- * are cached until a PASID-cache (or context-cache) invalidation, as the spec allows (6.2.2) — QEMU
- * uses a rewritten entry after a PASID-based IOTLB invalidation alone; and a write through a
- * first-stage IOTLB entry filled by a read walks again to set D, which QEMU never sets then.
+ * Where QEMU 11.1.3 differs (measured; ScalableModeQemuFactsTest), {@link UnitBehaviour} switches:
+ * PASID-table entries are cached until a PASID-cache (or context-cache) invalidation, as the spec
+ * allows (6.2.2) — QEMU re-reads them ({@link UnitBehaviour#pasidEntriesCached}); a write through a
+ * first-stage IOTLB entry filled by a read walks again to set D — QEMU never sets it then
+ * ({@link UnitBehaviour#dirtyOnCachedWrite}).
  *
  * <p>Not modelled yet: requests with PASID, ATS requests, supervisor requests (see {@link
  * FirstStageWalk}), negative caching and paging-structure caches of the first stage, nested
@@ -73,6 +74,8 @@ public final class ScalableTranslator {
   private final LruCache<Integer, ScalableContextEntry> contexts;
   private final LruCache<Long, PasidTableEntry> pasids;
   private final Map<IotlbKey, Leaf> iotlb = new HashMap<>();
+  private final boolean pasidEntriesCached;
+  private final boolean dirtyOnCachedWrite;
 
   /** A first-stage IOTLB tag: (DID, PASID, page number at the leaf's level, level). */
   private record IotlbKey(int did, int pasid, long page, int level) {}
@@ -90,6 +93,8 @@ public final class ScalableTranslator {
     this.firstStage = new FirstStageWalk(memory, config.hostAddressWidth(), config.cap().fl1gp());
     this.contexts = new LruCache<>(config.contextCacheCapacity());
     this.pasids = new LruCache<>(config.contextCacheCapacity());
+    this.pasidEntriesCached = config.behaviour().pasidEntriesCached();
+    this.dirtyOnCachedWrite = config.behaviour().dirtyOnCachedWrite();
   }
 
   /** Translates an untranslated request without PASID of {@code sid} through the scalable-mode tables at {@code rootTable}. */
@@ -126,7 +131,7 @@ public final class ScalableTranslator {
         return fault(iova, did, p.fault(), p.fpd(), false);
       }
       pe = p.entry();
-      pasids.put(pasidKey, pe);
+      if (pasidEntriesCached) pasids.put(pasidKey, pe);
     }
     // FPD of the cached path: context, then PASID entry (the directory's is not cached; as QEMU,
     // which re-reads it through vtd_ce_get_pasid_fpd, a fault after a cached lookup uses these two)
@@ -148,8 +153,8 @@ public final class ScalableTranslator {
         if (hit == null) continue;
         if (write && !hit.writable()) return fault(iova, pe.did(), FaultReason.SCALABLE_WRITE_DENIED, fpd, true);
         // a write through an entry a read filled walks again, so that D gets set (spec 3.6.3, as x86
-        // TLBs); deliberate difference: QEMU 11.1.3 answers such a write from the IOTLB and never sets D
-        if (write && !hit.dirty()) break;
+        // TLBs); QEMU 11.1.3 answers such a write from the IOTLB and never sets D
+        if (write && !hit.dirty() && dirtyOnCachedWrite) break;
         long size = AddressWidth.levelSize(level);
         return leaf(iova, hit.address() | (iova & (size - 1)), size, hit.writable(), pe.did(), fpd, true);
       }
