@@ -11,14 +11,11 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.platform.MsiSink;
-import io.vtdsim.emu.platform.RamRegion;
-import io.vtdsim.emu.shadow.AlignedChunks;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
-import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -36,11 +33,9 @@ import io.vtdsim.harness.testbed.TestBedConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -54,13 +49,10 @@ import java.util.function.Supplier;
  * their faults read back from FSTS/FRCD over qtest.
  *
  * <p><b>The nodmar alias.</b> While a device's address space is not translated (TE off, or a
- * pass-through context), QEMU's vfio listener maps the machine's RAM sections (split by the PAM
- * regions, plus the BIOS ROM) — maps that belong to no guest IOVA. They are recognised by the state
- * the guest programmed (TE as written to GCMD, the context entry under the root latched by SRTP) and,
- * for unmaps, by matching a recorded alias range exactly; they are {@value #EV_ALIAS} events and are
- * accounted as the model's shadow accounts TE-off identity: while any alias range is mapped, the
- * container holds guest RAM 1:1 in aligned chunks around the interrupt window, exactly the model's
- * identity map.
+ * pass-through context), QEMU's vfio listener maps the machine's RAM sections — maps that belong to
+ * no guest IOVA. A map is the alias's when the state the guest programmed says so (TE as written to
+ * GCMD, the context entry under the root latched by SRTP), an unmap when it matches a recorded alias
+ * range exactly; {@link NodmarAlias} accounts them as the model's TE-off identity map.
  *
  * <p>QEMU runs with its own capabilities (the driver and the oracle read CAP/ECAP from it); only
  * aw-bits and caching mode are passed to it. Overrides QEMU cannot honour are listed in the
@@ -91,8 +83,7 @@ public final class QemuMachine implements MachineUnderTest {
   private final Map<String, SourceId> sids = new LinkedHashMap<>();
   /** Guards what the vfio-user threads change (alias state, containers) against the driver's thread. */
   private final Object lock = new Object();
-  private final Map<String, Set<List<Long>>> aliasRanges = new HashMap<>();
-  private final Set<String> identityMapped = new HashSet<>();
+  private final Map<String, NodmarAlias> aliases = new HashMap<>();
   private final Map<String, HostContainer> hosts = new LinkedHashMap<>();
   private final Map<String, DmaDevice> devices = new LinkedHashMap<>();
   private volatile boolean teWritten;
@@ -109,7 +100,10 @@ public final class QemuMachine implements MachineUnderTest {
     this.config = config;
     this.log = log;
     this.msi = msi;
-    for (DeviceConfig d : config.devices()) sids.put(d.id(), d.bdf());
+    for (DeviceConfig d : config.devices()) {
+      sids.put(d.id(), d.bdf());
+      if (d.assigned()) aliases.put(d.id(), new NodmarAlias(d.id(), log));
+    }
   }
 
   /**
@@ -160,7 +154,7 @@ public final class QemuMachine implements MachineUnderTest {
           HostContainer c = new HostContainer(d.id(), config.host(), memory, log);
           hosts.put(d.id(), c);
           devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
-          if (!aliasRanges.getOrDefault(d.id(), Set.of()).isEmpty()) mapIdentity(d.id());
+          aliases.get(d.id()).attach(c, memory);
         } else {
           devices.put(d.id(), new EduDevice(d.id(), d.bdf()));
         }
@@ -244,11 +238,7 @@ public final class QemuMachine implements MachineUnderTest {
     public int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
       synchronized (lock) {
         if (!ready || aliasMode(deviceId)) {
-          Set<List<Long>> ranges = aliasRanges.computeIfAbsent(deviceId, k -> new HashSet<>());
-          ranges.add(List.of(iova, size));
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "map", "iova", iova, "size", size,
-              "gpa", gpa, "read", read, "write", write));
-          if (ready && !identityMapped.contains(deviceId)) mapIdentity(deviceId);
+          aliases.get(deviceId).map(iova, size, gpa, read, write);
           return 0;
         }
         return errno(hosts.get(deviceId).map(iova, size, gpa, read, write));
@@ -258,12 +248,7 @@ public final class QemuMachine implements MachineUnderTest {
     @Override
     public int onDmaUnmap(String deviceId, long iova, long size) {
       synchronized (lock) {
-        Set<List<Long>> ranges = aliasRanges.getOrDefault(deviceId, Set.of());
-        if (ranges.remove(List.of(iova, size))) {
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "unmap", "iova", iova, "size", size));
-          if (ranges.isEmpty() && identityMapped.contains(deviceId)) unmapIdentity(deviceId);
-          return 0;
-        }
+        if (aliases.get(deviceId).unmap(iova, size)) return 0;
         if (!ready) return 0; // QEMU's own start (reset) only moves alias ranges
         return errno(hosts.get(deviceId).unmap(iova, size));
       }
@@ -281,28 +266,6 @@ public final class QemuMachine implements MachineUnderTest {
     if (!teWritten) return true;
     SourceId sid = sids.get(deviceId);
     return sid != null && walker.context(rootLatched, sid.sid()).kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
-  }
-
-  private void mapIdentity(String deviceId) {
-    HostContainer c = hosts.get(deviceId);
-    identityChunks(c.name(), (s, z) -> c.map(s, z, s, true, true));
-    identityMapped.add(deviceId);
-  }
-
-  private void unmapIdentity(String deviceId) {
-    HostContainer c = hosts.get(deviceId);
-    identityChunks(c.name(), c::unmap);
-    identityMapped.remove(deviceId);
-  }
-
-  /** Guest RAM 1:1, split around the interrupt window, in aligned chunks (the model's AddressSpace identity map). */
-  private void identityChunks(String name, AlignedChunks.Sink sink) {
-    for (RamRegion r : session.memory().regions()) {
-      long lowEnd = Math.min(r.end(), InterruptRange.START);
-      if (r.base() < lowEnd) AlignedChunks.forEach(r.base(), lowEnd, sink);
-      long highStart = Math.max(r.base(), InterruptRange.END);
-      if (highStart < r.end()) AlignedChunks.forEach(highStart, r.end(), sink);
-    }
   }
 
   private static int errno(HostResult r) {

@@ -23,15 +23,18 @@ final class QemuCommandLine {
         + ",intremap=off,aw-bits=" + o.awBits()));
     int n = 0; // QEMU ids are identifiers: ours by position, not the scenario's ids
     for (QemuDevice d : o.devices()) {
+      // function 0 of a slot with more functions must say so (hw/pci/pci.c: "single function device can't be populated")
+      String multi = d.function() == 0 && o.devices().stream().anyMatch(x -> x.device() == d.device() && x.function() != 0)
+          ? ",\"multifunction\":true" : "";
       c.add("-device");
       if (d.assigned()) {
         // the socket property is a SocketAddress: only the JSON form can set it
         c.add("{\"driver\":\"vfio-user-pci\",\"id\":\"vfu" + n++ + "\"" + ",\"addr\":\"" + d.qemuAddr()
-            + "\",\"socket\":{\"type\":\"unix\",\"path\":" + json(vfioUserSockets.get(d).toString()) + "}}");
+            + "\"" + multi + ",\"socket\":{\"type\":\"unix\",\"path\":" + json(vfioUserSockets.get(d).toString()) + "}}");
       } else {
         // dma_mask: edu clamps DMA addresses to it (default 28 bits); all 64 bits pass any IOVA through
         c.add("{\"driver\":\"edu\",\"id\":\"edu" + n++ + "\"" + ",\"addr\":\"" + d.qemuAddr()
-            + "\",\"dma_mask\":18446744073709551615}");
+            + "\"" + multi + ",\"dma_mask\":18446744073709551615}");
       }
     }
     return c;

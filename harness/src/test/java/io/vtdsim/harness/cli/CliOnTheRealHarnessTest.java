@@ -130,7 +130,7 @@ class CliOnTheRealHarnessTest {
     String demo = out.toString();
     for (String n : BuiltinScenarios.names()) assertThat(demo).contains(n);
     assertThat(demo).contains("psi-only", "unmap-all-replay", "iova-tree", "How to read it:")
-        .contains("36 runs:").contains("36 as declared, 0 not");
+        .contains("39 runs:").contains("39 as declared, 0 not");
     String pivot = demo.substring(0, demo.indexOf("Cost per run"));
     assertThat(pivot).doesNotContain("*");
   }

@@ -2,6 +2,9 @@ package io.vtdsim.harness.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.FaultRecord;
+import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.harness.qemu.RecordingListener.Dma;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +131,13 @@ class QemuSessionTest {
     DmaAccess fault = session.dmaRead(NIC, 0xB000000L, 16);
     assertThat(fault.ok()).isFalse();
     assertThat(fault.errno()).isEqualTo(19); // ENODEV
-    assertThat(g.regs.read(Registers.FSTS, 4) & 0x2).as("FSTS.PPF").isEqualTo(0x2);
+    assertThat(g.regs.read(Registers.FSTS, 4) & FaultStatus.PPF).isEqualTo(FaultStatus.PPF);
+    int frcd = Capability.decode(g.regs.read(Registers.CAP, 8)).fro() * 16;
+    FaultRecord r = FaultRecord.decode(g.regs.read(frcd, 8), g.regs.read(frcd + FaultRecord.HI_OFFSET, 8));
+    assertThat(r.fault()).isTrue();
+    assertThat(r.sid()).isEqualTo(SID);
+    assertThat(r.pageAddress()).isEqualTo(0xB000000L);
+    assertThat(r.reason()).as("fault reason 6: read of a not-present SL PTE").isEqualTo(6);
   }
 
   @Test
@@ -141,5 +150,27 @@ class QemuSessionTest {
 
     assertThat(session.dmaWrite(NIC, IOVA + 0x10, bytes).ok()).isTrue();
     assertThat(g.mem.read(GPA + 0x10, bytes.length)).isEqualTo(bytes);
+  }
+
+  @Test
+  void twoFunctionsOfOneSlotAreBothServed() {
+    session = QemuSession.start(QemuTests.installation(), new QemuMachineOptions(48, true, 64L << 20,
+        List.of(new QemuDevice("f0", 0, 3, 0, true), new QemuDevice("f1", 0, 3, 1, true))), listener);
+    // vendor 0x1234, device 0xbeef: our config space, read by the guest CPU through QEMU
+    assertThat(session.qtest().pciConfigRead32(0, 3, 0, 0)).isEqualTo(0xBEEF1234L);
+    assertThat(session.qtest().pciConfigRead32(0, 3, 1, 0)).isEqualTo(0xBEEF1234L);
+    assertThat(listener.messages()).anyMatch(m -> m.startsWith("f1 recv VERSION"));
+  }
+
+  @Test
+  void guestRamIsOneMemoryForQemuAndTheJvm() {
+    start(48);
+    QtestClient q = session.qtest();
+    q.write(0x123450, new byte[] {1, 2, 3, 4, 5});
+    assertThat(session.memory().read(0x123450, 5)).containsExactly(1, 2, 3, 4, 5);
+    session.memory().write64(0x200000, 0x1122334455667788L);
+    assertThat(q.readq(0x200000)).isEqualTo(0x1122334455667788L);
+    assertThat(q.readb(0x200007)).isEqualTo(0x11);
+    assertThat(q.read(0x200000, 3)).containsExactly(0x88, 0x77, 0x66);
   }
 }

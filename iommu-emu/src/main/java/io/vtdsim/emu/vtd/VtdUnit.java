@@ -309,8 +309,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public long read(int offset, int size) {
     lock.lock();
     try {
-      // a dead emulator answers nothing: all-ones, as a bus with no device behind it
-      if (aborted != null) return size == 8 ? -1L : 0xFFFF_FFFFL;
+      // the emulator is gone: reads return 0, so no status bit invites a recovery path and a guest
+      // that polls for completion times out (all-ones would show IQE, ITE and ICE all set)
+      if (aborted != null) return 0;
       if (beyondRegisters(offset, size)) return 0; // UnitBehaviour.zeroBeyondRegisters
       if (!inWindow(offset, size)) return size == 8 ? -1L : 0xFFFF_FFFFL;
       long v;
