@@ -127,14 +127,27 @@ public final class IntelIommuDriver {
 
   /** dma_map_single: maps [gpa, gpa+size) for {@code dev}; returns the address the device uses. */
   public long mapSingle(SourceId dev, long gpa, long size, Direction dir) {
-    return apiCall(() -> dma.mapSingle(dev, gpa, size, dir),
-        "map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+    // spelled out rather than through apiCall: the hot path builds no arguments when nobody listens
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      return dma.mapSingle(dev, gpa, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
-    apiRun(() -> dma.unmapSingle(dev, iova, size, dir),
-        "unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      dma.unmapSingle(dev, iova, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**

@@ -182,6 +182,9 @@ public final class PageTable {
     return 0;
   }
 
+  /** The tables one unmap frees, collected here first (most unmaps free none). */
+  private final List<Long> scratch = new ArrayList<>();
+
   /**
    * Clears [iova, iova+size) as Linux's intel_iommu_unmap: the size grows to the whole superpage when
    * the leaf at {@code iova} is larger; entries fully inside the range are cleared (their tables go to
@@ -204,9 +207,9 @@ public final class PageTable {
       size = AddressWidth.levelSize(level);
       if ((iova & (size - 1)) != 0) kept = iova & -size;
     }
-    List<Long> freelist = new ArrayList<>();
-    clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, freelist);
-    return new UnmapResult(iova, size, freelist, kept);
+    scratch.clear();
+    clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, scratch);
+    return new UnmapResult(iova, size, scratch.isEmpty() ? List.of() : new ArrayList<>(scratch), kept);
   }
 
   private void clear(long table, int level, long first, long last, List<Long> freelist) {

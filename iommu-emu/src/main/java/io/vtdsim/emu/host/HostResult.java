@@ -21,7 +21,9 @@ public record HostResult(boolean ok, Errno errno, long size) {
     /** iommufd: MAP whose pinned pages would exceed the locked-memory limit (incr_user_locked_vm). */
     ENOMEM,
     /** The VMM could not translate the target: not guest RAM (QEMU refuses before the ioctl). */
-    EFAULT
+    EFAULT,
+    /** iommufd: a request the driver does not support (e.g. unknown invalidation flags). */
+    EOPNOTSUPP
   }
 
   public static HostResult success(long size) {
