@@ -79,7 +79,9 @@ public final class BackendDiff {
     if (parts.length >= 2 && VtdConfig.QEMU_PRESETS.contains("qemu-" + parts[0] + "." + parts[1])) {
       return "qemu-" + parts[0] + "." + parts[1];
     }
-    return VtdConfig.QEMU_PRESETS.stream().max(Comparator.comparingInt(BackendDiff::version)).orElseThrow();
+    // only plain version presets ("qemu-11.1"), not variants such as "qemu-11.1-sm"
+    return VtdConfig.QEMU_PRESETS.stream().filter(p -> p.matches("qemu-\\d+(\\.\\d+)?"))
+        .max(Comparator.comparingInt(BackendDiff::version)).orElseThrow();
   }
 
   /** "qemu-11.1" → 1101. */
