@@ -23,6 +23,9 @@ import java.util.Map;
  * queued for a lazy flush (tolerated, not a violation), from the first step after which it was seen
  * stale to the step after which it was gone, and for how long in simulated time ({@code nanos}); a
  * window still open at the end has {@code toStep} and {@code nanos} -1. Empty in strict mode.
+ *
+ * <p>A run that was not on the model also has {@code "backend"} ({@code "qemu"}) and {@code "machine"}
+ * (e.g. {@code "QEMU 11.1.3"}).
  */
 public final class JsonReport {
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -98,6 +101,10 @@ public final class JsonReport {
         o.put("nanos", w.nanos());
       }
       if (r.error() != null) s.put("error", r.error());
+      if (!r.machine().equals(ScenarioResult.MODEL)) {
+        s.put("backend", r.scenario().machine().backendOrDefault());
+        s.put("machine", r.machine());
+      }
     }
     return write(root);
   }

@@ -3,6 +3,7 @@ package io.vtdsim.harness.report;
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.Units;
+import io.vtdsim.emu.platform.EventKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,28 +127,36 @@ public final class SequenceDiagram {
   private String message(StepNarrative.Shown shown, boolean translatedDma) {
     String t = clean(shown.text());
     Event e = shown.event();
-    return switch (shown.kind()) {
-      case StepNarrative.IGNORED -> "Note over Shadow: " + t;
-      case StepNarrative.GUEST_WRITES -> "Note over Driver: " + t;
-      case StepNarrative.SWEEP -> "VT-d->>Shadow: " + t;
-      case StepNarrative.SWEEP_HOST -> "Shadow->>Host: " + t;
-      case EventKinds.STEP -> "Note over Driver,Device: " + t;
-      case EventKinds.VERDICT -> EventText.verdict(e).equals("ok") ? null : verdictBox(e, t);
-      case EventKinds.UNREPAIRED -> "rect rgb(255, 225, 225)\n    Note over Driver,Device: " + t + "\n    end";
-      case EventKinds.DRIVER_CALL, EventKinds.DRIVER_FLUSH, EventKinds.DRIVER_FAULT -> "Note over Driver: " + t;
-      case EventKinds.MMIO_WRITE -> "Driver->>VT-d: " + clean(shown.text().replace("MMIO ", ""));
-      case EventKinds.MMIO_REJECTED -> "Driver-xVT-d: " + t;
-      case EventKinds.DESCRIPTOR, EventKinds.REGISTER_INVALIDATION, EventKinds.REGISTER_INVALIDATION_IGNORED,
-          EventKinds.IQE, EventKinds.COMMAND, EventKinds.FAULT, EventKinds.CACHE_INVALIDATE -> "Note over VT-d: " + t;
-      case EventKinds.FAULT_EVENT -> "VT-d-)Driver: " + t;
-      case EventKinds.WAIT_COMPLETE -> "VT-d-->>Driver: " + t;
-      case EventKinds.WALK, EventKinds.NOTIFY, EventKinds.SWITCH -> "VT-d->>Shadow: " + t;
-      case EventKinds.HOST_MAP, EventKinds.HOST_UNMAP -> "Shadow->>Host: " + t;
-      case EventKinds.HOST_ERROR -> "Host--xShadow: " + t;
-      case EventKinds.STALE_WINDOW -> "Note over Shadow,Host: " + t;
-      case EventKinds.DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
-      case EventKinds.DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
-      default -> null;
+    switch (shown.kind()) {
+      case StepNarrative.IGNORED:
+        return "Note over Shadow: " + t;
+      case StepNarrative.GUEST_WRITES:
+        return "Note over Driver: " + t;
+      case StepNarrative.SWEEP:
+        return "VT-d->>Shadow: " + t;
+      case StepNarrative.SWEEP_HOST:
+        return "Shadow->>Host: " + t;
+      default:
+        break;
+    }
+    if (e.kind().equals(EventKinds.UNREPAIRED)) return "rect rgb(255, 225, 225)\n    Note over Driver,Device: " + t + "\n    end";
+    return switch (e.type()) {
+      case STEP -> "Note over Driver,Device: " + t;
+      case VERDICT -> EventText.verdict(e).equals("ok") ? null : verdictBox(e, t);
+      case DRIVER_CALL, DRIVER_FLUSH, DRIVER_FAULT -> "Note over Driver: " + t;
+      case MMIO_WRITE -> "Driver->>VT-d: " + clean(shown.text().replace("MMIO ", ""));
+      case MMIO_REJECTED -> "Driver-xVT-d: " + t;
+      case DESCRIPTOR, REGISTER_INVALIDATION, REGISTER_INVALIDATION_IGNORED,
+          IQE, COMMAND, FAULT, CACHE_INVALIDATE -> "Note over VT-d: " + t;
+      case FAULT_EVENT -> "VT-d-)Driver: " + t;
+      case WAIT_COMPLETE -> "VT-d-->>Driver: " + t;
+      case WALK, NOTIFY, SWITCH -> "VT-d->>Shadow: " + t;
+      case HOST_MAP, HOST_UNMAP -> "Shadow->>Host: " + t;
+      case HOST_ERROR -> "Host--xShadow: " + t;
+      case STALE_WINDOW -> "Note over Shadow,Host: " + t;
+      case DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
+      case DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
+      default -> e.kind().equals(EventKinds.QEMU_START) ? "Note over Driver,Device: " + t : null;
     };
   }
 

@@ -22,7 +22,7 @@ class VtdsimExtensionTest {
     List<ReportEntry> entries = events.reportingEntryPublished().stream()
         .map(e -> e.getPayload(ReportEntry.class).orElseThrow()).toList();
     assertThat(entries).singleElement().satisfies(r -> assertThat(r.getKeyValuePairs().get(VtdsimExtension.TRACE_KEY))
-        .contains("driver   call boot").contains("call map domain=d1 iova=0x100000").contains("MMIO write64 IQT"));
+        .contains("driver   call boot").contains("call map domain=d1 iova=0x100000").contains("MMIO write32 IQT"));
     Event failed = events.failed().list().get(0);
     assertThat(failed.getTestDescriptor().getDisplayName()).contains("failing");
     // the failure carries where the trace is, with its end: surefire prints suppressed exceptions
@@ -54,9 +54,11 @@ class VtdsimExtensionTest {
   @ExtendWith(VtdsimExtension.class)
   static class SampleTests {
     @Test
-    @Machine(shadowSync = "psi-only", driver = "linux-5.18", psi = "false", assigned = "gpu=00:05.0")
+    @Machine(shadowSync = "psi-only", driver = "linux-5.18", psi = "false", assigned = "gpu=00:05.0",
+        preset = "qemu-11.1", fidelity = "qemu")
     void configured(TestBed bed) {
       assertThat(bed.shadow().strategy().name()).isEqualTo("psi-only");
+      assertThat(bed.vtdConfig().behaviour().iotlbTaggedBySourceId()).isTrue();
       assertThat(bed.vtdConfig().cap().psi()).isFalse();
       assertThat(bed.deviceIds()).containsExactly("gpu");
     }
