@@ -74,6 +74,17 @@ public final class IntelIommuDriver {
     });
   }
 
+  /**
+   * Shutdown (reboot or power-off): ≥5.1 intel_iommu_shutdown turns translation off, nothing else; 4.10
+   * has no shutdown hook. Every later call is refused.
+   */
+  public void shutdown() {
+    apiRun(() -> {
+      bringUp.shutdown();
+      ctx.shutDown = true;
+    }, "shutdown");
+  }
+
   // ---------------------------------------------------------------- domains and attach
 
   /** Attaches {@code dev} to the named domain (created on first use); detaches it from its current one first. */

@@ -2,7 +2,6 @@ package io.vtdsim.harness.machine;
 
 import io.vtdsim.emu.device.AssignedDevice;
 import io.vtdsim.emu.device.DmaDevice;
-import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.host.HostResult;
 import io.vtdsim.emu.platform.Attrs;
@@ -11,20 +10,14 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.platform.MsiSink;
-import io.vtdsim.emu.platform.RamRegion;
-import io.vtdsim.emu.shadow.AlignedChunks;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
-import io.vtdsim.emu.spec.FaultRecord;
-import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
-import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.oracle.MachineView;
 import io.vtdsim.harness.oracle.ReferenceWalker;
-import io.vtdsim.harness.qemu.DmaAccess;
 import io.vtdsim.harness.qemu.QemuCrashedException;
 import io.vtdsim.harness.qemu.QemuDevice;
 import io.vtdsim.harness.qemu.QemuException;
@@ -36,11 +29,9 @@ import io.vtdsim.harness.testbed.TestBedConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -54,13 +45,10 @@ import java.util.function.Supplier;
  * their faults read back from FSTS/FRCD over qtest.
  *
  * <p><b>The nodmar alias.</b> While a device's address space is not translated (TE off, or a
- * pass-through context), QEMU's vfio listener maps the machine's RAM sections (split by the PAM
- * regions, plus the BIOS ROM) — maps that belong to no guest IOVA. They are recognised by the state
- * the guest programmed (TE as written to GCMD, the context entry under the root latched by SRTP) and,
- * for unmaps, by matching a recorded alias range exactly; they are {@value #EV_ALIAS} events and are
- * accounted as the model's shadow accounts TE-off identity: while any alias range is mapped, the
- * container holds guest RAM 1:1 in aligned chunks around the interrupt window, exactly the model's
- * identity map.
+ * pass-through context), QEMU's vfio listener maps the machine's RAM sections — maps that belong to
+ * no guest IOVA. A map is the alias's when the state the guest programmed says so (TE as written to
+ * GCMD, the context entry under the root latched by SRTP), an unmap when it matches a recorded alias
+ * range exactly; {@link NodmarAlias} accounts them as the model's TE-off identity map.
  *
  * <p>QEMU runs with its own capabilities (the driver and the oracle read CAP/ECAP from it); only
  * aw-bits and caching mode are passed to it. Overrides QEMU cannot honour are listed in the
@@ -82,6 +70,10 @@ public final class QemuMachine implements MachineUnderTest {
   private static final int EINVAL = 22;
   private static final int ENOENT = 2;
   private static final int EFAULT = 14;
+  private static final int ENOMEM = 12;
+  private static final int ENOSPC = 28;
+  /** Linux's EOPNOTSUPP (iommufd nested invalidation; no vfio container returns it). */
+  private static final int EOPNOTSUPP = 95;
 
   private final TestBedConfig config;
   private final EventLog log;
@@ -89,8 +81,7 @@ public final class QemuMachine implements MachineUnderTest {
   private final Map<String, SourceId> sids = new LinkedHashMap<>();
   /** Guards what the vfio-user threads change (alias state, containers) against the driver's thread. */
   private final Object lock = new Object();
-  private final Map<String, Set<List<Long>>> aliasRanges = new HashMap<>();
-  private final Set<String> identityMapped = new HashSet<>();
+  private final Map<String, NodmarAlias> aliases = new HashMap<>();
   private final Map<String, HostContainer> hosts = new LinkedHashMap<>();
   private final Map<String, DmaDevice> devices = new LinkedHashMap<>();
   private volatile boolean teWritten;
@@ -100,14 +91,17 @@ public final class QemuMachine implements MachineUnderTest {
   private QemuSession session;
   private MmioDevice registers;
   private MmioBus bus;
-  private View view;
+  private QemuView view;
   private ReferenceWalker walker;
 
   private QemuMachine(TestBedConfig config, EventLog log, MsiSink msi) {
     this.config = config;
     this.log = log;
     this.msi = msi;
-    for (DeviceConfig d : config.devices()) sids.put(d.id(), d.bdf());
+    for (DeviceConfig d : config.devices()) {
+      sids.put(d.id(), d.bdf());
+      if (d.assigned()) aliases.put(d.id(), new NodmarAlias(d.id(), log));
+    }
   }
 
   /**
@@ -146,7 +140,7 @@ public final class QemuMachine implements MachineUnderTest {
     bus.map(asked.mmioBase(), registers);
     Capability cap = Capability.decode(translated(() -> session.vtdRegisters().read(Registers.CAP, 8)));
     ExtendedCapability ecap = ExtendedCapability.decode(translated(() -> session.vtdRegisters().read(Registers.ECAP, 8)));
-    view = new View(cap, ecap, asked.hostAddressWidth());
+    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth());
     walker = new ReferenceWalker(memory, view);
     log.emit(EV_START, SOURCE, "QEMU " + session.version() + ", CAP 0x" + Long.toHexString(cap.encode())
             + ", ECAP 0x" + Long.toHexString(ecap.encode()),
@@ -158,9 +152,9 @@ public final class QemuMachine implements MachineUnderTest {
           HostContainer c = new HostContainer(d.id(), config.host(), memory, log);
           hosts.put(d.id(), c);
           devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
-          if (!aliasRanges.getOrDefault(d.id(), Set.of()).isEmpty()) mapIdentity(d.id());
+          aliases.get(d.id()).attach(c, memory);
         } else {
-          devices.put(d.id(), new EduDevice(d.id(), d.bdf()));
+          devices.put(d.id(), new QemuEduDevice(d.id(), d.bdf(), session, view.cap(), log, msi));
         }
       }
       ready = true;
@@ -221,7 +215,7 @@ public final class QemuMachine implements MachineUnderTest {
   /** Emulated devices are QEMU's edu, which cannot hand the bytes it read to the harness. */
   @Override
   public boolean movesData(String deviceId) {
-    return !(device(deviceId) instanceof EduDevice);
+    return !(device(deviceId) instanceof QemuEduDevice);
   }
 
   /** The QEMU process's id (for tests that kill it). */
@@ -242,11 +236,7 @@ public final class QemuMachine implements MachineUnderTest {
     public int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
       synchronized (lock) {
         if (!ready || aliasMode(deviceId)) {
-          Set<List<Long>> ranges = aliasRanges.computeIfAbsent(deviceId, k -> new HashSet<>());
-          ranges.add(List.of(iova, size));
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "map", "iova", iova, "size", size,
-              "gpa", gpa, "read", read, "write", write));
-          if (ready && !identityMapped.contains(deviceId)) mapIdentity(deviceId);
+          aliases.get(deviceId).map(iova, size, gpa, read, write);
           return 0;
         }
         return errno(hosts.get(deviceId).map(iova, size, gpa, read, write));
@@ -256,12 +246,7 @@ public final class QemuMachine implements MachineUnderTest {
     @Override
     public int onDmaUnmap(String deviceId, long iova, long size) {
       synchronized (lock) {
-        Set<List<Long>> ranges = aliasRanges.getOrDefault(deviceId, Set.of());
-        if (ranges.remove(List.of(iova, size))) {
-          log.emit(EV_ALIAS, SOURCE, null, Attrs.of("device", deviceId, "op", "unmap", "iova", iova, "size", size));
-          if (ranges.isEmpty() && identityMapped.contains(deviceId)) unmapIdentity(deviceId);
-          return 0;
-        }
+        if (aliases.get(deviceId).unmap(iova, size)) return 0;
         if (!ready) return 0; // QEMU's own start (reset) only moves alias ranges
         return errno(hosts.get(deviceId).unmap(iova, size));
       }
@@ -281,28 +266,6 @@ public final class QemuMachine implements MachineUnderTest {
     return sid != null && walker.context(rootLatched, sid.sid()).kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
   }
 
-  private void mapIdentity(String deviceId) {
-    HostContainer c = hosts.get(deviceId);
-    identityChunks(c.name(), (s, z) -> c.map(s, z, s, true, true));
-    identityMapped.add(deviceId);
-  }
-
-  private void unmapIdentity(String deviceId) {
-    HostContainer c = hosts.get(deviceId);
-    identityChunks(c.name(), c::unmap);
-    identityMapped.remove(deviceId);
-  }
-
-  /** Guest RAM 1:1, split around the interrupt window, in aligned chunks (the model's AddressSpace identity map). */
-  private void identityChunks(String name, AlignedChunks.Sink sink) {
-    for (RamRegion r : session.memory().regions()) {
-      long lowEnd = Math.min(r.end(), InterruptRange.START);
-      if (r.base() < lowEnd) AlignedChunks.forEach(r.base(), lowEnd, sink);
-      long highStart = Math.max(r.base(), InterruptRange.END);
-      if (highStart < r.end()) AlignedChunks.forEach(highStart, r.end(), sink);
-    }
-  }
-
   private static int errno(HostResult r) {
     if (r.ok()) return 0;
     return switch (r.errno()) {
@@ -310,6 +273,9 @@ public final class QemuMachine implements MachineUnderTest {
       case EINVAL -> EINVAL;
       case ENOENT -> ENOENT;
       case EFAULT -> EFAULT;
+      case ENOMEM -> ENOMEM;
+      case ENOSPC -> ENOSPC;
+      case EOPNOTSUPP -> EOPNOTSUPP;
     };
   }
 
@@ -364,125 +330,8 @@ public final class QemuMachine implements MachineUnderTest {
     }
   }
 
-  /** The oracle's facts, read from QEMU's registers (GSTS, RTADDR) without going through the guest's bus. */
-  private final class View implements MachineView {
-    private final Capability cap;
-    private final ExtendedCapability ecap;
-    private final int haw;
-
-    View(Capability cap, ExtendedCapability ecap, int haw) {
-      this.cap = cap;
-      this.ecap = ecap;
-      this.haw = haw;
-    }
-
-    @Override
-    public boolean translationEnabled() {
-      return (translated(() -> session.vtdRegisters().read(Registers.GSTS, 4)) & GlobalCommand.TE) != 0;
-    }
-
-    @Override
-    public long rootTableAddress() {
-      return translated(() -> session.vtdRegisters().read(Registers.RTADDR, 8)) & ~0xFFFL;
-    }
-
-    @Override
-    public int hostAddressWidth() {
-      return haw;
-    }
-
-    @Override
-    public int guestAddressWidth() {
-      return cap.guestAddressWidth();
-    }
-
-    @Override
-    public boolean superpage2M() {
-      return cap.supports2M();
-    }
-
-    @Override
-    public boolean superpage1G() {
-      return cap.supports1G();
-    }
-
-    @Override
-    public boolean snoopControl() {
-      return ecap.sc();
-    }
-  }
-
-  /**
-   * An emulated device: QEMU's edu at the device's BDF, DMAing through QEMU's VT-d translation. edu
-   * can read guest memory into its buffer but not hand the bytes over, and cannot write bytes the
-   * harness chooses; a fault is read back from FRCD and signalled to the driver as QEMU's fault
-   * event would (FEADDR/FEDATA, unless FECTL.IM), since no guest CPU receives QEMU's MSI.
-   */
-  private final class EduDevice implements DmaDevice {
-    private final String name;
-    private final SourceId sid;
-
-    EduDevice(String name, SourceId sid) {
-      this.name = name;
-      this.sid = sid;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public SourceId sid() {
-      return sid;
-    }
-
-    @Override
-    public DmaResult write(long iova, byte[] data) {
-      throw new IllegalArgumentException("device " + name + ": an emulated device on the qemu backend is QEMU's edu,"
-          + " which cannot write bytes the scenario chooses; use op: read");
-    }
-
-    @Override
-    public DmaResult read(long iova, int length) {
-      DmaAccess a = translated(() -> session.dmaRead(name, iova, length));
-      if (a.ok()) {
-        log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "read", "iova", iova, "length", length));
-        return DmaResult.success(null);
-      }
-      String reason = faultRecord();
-      log.emit(DmaDevice.FAULT, name, "read 0x" + Long.toHexString(iova) + ": " + reason,
-          Attrs.of("device", name, "op", "read", "iova", iova, "reason", reason));
-      return DmaResult.fault(iova, reason);
-    }
-
-    /** FSTS and the pending FRCD (VT-d spec 10.4.14) as QEMU recorded them; then the fault event. */
-    private String faultRecord() {
-      MmioDevice regs = session.vtdRegisters();
-      int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
-      if ((fsts & FaultStatus.PPF) == 0) return "QEMU's VT-d refused it (FSTS " + FaultStatus.describe(fsts) + ")";
-      int fri = FaultStatus.fri(fsts);
-      int offset = Registers.faultRecord(view.cap.fro(), fri);
-      long lo = translated(() -> regs.read(offset, 8));
-      long hi = translated(() -> regs.read(offset + FaultRecord.HI_OFFSET, 8));
-      FaultRecord r = FaultRecord.decode(lo, hi);
-      log.emit(EV_FAULT, SOURCE, String.format("FRCD[%d]: sid %s reason 0x%x page 0x%x", fri, SourceId.of(r.sid()),
-              r.reason(), r.pageAddress()),
-          Attrs.of("device", name, "index", fri, "sid", r.sid(), "reason", r.reason(), "iova", r.pageAddress(),
-              "read", r.read()));
-      int fectl = (int) (long) translated(() -> regs.read(Registers.FECTL, 4));
-      if ((fectl & FaultStatus.IM) == 0) {
-        long addr = translated(() -> regs.read(Registers.FEADDR, 4))
-            | translated(() -> regs.read(Registers.FEUADDR, 4)) << 32;
-        int data = (int) (long) translated(() -> regs.read(Registers.FEDATA, 4));
-        msi.deliver(addr, data);
-      }
-      return String.format("VT-d fault reason 0x%x (FRCD[%d] of QEMU)", r.reason(), fri);
-    }
-  }
-
   /** QEMU's exceptions as the seam's: a crash is a finding, anything else makes the run invalid. */
-  private static <T> T translated(Supplier<T> call) {
+  static <T> T translated(Supplier<T> call) {
     try {
       return call.get();
     } catch (QemuCrashedException e) {

@@ -46,9 +46,9 @@ final class EduDma {
     enable();
     long before = fsts();
     if ((before & FaultStatus.PPF) != 0) {
-      // QEMU drops new faults while one is pending (vtd_try_collapse_fault), so none could be seen
-      throw new IllegalStateException("a fault is still pending (FSTS=" + FaultStatus.describe((int) before)
-          + "); clear the fault record before an emulated-device DMA");
+      // QEMU drops new faults while one is pending (vtd_try_collapse_fault), so the outcome could not be seen
+      throw new QemuException("a fault is still pending (FSTS=" + FaultStatus.describe((int) before)
+          + "), so whether QEMU blocks an emulated (edu) device's DMA can not be observed; clear the fault first");
     }
     qtest.writeq(bar + REG_SRC, iova);
     qtest.writeq(bar + REG_DST, BUFFER);

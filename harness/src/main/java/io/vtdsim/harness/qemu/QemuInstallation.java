@@ -56,7 +56,7 @@ public final class QemuInstallation {
 
   /** The installation at exactly {@code launcher}, probed (and cached). */
   public static QemuInstallation at(Path launcher) {
-    Object verdict = PROBES.computeIfAbsent(launcher.toAbsolutePath().normalize(), QemuInstallation::probe);
+    Object verdict = PROBES.computeIfAbsent(key(launcher), QemuInstallation::probe);
     if (verdict instanceof QemuInstallation q) return q;
     throw new QemuUnavailableException("no usable QEMU: " + verdict + "; " + INSTALL_HINT);
   }
@@ -65,7 +65,7 @@ public final class QemuInstallation {
     List<Path> candidates = candidates(env);
     List<String> tried = new ArrayList<>();
     for (Path p : candidates) {
-      Object verdict = PROBES.computeIfAbsent(p.toAbsolutePath().normalize(), QemuInstallation::probe);
+      Object verdict = PROBES.computeIfAbsent(key(p), QemuInstallation::probe);
       if (verdict instanceof QemuInstallation q) return q;
       tried.add((String) verdict);
     }
@@ -111,6 +111,11 @@ public final class QemuInstallation {
   @Override
   public String toString() {
     return "QEMU " + version + " (" + launcher + ")";
+  }
+
+  /** A bare command name stays one (it means "on the PATH"); other paths are made absolute. */
+  private static Path key(Path p) {
+    return !p.isAbsolute() && p.getNameCount() == 1 ? p : p.toAbsolutePath().normalize();
   }
 
   /** A QemuInstallation, or a String saying why {@code launcher} is not one. */

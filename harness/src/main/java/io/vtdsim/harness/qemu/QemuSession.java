@@ -48,7 +48,9 @@ public final class QemuSession implements AutoCloseable {
   /**
    * What the vfio-user servers report. Called on the servers' threads (one per device), so it must be
    * thread-safe; QEMU gets its reply after the call returns, and waits at most 5 s for it
-   * ({@code x-msg-timeout}). Must not call back into the session's DMA methods.
+   * ({@code x-msg-timeout}). Must not call back into the session's qtest or DMA methods (QEMU is
+   * waiting for this reply). Includes QEMU's own maps of all RAM while translation is off (its
+   * "nodmar" alias: at start, reset, TE on/off), which belong to no guest IOVA.
    */
   public interface Listener {
     /** QEMU mapped [iova, iova+size) of {@code deviceId} to guest RAM at {@code gpa}; returns an errno (0 = ok) for QEMU. */
@@ -89,6 +91,7 @@ public final class QemuSession implements AutoCloseable {
   private Process process;
   private QtestClient qtest;
   private volatile RuntimeException failure;
+  private volatile boolean starting = true;
   private boolean closed;
 
   private QemuSession(QemuInstallation installation, QemuMachineOptions options, Path dir) throws IOException {
@@ -112,6 +115,7 @@ public final class QemuSession implements AutoCloseable {
     try {
       s = new QemuSession(installation, options, dir);
       s.launch(listener);
+      s.starting = false;
       return s;
     } catch (IOException e) {
       if (s != null) s.close();
@@ -201,7 +205,8 @@ public final class QemuSession implements AutoCloseable {
 
       @Override
       public RuntimeException lost(String command, IOException cause) {
-        return crashedOrKilled("QEMU closed the qtest connection during `" + command + "`");
+        return crashedOrKilled(starting ? "QEMU exited during start (at `" + command + "`)"
+            : "QEMU closed the qtest connection during `" + command + "`");
       }
     };
   }
@@ -255,7 +260,10 @@ public final class QemuSession implements AutoCloseable {
 
   /** QEMU's VT-d registers as an {@link MmioDevice}: 4- and 8-byte accesses forwarded over qtest to {@link #VTD_BASE}. */
   public MmioDevice vtdRegisters() {
-    return new MmioDevice() {
+    return vtd;
+  }
+
+  private final MmioDevice vtd = new MmioDevice() {
       @Override
       public long read(int offset, int size) {
         checkUsable();
@@ -286,7 +294,6 @@ public final class QemuSession implements AutoCloseable {
         return "vtd";
       }
     };
-  }
 
   /** The qtest connection (guest CPU accesses, the virtual clock). */
   public QtestClient qtest() {

@@ -30,6 +30,8 @@ public final class EventKinds {
   public static final String DRIVER_CALL = EventKind.DRIVER_CALL.label();
   public static final String DRIVER_FLUSH = EventKind.DRIVER_FLUSH.label();
   public static final String DRIVER_FAULT = EventKind.DRIVER_FAULT.label();
+  /** Real QEMU started (its version, CAP, ECAP): the first event of a run on the qemu backend. */
+  public static final String QEMU_START = io.vtdsim.harness.machine.QemuMachine.EV_START;
   /** Emitted by the scenario runner before each step: {index, text}. */
   public static final String STEP = EventKind.STEP.label();
   /** Emitted by the scenario runner after each step's check: {index, violations, kinds}. */

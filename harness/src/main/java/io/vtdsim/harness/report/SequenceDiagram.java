@@ -109,7 +109,7 @@ public final class SequenceDiagram {
       case STALE_WINDOW -> "Note over Shadow,Host: " + t;
       case DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
       case DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
-      default -> null;
+      default -> e.kind().equals(EventKinds.QEMU_START) ? "Note over Driver,Device: " + t : null;
     };
   }
 

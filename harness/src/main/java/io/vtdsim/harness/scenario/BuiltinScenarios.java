@@ -24,6 +24,7 @@ public final class BuiltinScenarios {
       "superpage-split",
       "no-map-flush-emulated",
       "no-map-flush-assigned",
+      "unflushed-map-4.10",
       "lazy-dsi-batching",
       "unaligned-pre-5.18",
       "interrupt-window",

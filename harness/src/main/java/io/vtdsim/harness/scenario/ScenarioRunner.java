@@ -57,6 +57,14 @@ public final class ScenarioRunner {
     }
   }
 
+  /**
+   * Runs {@code s}'s steps on {@code bed}, which must be the machine {@code s} describes ({@link
+   * TestBed#fromScenario}) with nothing done on it yet; the caller keeps and closes it.
+   */
+  public ScenarioResult run(Scenario s, RunOptions o, TestBed bed) {
+    return new Run(s, o, bed).execute();
+  }
+
   private static Map<String, Long> zeroCounters() {
     Map<String, Long> m = new java.util.LinkedHashMap<>();
     for (String n : Counters.NAMES) m.put(n, 0L);
@@ -227,6 +235,8 @@ public final class ScenarioRunner {
           iova = d.iova();
         }
         return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
+      } else if (step instanceof Step.Shutdown) {
+        bed.shutdown();
       } else if (step instanceof Step.Advance a) {
         bed.advance(a.nanos());
       } else {

@@ -2,10 +2,14 @@ package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.qemu.QemuDevice;
+import io.vtdsim.harness.qemu.QemuMachineOptions;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.testbed.TestBed;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -22,10 +26,11 @@ import java.util.stream.Collectors;
  *       the driver's table pool ({@link TestBed#tablePool});
  *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
  *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
- *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be: aw-bits 57 (QEMU
- *       accepts 39 and 48), caching mode off with an assigned device (QEMU refuses vfio behind a
- *       vIOMMU without caching-mode=on), more than 2 GiB of RAM (the backend shares guest RAM as one
- *       file below the PCI hole).
+ *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be ({@link
+ *       QemuMachineOptions}): aw-bits other than 39/48, caching mode off with an assigned device,
+ *       RAM above 2 GiB or not a multiple of 2 MiB, devices off bus 0;
+ *   <li>a driver step after {@code shutdown} (only {@code dma} and {@code advance} may follow it), a
+ *       {@code shutdown} inside a {@code repeat}.
  * </ul>
  *
  * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
@@ -101,34 +106,53 @@ public final class ScenarioValidator {
       }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
-      steps(scenario.steps());
+      steps(scenario.steps(), false);
     }
 
+    /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
     private void qemuLimits() {
       MachineSpec m = scenario.machine();
-      if (awBits != 39 && awBits != 48) {
-        throw new ScenarioException(scenario.source(), machineLine("aw-bits"), "machine.aw-bits", awBits
-            + " is not possible on the qemu backend: QEMU's intel-iommu accepts aw-bits 39 or 48");
-      }
       boolean cm = m.cachingMode() != null ? m.cachingMode()
           : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
-      if (!cm && scenario.devices().stream().anyMatch(DeviceSpec::assigned)) {
-        String key = m.cachingMode() != null ? "caching-mode" : "preset";
-        throw new ScenarioException(scenario.source(), machineLine(key), "machine." + key, (m.cachingMode() != null
-            ? "caching-mode false" : "preset " + m.presetOrDefault() + " (CAP.CM=0)") + " is not possible on the qemu"
-            + " backend with an assigned device: QEMU refuses vfio devices behind intel-iommu without caching-mode=on");
+      List<QemuDevice> devices = new ArrayList<>();
+      for (DeviceSpec d : scenario.devices()) {
+        SourceId sid = SourceId.parse(d.bdf());
+        devices.add(new QemuDevice(d.id(), sid.bus(), sid.device(), sid.function(), d.assigned()));
       }
-      if (ram > GuestMemory.Q35_LOW_LIMIT) {
-        throw new ScenarioException(scenario.source(), machineLine("ram"), "machine.ram", Units.formatSize(ram)
-            + " is too large for the qemu backend: it shares guest RAM with QEMU as one file below the q35 PCI"
-            + " hole, at most " + Units.formatSize(GuestMemory.Q35_LOW_LIMIT));
+      try {
+        new QemuMachineOptions(awBits, cm, ram, devices);
+      } catch (IllegalArgumentException e) {
+        String msg = e.getMessage();
+        int colon = msg.indexOf(": ");
+        String key = colon > 0 ? msg.substring(0, colon).replaceAll("\\[\\d+]", "") : "machine.backend";
+        String problem = colon > 0 ? msg.substring(colon + 2) : msg;
+        if (key.equals("machine.caching-mode") && m.cachingMode() == null) {
+          key = "machine.preset"; // caching mode off comes from the preset (bare-metal)
+          problem = "preset " + m.presetOrDefault() + " has CAP.CM=0; " + problem;
+        }
+        java.util.regex.Matcher dev = java.util.regex.Pattern.compile("^devices\\[(\\d+)]\\.(.+)$")
+            .matcher(colon > 0 ? msg.substring(0, colon) : "");
+        int line = key.startsWith("machine.") ? machineLine(key.substring("machine.".length()))
+            : dev.matches() ? deviceLine(Integer.parseInt(dev.group(1)), dev.group(2)) : 0;
+        throw new ScenarioException(scenario.source(), line, key, problem + " (machine.backend qemu)");
       }
     }
 
-    private void steps(List<Step> steps) {
+    private Step shutdown;
+
+    private void steps(List<Step> steps, boolean inRepeat) {
       for (Step step : steps) {
+        if (step instanceof Step.Shutdown) {
+          if (inRepeat) throw error(step, "shutdown", "a shutdown cannot be repeated: put it after the repeat");
+          if (shutdown != null) throw error(step, "shutdown", "the guest is already shut down (line " + shutdown.line() + ")");
+          shutdown = step;
+        } else if (shutdown != null && !(step instanceof Step.Dma) && !(step instanceof Step.Advance)
+            && !(step instanceof Step.Repeat)) {
+          throw error(step, kindOf(step), "the guest was shut down at line " + shutdown.line()
+              + ": only dma and advance steps may follow");
+        }
         if (step instanceof Step.Repeat r) {
-          steps(r.steps());
+          steps(r.steps(), true);
         } else if (step instanceof Step.MapRange m) {
           positive(m, "map.size", m.size());
           iovaRange(m, "map.iova", m.iova(), m.size());
@@ -141,6 +165,13 @@ public final class ScenarioValidator {
           gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
         }
       }
+    }
+
+    /** The step kind as scenario files spell it (the first word of its description). */
+    private static String kindOf(Step step) {
+      String d = step.describe();
+      int sp = d.indexOf(' ');
+      return sp < 0 ? d : d.substring(0, sp);
     }
 
     private void positive(Step step, String key, long size) {
@@ -176,6 +207,18 @@ public final class ScenarioValidator {
 
     private ScenarioException error(Step step, String key, String problem) {
       return new ScenarioException(scenario.source(), step.line(), key, problem);
+    }
+
+    /** The line of key {@code key} of the {@code index}th device in the YAML text, or 0. */
+    private int deviceLine(int index, String key) {
+      if (yaml == null) return 0;
+      Node root = YamlTree.parse(yaml, scenario.source());
+      if (root instanceof MapNode top && top.entries().get("devices") instanceof YamlTree.ListNode l
+          && index < l.items().size() && l.items().get(index) instanceof MapNode d) {
+        Integer line = d.keyLines().get(key);
+        return line != null ? line : d.line();
+      }
+      return 0;
     }
 
     /** The line of {@code machine.KEY} in the YAML text, or 0. */

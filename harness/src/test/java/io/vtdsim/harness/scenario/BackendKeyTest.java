@@ -54,7 +54,7 @@ class BackendKeyTest {
   void awBits57IsNotPossibleOnQemu() {
     assertThatThrownBy(() -> ScenarioLoader.parse("machine:\n  backend: qemu\n  aw-bits: 57\n" + ASSIGNED, "t.yaml"))
         .isInstanceOf(ScenarioException.class)
-        .hasMessageStartingWith("t.yaml:3: machine.aw-bits: 57 is not possible on the qemu backend");
+        .hasMessageStartingWith("t.yaml:3: machine.aw-bits: QEMU's intel-iommu supports 39 or 48, not 57");
     assertThat(ScenarioLoader.parse("machine:\n  aw-bits: 57\n" + ASSIGNED, "t.yaml").machine().awBits()).isEqualTo(57);
   }
 
@@ -77,8 +77,20 @@ class BackendKeyTest {
   @Test
   void moreThan2GiBIsNotPossibleOnQemu() {
     assertThatThrownBy(() -> ScenarioLoader.parse("machine:\n  backend: qemu\n  ram: 3GiB\n" + ASSIGNED, "t.yaml"))
-        .isInstanceOf(ScenarioException.class).hasMessageStartingWith("t.yaml:3: machine.ram: 3GiB is too large");
+        .isInstanceOf(ScenarioException.class).hasMessageStartingWith("t.yaml:3: machine.ram: the QEMU backend needs a multiple of 2 MiB up to 2 GiB");
     assertThat(ScenarioLoader.parse("machine:\n  backend: qemu\n  ram: 2GiB\n" + ASSIGNED, "t.yaml").machine().ramBytes())
         .isEqualTo(2L << 30);
+  }
+
+  @Test
+  void devicesOffBus0AreNotPossibleOnQemu() {
+    assertThatThrownBy(() -> ScenarioLoader.parse("""
+        machine: { backend: qemu }
+        devices:
+          - { id: nic, bdf: "01:00.0" }
+        steps: [boot]
+        """, "t.yaml"))
+        .isInstanceOf(ScenarioException.class).hasMessageStartingWith("t.yaml:3: devices.bdf: the QEMU backend places"
+            + " devices on bus 0 only");
   }
 }

@@ -11,8 +11,8 @@ import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.testing.TableBuilder;
 
 /**
- * A minimal guest for the QEMU tests, programming VT-d the way Linux's intel-iommu does (legacy
- * mode): root and context tables and second-level tables in guest RAM, a 128-bit invalidation queue
+ * A minimal guest for the backend's own tests and benchmark (the real guest is the driver
+ * simulator), programming VT-d the way Linux's intel-iommu does (legacy mode): root and context tables and second-level tables in guest RAM, a 128-bit invalidation queue
  * with a status-write wait descriptor after every batch, then TE. Everything goes through the
  * session's {@link QemuSession#memory()} and {@link QemuSession#vtdRegisters()}.
  */
@@ -64,7 +64,7 @@ final class QemuGuest {
     for (int i = 0; i < 100; i++) {
       if ((((int) regs.read(Registers.GSTS, 4) & bit) != 0) == on) return;
     }
-    throw new AssertionError("GSTS did not follow GCMD bit 0x" + Integer.toHexString(bit));
+    throw new IllegalStateException("GSTS did not follow GCMD bit 0x" + Integer.toHexString(bit));
   }
 
   void psi(int did, long iova, int am) {
@@ -91,7 +91,7 @@ final class QemuGuest {
     regs.write(Registers.IQT, 8, InvalidationQueueRegisters.indexToRegister(tail, false));
     int st = mem.read32(STATUS);
     if (st != 1) {
-      throw new AssertionError("wait descriptor not completed: status " + st + ", FSTS 0x"
+      throw new IllegalStateException("wait descriptor not completed: status " + st + ", FSTS 0x"
           + Long.toHexString(regs.read(Registers.FSTS, 4)));
     }
   }
