@@ -254,6 +254,20 @@ class QemuBackendTest {
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
   }
 
+  /** {@code @Machine(backend = "qemu")}: the JUnit extension injects a TestBed on real QEMU. */
+  @Test
+  @org.junit.jupiter.api.extension.ExtendWith(io.vtdsim.harness.testbed.VtdsimExtension.class)
+  @io.vtdsim.harness.testbed.Machine(backend = "qemu", ramMiB = 256, fidelity = "qemu", preset = "qemu-11.1")
+  void theJUnitExtensionBuildsAQemuMachine(TestBed bed) {
+    assertThat(bed.backend()).isEqualTo(Backend.QEMU);
+    assertThat(bed.machine().version()).startsWith("QEMU 11.");
+    bed.boot();
+    bed.attach("nic", "d1");
+    bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+    assertThat(bed.host("nic").lookup(0x100000)).hasValueSatisfying(m -> assertThat(m.gpa()).isEqualTo(0x2000000L));
+    assertThat(bed.check()).isEmpty();
+  }
+
   /** No usable QEMU: the CLI says what it tried and exits 2 (a child JVM, so that VTDSIM_QEMU can be set). */
   @Test
   void noUsableQemuIsExit2() throws Exception {
