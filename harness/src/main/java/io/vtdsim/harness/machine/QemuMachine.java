@@ -257,6 +257,12 @@ public final class QemuMachine implements MachineUnderTest {
 
     @Override
     public void onMessage(String deviceId, String direction, String command, String text) {
+      synchronized (lock) { // one server thread per device: the log's subscribers see one event at a time
+        emitMessage(deviceId, direction, command, text);
+      }
+    }
+
+    private void emitMessage(String deviceId, String direction, String command, String text) {
       log.emit(EV_MESSAGE, SOURCE, direction + " " + command + (text == null || text.isEmpty() ? "" : " " + text),
           Attrs.of("device", deviceId, "direction", direction, "command", command, "text", text == null ? "" : text));
     }
