@@ -71,6 +71,10 @@ public final class QemuMachine implements MachineUnderTest {
   private static final int EINVAL = 22;
   private static final int ENOENT = 2;
   private static final int EFAULT = 14;
+  private static final int ENOMEM = 12;
+  private static final int ENOSPC = 28;
+  /** Linux's EOPNOTSUPP (iommufd nested invalidation; no vfio container returns it). */
+  private static final int EOPNOTSUPP = 95;
 
   private final TestBedConfig config;
   private final EventLog log;
@@ -282,6 +286,9 @@ public final class QemuMachine implements MachineUnderTest {
       case EINVAL -> EINVAL;
       case ENOENT -> ENOENT;
       case EFAULT -> EFAULT;
+      case ENOMEM -> ENOMEM;
+      case ENOSPC -> ENOSPC;
+      case EOPNOTSUPP -> EOPNOTSUPP;
     };
   }
 

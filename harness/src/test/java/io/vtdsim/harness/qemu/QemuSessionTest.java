@@ -141,7 +141,7 @@ class QemuSessionTest {
   }
 
   @Test
-  void deviceDmaWriteLandsInGuestMemory() {
+  void deviceDmaWriteLandsInGuestMemoryAndAReadOnlyPageRefusesIt() {
     QemuGuest g = start(48);
     long top = translating(g);
     g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
@@ -150,6 +150,17 @@ class QemuSessionTest {
 
     assertThat(session.dmaWrite(NIC, IOVA + 0x10, bytes).ok()).isTrue();
     assertThat(g.mem.read(GPA + 0x10, bytes.length)).isEqualTo(bytes);
+
+    g.tables.map(top, g.levels, IOVA + 0x1000, GPA + 0x1000, 4096, true, false);
+    g.psi(DID, IOVA + 0x1000, 0);
+    DmaAccess denied = session.dmaWrite(NIC, IOVA + 0x1000, bytes);
+    assertThat(denied.ok()).isFalse();
+    assertThat(denied.errno()).as("QEMU answers a permission fault as a translation failure").isEqualTo(19);
+    assertThat(g.mem.read(GPA + 0x1000, bytes.length)).containsOnly(0);
+    int frcd = Capability.decode(g.regs.read(Registers.CAP, 8)).fro() * 16;
+    FaultRecord r = FaultRecord.decode(g.regs.read(frcd, 8), g.regs.read(frcd + FaultRecord.HI_OFFSET, 8));
+    assertThat(r.read()).isFalse();
+    assertThat(r.reason()).as("fault reason 5: write to a read-only SL PTE").isEqualTo(5);
   }
 
   @Test
