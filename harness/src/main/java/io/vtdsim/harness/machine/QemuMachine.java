@@ -150,7 +150,7 @@ public final class QemuMachine implements MachineUnderTest {
     synchronized (lock) {
       for (DeviceConfig d : config.devices()) {
         if (d.assigned()) {
-          HostContainer c = new HostContainer(d.id(), config.host(), memory, log);
+          HostContainer c = new HostContainer(d.id(), config.host(), memory, log, config.hostMappingLimitOrDefault());
           hosts.put(d.id(), c);
           devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
           aliases.get(d.id()).attach(c, memory);
