@@ -175,6 +175,9 @@ public final class QemuMachine implements MachineUnderTest {
     if (asked.cap().mamv() != cap.mamv()) out.add("machine.mamv=" + asked.cap().mamv());
     if (asked.cap().sllps() != cap.sllps()) out.add("machine.superpages (CAP.SLLPS " + asked.cap().sllps() + ")");
     if (asked.ecap().qi() != ecap.qi()) out.add("machine.queued-invalidation=" + asked.ecap().qi());
+    if (asked.ecap().smts() != ecap.smts()) {
+      out.add("machine.preset=" + config.machinePreset() + " (ECAP.SMTS " + (asked.ecap().smts() ? 1 : 0) + ")");
+    }
     if (Boolean.TRUE.equals(config.negativeCaching())) out.add("machine.negative-caching=true");
     if (config.fidelity() == Fidelity.STRICT) out.add("machine.fidelity=strict");
     return out;

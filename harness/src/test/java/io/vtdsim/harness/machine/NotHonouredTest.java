@@ -28,4 +28,11 @@ class NotHonouredTest {
     var strict = TestBed.builder().machine("qemu-11.1").assigned("nic", "00:03.0").config();
     assertThat(QemuMachine.notHonoured(strict, CAP, ECAP)).containsExactly("machine.fidelity=strict");
   }
+
+  /** The backend starts QEMU's intel-iommu in legacy mode: a scalable-mode preset is not what QEMU runs. */
+  @Test
+  void aScalableModePresetIsListed() {
+    var c = TestBed.builder().machine("qemu-11.1-sm").fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.notHonoured(c, CAP, ECAP)).contains("machine.preset=qemu-11.1-sm (ECAP.SMTS 1)");
+  }
 }
