@@ -74,6 +74,17 @@ public final class IntelIommuDriver {
     });
   }
 
+  /**
+   * Shutdown (reboot or power-off): ≥5.1 intel_iommu_shutdown turns translation off, nothing else; 4.10
+   * has no shutdown hook. Every later call is refused.
+   */
+  public void shutdown() {
+    apiRun(() -> {
+      bringUp.shutdown();
+      ctx.shutDown = true;
+    }, "shutdown");
+  }
+
   // ---------------------------------------------------------------- domains and attach
 
   /** Attaches {@code dev} to the named domain (created on first use); detaches it from its current one first. */
@@ -116,14 +127,27 @@ public final class IntelIommuDriver {
 
   /** dma_map_single: maps [gpa, gpa+size) for {@code dev}; returns the address the device uses. */
   public long mapSingle(SourceId dev, long gpa, long size, Direction dir) {
-    return apiCall(() -> dma.mapSingle(dev, gpa, size, dir),
-        "map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+    // spelled out rather than through apiCall: the hot path builds no arguments when nobody listens
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      return dma.mapSingle(dev, gpa, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
-    apiRun(() -> dma.unmapSingle(dev, iova, size, dir),
-        "unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      dma.unmapSingle(dev, iova, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**

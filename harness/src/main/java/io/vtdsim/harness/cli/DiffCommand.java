@@ -1,6 +1,5 @@
 package io.vtdsim.harness.cli;
 
-import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.report.BackendDiff;
 import io.vtdsim.harness.scenario.Overrides;
 import io.vtdsim.harness.scenario.Scenario;
@@ -20,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code diff FILE... | --builtin NAME}: each scenario on the model (the strategy QEMU implements,
- * iova-tree, and the machine preset of that QEMU's version) and on real QEMU, and where they differ.
+ * iova-tree, the machine preset of that QEMU's version, {@code machine.fidelity: qemu}) and on real
+ * QEMU, and where they differ.
  */
 @Command(name = "diff", mixinStandardHelpOptions = true,
     description = "Run each scenario on the model (iova-tree, the preset of that QEMU) and on real QEMU, and report"
@@ -30,9 +30,6 @@ import picocli.CommandLine.Spec;
     exitCodeList = {"0:the model and QEMU agree on every scenario", "1:they differ on at least one",
         "2:invalid input (a scenario QEMU cannot run is reported and the others compared), or no usable QEMU"})
 final class DiffCommand implements Callable<Integer> {
-  /** The strategy QEMU implements since 2018 (63b88968f1). */
-  static final String QEMU_STRATEGY = "iova-tree";
-
   @ParentCommand
   Main main;
 
@@ -62,11 +59,9 @@ final class DiffCommand implements Callable<Integer> {
         continue;
       }
       ScenarioResult onQemu = main.executor.run(qemu, selection.options());
-      String preset = presetFor(onQemu.machine());
-      Scenario model = Overrides.apply(s, List.of("machine.backend=model", "machine.shadow-sync=" + QEMU_STRATEGY,
-          "machine.preset=" + preset));
+      Scenario model = BackendDiff.modelCounterpart(s, onQemu.machine());
       ScenarioResult onModel = main.executor.run(model, selection.options());
-      BackendDiff.Result r = BackendDiff.compare(onModel, onQemu, "model (" + QEMU_STRATEGY + ", " + preset + ")");
+      BackendDiff.Result r = BackendDiff.compare(onModel, onQemu, BackendDiff.label(model));
       results.add(r);
       out.print(BackendDiff.text(r));
       out.flush();
@@ -74,23 +69,5 @@ final class DiffCommand implements Callable<Integer> {
     if (json != null) RunCommand.write(json, "--json", BackendDiff.json(results));
     if (!impossible.isEmpty()) return ExitCodes.INVALID_INPUT;
     return results.stream().allMatch(BackendDiff.Result::agree) ? ExitCodes.MET : ExitCodes.NOT_MET;
-  }
-
-  /**
-   * The model preset of a QEMU version ("QEMU 11.1.3" → {@code qemu-11.1} when there is one), else
-   * the newest QEMU preset the model has.
-   */
-  static String presetFor(String machine) {
-    String v = machine.startsWith("QEMU ") ? machine.substring(5) : machine;
-    String[] parts = v.split("\\.");
-    if (parts.length >= 2) {
-      String exact = "qemu-" + parts[0] + "." + parts[1];
-      if (VtdConfig.PRESETS.contains(exact)) return exact;
-    }
-    String newest = null;
-    for (String p : VtdConfig.PRESETS) {
-      if (p.startsWith("qemu-")) newest = p; // PRESETS lists the QEMU presets oldest first
-    }
-    return newest;
   }
 }

@@ -47,7 +47,7 @@ public final class EmulatedMachine implements MachineUnderTest {
     this.view = MachineView.of(unit);
     for (DeviceConfig d : config.devices()) {
       if (d.assigned()) {
-        HostContainer c = new HostContainer(d.id(), config.host(), memory, log);
+        HostContainer c = new HostContainer(d.id(), config.host(), memory, log, config.hostMappingLimitOrDefault());
         hosts.put(d.id(), c);
         shadow.attach(d.bdf(), c);
         devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));

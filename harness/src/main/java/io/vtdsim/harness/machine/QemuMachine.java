@@ -2,7 +2,6 @@ package io.vtdsim.harness.machine;
 
 import io.vtdsim.emu.device.AssignedDevice;
 import io.vtdsim.emu.device.DmaDevice;
-import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.host.HostResult;
 import io.vtdsim.emu.platform.Attrs;
@@ -13,15 +12,12 @@ import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
-import io.vtdsim.emu.spec.FaultRecord;
-import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.oracle.MachineView;
 import io.vtdsim.harness.oracle.ReferenceWalker;
-import io.vtdsim.harness.qemu.DmaAccess;
 import io.vtdsim.harness.qemu.QemuCrashedException;
 import io.vtdsim.harness.qemu.QemuDevice;
 import io.vtdsim.harness.qemu.QemuException;
@@ -74,6 +70,10 @@ public final class QemuMachine implements MachineUnderTest {
   private static final int EINVAL = 22;
   private static final int ENOENT = 2;
   private static final int EFAULT = 14;
+  private static final int ENOMEM = 12;
+  private static final int ENOSPC = 28;
+  /** Linux's EOPNOTSUPP (iommufd nested invalidation; no vfio container returns it). */
+  private static final int EOPNOTSUPP = 95;
 
   private final TestBedConfig config;
   private final EventLog log;
@@ -91,7 +91,7 @@ public final class QemuMachine implements MachineUnderTest {
   private QemuSession session;
   private MmioDevice registers;
   private MmioBus bus;
-  private View view;
+  private QemuView view;
   private ReferenceWalker walker;
 
   private QemuMachine(TestBedConfig config, EventLog log, MsiSink msi) {
@@ -140,7 +140,7 @@ public final class QemuMachine implements MachineUnderTest {
     bus.map(asked.mmioBase(), registers);
     Capability cap = Capability.decode(translated(() -> session.vtdRegisters().read(Registers.CAP, 8)));
     ExtendedCapability ecap = ExtendedCapability.decode(translated(() -> session.vtdRegisters().read(Registers.ECAP, 8)));
-    view = new View(cap, ecap, asked.hostAddressWidth());
+    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth());
     walker = new ReferenceWalker(memory, view);
     log.emit(EV_START, SOURCE, "QEMU " + session.version() + ", CAP 0x" + Long.toHexString(cap.encode())
             + ", ECAP 0x" + Long.toHexString(ecap.encode()),
@@ -154,7 +154,7 @@ public final class QemuMachine implements MachineUnderTest {
           devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
           aliases.get(d.id()).attach(c, memory);
         } else {
-          devices.put(d.id(), new EduDevice(d.id(), d.bdf()));
+          devices.put(d.id(), new QemuEduDevice(d.id(), d.bdf(), session, view.cap(), log, msi));
         }
       }
       ready = true;
@@ -215,7 +215,7 @@ public final class QemuMachine implements MachineUnderTest {
   /** Emulated devices are QEMU's edu, which cannot hand the bytes it read to the harness. */
   @Override
   public boolean movesData(String deviceId) {
-    return !(device(deviceId) instanceof EduDevice);
+    return !(device(deviceId) instanceof QemuEduDevice);
   }
 
   /** The QEMU process's id (for tests that kill it). */
@@ -273,6 +273,9 @@ public final class QemuMachine implements MachineUnderTest {
       case EINVAL -> EINVAL;
       case ENOENT -> ENOENT;
       case EFAULT -> EFAULT;
+      case ENOMEM -> ENOMEM;
+      case ENOSPC -> ENOSPC;
+      case EOPNOTSUPP -> EOPNOTSUPP;
     };
   }
 
@@ -327,125 +330,8 @@ public final class QemuMachine implements MachineUnderTest {
     }
   }
 
-  /** The oracle's facts, read from QEMU's registers (GSTS, RTADDR) without going through the guest's bus. */
-  private final class View implements MachineView {
-    private final Capability cap;
-    private final ExtendedCapability ecap;
-    private final int haw;
-
-    View(Capability cap, ExtendedCapability ecap, int haw) {
-      this.cap = cap;
-      this.ecap = ecap;
-      this.haw = haw;
-    }
-
-    @Override
-    public boolean translationEnabled() {
-      return (translated(() -> session.vtdRegisters().read(Registers.GSTS, 4)) & GlobalCommand.TE) != 0;
-    }
-
-    @Override
-    public long rootTableAddress() {
-      return translated(() -> session.vtdRegisters().read(Registers.RTADDR, 8)) & ~0xFFFL;
-    }
-
-    @Override
-    public int hostAddressWidth() {
-      return haw;
-    }
-
-    @Override
-    public int guestAddressWidth() {
-      return cap.guestAddressWidth();
-    }
-
-    @Override
-    public boolean superpage2M() {
-      return cap.supports2M();
-    }
-
-    @Override
-    public boolean superpage1G() {
-      return cap.supports1G();
-    }
-
-    @Override
-    public boolean snoopControl() {
-      return ecap.sc();
-    }
-  }
-
-  /**
-   * An emulated device: QEMU's edu at the device's BDF, DMAing through QEMU's VT-d translation. edu
-   * can read guest memory into its buffer but not hand the bytes over, and cannot write bytes the
-   * harness chooses; a fault is read back from FRCD and signalled to the driver as QEMU's fault
-   * event would (FEADDR/FEDATA, unless FECTL.IM), since no guest CPU receives QEMU's MSI.
-   */
-  private final class EduDevice implements DmaDevice {
-    private final String name;
-    private final SourceId sid;
-
-    EduDevice(String name, SourceId sid) {
-      this.name = name;
-      this.sid = sid;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public SourceId sid() {
-      return sid;
-    }
-
-    @Override
-    public DmaResult write(long iova, byte[] data) {
-      throw new IllegalArgumentException("device " + name + ": an emulated device on the qemu backend is QEMU's edu,"
-          + " which cannot write bytes the scenario chooses; use op: read");
-    }
-
-    @Override
-    public DmaResult read(long iova, int length) {
-      DmaAccess a = translated(() -> session.dmaRead(name, iova, length));
-      if (a.ok()) {
-        log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "read", "iova", iova, "length", length));
-        return DmaResult.success(null);
-      }
-      String reason = faultRecord();
-      log.emit(DmaDevice.FAULT, name, "read 0x" + Long.toHexString(iova) + ": " + reason,
-          Attrs.of("device", name, "op", "read", "iova", iova, "reason", reason));
-      return DmaResult.fault(iova, reason);
-    }
-
-    /** FSTS and the pending FRCD (VT-d spec 10.4.14) as QEMU recorded them; then the fault event. */
-    private String faultRecord() {
-      MmioDevice regs = session.vtdRegisters();
-      int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
-      if ((fsts & FaultStatus.PPF) == 0) return "QEMU's VT-d refused it (FSTS " + FaultStatus.describe(fsts) + ")";
-      int fri = FaultStatus.fri(fsts);
-      int offset = Registers.faultRecord(view.cap.fro(), fri);
-      long lo = translated(() -> regs.read(offset, 8));
-      long hi = translated(() -> regs.read(offset + FaultRecord.HI_OFFSET, 8));
-      FaultRecord r = FaultRecord.decode(lo, hi);
-      log.emit(EV_FAULT, SOURCE, String.format("FRCD[%d]: sid %s reason 0x%x page 0x%x", fri, SourceId.of(r.sid()),
-              r.reason(), r.pageAddress()),
-          Attrs.of("device", name, "index", fri, "sid", r.sid(), "reason", r.reason(), "iova", r.pageAddress(),
-              "read", r.read()));
-      int fectl = (int) (long) translated(() -> regs.read(Registers.FECTL, 4));
-      if ((fectl & FaultStatus.IM) == 0) {
-        long addr = translated(() -> regs.read(Registers.FEADDR, 4))
-            | translated(() -> regs.read(Registers.FEUADDR, 4)) << 32;
-        int data = (int) (long) translated(() -> regs.read(Registers.FEDATA, 4));
-        msi.deliver(addr, data);
-      }
-      return String.format("VT-d fault reason 0x%x (FRCD[%d] of QEMU)", r.reason(), fri);
-    }
-  }
-
   /** QEMU's exceptions as the seam's: a crash is a finding, anything else makes the run invalid. */
-  private static <T> T translated(Supplier<T> call) {
+  static <T> T translated(Supplier<T> call) {
     try {
       return call.get();
     } catch (QemuCrashedException e) {

@@ -29,8 +29,10 @@ import java.util.TreeMap;
  *   <li>host.error events and queue errors (vtd.iqe) are violations in themselves — except an
  *       iommufd ENOENT on an unmap: QEMU's iommufd backend (iommufd_backend_unmap_dma) treats it
  *       as success, because a vIOMMU legitimately unmaps ranges that hold nothing (e.g. the chunked
- *       unmap of a whole notifier range when a context entry goes away). It is still a host.error
- *       event, so the host-errors counter shows the redundant calls.
+ *       unmap of a whole notifier range when a context entry goes away). The kernel also answers
+ *       ENOENT to an unmap that would cut a mapping (iopt_unmap_iova_range), which QEMU swallows the
+ *       same way: the mapping stays in the host, and the comparison reports it as stale. It is still
+ *       a host.error event, so the host-errors counter shows the calls.
  * </ul>
  *
  * <p>Incremental by default: it listens to the event log and compares only the IOVA ranges a step
@@ -303,7 +305,7 @@ public final class MappingOracle {
 
   // ---- event intake ----
 
-  /** iommufd's ENOENT for an unmap of nothing, which QEMU's iommufd backend reports as success. */
+  /** iommufd's ENOENT for an unmap (of nothing, or one that would cut a mapping), which QEMU's iommufd backend reports as success. */
   private static boolean isIgnoredByTheVmm(Event e) {
     return "unmap".equals(String.valueOf(e.attrs().get("op"))) && "ENOENT".equals(String.valueOf(e.attrs().get("errno")));
   }

@@ -2,8 +2,10 @@ package io.vtdsim.harness.qemu;
 
 /**
  * The result of a device DMA performed by QEMU through its vIOMMU: {@code ok} with the bytes read
- * ({@code data}; empty for a write), or not ok with the errno QEMU answered (ENODEV = 19 for a
- * translation fault, EPERM = 1 for a permission fault; see hw/vfio-user/proxy.c).
+ * ({@code data}; empty for a write, and for an emulated device's read, whose bytes stay in edu's
+ * buffer), or not ok with the errno QEMU answered: ENODEV = 19 when its vIOMMU refuses the address (not
+ * mapped, or mapped without the permission; VT-d records the fault), EPERM = 1 when the memory access
+ * itself fails (hw/vfio-user/proxy.c). For an emulated device, ENODEV when VT-d recorded a new fault.
  */
 public record DmaAccess(boolean ok, byte[] data, int errno) {
   public DmaAccess {

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The QEMU command line of a session (what reference/qemu-vfio-user.md measured working on QEMU 11.1). */
+/** The QEMU command line of a session (the one measured working with QEMU 11.1.3). */
 final class QemuCommandLine {
   private QemuCommandLine() {}
 
@@ -14,9 +14,9 @@ final class QemuCommandLine {
     c.add(launcher.toString());
     long mib = o.ramBytes() >> 20;
     // guest RAM in a shared file: DMA_MAP's offset is then the RAM block offset, = GPA below 2 GiB
-    c.addAll(List.of("-object", "memory-backend-file,id=m0,size=" + mib + "M,mem-path=" + ramFile + ",share=on",
+    c.addAll(List.of("-object", "memory-backend-file,id=m0,size=" + mib + "M,mem-path=" + opt(ramFile) + ",share=on",
         "-machine", "q35,memory-backend=m0", "-m", mib + "M"));
-    c.addAll(List.of("-accel", "qtest", "-qtest", "unix:" + qtestSocket, "-qtest-log", "/dev/null",
+    c.addAll(List.of("-accel", "qtest", "-qtest", "unix:" + opt(qtestSocket), "-qtest-log", "/dev/null",
         "-display", "none", "-nodefaults", "-no-user-config"));
     // the IOMMU before the devices it translates for
     c.addAll(List.of("-device", "intel-iommu,caching-mode=" + (o.cachingMode() ? "on" : "off")
@@ -38,6 +38,11 @@ final class QemuCommandLine {
       }
     }
     return c;
+  }
+
+  /** A path inside a QEMU option string: a comma is written twice (util/qemu-option.c). */
+  private static String opt(Path p) {
+    return p.toString().replace(",", ",,");
   }
 
   private static String json(String s) {

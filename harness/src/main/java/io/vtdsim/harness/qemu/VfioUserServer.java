@@ -218,7 +218,7 @@ final class VfioUserServer implements AutoCloseable {
           return version(m);
         case VfioUserMessage.DEVICE_GET_INFO:
           if (p.remaining() < 16) return m.errorReply(EINVAL);
-          return m.reply(le().putInt(16).putInt(DEVICE_FLAGS).putInt(NUM_REGIONS).putInt(NUM_IRQS).array16());
+          return m.reply(ints(16, DEVICE_FLAGS, NUM_REGIONS, NUM_IRQS)); // struct vfio_device_info
         case VfioUserMessage.DEVICE_GET_REGION_INFO:
           return regionInfo(m, p);
         case VfioUserMessage.DEVICE_GET_IRQ_INFO: {
@@ -226,7 +226,7 @@ final class VfioUserServer implements AutoCloseable {
           int index = p.getInt(8);
           // no INTx, MSI, MSI-X (count 0); ERR and REQ unsupported, which QEMU accepts (no AER, no SET_IRQS)
           if (index >= 3) return m.errorReply(ENOTSUP);
-          return m.reply(le().putInt(16).putInt(0).putInt(index).putInt(0).array16());
+          return m.reply(ints(16, 0, index, 0)); // struct vfio_irq_info: argsz, flags, index, count
         }
         case VfioUserMessage.DEVICE_SET_IRQS:
           return m.reply(new byte[0]);
@@ -394,22 +394,11 @@ final class VfioUserServer implements AutoCloseable {
     return m.isError() ? "error errno=" + m.error() : "ok size=" + m.size();
   }
 
-  private static Le le() {
-    return new Le();
-  }
-
-  /** A 16-byte little-endian payload builder. */
-  private static final class Le {
-    private final ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-
-    Le putInt(int v) {
-      b.putInt(v);
-      return this;
-    }
-
-    byte[] array16() {
-      return b.array();
-    }
+  /** Little-endian u32s. */
+  private static byte[] ints(int... v) {
+    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (int x : v) b.putInt(x);
+    return b.array();
   }
 
   @Override

@@ -1,9 +1,13 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.scenario.Overrides;
+import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import io.vtdsim.harness.scenario.Units;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +47,48 @@ public final class BackendDiff {
     }
   }
 
+  /** The strategy QEMU implements since 2018 (63b88968f1). */
+  public static final String QEMU_STRATEGY = "iova-tree";
+
   private BackendDiff() {}
+
+  /**
+   * The model run a QEMU run of {@code s} is compared with: {@code s} on the model with QEMU's strategy,
+   * the model preset of that QEMU version ({@link #presetFor}) and {@code machine.fidelity: qemu}.
+   *
+   * @param qemuMachine what ran on QEMU ({@code ScenarioResult.machine()}, e.g. "QEMU 11.1.3")
+   */
+  public static Scenario modelCounterpart(Scenario s, String qemuMachine) {
+    return Overrides.apply(s, List.of("machine.backend=model", "machine.shadow-sync=" + QEMU_STRATEGY,
+        "machine.preset=" + presetFor(qemuMachine), "machine.fidelity=qemu"));
+  }
+
+  /** "model (iova-tree, qemu-11.1, fidelity qemu)". */
+  public static String label(Scenario model) {
+    return "model (" + model.machine().shadowSyncOrDefault() + ", " + model.machine().presetOrDefault()
+        + ", fidelity " + model.machine().fidelityOrDefault() + ")";
+  }
+
+  /**
+   * The model preset of a QEMU version ("QEMU 11.1.3" → {@code qemu-11.1} when there is one), else the
+   * model's legacy-mode QEMU preset of the highest version.
+   */
+  public static String presetFor(String qemuMachine) {
+    String v = qemuMachine.startsWith("QEMU ") ? qemuMachine.substring(5) : qemuMachine;
+    String[] parts = v.split("\\.");
+    if (parts.length >= 2 && VtdConfig.QEMU_PRESETS.contains("qemu-" + parts[0] + "." + parts[1])) {
+      return "qemu-" + parts[0] + "." + parts[1];
+    }
+    // legacy-mode presets only (qemu-MAJOR.MINOR): a suffixed one such as qemu-11.1-sm is another mode
+    return VtdConfig.QEMU_PRESETS.stream().filter(p -> p.matches("qemu-\\d+\\.\\d+"))
+        .max(Comparator.comparingInt(BackendDiff::version)).orElseThrow();
+  }
+
+  /** "qemu-11.1" → 1101. */
+  private static int version(String preset) {
+    String[] p = preset.substring("qemu-".length()).split("\\.");
+    return Integer.parseInt(p[0]) * 100 + (p.length > 1 ? Integer.parseInt(p[1]) : 0);
+  }
 
   /** Compares {@code model}'s run with {@code qemu}'s (both of one scenario, events fully retained). */
   public static Result compare(ScenarioResult model, ScenarioResult qemu, String modelLabel) {

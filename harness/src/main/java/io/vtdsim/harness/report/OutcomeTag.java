@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
 /**
  * The short tag a matrix cell shows for a run: {@code ok} without violations, else the violation kinds
  * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
- * EFAULT) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
- * {@code ERROR} when the machine could not be set up, {@code CRASH} when it died (emulator-crash).
+ * EFAULT; ENOSPC: vfio's mapping limit, ENOMEM: iommufd's pinned-page limit) for host errors, DMA, FAULT
+ * (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT; {@code ERROR} when the machine could
+ * not be set up, {@code CRASH} when it died (emulator-crash).
  */
 public final class OutcomeTag {
   private OutcomeTag() {}
@@ -31,7 +32,7 @@ public final class OutcomeTag {
       "queue-error", "IQE",
       "driver-timeout", "TIMEOUT");
 
-  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT)\\b");
+  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT|ENOSPC|ENOMEM)\\b");
 
   public static String of(ScenarioResult r) {
     if (r.outcome().equals(ScenarioResult.EMULATOR_CRASH)) return "CRASH";

@@ -20,6 +20,8 @@ import java.util.List;
  * @param backend what runs the machine, {@code model} or {@code qemu}; default {@value #DEFAULT_BACKEND}
  * @param fidelity {@code strict} | {@code qemu} ({@code io.vtdsim.emu.vtd.Fidelity}); default
  *     {@value #DEFAULT_FIDELITY}
+ * @param hostMappingLimit the host's mapping limit: vfio-type1 DMA mappings (dma_entry_limit, default
+ *     65535), iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK; default guest RAM + 1 GiB); null: the default
  */
 public record MachineSpec(
     String preset,
@@ -34,7 +36,8 @@ public record MachineSpec(
     String shadowSync,
     String host,
     String backend,
-    String fidelity) {
+    String fidelity,
+    Long hostMappingLimit) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
@@ -46,7 +49,7 @@ public record MachineSpec(
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
@@ -80,7 +83,15 @@ public record MachineSpec(
   public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
       List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
     this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
-        shadowSync, host, null, null);
+        shadowSync, host, null, null, null);
+  }
+
+  /** Without a host mapping limit (the host semantics' default). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host,
+      String backend, String fidelity) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, backend, fidelity, null);
   }
 
   public String backendOrDefault() {
@@ -89,11 +100,11 @@ public record MachineSpec(
 
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host, backend, fidelity);
+        queuedInvalidation, negativeCaching, s, host, backend, fidelity, hostMappingLimit);
   }
 
   public MachineSpec withBackend(String b) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity);
+        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity, hostMappingLimit);
   }
 }

@@ -65,6 +65,10 @@ public record Scenario(
     return new Scenario(name, description, machine, driver, devices, steps, e, source);
   }
 
+  public Scenario withDevices(List<DeviceSpec> d) {
+    return new Scenario(name, description, machine, driver, d, steps, expect, source);
+  }
+
   public Scenario withName(String n) {
     return new Scenario(n, description, machine, driver, devices, steps, expect, source);
   }

@@ -27,15 +27,17 @@ import java.util.Set;
 public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
-      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity");
+      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
+      "host-mapping-limit");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
-  static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
+  static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
   static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
   /** The {@code expect} key holding one expectation per shadow strategy. */
   static final String PER_STRATEGY = "per-strategy";
   static final List<String> STEP_KINDS =
-      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "advance", "repeat");
+      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "shutdown", "advance",
+          "repeat");
 
   private ScenarioLoader() {}
 
@@ -142,7 +144,10 @@ public final class ScenarioLoader {
           enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
           enumOpt(m, p, "host", Vocabulary.HOSTS),
           enumOpt(m, p, "backend", Vocabulary.BACKENDS),
-          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES));
+          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES),
+          m.entries().containsKey("host-mapping-limit")
+              ? values.positiveLong(line(m, "host-mapping-limit"), p + "host-mapping-limit",
+                  scalar(m, p, "host-mapping-limit")) : null);
     }
 
     private List<String> superpages(MapNode m) {
@@ -182,7 +187,9 @@ public final class ScenarioLoader {
         if (other != null) {
           throw values.error(line(m, "bdf"), "devices.bdf", "duplicate bdf " + bdf + " (also at line " + other + ")");
         }
-        DeviceSpec d = new DeviceSpec(id, bdf, kind != null ? kind : DeviceSpec.ASSIGNED);
+        String group = m.entries().containsKey("group")
+            ? values.groupName(line(m, "group"), "devices.group", scalar(m, "devices.", "group")) : null;
+        DeviceSpec d = new DeviceSpec(id, bdf, kind != null ? kind : DeviceSpec.ASSIGNED, group);
         devices.put(id, d);
         out.add(d);
       }
@@ -254,6 +261,7 @@ public final class ScenarioLoader {
       if (n instanceof ScalarNode s) {
         if (s.isNull()) throw values.error(n.line(), "steps", "empty step");
         if (s.text().equals("boot")) return new Step.Boot(s.line());
+        if (s.text().equals("shutdown")) return new Step.Shutdown(s.line());
         if (STEP_KINDS.contains(s.text())) {
           throw values.error(n.line(), s.text(), "this step needs parameters (write '" + s.text() + ": {...}')");
         }
@@ -273,6 +281,12 @@ public final class ScenarioLoader {
             throw values.error(line, "boot", "boot takes no parameters");
           }
           yield new Step.Boot(line);
+        }
+        case "shutdown" -> {
+          if (!(body instanceof ScalarNode s && s.isNull()) && !(body instanceof MapNode b && b.entries().isEmpty())) {
+            throw values.error(line, "shutdown", "shutdown takes no parameters");
+          }
+          yield new Step.Shutdown(line);
         }
         case "attach" -> attach(line, map(body, kind));
         case "map" -> mapRange(line, map(body, kind));

@@ -235,6 +235,8 @@ public final class ScenarioRunner {
           iova = d.iova();
         }
         return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
+      } else if (step instanceof Step.Shutdown) {
+        bed.shutdown();
       } else if (step instanceof Step.Advance a) {
         bed.advance(a.nanos());
       } else {

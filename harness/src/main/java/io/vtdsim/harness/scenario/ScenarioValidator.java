@@ -28,7 +28,9 @@ import java.util.stream.Collectors;
  *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
  *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be ({@link
  *       QemuMachineOptions}): aw-bits other than 39/48, caching mode off with an assigned device,
- *       RAM above 2 GiB or not a multiple of 2 MiB, devices off bus 0.
+ *       RAM above 2 GiB or not a multiple of 2 MiB, devices off bus 0;
+ *   <li>a driver step after {@code shutdown} (only {@code dma} and {@code advance} may follow it), a
+ *       {@code shutdown} inside a {@code repeat}.
  * </ul>
  *
  * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
@@ -104,7 +106,7 @@ public final class ScenarioValidator {
       }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
-      steps(scenario.steps());
+      steps(scenario.steps(), false);
     }
 
     /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
@@ -136,10 +138,21 @@ public final class ScenarioValidator {
       }
     }
 
-    private void steps(List<Step> steps) {
+    private Step shutdown;
+
+    private void steps(List<Step> steps, boolean inRepeat) {
       for (Step step : steps) {
+        if (step instanceof Step.Shutdown) {
+          if (inRepeat) throw error(step, "shutdown", "a shutdown cannot be repeated: put it after the repeat");
+          if (shutdown != null) throw error(step, "shutdown", "the guest is already shut down (line " + shutdown.line() + ")");
+          shutdown = step;
+        } else if (shutdown != null && !(step instanceof Step.Dma) && !(step instanceof Step.Advance)
+            && !(step instanceof Step.Repeat)) {
+          throw error(step, kindOf(step), "the guest was shut down at line " + shutdown.line()
+              + ": only dma and advance steps may follow");
+        }
         if (step instanceof Step.Repeat r) {
-          steps(r.steps());
+          steps(r.steps(), true);
         } else if (step instanceof Step.MapRange m) {
           positive(m, "map.size", m.size());
           iovaRange(m, "map.iova", m.iova(), m.size());
@@ -152,6 +165,13 @@ public final class ScenarioValidator {
           gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
         }
       }
+    }
+
+    /** The step kind as scenario files spell it (the first word of its description). */
+    private static String kindOf(Step step) {
+      String d = step.describe();
+      int sp = d.indexOf(' ');
+      return sp < 0 ? d : d.substring(0, sp);
     }
 
     private void positive(Step step, String key, long size) {

@@ -29,6 +29,7 @@ import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.scenario.Scenario;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +114,8 @@ public final class TestBed implements AutoCloseable {
           .withFlush(config.flush())
           .withDmaMode(config.dmaMode())
           .withMmioBase(vtdConfig.mmioBase())
-          .withTablePool(poolBase, poolSize);
+          .withTablePool(poolBase, poolSize)
+          .withGroups(groups(config));
       this.driver = new IntelIommuDriver(machine.bus(), memory, clock, log, driverConfig);
       oracle.staleAllowance(this::queuedForLazyFlush);
     } catch (RuntimeException e) {
@@ -167,15 +169,25 @@ public final class TestBed implements AutoCloseable {
     oracle.touchAll();
   }
 
+  /** Attaches the device's IOMMU group (the device alone without one) to {@code domain}. */
   public void attach(String device, String domain) {
     driver.attach(sid(device), domain);
-    intent.attach(device, domain);
+    for (String member : groupOf(device)) intent.attach(member, domain);
     oracle.touchAll();
   }
 
+  /** Detaches the device's IOMMU group (the device alone without one). */
   public void detach(String device) {
     driver.detach(sid(device));
-    intent.detach(device);
+    for (String member : groupOf(device)) {
+      if (driver.domainOf(sid(member)).isEmpty()) intent.detach(member);
+    }
+    oracle.touchAll();
+  }
+
+  /** The guest shuts down: the driver turns translation off where its era does (intel_iommu_shutdown, ≥5.1). */
+  public void shutdown() {
+    driver.shutdown();
     oracle.touchAll();
   }
 
@@ -263,6 +275,24 @@ public final class TestBed implements AutoCloseable {
   }
 
   // ---- helpers ----
+
+  /** The ids of the devices in {@code device}'s IOMMU group, itself included (itself alone without a group). */
+  private List<String> groupOf(String device) {
+    sid(device);
+    String g = deviceConfigs.get(device).group();
+    if (g == null) return List.of(device);
+    return deviceConfigs.values().stream().filter(d -> g.equals(d.group())).map(DeviceConfig::id).toList();
+  }
+
+  private static Map<SourceId, String> groups(TestBedConfig config) {
+    Map<SourceId, String> out = new HashMap<>();
+    for (DeviceConfig d : config.devices()) {
+      if (d.group() != null) out.put(d.bdf(), d.group());
+    }
+    return out;
+  }
+
+
 
   private boolean zlrAddsRead() {
     return driverConfig.preset().writeOnlyMapsReadable() && !vtdConfig.cap().zlr();

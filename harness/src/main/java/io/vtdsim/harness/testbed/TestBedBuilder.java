@@ -41,6 +41,7 @@ public final class TestBedBuilder {
   private FlushPolicyName flush = FlushPolicyName.parse(DriverSpec.DEFAULT_FLUSH);
   private DmaMode dmaMode = DmaMode.parse(DriverSpec.DEFAULT_DMA_MODE);
   private Fidelity fidelity = Fidelity.STRICT;
+  private Long hostMappingLimit;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
 
@@ -66,7 +67,8 @@ public final class TestBedBuilder {
     b.superpages = m.superpages() == null ? null : m.superpages().stream().map(Superpage::parse).toList();
     b.queuedInvalidation = m.queuedInvalidation();
     b.negativeCaching = m.negativeCaching();
-    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned());
+    b.hostMappingLimit = m.hostMappingLimit();
+    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
   }
 
@@ -167,6 +169,15 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * The host's mapping limit: vfio-type1 DMA mappings per container (dma_entry_limit, default 65535),
+   * iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK, default guest RAM + 1 GiB).
+   */
+  public TestBedBuilder hostMappingLimit(long limit) {
+    this.hostMappingLimit = limit;
+    return this;
+  }
+
   public TestBedBuilder driver(String preset) {
     return driver(DriverPreset.parse(preset));
   }
@@ -205,7 +216,12 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder device(String id, String bdf, boolean assigned) {
-    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned));
+    return device(id, bdf, assigned, null);
+  }
+
+  /** A device in the guest IOMMU group {@code group} (null: alone): a group shares one domain and DID. */
+  public TestBedBuilder device(String id, String bdf, boolean assigned, String group) {
+    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned, group));
     return this;
   }
 
@@ -218,7 +234,7 @@ public final class TestBedBuilder {
   public TestBedConfig config() {
     return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention, fidelity);
+        eventRetention, fidelity, hostMappingLimit);
   }
 
   public TestBed build() {

@@ -3,6 +3,7 @@ package io.vtdsim.harness.testbed;
 import io.vtdsim.driver.DmaMode;
 import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.FlushPolicyName;
+import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.vtd.Fidelity;
@@ -33,6 +34,8 @@ import java.util.List;
  * @param devices the devices
  * @param eventRetention events kept in memory (subscribers such as the oracle and counters see all)
  * @param fidelity the unit's {@link Fidelity}: strict or the QEMU of the preset's version
+ * @param hostMappingLimit the host containers' mapping limit (null: the semantics' default, see
+ *     {@code HostContainer})
  */
 public record TestBedConfig(
     Backend backend,
@@ -52,7 +55,8 @@ public record TestBedConfig(
     DmaMode dmaMode,
     List<DeviceConfig> devices,
     int eventRetention,
-    Fidelity fidelity) {
+    Fidelity fidelity,
+    Long hostMappingLimit) {
 
   public TestBedConfig {
     if (backend == null || machinePreset == null || shadowSync == null || host == null || driverPreset == null
@@ -66,6 +70,9 @@ public record TestBedConfig(
     superpages = superpages == null ? null : List.copyOf(superpages);
     devices = List.copyOf(devices);
     if (eventRetention < 0) throw new IllegalArgumentException("event retention must be ≥ 0");
+    if (hostMappingLimit != null && hostMappingLimit < 1) {
+      throw new IllegalArgumentException("the host mapping limit must be at least 1: " + hostMappingLimit);
+    }
     if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
   }
 
@@ -90,5 +97,16 @@ public record TestBedConfig(
   /** Whether some device is assigned (has a host container). */
   public boolean hasAssignedDevice() {
     return devices.stream().anyMatch(DeviceConfig::assigned);
+  }
+
+  /**
+   * The host containers' mapping limit: as set, else vfio type1's dma_entry_limit (65535, U16_MAX) or, for
+   * iommufd, guest RAM + 1 GiB of pinned 4 KiB pages (RLIMIT_MEMLOCK as libvirt sets it for VFIO devices).
+   */
+  public long hostMappingLimitOrDefault() {
+    if (hostMappingLimit != null) return hostMappingLimit;
+    return host == HostSemantics.VFIO_TYPE1
+        ? HostContainer.DEFAULT_DMA_ENTRY_LIMIT
+        : (ramBytes + (1L << 30)) / HostContainer.PAGE_SIZE;
   }
 }

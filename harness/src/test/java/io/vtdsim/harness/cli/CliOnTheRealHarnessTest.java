@@ -103,7 +103,7 @@ class CliOnTheRealHarnessTest {
         .contains("Step 5: dma nic write 64 B at 0x100000 expect fault\n")
         .endsWith("Result: pass, expected pass — as expected\n");
     String step2 = text.substring(text.indexOf("Step 2:"), text.indexOf("Step 3:"));
-    assertThat(step2).contains("driver  call ").contains("mmio    MMIO write64 IQT")
+    assertThat(step2).contains("driver  call ").contains("mmio    MMIO write32 IQT")
         .containsPattern("vt-d    QI\\[\\d+\\] iotlb-psi: IOTLB PSI")
         .contains("shadow  notify 00:03.0 MAP iova 0x100000")
         .contains("host    host map nic iova 0x100000")

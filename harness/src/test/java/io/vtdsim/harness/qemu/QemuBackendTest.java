@@ -88,7 +88,7 @@ class QemuBackendTest {
   void diffAgreesExceptWhereDocumented(String name) {
     Scenario base = BuiltinScenarios.load(name);
     ScenarioResult q = run(onQemu(name));
-    ScenarioResult m = run(Overrides.apply(base, List.of("machine.shadow-sync=iova-tree", "machine.preset=qemu-10.2")));
+    ScenarioResult m = run(BackendDiff.modelCounterpart(base, q.machine()));
     BackendDiff.Result d = BackendDiff.compare(m, q, "model");
     assertThat(d.agree()).as(BackendDiff.text(d)).isEqualTo(!DOCUMENTED_DIFFERENCES.contains(name));
   }
@@ -122,7 +122,7 @@ class QemuBackendTest {
   @Test
   void interruptWindowDiffShowsQemusUncroppedTarget() {
     ScenarioResult q = run(onQemu("interrupt-window"));
-    ScenarioResult m = run(Overrides.apply(BuiltinScenarios.load("interrupt-window"), List.of("machine.preset=qemu-10.2")));
+    ScenarioResult m = run(BackendDiff.modelCounterpart(BuiltinScenarios.load("interrupt-window"), q.machine()));
     BackendDiff.Result d = BackendDiff.compare(m, q, "model");
     BackendDiff.StepDiff mapStep = d.differing().get(0);
     assertThat(mapStep.text()).startsWith("map d1 iova 0xfec00000");
@@ -219,7 +219,7 @@ class QemuBackendTest {
 
   private static final class TestBedBuilderPair {
     final io.vtdsim.harness.testbed.TestBedBuilder model =
-        TestBed.builder().machine("qemu-10.2").ram(256L << 20).assigned("nic", "00:03.0");
+        TestBed.builder().machine("qemu-11.1").ram(256L << 20).assigned("nic", "00:03.0");
     final io.vtdsim.harness.testbed.TestBedBuilder qemu =
         TestBed.builder().backend(Backend.QEMU).ram(256L << 20).assigned("nic", "00:03.0");
   }
@@ -262,6 +262,23 @@ class QemuBackendTest {
     assertThat(r.met()).isFalse();
     assertThat(r.error()).startsWith("step 2").contains("QEMU 11.").contains("died");
     assertThat(ProcessHandle.of(pid[0]).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  /** QEMU that stops answering (SIGSTOP) is no verdict: a MachineException after the reply timeout, QEMU killed. */
+  @Test
+  void aHangingQemuIsAMachineErrorAndIsKilled() throws Exception {
+    long pid;
+    try (TestBed bed = TestBed.builder().backend(Backend.QEMU).ram(256L << 20).assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      pid = ((QemuMachine) bed.machine()).pid();
+      assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor()).isZero();
+      assertThatThrownBy(() -> bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true))
+          .isInstanceOf(io.vtdsim.harness.machine.MachineException.class)
+          .isNotInstanceOf(MachineCrashedException.class)
+          .hasMessageContaining("did not answer");
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
   }
 
   /** No usable QEMU: the CLI says what it tried and exits 2 (a child JVM, so that VTDSIM_QEMU can be set). */

@@ -72,4 +72,11 @@ class QemuMachineOptionsTest {
         + "\"socket\":{\"type\":\"unix\",\"path\":\"/s/vfu0.sock\"}}"
         + " -device {\"driver\":\"edu\",\"id\":\"edu1\",\"addr\":\"03.1\",\"dma_mask\":18446744073709551615}");
   }
+
+  @Test
+  void aCommaInAPathIsEscapedForQemusOptionParser() {
+    QemuMachineOptions o = new QemuMachineOptions(48, true, 64L << 20, List.of());
+    String c = String.join(" ", QemuCommandLine.build(Path.of("/q"), o, Path.of("/a,b/ram"), Path.of("/a,b/q.sock"), Map.of()));
+    assertThat(c).contains("mem-path=/a,,b/ram,share=on").contains("-qtest unix:/a,,b/q.sock ");
+  }
 }

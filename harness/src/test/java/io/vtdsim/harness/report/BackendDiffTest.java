@@ -119,4 +119,16 @@ class BackendDiffTest {
     assertThat(BackendDiff.json(List.of(d))).contains("\"agree\" : false").contains("\"aspect\" : \"DMA\"")
         .contains("\"qemuOnly\" : [ \"disk read at 0x100040: moved\" ]");
   }
+
+  /** The model side of a diff: the preset of QEMU's major.minor, else the newest QEMU preset; fidelity qemu. */
+  @Test
+  void theModelCounterpartIsQemusVersionAtQemuFidelity() {
+    assertThat(BackendDiff.presetFor("QEMU 11.1.3")).isEqualTo("qemu-11.1");
+    assertThat(BackendDiff.presetFor("QEMU 7.2.0")).isEqualTo("qemu-7.2");
+    assertThat(BackendDiff.presetFor("QEMU 12.0.0")).isEqualTo("qemu-11.1");
+    Scenario m = BackendDiff.modelCounterpart(ScenarioLoader.parse(
+        "machine: { backend: qemu, shadow-sync: psi-only }\nsteps: [boot]\n", "t.yaml"), "QEMU 11.1.3");
+    assertThat(m.machine().backendOrDefault()).isEqualTo("model");
+    assertThat(BackendDiff.label(m)).isEqualTo("model (iova-tree, qemu-11.1, fidelity qemu)");
+  }
 }

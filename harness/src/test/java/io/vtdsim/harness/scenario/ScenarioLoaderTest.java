@@ -246,9 +246,9 @@ class ScenarioLoaderTest {
       steps: [boot]\\nmachine: { aw-bits: many }                            | 2 | machine.aw-bits  | not a number
       steps: [boot]\\nmachine: { shadow-sync: lazy-tree }                   | 2 | machine.shadow-sync | psi-only, unmap-all-replay, iova-tree
       steps: [boot]\\nmachine: { host: kvm }                                | 2 | machine.host     | vfio-type1, iommufd
-      steps: [boot]\\nmachine: { preset: qemu-9 }                           | 2 | machine.preset   | qemu-7.2, qemu-11.1, qemu-10.2, bare-metal
+      steps: [boot]\\nmachine: { preset: qemu-9 }                           | 2 | machine.preset   | qemu-7.2, qemu-11.1, qemu-10.2, bare-metal, qemu-11.1-sm, qemu-11.1-sm-fsts
       steps: [boot]\\nmachine: { fidelity: exact }                        | 2 | machine.fidelity | unknown value 'exact'; expected one of: strict, qemu
-      steps: [boot]\\nmachine: { preset: bare-metal, fidelity: qemu }      | 2 | machine.fidelity | machine.preset bare-metal is none; use one of: qemu-7.2, qemu-11.1, qemu-10.2
+      steps: [boot]\\nmachine: { preset: bare-metal, fidelity: qemu }      | 2 | machine.fidelity | machine.preset bare-metal is none; use one of: qemu-7.2, qemu-11.1, qemu-10.2, qemu-11.1-sm, qemu-11.1-sm-fsts
       steps: [boot]\\nmachine: { psi: perhaps }                             | 2 | machine.psi      | expected true or false
       steps: [boot]\\nmachine: { psi: [true] }                              | 2 | machine.psi      | expected a value
       steps: [boot]\\nmachine: { superpages: [2M, 4M] }                     | 2 | machine.superpages | unknown superpage size '4M'

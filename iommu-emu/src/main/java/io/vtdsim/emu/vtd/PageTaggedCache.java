@@ -28,6 +28,10 @@ abstract class PageTaggedCache {
   private final char[] domains; // the DID each entry was filled under
   private final boolean[] used;
   private int size;
+  /** Bit L set while entries of level L may be present (so a range invalidation probes only those). */
+  private int levels;
+  /** False once an entry was keyed by something other than its DID (a source-id-tagged IOTLB): no probing then. */
+  private boolean keyedByDid = true;
 
   PageTaggedCache(int capacity) {
     this.capacity = capacity;
@@ -105,7 +109,9 @@ abstract class PageTaggedCache {
       used[i] = true;
       keys[i] = key;
       size++;
+      levels |= 1 << (int) (key & 7);
     }
+    if (((key >>> 3) & 0xFFFF) != did) keyedByDid = false;
     addresses[i] = address;
     perms[i] = (byte) ((read ? 1 : 0) | (write ? 2 : 0));
     domains[i] = (char) did;
@@ -114,8 +120,10 @@ abstract class PageTaggedCache {
 
   final int clear() {
     int n = size;
-    java.util.Arrays.fill(used, false);
+    if (n > 0) java.util.Arrays.fill(used, false);
     size = 0;
+    levels = 0;
+    keyedByDid = true;
     return n;
   }
 
@@ -133,6 +141,18 @@ abstract class PageTaggedCache {
   }
 
   private int removeIf(int did, long start, long end) {
+    if (size == 0) return 0;
+    // a small range is cheaper to look up key by key, level by level, than to scan every slot
+    long probes = 0;
+    for (int level = 0; level < 8 && probes <= mask; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      probes += (end >>> shift) - (start >>> shift) + 1;
+    }
+    // (keys hold 45-bit page numbers: a range reaching 2^57 is scanned, never probed with aliasing keys)
+    if (keyedByDid && Long.compareUnsigned(end, 1L << 57) < 0 && probes * 4 <= mask + 1) {
+      return removeByProbe(did, start, end);
+    }
     int removed = 0;
     int i = 0;
     while (i <= mask) {
@@ -142,6 +162,23 @@ abstract class PageTaggedCache {
         // backward-shift deletion may have moved another entry into slot i: look at it again
       } else {
         i++;
+      }
+    }
+    return removed;
+  }
+
+  /** As the scan, for ranges of few pages: every (DID, page, level) key the range overlaps, probed. */
+  private int removeByProbe(int did, long start, long end) {
+    int removed = 0;
+    for (int level = 0; level < 8; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      for (long pn = start >>> shift, last = end >>> shift; pn <= last; pn++) {
+        int i = find(key(did, pn, level));
+        if (i >= 0 && domains[i] == did) {
+          deleteAt(i);
+          removed++;
+        }
       }
     }
     return removed;

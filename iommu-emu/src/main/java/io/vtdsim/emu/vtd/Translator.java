@@ -237,6 +237,26 @@ public final class Translator {
   }
 
   /**
+   * Scalable mode, PGTT 010b (second-stage only, spec 3.6, 9.6): the part of an untranslated
+   * translation after the context lookup, with a legacy-format entry standing in for the PASID-table
+   * entry (its SSPTPTR, AW and DID, and the FPD of the context/PASID structures). Uses and fills this
+   * translator's IOTLB and paging-structure caches, tagged as legacy entries are (by DID, or by
+   * source-id under {@link UnitBehaviour#iotlbTaggedBySourceId}) — so legacy IOTLB invalidations reach
+   * them and PASID-based ones do not (spec 6.5.2.4). The fault codes are the
+   * legacy ones (4, 5, 6, 7, 0xC, 0xE), as QEMU's vtd_iova_to_sspte reports them in scalable mode.
+   * Emits no event: the scalable-mode caller does.
+   */
+  TranslationResult translateSecondStage(ContextEntry secondStage, int sid, long iova, boolean write) {
+    synchronized (this) {
+      int limit = Math.min(AddressWidth.widthOfAgaw(secondStage.aw()), mgawBits);
+      if (limit < 64 && (iova >>> limit) != 0) return fault(iova, secondStage, FaultReason.ADDRESS_BEYOND_MGAW, false);
+      int tag = iotlbTag(secondStage, sid);
+      TranslationResult hit = lookupIotlb(secondStage, tag, iova, write, false);
+      return hit != null ? hit : walk(secondStage, tag, iova, write, false);
+    }
+  }
+
+  /**
    * A translated request through a TT=01b context (spec 4.2.5): no translation, the output address is
    * the input address; above HAW → 4 (LGN.1.2), in the interrupt range → 0xE (LGN.4).
    */

@@ -50,10 +50,12 @@ public record VtdConfig(
    * Named presets, as users type them; {@code qemu-10.2} is another name for {@code qemu-11.1}
    * (the same registers and behaviour: QEMU 10.2 already has ESRTPS and fence-only waits).
    */
-  public static final List<String> PRESETS = List.of("qemu-7.2", "qemu-11.1", "qemu-10.2", "bare-metal");
+  public static final List<String> PRESETS =
+      List.of("qemu-7.2", "qemu-11.1", "qemu-10.2", "bare-metal", "qemu-11.1-sm", "qemu-11.1-sm-fsts");
 
   /** The presets {@link Fidelity#QEMU} applies to: the ones that are a QEMU version. */
-  public static final List<String> QEMU_PRESETS = List.of("qemu-7.2", "qemu-11.1", "qemu-10.2");
+  public static final List<String> QEMU_PRESETS =
+      List.of("qemu-7.2", "qemu-11.1", "qemu-10.2", "qemu-11.1-sm", "qemu-11.1-sm-fsts");
 
   public VtdConfig {
     if (cap == null || ecap == null) throw new IllegalArgumentException("cap and ecap are required");
@@ -97,6 +99,17 @@ public record VtdConfig(
   static final long BARE_METAL_CAP_AW39 = 0x00d2078c22260206L;
   static final long BARE_METAL_CAP_AW48 = 0x00d2078c222f0606L;
   static final long BARE_METAL_ECAP = 0xfc2L;
+  /**
+   * QEMU 11.1.3 with {@code scalable-mode=on} (measured over qtest, aw-bits 39 and 48): CAP as
+   * {@code qemu-11.1}'s, ECAP = 0xf42 plus SRS (31), SMTS (43) and SSTS (46).
+   */
+  static final long QEMU_11_1_SM_ECAP = 0x0000480080000f42L;
+  /**
+   * The same with {@code fsts=on} (aw-bits 48 only: QEMU refuses 39): CAP adds FS1GP (bit 56, the
+   * fs1gp property defaults on), ECAP has FSTS (47) instead of SSTS and SRS.
+   */
+  static final long QEMU_11_1_SM_FSTS_CAP_AW48 = 0x81d2008c222f0686L;
+  static final long QEMU_11_1_SM_FSTS_ECAP = 0x0000880000000f42L;
 
   /** A named preset at an address width (39, 48 or 57), strict ({@link Fidelity#STRICT}). */
   public static VtdConfig preset(String name, int awBits) {
@@ -115,6 +128,11 @@ public record VtdConfig(
    *       ESRTPS (SRTP invalidates the caches itself, September 2025) and fence-only waits accepted.
    *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control; fence-only
    *       waits accepted, as the spec. It is no QEMU: {@link Fidelity#QEMU} does not apply.
+   *   <li>{@code qemu-11.1-sm}: QEMU 11.1's {@code scalable-mode=on}: scalable-mode tables with
+   *       second-stage translation (SMTS, SSTS), 256-bit descriptors; legacy mode still works.
+   *   <li>{@code qemu-11.1-sm-fsts}: QEMU 11.1's {@code scalable-mode=on,fsts=on}: first-stage
+   *       translation instead (FSTS, FS1GP, 4-level only). QEMU refuses it at aw-bits 39; this preset
+   *       accepts every width (the 48-bit CAP narrowed or widened).
    * </ul>
    *
    * Under {@link Fidelity#STRICT} the unit behaves as {@link UnitBehaviour#STRICT} (with the
@@ -138,6 +156,10 @@ public record VtdConfig(
         yield defaults(capAt(BARE_METAL_CAP_AW39, BARE_METAL_CAP_AW48, awBits), BARE_METAL_ECAP, awBits, fidelity,
             UnitBehaviour.STRICT);
       }
+      case "qemu-11.1-sm" -> defaults(capAt(QEMU_11_1_CAP_AW39, QEMU_11_1_CAP_AW48, awBits), QEMU_11_1_SM_ECAP,
+          awBits, fidelity, qemu ? UnitBehaviour.QEMU_11_1 : UnitBehaviour.STRICT);
+      case "qemu-11.1-sm-fsts" -> defaults(Capability.decode(QEMU_11_1_SM_FSTS_CAP_AW48).withAddressWidth(awBits),
+          QEMU_11_1_SM_FSTS_ECAP, awBits, fidelity, qemu ? UnitBehaviour.QEMU_11_1 : UnitBehaviour.STRICT);
       default -> throw new IllegalArgumentException(
           "unknown machine preset '" + name + "'; known: " + String.join(", ", PRESETS));
     };

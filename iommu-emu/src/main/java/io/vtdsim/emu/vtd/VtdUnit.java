@@ -14,9 +14,12 @@ import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.spec.RegisterMasks;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.vtd.qi.InvalidationQueue;
 import io.vtdsim.emu.vtd.qi.QueueHost;
 import io.vtdsim.emu.vtd.qi.QueueWorker;
@@ -44,6 +47,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   private final VtdConfig config;
   private final EventLog log;
   private final Translator translator;
+  /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
+  private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   private final RegisterFile regs;
@@ -62,6 +67,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Why the emulator stopped, or null while it runs. */
   private String aborted;
   private long rootTable;
+  private RootTableAddress.Mode rootMode = RootTableAddress.Mode.LEGACY;
   private long interruptRemapTable;
 
   public VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi) {
@@ -76,6 +82,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.config = config;
     this.log = log;
     this.translator = translator;
+    this.scalable = new ScalableTranslator(config, memory, log, translator);
     this.behaviour = config.behaviour();
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
@@ -198,9 +205,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         }
         return TranslationResult.identity(iova);
       }
-      TranslationResult r = type == RequestType.UNTRANSLATED
-          ? translator.translate(rootTable, sid, iova, write)
-          : translator.translate(rootTable, sid, iova, write, type);
+      TranslationResult r;
+      if (rootMode != RootTableAddress.Mode.LEGACY) {
+        r = scalableTranslate(sid, iova, write, type);
+      } else {
+        r = type == RequestType.UNTRANSLATED
+            ? translator.translate(rootTable, sid, iova, write)
+            : translator.translate(rootTable, sid, iova, write, type);
+      }
       if (r.fault() != null) {
         boolean read = type == RequestType.TRANSLATION_REQUEST || !write;
         if (r.faultSuppressed()) {
@@ -213,6 +225,28 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * A request while RTADDR.TTM selected scalable mode (or a mode the unit lacks): a TTM other than
+   * legacy, or scalable on a unit without ECAP.SMTS, faults 0x31 (QEMU's VTD_FR_RTADDR_INV_TTM).
+   */
+  private TranslationResult scalableTranslate(int sid, long iova, boolean write, RequestType type) {
+    if (!RootTableAddress.supported(rootMode, config.ecap())) {
+      if (log.enabled()) {
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, FaultReason.ROOT_TABLE_MODE_INVALID.name(), false, type));
+      }
+      return TranslationResult.fault(iova, -1, FaultReason.ROOT_TABLE_MODE_INVALID, false, false);
+    }
+    if (type != RequestType.UNTRANSLATED) {
+      throw new UnsupportedOperationException("ATS requests (" + type + ") in scalable mode are not modelled");
+    }
+    return scalable.translate(rootTable, sid, iova, write);
+  }
+
+  /** The scalable-mode translator (for tests in this package). */
+  ScalableTranslator scalableTranslator() {
+    return scalable;
   }
 
   /** Records a primary fault as the hardware does (VT-d spec 7.1; QEMU's vtd_report_frcd_fault). */
@@ -257,10 +291,12 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       regs.reset();
       translationEnabled = false;
       rootTable = 0;
+      rootMode = RootTableAddress.Mode.LEGACY;
       interruptRemapTable = 0;
       queue.reset();
       faults.reset();
       translator.resetCaches();
+      scalable.resetCaches();
       if (wasEnabled) {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
@@ -397,6 +433,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     regs.update32(Registers.GSTS, GlobalCommand.TE, on ? GlobalCommand.TE : 0);
     if (!on) faults.restartIndex();
     translator.resetCaches();
+    scalable.resetCaches();
     log.emit(EV_COMMAND, "vtd", "TE " + (on ? "on" : "off") + ", caches reset", Attrs.of("bit", "te", "enabled", on));
     for (RemappingObserver o : observers) o.translationEnableChanged(on);
   }
@@ -404,10 +441,17 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** SRTP (one-shot): latch RTADDR masked to HAW, set RTPS, reset caches; no replay (as QEMU). */
   private void setRootTablePointer() {
     rootTable = regs.raw64(Registers.RTADDR) & RegisterMasks.RTADDR_ADDRESS & ~Bits.above(config.hostAddressWidth());
+    rootMode = RootTableAddress.decode(regs.raw64(Registers.RTADDR)).mode();
     regs.update32(Registers.GSTS, 0, GlobalCommand.SRTP);
     translator.resetCaches();
-    log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, caches reset", rootTable),
-        Attrs.of("bit", "srtp", "rootTable", rootTable));
+    scalable.resetCaches();
+    if (rootMode == RootTableAddress.Mode.LEGACY) {
+      log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, caches reset", rootTable),
+          Attrs.of("bit", "srtp", "rootTable", rootTable));
+    } else {
+      log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, TTM %s, caches reset", rootTable, rootMode),
+          Attrs.of("bit", "srtp", "rootTable", rootTable, "mode", rootMode.name()));
+    }
     for (RemappingObserver o : observers) o.rootTablePointerSet(rootTable);
   }
 
@@ -533,6 +577,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         }
         case DEVICE -> translator.invalidateContextDevice(c.sid(), c.fm());
       }
+      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.contextInvalidated(c);
       for (RemappingObserver o : observers) o.contextCacheInvalidated(c);
     }
 
@@ -543,7 +588,20 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         case DOMAIN -> translator.invalidateIotlbDomain(t.did());
         case PAGE -> translator.invalidateIotlbPage(t.did(), t.address(), t.am(), t.ih());
       }
+      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.iotlbInvalidated(t);
       for (RemappingObserver o : observers) o.iotlbInvalidated(t);
+    }
+
+    @Override
+    public void pasidCacheInvalidation(PasidCacheInvalidation p) {
+      scalable.pasidCacheInvalidated(p);
+      for (RemappingObserver o : observers) o.pasidCacheInvalidated(p);
+    }
+
+    @Override
+    public void pasidIotlbInvalidation(PasidIotlbInvalidation t) {
+      scalable.pasidIotlbInvalidated(t);
+      for (RemappingObserver o : observers) o.pasidIotlbInvalidated(t);
     }
 
     @Override

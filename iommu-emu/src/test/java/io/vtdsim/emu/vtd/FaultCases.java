@@ -95,6 +95,8 @@ final class FaultCases {
         s.mappedContext();
         s.tables.map(s.slpt, 4, IOVA, 0xFEE0_0000L, 4096, true, true);
       });
+      // scalable-mode reasons: ScalableModeUnitTest, ScalableModeQemuFactsTest
+      default -> throw new IllegalArgumentException("not a legacy-mode fault reason: " + reason);
     };
   }
 

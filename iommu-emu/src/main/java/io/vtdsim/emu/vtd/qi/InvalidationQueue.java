@@ -13,6 +13,8 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.vtd.UnitBehaviour;
 
 /**
@@ -31,9 +33,6 @@ public final class InvalidationQueue {
   private final long[] words4 = new long[4];
   private final long[] word = new long[1];
   private static final int NO_DESCRIPTOR = -1;
-  /** Type 6 (PASID-based IOTLB) and 7 (PASID cache): 256-bit scalable-mode descriptors (spec 6.5.2). */
-  private static final int TYPE_PASID_IOTLB = 6;
-  private static final int TYPE_PASID_CACHE = 7;
 
   private final GuestMemory memory;
   private final EventLog log;
@@ -203,7 +202,7 @@ public final class InvalidationQueue {
     }
     lastType = InvalidationDescriptor.type(w[0]);
     if (!wide && behaviour.scalableDescriptorsIgnored()
-        && (lastType == TYPE_PASID_IOTLB || lastType == TYPE_PASID_CACHE)) {
+        && (lastType == InvalidationDescriptor.TYPE_PASID_IOTLB || lastType == InvalidationDescriptor.TYPE_PASID_CACHE)) {
       // QEMU 7.2's vtd_process_inv_desc: a no-op, whatever the descriptor holds
       log.emit(EV_DESCRIPTOR, "vtd", "type " + lastType + " descriptor ignored (legacy queue, as QEMU 7.2)",
           Attrs.of("desc", "ignored", "index", index, "lo", w[0], "hi", w[1]));
@@ -212,13 +211,23 @@ public final class InvalidationQueue {
     // QEMU 7.2's vtd_process_inv_iec_desc checks the low quadword only
     long hi = behaviour.iecUpperQuadwordIgnored() && lastType == InvalidationDescriptor.TYPE_INTERRUPT_ENTRY_CACHE
         ? 0 : w[1];
-    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], hi, ecap.pds());
+    // a 256-bit queue also takes the PASID-based descriptors (types 6-8, spec 6.5.2); a 128-bit queue
+    // rejects them as unknown types
+    InvalidationDescriptor d = wide
+        ? InvalidationDescriptor.decodeWide(w[0], hi, ecap.pds())
+        : InvalidationDescriptor.decode(w[0], hi, ecap.pds());
     if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
-    if (wide && (w[2] | w[3]) != 0) return "legacy descriptor in a 256-bit queue with words 2-3 not zero";
+    if (wide && (w[2] | w[3]) != 0) return "descriptor in a 256-bit queue with words 2-3 not zero";
     if (d instanceof IotlbInvalidation t
         && t.granularity() == IotlbInvalidation.Granularity.PAGE
         && t.am() > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
+    }
+    // the same bound for a PASID-based PSI (spec 6.5.2.4: AM at most CAP.MAMV)
+    if (d instanceof PasidIotlbInvalidation t
+        && t.granularity() == PasidIotlbInvalidation.Granularity.PAGE
+        && t.am() > cap.mamv()) {
+      return String.format("PASID-based IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
     if (d instanceof InvalidationWait wait && !behaviour.fenceOnlyWaitAccepted()
         && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
@@ -235,6 +244,10 @@ public final class InvalidationQueue {
       host.contextCacheInvalidation(c);
     } else if (d instanceof IotlbInvalidation t) {
       host.iotlbInvalidation(t);
+    } else if (d instanceof PasidIotlbInvalidation t) {
+      host.pasidIotlbInvalidation(t);
+    } else if (d instanceof PasidCacheInvalidation p) {
+      host.pasidCacheInvalidation(p);
     } else if (d instanceof InvalidationWait wait) {
       // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
       if (wait.statusWrite() && !memory.tryWrite32(wait.statusAddress(), wait.statusData())) {
