@@ -71,7 +71,7 @@ public final class BackendDiff {
 
   /**
    * The model preset of a QEMU version ("QEMU 11.1.3" → {@code qemu-11.1} when there is one), else the
-   * model's legacy-mode QEMU preset of the highest version.
+   * model's QEMU preset of the highest version.
    */
   public static String presetFor(String qemuMachine) {
     String v = qemuMachine.startsWith("QEMU ") ? qemuMachine.substring(5) : qemuMachine;
@@ -79,7 +79,7 @@ public final class BackendDiff {
     if (parts.length >= 2 && VtdConfig.QEMU_PRESETS.contains("qemu-" + parts[0] + "." + parts[1])) {
       return "qemu-" + parts[0] + "." + parts[1];
     }
-    // legacy-mode presets only (qemu-MAJOR.MINOR): a suffixed one such as qemu-11.1-sm is another mode
+    // the plain version presets only: a variant such as qemu-11.1-sm is not what the QEMU backend runs
     return VtdConfig.QEMU_PRESETS.stream().filter(p -> p.matches("qemu-\\d+\\.\\d+"))
         .max(Comparator.comparingInt(BackendDiff::version)).orElseThrow();
   }
