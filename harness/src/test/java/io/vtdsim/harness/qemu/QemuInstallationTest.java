@@ -92,20 +92,25 @@ class QemuInstallationTest {
   @Test
   void aQemuThatNeverConnectsTimesOutAndIsKilled() throws Exception {
     Path pidFile = tmp.resolve("pid");
-    Path p = fake("hangs", "11.1.3", ALL, "echo $$ > " + pidFile + "; echo hang-marker >&2; exec sleep 600");
-    QemuMachineOptions o = new QemuMachineOptions(48, true, 64L << 20, List.of(), Duration.ofSeconds(1), Duration.ofMillis(700));
+    Path childFile = tmp.resolve("child");
+    // the launcher and a process it started: both must go
+    Path p = fake("hangs", "11.1.3", ALL, "echo $$ > " + pidFile + "; echo hang-marker >&2; sleep 600 & echo $! > "
+        + childFile + "; wait");
+    QemuMachineOptions o = new QemuMachineOptions(48, true, 64L << 20, List.of(), Duration.ofSeconds(1), Duration.ofMillis(2000));
     assertThatThrownBy(() -> QemuSession.start(QemuInstallation.at(p), o, QemuSession.Listener.ACCEPT_ALL))
         .isInstanceOf(QemuTimeoutException.class)
-        .hasMessageContaining("did not connect to qtest within 700 ms; killed it");
-    long pid = Long.parseLong(Files.readString(pidFile).strip());
-    ProcessHandle.of(pid).ifPresent(h -> {
-      try {
-        h.onExit().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        .hasMessageContaining("did not connect to qtest within 2000 ms; killed it");
+    for (Path f : List.of(pidFile, childFile)) {
+      long pid = Long.parseLong(Files.readString(f).strip());
+      ProcessHandle.of(pid).ifPresent(h -> {
+        try {
+          h.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new AssertionError(f.getFileName() + " " + pid + " still running", e);
+        }
+      });
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as(f.getFileName().toString()).isFalse();
+    }
     assertThat(sessionDirectories("hang-marker")).isEmpty();
   }
 
