@@ -15,6 +15,7 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.oracle.MachineView;
 import io.vtdsim.harness.oracle.ReferenceWalker;
@@ -145,11 +146,11 @@ public final class QemuMachine implements MachineUnderTest {
     log.emit(EV_START, SOURCE, "QEMU " + session.version() + ", CAP 0x" + Long.toHexString(cap.encode())
             + ", ECAP 0x" + Long.toHexString(ecap.encode()),
         Attrs.of("version", session.version(), "cap", cap.encode(), "ecap", ecap.encode(),
-            "notHonoured", String.join(", ", notHonoured(asked, cap, ecap))));
+            "notHonoured", String.join(", ", notHonoured(config, cap, ecap))));
     synchronized (lock) {
       for (DeviceConfig d : config.devices()) {
         if (d.assigned()) {
-          HostContainer c = new HostContainer(d.id(), config.host(), memory, log);
+          HostContainer c = new HostContainer(d.id(), config.host(), memory, log, config.hostMappingLimitOrDefault());
           hosts.put(d.id(), c);
           devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
           aliases.get(d.id()).attach(c, memory);
@@ -161,15 +162,24 @@ public final class QemuMachine implements MachineUnderTest {
     }
   }
 
-  /** The configuration's capability overrides that QEMU's intel-iommu does not have (it runs with its own). */
-  static List<String> notHonoured(VtdConfig asked, Capability cap, ExtendedCapability ecap) {
+  /**
+   * What of the configuration QEMU's intel-iommu does not do (it runs with its own registers and
+   * behaviour): capability overrides that differ from QEMU's CAP/ECAP, an explicit negative caching
+   * (QEMU caches successful translations only: vtd_do_iommu_translate → vtd_update_iotlb), and the
+   * strict fidelity (QEMU answers as QEMU).
+   */
+  static List<String> notHonoured(TestBedConfig config, Capability cap, ExtendedCapability ecap) {
+    VtdConfig asked = config.vtdConfig();
     List<String> out = new ArrayList<>();
     if (asked.cap().psi() != cap.psi()) out.add("machine.psi=" + asked.cap().psi());
     if (asked.cap().mamv() != cap.mamv()) out.add("machine.mamv=" + asked.cap().mamv());
     if (asked.cap().sllps() != cap.sllps()) out.add("machine.superpages (CAP.SLLPS " + asked.cap().sllps() + ")");
     if (asked.ecap().qi() != ecap.qi()) out.add("machine.queued-invalidation=" + asked.ecap().qi());
-    // QEMU's IOTLB holds successful translations only (vtd_do_iommu_translate → vtd_update_iotlb)
-    if (asked.negativeCaching()) out.add("machine.negative-caching=true");
+    if (asked.ecap().smts() != ecap.smts()) {
+      out.add("machine.preset=" + config.machinePreset() + " (ECAP.SMTS " + (asked.ecap().smts() ? 1 : 0) + ")");
+    }
+    if (Boolean.TRUE.equals(config.negativeCaching())) out.add("machine.negative-caching=true");
+    if (config.fidelity() == Fidelity.STRICT) out.add("machine.fidelity=strict");
     return out;
   }
 
@@ -254,6 +264,12 @@ public final class QemuMachine implements MachineUnderTest {
 
     @Override
     public void onMessage(String deviceId, String direction, String command, String text) {
+      synchronized (lock) { // one server thread per device: the log's subscribers see one event at a time
+        emitMessage(deviceId, direction, command, text);
+      }
+    }
+
+    private void emitMessage(String deviceId, String direction, String command, String text) {
       log.emit(EV_MESSAGE, SOURCE, direction + " " + command + (text == null || text.isEmpty() ? "" : " " + text),
           Attrs.of("device", deviceId, "direction", direction, "command", command, "text", text == null ? "" : text));
     }

@@ -23,6 +23,9 @@ import java.lang.annotation.Target;
 public @interface Machine {
   String preset() default "qemu-7.2";
 
+  /** {@code model} or {@code qemu}: real QEMU (machine.backend). */
+  String backend() default "model";
+
   /** {@code strict} or {@code qemu} (machine.fidelity). */
   String fidelity() default "strict";
 

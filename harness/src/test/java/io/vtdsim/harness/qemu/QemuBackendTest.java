@@ -91,6 +91,22 @@ class QemuBackendTest {
     assertThat(d.agree()).as(BackendDiff.text(d)).isEqualTo(!DOCUMENTED_DIFFERENCES.contains(name));
   }
 
+  /**
+   * no-map-flush-emulated differs from QEMU only because its file turns negative caching on: taken
+   * back, the model under {@code machine.fidelity=qemu} agrees with QEMU 11.1.3 on every step.
+   */
+  @Test
+  void noMapFlushEmulatedAgreesOnceItsNegativeCachingIsTakenBack() {
+    ScenarioResult q = run(Overrides.apply(BuiltinScenarios.load("no-map-flush-emulated"),
+        List.of("machine.negative-caching=false", "machine.backend=qemu")));
+    ScenarioResult m = run(Overrides.apply(BuiltinScenarios.load("no-map-flush-emulated"), List.of(
+        "machine.negative-caching=false", "machine.shadow-sync=iova-tree", "machine.preset=qemu-11.1",
+        "machine.fidelity=qemu")));
+    BackendDiff.Result d = BackendDiff.compare(m, q, "model");
+    assertThat(d.agree()).as(BackendDiff.text(d)).isTrue();
+    assertThat(q.outcome()).isEqualTo("pass");
+  }
+
   /** The documented QEMU bug: the superpage cut at the upper notifier's start keeps its base GPA. */
   @Test
   void interruptWindowDiffShowsQemusUncroppedTarget() {
@@ -252,6 +268,37 @@ class QemuBackendTest {
           .hasMessageContaining("did not answer");
     }
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  /** {@code @Machine(backend = "qemu")}: the JUnit extension injects a TestBed on real QEMU. */
+  @Test
+  @org.junit.jupiter.api.extension.ExtendWith(io.vtdsim.harness.testbed.VtdsimExtension.class)
+  @io.vtdsim.harness.testbed.Machine(backend = "qemu", ramMiB = 256, fidelity = "qemu", preset = "qemu-11.1")
+  void theJUnitExtensionBuildsAQemuMachine(TestBed bed) {
+    assertThat(bed.backend()).isEqualTo(Backend.QEMU);
+    assertThat(bed.machine().version()).startsWith("QEMU 11.");
+    bed.boot();
+    bed.attach("nic", "d1");
+    bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+    assertThat(bed.host("nic").lookup(0x100000)).hasValueSatisfying(m -> assertThat(m.gpa()).isEqualTo(0x2000000L));
+    assertThat(bed.check()).isEmpty();
+  }
+
+  /** {@code diff}: exit 0 when the two agree, 1 when they differ, 2 for a scenario QEMU cannot run; --json. */
+  @Test
+  void diffExitCodesAndJson(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    Path json = dir.resolve("diff.json");
+    assertThat(io.vtdsim.harness.cli.CliRun.execute(out, err, "diff", "--builtin", "map-unmap-4k", "--json",
+        json.toString())).as(out + "" + err).isZero();
+    assertThat(out.toString()).startsWith("same   map-unmap-4k: model (iova-tree, qemu-11.1, fidelity qemu) vs QEMU 11.");
+    assertThat(java.nio.file.Files.readString(json)).contains("\"agree\" : true");
+    assertThat(io.vtdsim.harness.cli.CliRun.execute(out, err, "diff", "--builtin", "interrupt-window")).isEqualTo(1);
+    java.io.StringWriter err2 = new java.io.StringWriter();
+    assertThat(io.vtdsim.harness.cli.CliRun.execute(new java.io.StringWriter(), err2, "diff", "--builtin",
+        "psi-to-dsi-fallback", "--builtin", "map-unmap-4k")).isEqualTo(2);
+    assertThat(err2.toString()).contains("machine.ram");
   }
 
   /** No usable QEMU: the CLI says what it tried and exits 2 (a child JVM, so that VTDSIM_QEMU can be set). */
