@@ -54,6 +54,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Threads.check(threads);
     List<Scenario> scenarios = new ArrayList<>();
     for (String n : main.catalog.names()) scenarios.add(main.catalog.load(n));
     List<String> strategies = Vocabulary.SHADOW_SYNCS;

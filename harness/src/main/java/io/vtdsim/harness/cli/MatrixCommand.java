@@ -62,11 +62,12 @@ final class MatrixCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Threads.check(threads);
     List<Scenario> selected = new ArrayList<>();
     if (scenarios.isEmpty()) {
       for (String n : main.catalog.names()) selected.add(main.catalog.load(n));
     } else {
-      for (String s : scenarios) selected.add(isFile(s) ? ScenarioLoader.load(Path.of(s)) : ScenarioSelection.builtin(main.catalog, s));
+      for (String s : scenarios) selected.add(isFile(s) ? ScenarioLoader.load(Path.of(s)) : ScenarioSelection.builtin(main.catalog, s, "--scenarios"));
     }
     List<String> strats = strategies.isEmpty() ? Vocabulary.SHADOW_SYNCS : check("--strategies", strategies, Vocabulary.SHADOW_SYNCS);
     check("--drivers", drivers, Vocabulary.DRIVER_PRESETS);

@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    OutputFile.check(json, "--json");
+    OutputFile.check(trace, "--trace");
+    OutputFile.check(diagram, "--diagram");
     List<Scenario> scenarios = selection.load(main.catalog);
     PrintWriter out = spec.commandLine().getOut();
     List<ScenarioResult> results = new ArrayList<>();
@@ -96,7 +99,9 @@ final class RunCommand implements Callable<Integer> {
     String expected = e.outcome() + (e.violations().isEmpty() ? "" : " " + e.violations());
     out.printf("%-5s %s: %s [%s] (expected %s)%n", r.met() ? "ok" : "FAIL", s.name(), r.outcome(), OutcomeTag.of(r),
         expected);
-    if (r.error() != null) out.println("      setup error: " + r.error());
+    if (r.error() != null) {
+      out.println("      " + (ScenarioResult.TIMEOUT.equals(r.outcome()) ? "" : "setup error: ") + r.error());
+    }
     List<Violation> vs = r.violations();
     for (int i = 0; i < Math.min(vs.size(), SHOWN_VIOLATIONS); i++) {
       Violation v = vs.get(i);
@@ -118,13 +123,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   static void write(Path file, String option, String content) {
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) Files.createDirectories(parent);
-      Files.writeString(file, content, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new CliException(option + " " + file + ": cannot write: " + e.getClass().getSimpleName() + " "
-          + e.getMessage(), e);
-    }
+    OutputFile.write(file, option, content);
   }
 }

@@ -8,6 +8,7 @@ import io.vtdsim.harness.scenario.ScenarioLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,22 +20,11 @@ final class ScenarioSelection {
   @Option(names = "--builtin", paramLabel = "NAME", description = "a built-in scenario (see list); repeatable")
   List<String> builtins = new ArrayList<>();
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "override a scenario key, e.g. machine.shadow-sync=psi-only; repeatable")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--full-check",
-      description = "compare whole address spaces after every step (default: the ranges each step touched, "
-          + "plus a full comparison at the end)")
-  boolean fullCheck;
-
-  @Option(names = "--retain", paramLabel = "N",
-      description = "events kept for the reports (default: ${DEFAULT-VALUE}; the last N are kept)")
-  int retain = RunOptions.DEFAULT_EVENT_RETENTION;
+  @Mixin
+  RunSettings settings;
 
   RunOptions options() {
-    if (retain < 0) throw new CliException("--retain must be 0 or more, got " + retain);
-    return RunOptions.defaults().withFullCheckEveryStep(fullCheck).withEventRetention(retain);
+    return settings.options();
   }
 
   List<Scenario> load(ScenarioCatalog catalog) {
@@ -43,15 +33,20 @@ final class ScenarioSelection {
     }
     List<Scenario> out = new ArrayList<>();
     for (Path f : files) out.add(ScenarioLoader.load(f));
-    for (String b : builtins) out.add(builtin(catalog, b));
+    for (String b : builtins) out.add(builtin(catalog, b, "--builtin"));
+    return applied(out, settings.sets);
+  }
+
+  static List<Scenario> applied(List<Scenario> scenarios, List<String> sets) {
     List<Scenario> applied = new ArrayList<>();
-    for (Scenario s : out) applied.add(Overrides.apply(s, sets));
+    for (Scenario s : scenarios) applied.add(Overrides.apply(s, sets));
     return applied;
   }
 
-  static Scenario builtin(ScenarioCatalog catalog, String name) {
+  /** The built-in {@code name}; an unknown name is an error naming {@code option}. */
+  static Scenario builtin(ScenarioCatalog catalog, String name, String option) {
     if (!catalog.names().contains(name)) {
-      throw new ScenarioException("--builtin", 0, name,
+      throw new ScenarioException(option, 0, name,
           "unknown built-in scenario; known: " + String.join(", ", catalog.names()));
     }
     return catalog.load(name);

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * The short tag a matrix cell shows for a run: {@code ok} without violations, else the violation kinds
  * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
  * EFAULT) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
- * {@code ERROR} when the machine could not be set up.
+ * {@code ERROR} when the machine could not be set up, {@code RUN-TIMEOUT} when the run took longer
+ * than its time limit.
  */
 public final class OutcomeTag {
   private OutcomeTag() {}
@@ -34,6 +35,7 @@ public final class OutcomeTag {
   private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT)\\b");
 
   public static String of(ScenarioResult r) {
+    if (ScenarioResult.TIMEOUT.equals(r.outcome())) return "RUN-TIMEOUT";
     if (r.error() != null) return "ERROR";
     return of(r.violations());
   }

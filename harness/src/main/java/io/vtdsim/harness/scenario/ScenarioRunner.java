@@ -24,7 +24,9 @@ import java.util.Set;
  *
  * <p>Driver timeouts end the run with a {@code driver-timeout} violation; queue errors are
  * {@code queue-error} violations. A setup failure or an impossible step (API misuse, unknown handle,
- * a GPA in the driver's table pool) ends the run with {@code outcome = "error"} and the message.
+ * a GPA in the driver's table pool) ends the run with {@code outcome = "error"} and the message. A run
+ * longer than {@link RunOptions#timeoutNanos} (wall clock, checked before each step) stops with
+ * {@code outcome = "timeout"}, without the final check.
  */
 public final class ScenarioRunner {
   public static final String EV_STEP = "harness.step";
@@ -36,6 +38,7 @@ public final class ScenarioRunner {
   }
 
   public ScenarioResult run(Scenario s, RunOptions o) {
+    long start = System.nanoTime();
     TestBed bed;
     try {
       bed = TestBed.fromScenario(s, o.eventRetention());
@@ -44,7 +47,7 @@ public final class ScenarioRunner {
           "setup: " + message(e));
     }
     try (bed) {
-      return new Run(s, o, bed).execute();
+      return new Run(s, o, bed, start).execute();
     }
   }
 
@@ -89,8 +92,11 @@ public final class ScenarioRunner {
     private int index;
     private String error;
     private boolean stopped;
+    private final long start;
+    private boolean timedOut;
 
-    Run(Scenario scenario, RunOptions options, TestBed bed) {
+    Run(Scenario scenario, RunOptions options, TestBed bed, long start) {
+      this.start = start;
       this.scenario = scenario;
       this.options = options;
       this.bed = bed;
@@ -99,7 +105,7 @@ public final class ScenarioRunner {
 
     ScenarioResult execute() {
       steps(scenario.steps());
-      if (error == null) {
+      if (error == null && !timedOut) {
         String text = FINAL_CHECK + " (full)";
         announce(text, 0);
         int before = violations.size();
@@ -111,14 +117,14 @@ public final class ScenarioRunner {
         violations.add(new Violation(last.kind(), last.step(), last.stepText(), last.device(), last.iova(),
             last.size(), last.detail() + " (and " + dropped + " more violations not kept)"));
       }
-      String outcome = error != null ? ScenarioResult.ERROR
+      String outcome = timedOut ? ScenarioResult.TIMEOUT : error != null ? ScenarioResult.ERROR
           : violations.isEmpty() ? ScenarioResult.PASS : ScenarioResult.VIOLATION;
       return new ScenarioResult(scenario, outcome, met(outcome), violations, bed.counters().snapshot(),
           log.events(), error, bed.oracle().staleWindows());
     }
 
     private boolean met(String outcome) {
-      if (error != null) return false;
+      if (error != null) return false; // an error or a timeout
       List<String> kinds = violations.stream().map(Violation::kind).distinct().toList();
       return scenario.effectiveExpect().isMetBy(outcome, kinds);
     }
@@ -135,6 +141,14 @@ public final class ScenarioRunner {
     }
 
     private void one(Step step) {
+      long elapsed = System.nanoTime() - start;
+      if (options.timeoutNanos() > 0 && elapsed > options.timeoutNanos()) {
+        timedOut = true;
+        stopped = true;
+        error = String.format("timeout: the run took longer than %s; stopped before step %d (%s)",
+            Units.formatDuration(options.timeoutNanos()), index, step.describe());
+        return;
+      }
       String text = step.describe();
       announce(text, step.line());
       int before = violations.size();

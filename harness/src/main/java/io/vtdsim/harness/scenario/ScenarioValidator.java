@@ -14,7 +14,9 @@ import java.util.stream.Collectors;
  * grammar accepts but no run could carry out:
  *
  * <ul>
- *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM};
+ *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM}, or whose q35 layout reaches beyond
+ *       2^{@code machine.aw-bits} (the host address width: QEMU sets HAW from aw-bits, and tables,
+ *       PTEs and DMA can address nothing above it) or beyond 2^63;
  *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
  *       the driver's table pool ({@link TestBed#tablePool});
@@ -86,9 +88,24 @@ public final class ScenarioValidator {
             "%s is too small: the harness needs at least %s of guest RAM (the driver's tables come from a quarter"
                 + " of it)", Units.formatSize(ram), Units.formatSize(TestBed.MIN_RAM)));
       }
+      long top = ramTop(ram);
+      long limit = 1L << awBits;
+      if (top < 0 || top > limit) {
+        throw new ScenarioException(scenario.source(), machineLine("ram"), "machine.ram", String.format(
+            "%s does not fit the %d-bit address width (machine.aw-bits %d): the q35 layout puts RAM above 2 GiB"
+                + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
+            Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
+      }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
       steps(scenario.steps());
+    }
+
+    /** The end of guest RAM in the q35 layout ({@link GuestMemory#q35}), or -1 beyond 2^63. */
+    private static long ramTop(long ram) {
+      if (ram <= GuestMemory.Q35_LOW_LIMIT) return ram;
+      long hole = GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT;
+      return ram > Long.MAX_VALUE - hole ? -1 : ram + hole;
     }
 
     private void steps(List<Step> steps) {

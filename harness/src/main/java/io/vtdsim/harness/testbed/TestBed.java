@@ -136,7 +136,8 @@ public final class TestBed implements AutoCloseable {
         .withFlush(FlushPolicyName.parse(config.flush()))
         .withDmaMode(DmaMode.parse(config.dmaMode()))
         .withMmioBase(vtdConfig.mmioBase())
-        .withTablePool(poolBase, poolSize);
+        .withTablePool(poolBase, poolSize)
+        .withWaitBound(config.waitBound());
     this.driver = new IntelIommuDriver(bus, memory, clock, log, driverConfig);
     oracle.staleAllowance(this::queuedForLazyFlush);
   }

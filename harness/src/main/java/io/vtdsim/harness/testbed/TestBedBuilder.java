@@ -1,5 +1,6 @@
 package io.vtdsim.harness.testbed;
 
+import io.vtdsim.driver.DriverConfig;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.harness.scenario.DeviceSpec;
@@ -30,6 +31,7 @@ public final class TestBedBuilder {
   private String dmaMode = DriverSpec.DEFAULT_DMA_MODE;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
+  private int waitBound = DriverConfig.DEFAULT_WAIT_BOUND;
 
   TestBedBuilder() {}
 
@@ -51,6 +53,7 @@ public final class TestBedBuilder {
     b.superpages = m.superpages();
     b.queuedInvalidation = m.queuedInvalidation();
     b.negativeCaching = m.negativeCaching();
+    if (d.waitBound() != null) b.waitBound(d.waitBound());
     for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned());
     return b;
   }
@@ -147,10 +150,19 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * The driver's polls of a status word or register before it gives up with a timeout (default
+   * {@link DriverConfig#DEFAULT_WAIT_BOUND}); lower it to make a hardware that never completes cheap.
+   */
+  public TestBedBuilder waitBound(int polls) {
+    this.waitBound = polls;
+    return this;
+  }
+
   public TestBedConfig config() {
     return new TestBedConfig(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention);
+        eventRetention, waitBound);
   }
 
   public TestBed build() {

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.testbed;
 
+import io.vtdsim.driver.DriverConfig;
 import java.util.List;
 
 /**
@@ -22,6 +23,8 @@ import java.util.List;
  * @param dmaMode {@code strict} | {@code lazy}
  * @param devices the devices
  * @param eventRetention events kept in memory (subscribers such as the oracle and counters see all)
+ * @param waitBound the driver's polls of a status word or register before it gives up
+ *     ({@code DriverConfig.waitBound}, a {@code driver-timeout})
  */
 public record TestBedConfig(
     String machinePreset,
@@ -39,11 +42,21 @@ public record TestBedConfig(
     String flush,
     String dmaMode,
     List<DeviceConfig> devices,
-    int eventRetention) {
+    int eventRetention,
+    int waitBound) {
+
+  /** A configuration with the driver's default wait bound. */
+  public TestBedConfig(String machinePreset, int awBits, long ramBytes, Boolean cachingMode, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host,
+      String driverPreset, String flush, String dmaMode, List<DeviceConfig> devices, int eventRetention) {
+    this(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, driverPreset, flush, dmaMode, devices, eventRetention, DriverConfig.DEFAULT_WAIT_BOUND);
+  }
 
   public TestBedConfig {
     superpages = superpages == null ? null : List.copyOf(superpages);
     devices = List.copyOf(devices);
     if (eventRetention < 0) throw new IllegalArgumentException("event retention must be ≥ 0");
+    if (waitBound < 1) throw new IllegalArgumentException("the driver's wait bound must be ≥ 1 poll: " + waitBound);
   }
 }
