@@ -47,6 +47,11 @@ public final class ScenarioLoader {
    * below what could never finish (2^31 iterations, 1000 x 1000 x 1000 nested).
    */
   public static final long MAX_UNROLLED_STEPS = 1L << 24;
+  /**
+   * Longest {@code dma}: 16 MiB. A DMA holds its pattern and what it read in the heap (a 1 GiB DMA in a
+   * repeat would exhaust it); devices move far less per transaction.
+   */
+  public static final int MAX_DMA_LEN = 16 << 20;
   /** Deepest nesting of {@code repeat} inside {@code repeat}. */
   public static final int MAX_REPEAT_DEPTH = 8;
 
@@ -418,7 +423,7 @@ public final class ScenarioLoader {
       String op = enumOpt(m, p, "op", Vocabulary.DMA_OPS);
       if (op == null) throw values.error(line, p + "op", "missing (read or write)");
       int len = m.entries().containsKey("len")
-          ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, 1 << 30) : 64;
+          ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, MAX_DMA_LEN) : 64;
       String expect = enumOpt(m, p, "expect", Vocabulary.DMA_EXPECTS);
       return new Step.Dma(line, device, at, iova, op, len, expect != null ? expect : "ok");
     }

@@ -62,6 +62,7 @@ class BadInputTest {
       a map that overlaps on the 2nd repeat | ram: 1GiB            | - repeat: { times: 2, steps: [ { map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 4KiB } } ] } | x.yaml:6: map.iova: IOVA range [0x100000, +4KiB) overlaps [0x100000, 0x101000) of domain d1, mapped at line 6
       a second boot                        | ram: 1GiB             | - boot                                                                  | x.yaml:6: boot: a second boot (the driver booted at line 4; a driver boots once)
       a boot inside a repeat               | ram: 1GiB             | - repeat: { times: 2, steps: [ boot ] }                                 | x.yaml:6: boot: a second boot (the driver booted at line 4
+      a DMA of 2^30 bytes                  | ram: 2GiB             | - dma: { device: nic, iova: 0x100000, op: write, len: 1073741824 }       | x.yaml:6: dma.len: must be between 1 and 16777216, found 1073741824
       a driver wait bound of 0             | ram: 1GiB }\\ndriver: { wait-bound: 0 | - advance: 1ms                                                 | x.yaml:2: driver.wait-bound: must be between 1 and 100000000, found 0
       """)
   void aBadScenarioFileIsExitTwoWithFileLineKeyReason(String what, String machine, String step, String message)
