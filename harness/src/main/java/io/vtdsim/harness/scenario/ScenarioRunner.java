@@ -86,6 +86,8 @@ public final class ScenarioRunner {
     private final Map<String, Handle> handles = new HashMap<>();
     private final List<Violation> violations = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
+    /** Per mapping-state kind and device, the IOVA ranges already reported (start → end, disjoint). */
+    private final Map<String, java.util.TreeMap<Long, Long>> reportedRanges = new HashMap<>();
     private static final Set<String> MAPPING_STATE = Set.of(Violation.STALE_MAPPING,
         Violation.MISSING_MAPPING, Violation.WRONG_TARGET, Violation.WRONG_PERMISSION);
     private long dropped;
@@ -236,16 +238,37 @@ public final class ScenarioRunner {
 
     /**
      * Keeps violations up to the limit. A mapping-state violation (stale, missing, wrong target or
-     * permission) is reported once, at the step it was first seen, not again while it persists; the
-     * final check reports only what no step reported.
+     * permission) is reported once, at the step it was first seen, not again while it persists: also
+     * not when it persists in a part of a range already reported for its kind and device (a later map
+     * can shrink a missing range; whether a check sees the new shape at once depends on what it
+     * compares, the touched ranges or everything). The final check reports only what no step reported.
      */
     private void add(List<Violation> vs, boolean dedupe) {
       for (Violation v : vs) {
         String key = v.kind() + "|" + v.device() + "|" + v.iova() + "|" + v.size();
-        if (!reported.add(key) && (dedupe || MAPPING_STATE.contains(v.kind()))) continue;
+        boolean mappingState = MAPPING_STATE.contains(v.kind());
+        if (!reported.add(key) && (dedupe || mappingState)) continue;
+        if (mappingState && v.size() > 0 && !coverNew(v.kind() + "|" + v.device(), v.iova(), v.size())) continue;
         if (violations.size() < options.maxViolations()) violations.add(v);
         else dropped++;
       }
+    }
+
+    /** Adds [iova, iova+size) to the ranges reported under {@code key}; false when they held it already. */
+    private boolean coverNew(String key, long iova, long size) {
+      java.util.TreeMap<Long, Long> ranges = reportedRanges.computeIfAbsent(key, k -> new java.util.TreeMap<>());
+      long start = iova;
+      long end = iova + size;
+      Map.Entry<Long, Long> below = ranges.floorEntry(start);
+      if (below != null && Long.compareUnsigned(below.getValue(), end) >= 0) return false;
+      if (below != null && Long.compareUnsigned(below.getValue(), start) >= 0) start = below.getKey();
+      for (Map.Entry<Long, Long> e = ranges.ceilingEntry(start);
+          e != null && Long.compareUnsigned(e.getKey(), end) <= 0; e = ranges.ceilingEntry(start)) {
+        if (Long.compareUnsigned(e.getValue(), end) > 0) end = e.getValue();
+        ranges.remove(e.getKey());
+      }
+      ranges.put(start, end);
+      return true;
     }
 
     private void announce(String text, int line) {
