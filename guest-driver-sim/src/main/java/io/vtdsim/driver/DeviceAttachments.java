@@ -59,16 +59,56 @@ final class DeviceAttachments {
     lazyBootDevices.addAll(sorted);
   }
 
-  /** Attaches {@code dev} to the named domain (created on first use); detaches it from its current one first. */
+  /**
+   * Attaches {@code dev}'s IOMMU group (the device alone when it has none) to the named domain (created on
+   * first use), member by member in BDF order, each detached from its current domain first (iommu_attach_group).
+   * A member that is attached to no domain is probed (a hot-added device, iommu_probe_device): after its
+   * context entry the era may flush the whole domain ({@link DriverPreset#probeFlush()}).
+   */
   void attach(SourceId dev, String domainName) {
     if (domainName == null || domainName.isBlank()) throw new IllegalArgumentException("domain name is required");
-    attachInternal(dev, domainName);
+    for (SourceId member : group(dev)) {
+      Domain target = domainOrCreate(domainName);
+      boolean probe = !attached.containsKey(member) && !lazyBootDevices.contains(member);
+      DriverPreset.ProbeFlush pf = probe ? ctx.preset.probeFlush() : DriverPreset.ProbeFlush.NONE;
+      if (pf == DriverPreset.ProbeFlush.BEFORE_ATTACH) probeFlush(member, target);
+      attachInternal(member, domainName);
+      if (pf == DriverPreset.ProbeFlush.AFTER_ATTACH) probeFlush(member, target);
+    }
   }
 
-  /** Detaches {@code dev}: its context entry is cleared and flushed per era; DMA then faults. */
+  /**
+   * Detaches {@code dev}'s IOMMU group (the device alone when it has none): each attached member's context
+   * entry is cleared and flushed per era, in BDF order; DMA then faults.
+   */
   void detach(SourceId dev) {
     if (!attached.containsKey(dev)) throw new IllegalStateException("device " + dev + " is not attached");
-    detachInternal(dev);
+    for (SourceId member : group(dev)) {
+      if (attached.containsKey(member)) detachInternal(member);
+    }
+  }
+
+  /** The devices of {@code dev}'s IOMMU group (DriverConfig.groups) in BDF order; the device alone without a group. */
+  List<SourceId> group(SourceId dev) {
+    String g = ctx.config.groups().get(dev);
+    if (g == null) return List.of(dev);
+    List<SourceId> members = new ArrayList<>();
+    ctx.config.groups().forEach((d, name) -> {
+      if (name.equals(g)) members.add(d);
+    });
+    members.sort((a, b) -> Integer.compare(a.sid(), b.sid()));
+    return members;
+  }
+
+  /**
+   * iommu_create_device_direct_mappings ends with iommu_flush_iotlb_all on the default domain
+   * (drivers/iommu/iommu.c); intel_flush_iotlb_all sends a DSI per unit the domain has a DID on. Sent
+   * only while the domain has a DID (no device attached: nothing to flush, as at boot).
+   */
+  private void probeFlush(SourceId dev, Domain d) {
+    if (d.did() == 0) return;
+    flusher.flush(List.of(new Flush(Flush.Kind.DSI, d.did(), 0, 0, false,
+        "probe " + dev + ": iommu_create_device_direct_mappings flushes the whole domain (as Linux)")));
   }
 
   Domain domain(String name) {

@@ -38,6 +38,8 @@ final class DriverContext {
   Invalidator invalidator;
   FlushPolicy flushPolicy;
   boolean booted;
+  /** After {@link UnitBringUp#shutdown}: the guest is going down, no further calls. */
+  boolean shutDown;
 
   DriverContext(UnitMmio mmio, GuestMemory memory, Clock clock, EventLog log, DriverConfig config) {
     this.memory = memory;
@@ -51,5 +53,6 @@ final class DriverContext {
 
   void requireBooted() {
     if (!booted) throw new IllegalStateException("the driver is not booted: call boot() first");
+    if (shutDown) throw new IllegalStateException("the driver is shut down");
   }
 }

@@ -1,5 +1,6 @@
 package io.vtdsim.driver;
 
+import io.vtdsim.driver.dma.IovaRules;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
@@ -38,6 +39,22 @@ public enum DriverPreset {
     CM_FORCES_STRICT
   }
 
+  /** Where probing a hot-added device flushes its domain (iommu_create_device_direct_mappings → iommu_flush_iotlb_all). */
+  public enum ProbeFlush {
+    /** Intel had no flush_iotlb_all op before 5.11 (its own dma_ops): iommu_flush_iotlb_all did nothing. */
+    NONE,
+    /**
+     * 5.11–6.5: iommu_probe_device attaches the default domain, then creates the direct mappings and
+     * flushes: a DSI after the attach's CC + DSI (traced on 6.1, docs/linux-6.1-trace.md §2 re-attach).
+     */
+    AFTER_ATTACH,
+    /**
+     * 6.6+: __iommu_probe_device / iommu_setup_default_domain create the direct mappings before the
+     * attach, so the flush reaches only a domain other devices already hold a DID for (read, not traced).
+     */
+    BEFORE_ATTACH
+  }
+
   /** The 4.9/4.10 intel-iommu.c (the oldest era modelled). */
   private static EraBehaviour linux410() {
     return EraBehaviour.builder()
@@ -57,6 +74,9 @@ public enum DriverPreset {
         .flushesSuperpageSwitch(false)
         .ihOnRegisterPath(true)
         .allPowerOfTwoPageSizes(true)
+        .probeFlush(ProbeFlush.NONE)
+        .iovaRules(IovaRules.LINUX_4_7)
+        .shutdownDisablesTranslation(false)
         .build();
   }
 
@@ -69,6 +89,8 @@ public enum DriverPreset {
         .iommuApiMapFlush(IommuApiMapFlush.PER_CHUNK) // 4.18 __mapping_notify_one (Peter Xu)
         .lazyRule(LazyRule.DSI) // 13cf01744608 "Make use of iova deferred flushing" (4.14)
         .flushQueueEntries(255) // iova.c flush queue: IOVA_FQ_SIZE 256, one slot kept free
+        .iovaRules(IovaRules.LINUX_4_15) // e60aa7b53845 cached_node + anchor (4.15), max32_alloc_size (5.1)
+        .shutdownDisablesTranslation(true) // 6c3a44ed3c55 intel_iommu_shutdown (5.1)
         .build();
   }
 
@@ -81,6 +103,8 @@ public enum DriverPreset {
         .lazyRule(LazyRule.CM_FORCES_STRICT) // 29b32839725f (5.11), iommu_set_dma_strict() from 5.14
         .roundsDmaSizeToPowerOfTwo(false) // 5.11 dma-iommu: iova.c rounds only below 32 pages
         .writeOnlyMapsReadable(false) // the dma_ops that added R for !CAP.ZLR went with 5.11
+        .probeFlush(ProbeFlush.AFTER_ATTACH) // c588072bba6b (5.11) gave intel flush_iotlb_all
+        .iovaRules(IovaRules.LINUX_5_11) // 4e89dce72521: retry above the cached node (5.11)
         .build();
   }
 
@@ -99,6 +123,8 @@ public enum DriverPreset {
         .alignsPsiAddress(true) // 6.10 cache.c calculate_psi_aligned_address
         .batchLimit(16) // 6.12 qi_batch of 16 descriptors per qi_submit_sync
         .ihOnRegisterPath(false) // f701c9f36bcb dropped IH (fixed by 6b38a108eeb3, Oct 2025)
+        .probeFlush(ProbeFlush.BEFORE_ATTACH) // 6.6 iommu_setup_default_domain: direct mappings first
+        .iovaRules(IovaRules.LINUX_6_6) // 911aa1245da8: 127-pfn magazines, unbounded depot (6.6)
         .build();
   }
 
@@ -192,6 +218,21 @@ public enum DriverPreset {
     return era.allPowerOfTwoPageSizes();
   }
 
+  /** Whether and where probing a hot-added device (an attach of an unattached device after boot) flushes its domain. */
+  public ProbeFlush probeFlush() {
+    return era.probeFlush();
+  }
+
+  /** The era's drivers/iommu/iova.c search and rcache rules. */
+  public IovaRules iovaRules() {
+    return era.iovaRules();
+  }
+
+  /** intel_iommu_shutdown (≥5.1) turns translation off at shutdown; 4.10 has no shutdown hook. */
+  public boolean shutdownDisablesTranslation() {
+    return era.shutdownDisablesTranslation();
+  }
+
   public static DriverPreset parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (DriverPreset p : values()) {
@@ -242,6 +283,10 @@ public enum DriverPreset {
    *     "Factor out invalidation descriptor composition" (6.12) dropped it until 6b38a108eeb3
    * @param allPowerOfTwoPageSizes pgsize_bitmap is every power of two ≥ 4 KiB (INTEL_IOMMU_PGSIZES,
    *     ≤5.x), so iommu_map chunks are any aligned power of two; 6.x advertises 4K|2M|1G
+   * @param probeFlush where iommu_probe_device's iommu_create_device_direct_mappings flushes the domain
+   *     of a hot-added device relative to its attach (drivers/iommu/iommu.c)
+   * @param iovaRules drivers/iommu/iova.c: where the rbtree search starts and what the rcache does
+   * @param shutdownDisablesTranslation intel_iommu_shutdown → iommu_disable_translation (6c3a44ed3c55, 5.1)
    */
   private record EraBehaviour(
       int defaultAddressWidth,
@@ -259,7 +304,10 @@ public enum DriverPreset {
       boolean writeOnlyMapsReadable,
       boolean flushesSuperpageSwitch,
       boolean ihOnRegisterPath,
-      boolean allPowerOfTwoPageSizes) {
+      boolean allPowerOfTwoPageSizes,
+      ProbeFlush probeFlush,
+      IovaRules iovaRules,
+      boolean shutdownDisablesTranslation) {
 
     static Builder builder() {
       return new Builder();
@@ -282,7 +330,10 @@ public enum DriverPreset {
           .writeOnlyMapsReadable(writeOnlyMapsReadable)
           .flushesSuperpageSwitch(flushesSuperpageSwitch)
           .ihOnRegisterPath(ihOnRegisterPath)
-          .allPowerOfTwoPageSizes(allPowerOfTwoPageSizes);
+          .allPowerOfTwoPageSizes(allPowerOfTwoPageSizes)
+          .probeFlush(probeFlush)
+          .iovaRules(iovaRules)
+          .shutdownDisablesTranslation(shutdownDisablesTranslation);
     }
   }
 
@@ -304,6 +355,9 @@ public enum DriverPreset {
     private Boolean flushesSuperpageSwitch;
     private Boolean ihOnRegisterPath;
     private Boolean allPowerOfTwoPageSizes;
+    private ProbeFlush probeFlush;
+    private IovaRules iovaRules;
+    private Boolean shutdownDisablesTranslation;
 
     Builder defaultAddressWidth(int v) {
       defaultAddressWidth = v;
@@ -385,6 +439,21 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder probeFlush(ProbeFlush v) {
+      probeFlush = v;
+      return this;
+    }
+
+    Builder iovaRules(IovaRules v) {
+      iovaRules = v;
+      return this;
+    }
+
+    Builder shutdownDisablesTranslation(boolean v) {
+      shutdownDisablesTranslation = v;
+      return this;
+    }
+
     EraBehaviour build() {
       return new EraBehaviour(
           required(defaultAddressWidth, "defaultAddressWidth"),
@@ -402,7 +471,10 @@ public enum DriverPreset {
           required(writeOnlyMapsReadable, "writeOnlyMapsReadable"),
           required(flushesSuperpageSwitch, "flushesSuperpageSwitch"),
           required(ihOnRegisterPath, "ihOnRegisterPath"),
-          required(allPowerOfTwoPageSizes, "allPowerOfTwoPageSizes"));
+          required(allPowerOfTwoPageSizes, "allPowerOfTwoPageSizes"),
+          required(probeFlush, "probeFlush"),
+          required(iovaRules, "iovaRules"),
+          required(shutdownDisablesTranslation, "shutdownDisablesTranslation"));
     }
 
     private static <T> T required(T value, String name) {

@@ -1,10 +1,9 @@
 package io.vtdsim.driver;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.Registers;
-import io.vtdsim.emu.spec.SourceId;
 
 /**
  * The fault-event handler (dmar_fault, drivers/iommu/intel/dmar.c): reads and clears the primary fault
@@ -29,10 +28,7 @@ final class FaultHandler {
       long hi = ctx.mmio.read64(off + FaultRecord.HI_OFFSET);
       if ((hi & FaultRecord.F) == 0) break;
       FaultRecord r = FaultRecord.decode(ctx.mmio.read64(off), hi);
-      ctx.log.emit(IntelIommuDriver.EV_FAULT, IntelIommuDriver.SOURCE, String.format(
-              "DMAR fault: sid %s addr 0x%x reason 0x%x %s",
-              SourceId.of(r.sid()), r.pageAddress(), r.reason(), r.read() ? "read" : "write"),
-          Attrs.of("sid", r.sid(), "addr", r.pageAddress(), "reason", r.reason(), "read", r.read()));
+      ctx.log.emit(IntelIommuDriver.SOURCE, new EventBody.DriverFault(r.sid(), r.pageAddress(), r.reason(), r.read()));
       ctx.mmio.write32(off + FaultRecord.F_DWORD_OFFSET, FaultRecord.F_IN_DWORD); // F is RW1C
       index = (index + 1) % records;
     }

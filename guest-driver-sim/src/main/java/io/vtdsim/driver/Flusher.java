@@ -3,7 +3,7 @@ package io.vtdsim.driver;
 import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.flush.Flush;
 import io.vtdsim.driver.pagetable.PageTable;
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.Registers;
@@ -24,11 +24,17 @@ final class Flusher {
 
   /** Reports each decision as driver.flush and submits the descriptors (batched as the preset does). */
   void flush(List<Flush> flushes) {
+    if (flushes.size() == 1) { // the common case: one decision, at most one descriptor, no lists to build
+      Flush f = flushes.get(0);
+      report(f);
+      if (f.kind() != Flush.Kind.NONE) {
+        ctx.invalidator.submit(List.of(f.descriptor(ctx.cap.drd(), ctx.cap.dwd(), !ctx.invalidator.queued())));
+      }
+      return;
+    }
     List<InvalidationDescriptor> descs = new ArrayList<>();
     for (Flush f : flushes) {
-      ctx.log.emit(IntelIommuDriver.EV_FLUSH, IntelIommuDriver.SOURCE, f.kind().label() + ": " + f.reason(),
-          Attrs.of("decision", f.kind().label(), "did", f.did(), "addr", f.address(), "am", f.am(), "ih", f.ih(),
-              "reason", f.reason()));
+      report(f);
       if (f.kind() != Flush.Kind.NONE) {
         descs.add(f.descriptor(ctx.cap.drd(), ctx.cap.dwd(), !ctx.invalidator.queued()));
       }
@@ -36,6 +42,13 @@ final class Flusher {
     int batch = ctx.preset.batchLimit();
     for (int i = 0; i < descs.size(); i += batch) {
       invalidate(descs.subList(i, Math.min(descs.size(), i + batch)));
+    }
+  }
+
+  private void report(Flush f) {
+    if (ctx.log.enabled()) {
+      ctx.log.emit(IntelIommuDriver.SOURCE,
+          new EventBody.DriverFlush(f.kind().label(), f.did(), f.address(), f.am(), f.ih(), f.reason()));
     }
   }
 

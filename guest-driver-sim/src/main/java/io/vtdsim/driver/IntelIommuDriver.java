@@ -2,8 +2,9 @@ package io.vtdsim.driver;
 
 import io.vtdsim.driver.dma.DmaApi;
 import io.vtdsim.driver.qi.UnitMmio;
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
@@ -28,9 +29,9 @@ import java.util.stream.Collectors;
  * API and lazy flush queues), {@link IommuApi} (iommu_map/unmap) and {@link FaultHandler}.
  */
 public final class IntelIommuDriver {
-  public static final String EV_CALL = "driver.call";
-  public static final String EV_FLUSH = "driver.flush";
-  public static final String EV_FAULT = "driver.fault";
+  public static final String EV_CALL = EventKind.DRIVER_CALL.label();
+  public static final String EV_FLUSH = EventKind.DRIVER_FLUSH.label();
+  public static final String EV_FAULT = EventKind.DRIVER_FAULT.label();
   static final String SOURCE = "driver";
 
   private final DriverContext ctx;
@@ -71,6 +72,17 @@ public final class IntelIommuDriver {
       call("boot", "devices", devices.stream().map(SourceId::toString).collect(Collectors.joining(",")));
       bringUp.boot(devices);
     });
+  }
+
+  /**
+   * Shutdown (reboot or power-off): ≥5.1 intel_iommu_shutdown turns translation off, nothing else; 4.10
+   * has no shutdown hook. Every later call is refused.
+   */
+  public void shutdown() {
+    apiRun(() -> {
+      bringUp.shutdown();
+      ctx.shutDown = true;
+    }, "shutdown");
   }
 
   // ---------------------------------------------------------------- domains and attach
@@ -115,14 +127,27 @@ public final class IntelIommuDriver {
 
   /** dma_map_single: maps [gpa, gpa+size) for {@code dev}; returns the address the device uses. */
   public long mapSingle(SourceId dev, long gpa, long size, Direction dir) {
-    return apiCall(() -> dma.mapSingle(dev, gpa, size, dir),
-        "map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+    // spelled out rather than through apiCall: the hot path builds no arguments when nobody listens
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("map-single", "dev", name(dev), "gpa", gpa, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      return dma.mapSingle(dev, gpa, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
-    apiRun(() -> dma.unmapSingle(dev, iova, size, dir),
-        "unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+    lock.lock();
+    try {
+      if (ctx.log.enabled()) call("unmap-single", "dev", name(dev), "iova", iova, "size", size, "dir", dir.name());
+      ctx.requireBooted();
+      dma.unmapSingle(dev, iova, size, dir);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -223,17 +248,7 @@ public final class IntelIommuDriver {
 
   /** Emits driver.call: attrs op then the given pairs in order, detail "op k=v ..." (longs in hex). */
   private void call(String op, Object... kv) {
-    Object[] all = new Object[kv.length + 2];
-    all[0] = "op";
-    all[1] = op;
-    System.arraycopy(kv, 0, all, 2, kv.length);
-    Map<String, Object> a = Attrs.of(all);
-    StringBuilder detail = new StringBuilder(op);
-    for (int i = 0; i < kv.length; i += 2) {
-      Object v = kv[i + 1];
-      detail.append(' ').append(kv[i]).append('=');
-      detail.append(v instanceof Long l ? "0x" + Long.toHexString(l) : String.valueOf(v));
-    }
-    ctx.log.emit(EV_CALL, SOURCE, detail.toString(), a);
+    if (ctx.log.enabled()) ctx.log.emit(SOURCE, new EventBody.DriverCall(op, kv));
   }
+
 }

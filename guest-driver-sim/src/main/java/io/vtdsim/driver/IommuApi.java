@@ -68,13 +68,20 @@ final class IommuApi {
     long done = 0;
     long total = 0;
     List<Long> gathered = new ArrayList<>();
+    String bug = null;
     while (done < size) {
       long chunk = chunk(iova + done, 0, size - done);
       PageTable.UnmapResult r = d.table().unmap(iova + done, chunk);
       long cleared = Math.max(chunk, r.size());
+      if (r.keptSuperpage() >= 0) {
+        bug = String.format("unmap at 0x%x inside the %s superpage at 0x%x: dma_pte_clear_level keeps a superpage the"
+                + " enlarged range covers only in part, yet intel_iommu_unmap returns its size (a Linux driver bug); ",
+            iova + done, r.size() >= (1L << 30) ? "1 GiB" : "2 MiB", r.keptSuperpage());
+      }
       if (ctx.preset.unmapFlushPerChunk()) {
         if (d.did() != 0) {
-          flusher.flush(ctx.flushPolicy.range(d.did(), (iova + done) >>> 12, cleared >>> 12, r.freelist().isEmpty(), false));
+          flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), (iova + done) >>> 12, cleared >>> 12,
+              r.freelist().isEmpty(), false)));
         }
         r.freelist().forEach(ctx.pool::free);
       } else {
@@ -84,10 +91,19 @@ final class IommuApi {
       total += r.size();
     }
     if (!ctx.preset.unmapFlushPerChunk()) {
-      if (d.did() != 0) flusher.flush(ctx.flushPolicy.range(d.did(), iova >>> 12, done >>> 12, gathered.isEmpty(), false));
+      // the gather covers [iova, iova + what intel_iommu_unmap returned), whatever it really cleared
+      if (d.did() != 0) {
+        flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), iova >>> 12, done >>> 12, gathered.isEmpty(), false)));
+      }
       gathered.forEach(ctx.pool::free);
     }
     return total;
+  }
+
+  /** The flushes with {@code note} (when not null) in front of each reason. */
+  private static List<Flush> noted(String note, List<Flush> flushes) {
+    if (note == null) return flushes;
+    return flushes.stream().map(f -> new Flush(f.kind(), f.did(), f.address(), f.am(), f.ih(), note + f.reason())).toList();
   }
 
   /** iommu_pgsize: the largest page size aligned to iova|gpa that fits (≤5.x: every power of two; 6.x: 4K|2M|1G). */

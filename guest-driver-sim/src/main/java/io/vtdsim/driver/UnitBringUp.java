@@ -125,7 +125,8 @@ final class UnitBringUp {
     if (ctx.ecap.qi()) {
       long queue = ctx.pool.allocate();
       long status = ctx.pool.allocate();
-      mmio.write64(Registers.IQT, 0);
+      // __dmar_enable_qi (dmar.c, every era): writel(0, IQT), then dmar_writeq(IQA)
+      mmio.write32(Registers.IQT, 0);
       mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, false, 0));
       ctx.gcmd |= GlobalCommand.QIE;
       mmio.write32(Registers.GCMD, ctx.gcmd);
@@ -146,6 +147,28 @@ final class UnitBringUp {
     mmio.write32(Registers.FECTL, 0);
     mmio.read32(Registers.FECTL);
   }
+
+  /**
+   * intel_iommu_shutdown (6c3a44ed3c55 "Turn off translations at shutdown", 5.1): the protected memory
+   * regions off where CAP.PLMR/PHMR (iommu_disable_protect_mem_regions), then iommu_disable_translation —
+   * GCMD written with TE cleared (QIE kept), GSTS polled until TES=0; no invalidations (a Linux 6.1
+   * guest's trace on QEMU 7.2, docs/linux-6.1-trace.md §1: GCMD=0x04000000, one GSTS read). Older
+   * kernels have no shutdown hook: translation stays on.
+   */
+  void shutdown() {
+    if (!ctx.preset.shutdownDisablesTranslation()) return;
+    if (ctx.cap.plmr() || ctx.cap.phmr()) {
+      mmio.write32(Registers.PMEN, mmio.read32(Registers.PMEN) & ~PMEN_EPM);
+      mmio.await32(Registers.PMEN, v -> (v & PMEN_PRS) == 0, "protected memory regions off (PMEN.PRS=0)");
+    }
+    ctx.gcmd &= ~GlobalCommand.TE;
+    mmio.write32(Registers.GCMD, ctx.gcmd);
+    mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.TE) == 0, "translation disable (GSTS.TES=0)");
+  }
+
+  /** PMEN.EPM (bit 31) and PMEN.PRS (bit 0), VT-d spec 11.4.13. */
+  private static final int PMEN_EPM = 1 << 31;
+  private static final int PMEN_PRS = 1;
 
   private void enableTranslation() {
     ctx.gcmd |= GlobalCommand.TE;

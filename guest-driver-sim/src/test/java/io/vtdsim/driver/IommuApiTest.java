@@ -142,4 +142,32 @@ class IommuApiTest {
     long iova = rig.driver.mapSingle(DEV, 0x300000, 64 * 4096, Direction.TO_DEVICE);
     assertThat(iova).isEqualTo(0x1_0000_0000L - 64 * 4096);
   }
+
+  @Test
+  void unmappingAPageAtTheBaseOfA1GiBSuperpageUnmapsTheWholePageAndFlushesIt() {
+    Rig rig = rig("linux-6.1");
+    rig.driver.map("vfio", 0x4000_0000L, 0x4000_0000L, 1L << 30, true, true);
+    rig.resetRecording();
+    // intel_iommu_unmap: the size grows to the superpage; the gather is [iova, iova + 1 GiB): 2^18 pages
+    assertThat(rig.driver.unmap("vfio", 0x4000_0000L, 0x1000)).isEqualTo(1L << 30);
+    assertThat(rig.invalidations()).containsExactly("IOTLB PSI DID=2 ADDR=0x40000000 AM=18");
+    assertThat(rig.events(IntelIommuDriver.EV_FLUSH)).noneSatisfy(e -> assertThat(e.text()).contains("bug"));
+    rig.driver.map("vfio", 0x4000_0000L, 0x4000_0000L, 0x1000, true, true); // the slot is free again
+  }
+
+  @Test
+  void anUnalignedPageInsideA1GiBSuperpageLeavesItMappedButReturns1GiB() {
+    Rig rig = rig("linux-6.1");
+    rig.driver.map("vfio", 0x4000_0000L, 0x4000_0000L, 1L << 30, true, true);
+    rig.resetRecording();
+    // dma_pte_clear_level on [0x40001000, 0x80000fff]: the superpage is covered in part, so it stays
+    assertThat(rig.driver.unmap("vfio", 0x4000_1000L, 0x1000)).isEqualTo(1L << 30);
+    // the flush follows the gather: pfn 0x40001 + 2^18 pages is unaligned, the 5.18 mask grows to AM 20
+    // (the lowest bit where 0x40001 and 0x80000 agree) > MAMV 18: a DSI
+    assertThat(rig.invalidations()).containsExactly("IOTLB DSI DID=2");
+    assertThat(rig.events(IntelIommuDriver.EV_FLUSH)).singleElement()
+        .satisfies(e -> assertThat(e.text()).contains("superpage at 0x40000000").contains("Linux driver bug"));
+    assertThatThrownBy(() -> rig.driver.map("vfio", 0x4000_0000L, 0x4000_0000L, 0x1000, true, true))
+        .as("the superpage is still there").isInstanceOf(IllegalStateException.class).hasMessageContaining("already set");
+  }
 }

@@ -140,8 +140,24 @@ class Linux61TraceTest {
     rig.resetRecording();
     rig.driver.detach(VIRTIO_BLK);
     rig.driver.attach(VIRTIO_BLK, "default:" + VIRTIO_BLK);
+    // remove: CC device-selective with the old DID 3 + DSI 3; rescan: CC device-selective DID 0, DSI 3,
+    // and a second DSI 3 (the probe's direct-mapping flush), each with its own wait
     assertThat(rig.unit.submissions).extracting(s -> s.get(0).lo())
-        .containsExactly(0x800030031L, 0x300e2L, 0x800000031L, 0x300e2L);
+        .containsExactly(0x800030031L, 0x300e2L, 0x800000031L, 0x300e2L, 0x300e2L);
+    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+  }
+
+  @Test
+  void withoutCmTheRescanIsOneDsi() {
+    DriverConfig cfg = DriverConfig.of("linux-6.1").withGroup("2", LPC, AHCI, SMBUS);
+    Rig rig = new Rig(cfg, RecordingVtdFake.qemuCap(48).withCm(false), RecordingVtdFake.qemuEcap());
+    rig.driver.boot(List.of(SMBUS, VIRTIO_BLK, HOST_BRIDGE, AHCI, LPC));
+    rig.resetRecording();
+    rig.driver.detach(VIRTIO_BLK);
+    rig.driver.attach(VIRTIO_BLK, "default:" + VIRTIO_BLK);
+    // run c (CM=0): the detach is the same (CC DID 3 + DSI 3), the re-attach only the single DSI DID 3
+    assertThat(rig.unit.submissions).extracting(s -> s.get(0).lo())
+        .containsExactly(0x800030031L, 0x300e2L, 0x300e2L);
   }
 
   @Test

@@ -79,4 +79,21 @@ class ArchitectureTest {
         .should().resideInAPackage("io.vtdsim.emu.platform")
         .check(classes);
   }
+
+  /** The machine seam: only io.vtdsim.harness.machine builds a machine (the model's unit and shadow, or QEMU). */
+  @Test
+  void onlyTheMachinePackageBuildsMachines() {
+    noClasses().that().resideInAPackage("io.vtdsim.harness..")
+        .and().resideOutsideOfPackage("io.vtdsim.harness.machine..")
+        .should().callConstructor(io.vtdsim.emu.vtd.VtdUnit.class, io.vtdsim.emu.vtd.VtdConfig.class,
+            io.vtdsim.emu.platform.GuestMemory.class, io.vtdsim.emu.platform.EventLog.class,
+            io.vtdsim.emu.platform.MsiSink.class)
+        .orShould().callConstructor(io.vtdsim.emu.shadow.CachingModeShadow.class, io.vtdsim.emu.vtd.VtdUnit.class,
+            io.vtdsim.emu.platform.GuestMemory.class, io.vtdsim.emu.platform.EventLog.class,
+            io.vtdsim.emu.shadow.ShadowSync.class)
+        .orShould().callMethod(io.vtdsim.harness.qemu.QemuSession.class, "start",
+            io.vtdsim.harness.qemu.QemuInstallation.class, io.vtdsim.harness.qemu.QemuMachineOptions.class,
+            io.vtdsim.harness.qemu.QemuSession.Listener.class)
+        .check(classes);
+  }
 }

@@ -42,7 +42,8 @@ public class IovaAllocatorBenchmark {
 
     @Setup(Level.Trial)
     public void fill() {
-      allocator = new IovaAllocator();
+      // 5.11 rules: a bounded depot, so a CPU's frees overflow back to the tree
+      allocator = new IovaAllocator(IovaRules.LINUX_5_11);
       allocator.reserve(0xFEE00L, 0xFEEFFL);
       random = new Random(1);
       pfns = new long[LIVE];
@@ -51,9 +52,10 @@ public class IovaAllocatorBenchmark {
         sizes[i] = 1L << random.nextInt(4);
         pfns[i] = allocate(sizes[i], ALLOCATING_CPU);
       }
-      // fill FREEING_CPU's caches with extra ranges, so its frees go back to the tree
+      // fill FREEING_CPU's magazines and the depot with extra ranges, so its frees go back to the tree
+      IovaRules rules = allocator.rules();
       for (int order = 0; order < IovaAllocator.CACHED_ORDERS; order++) {
-        long[] extra = new long[IovaAllocator.CACHE_DEPTH];
+        long[] extra = new long[(2 + rules.depotLimit()) * rules.magazineSize()];
         for (int i = 0; i < extra.length; i++) extra[i] = allocate(1L << order, ALLOCATING_CPU);
         for (long p : extra) allocator.free(p, FREEING_CPU);
       }

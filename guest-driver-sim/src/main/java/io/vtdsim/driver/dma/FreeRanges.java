@@ -137,6 +137,12 @@ final class FreeRanges {
     }
   }
 
+  /** The last pfn of the free range holding {@code pfn}, or −1 when {@code pfn} is not free. */
+  long freeRunEnd(long pfn) {
+    int g = floor(pfn);
+    return g != NIL && last[g] >= pfn ? last[g] : -1;
+  }
+
   /** True when every pfn of [pfn, pfn+pages) is free. */
   boolean isFree(long pfn, long pages) {
     int g = floor(pfn);

@@ -38,8 +38,12 @@ final class IovaSpaces {
     long limit = Math.min(config.dmaMask() == -1L ? Long.MAX_VALUE : config.dmaMask(), aperture) >>> 12;
     IovaAllocator a = of(d);
     long pfn = -1;
-    if (limit > FOUR_GIB_LAST_PFN) pfn = a.allocate(alloc, FOUR_GIB_LAST_PFN, cpu.get());
-    if (pfn < 0) pfn = a.allocate(alloc, limit, cpu.get());
+    // a 64-bit device tries below 4 GiB first (intel_alloc_iova ≤5.10, iommu_dma_alloc_iova ≥5.11); only
+    // 4.x flushes the rcache when that attempt fails
+    if (limit > FOUR_GIB_LAST_PFN) {
+      pfn = a.allocate(alloc, FOUR_GIB_LAST_PFN, cpu.get(), a.rules().firstAttemptFlushesRcache());
+    }
+    if (pfn < 0) pfn = a.allocate(alloc, limit, cpu.get(), true);
     if (pfn < 0) throw new DriverException("IOVA space of domain " + d.name() + " exhausted for " + pages + " pages");
     return pfn;
   }
@@ -59,7 +63,7 @@ final class IovaSpaces {
 
   private IovaAllocator of(Domain d) {
     return allocators.computeIfAbsent(d, k -> {
-      IovaAllocator a = new IovaAllocator();
+      IovaAllocator a = new IovaAllocator(config.preset().iovaRules());
       // the interrupt (MSI) window is kept out of every domain, as Linux's iova reserved regions
       a.reserve(InterruptRange.START >>> 12, (InterruptRange.END - 1) >>> 12);
       return a;

@@ -11,9 +11,26 @@ import io.vtdsim.emu.spec.IotlbInvalidation;
  * @param address PSI address (4 KiB aligned; may be unaligned to 2^AM pages before 6.10)
  * @param am PSI address mask
  * @param ih invalidation hint (only leaves changed)
- * @param reason why this decision was taken
+ * @param why why this decision was taken, rendered when asked ({@link #reason()}): the hot path keeps
+ *     its numbers, not a sentence
  */
-public record Flush(Kind kind, int did, long address, int am, boolean ih, String reason) {
+public record Flush(Kind kind, int did, long address, int am, boolean ih, Why why) {
+  /** A reason rendered on demand. */
+  @FunctionalInterface
+  public interface Why {
+    String text();
+  }
+
+  /** A decision with a ready-made reason. */
+  public Flush(Kind kind, int did, long address, int am, boolean ih, String reason) {
+    this(kind, did, address, am, ih, () -> reason);
+  }
+
+  /** Why this decision was taken (reported as the {@code driver.flush} event's reason). */
+  public String reason() {
+    return why.text();
+  }
+
   public enum Kind {
     PSI("psi"),
     DSI("dsi"),

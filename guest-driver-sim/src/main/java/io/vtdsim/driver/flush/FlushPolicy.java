@@ -34,35 +34,32 @@ public final class FlushPolicy {
    */
   public List<Flush> range(int did, long pfn, long pages, boolean ih, boolean map) {
     if (pages < 1) throw new IllegalArgumentException("pages must be ≥ 1: " + pages);
-    String range = "pfn 0x" + Long.toHexString(pfn) + " +" + pages;
     switch (name) {
       case GLOBAL:
-        return List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + range + " → global"));
+        return List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + range(pfn, pages) + " → global"));
       case ALWAYS_DSI:
-        return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, "policy always-dsi: " + range + " → DSI"));
+        return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, "policy always-dsi: " + range(pfn, pages) + " → DSI"));
       case NO_MAP_FLUSH:
         if (map) {
           return List.of(new Flush(Flush.Kind.NONE, did, pfn << 12, 0, false,
-              "policy no-map-flush: no invalidation after non-present→present (" + range + ")"));
+              "policy no-map-flush: no invalidation after non-present→present (" + range(pfn, pages) + ")"));
         }
         break;
       case STRICT_PSI:
-        return split(did, pfn, pages, ih, range);
+        return split(did, pfn, pages, ih, range(pfn, pages));
       default:
         break;
     }
     boolean correct = preset.unalignedCorrection() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT;
     int plain = PsiMask.of(pages);
     int am = correct ? PsiMask.corrected(pfn, pages) : plain;
-    String why = am != plain
-        ? range + " unaligned: AM " + plain + " grows to " + am
-        : range + ": AM " + am;
+    int mamv = cap.mamv();
     if (!cap.psi()) {
-      return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, why + ", CAP.PSI=0 → DSI"));
+      return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, why(pfn, pages, plain, am) + ", CAP.PSI=0 → DSI"));
     }
-    if (am > cap.mamv()) {
+    if (am > mamv) {
       return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false,
-          why + ", AM " + am + " > MAMV " + cap.mamv() + " → DSI"));
+          why(pfn, pages, plain, am) + ", AM " + am + " > MAMV " + mamv + " → DSI"));
     }
     long address = pfn << 12;
     // 6.10+ cache.c aligns ADDR down to the mask; before (and so under unaligned-undershoot, the
@@ -71,14 +68,25 @@ public final class FlushPolicy {
     if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
       address &= ~((1L << (12 + am)) - 1);
     }
-    if ((pfn & ((1L << am) - 1)) != 0 && !correct) {
-      why += " (unaligned base: the mask undershoots the range end)";
-    }
-    Flush psi = new Flush(Flush.Kind.PSI, did, address, am, ih, why + " ≤ MAMV " + cap.mamv() + " → PSI");
+    boolean undershoots = (pfn & ((1L << am) - 1)) != 0 && !correct;
+    // the PSI path is the hot one: its reason is rendered only when someone reads it
+    Flush.Why psiWhy = () -> why(pfn, pages, plain, am)
+        + (undershoots ? " (unaligned base: the mask undershoots the range end)" : "");
+    Flush psi = new Flush(Flush.Kind.PSI, did, address, am, ih, () -> psiWhy.text() + " ≤ MAMV " + mamv + " → PSI");
     if (name == FlushPolicyName.DUPLICATE_PSI) {
-      return List.of(psi, new Flush(Flush.Kind.PSI, did, address, am, ih, "policy duplicate-psi: " + why + " (again)"));
+      return List.of(psi, new Flush(Flush.Kind.PSI, did, address, am, ih, () -> "policy duplicate-psi: " + psiWhy.text() + " (again)"));
     }
     return List.of(psi);
+  }
+
+  private static String range(long pfn, long pages) {
+    return "pfn 0x" + Long.toHexString(pfn) + " +" + pages;
+  }
+
+  private static String why(long pfn, long pages, int plain, int am) {
+    return am != plain
+        ? range(pfn, pages) + " unaligned: AM " + plain + " grows to " + am
+        : range(pfn, pages) + ": AM " + am;
   }
 
   /** A flush of the whole domain (lazy flush-all, pages = −1 in 6.12): DSI, or global under policy global. */

@@ -26,8 +26,12 @@ public final class PageTable {
   /** Result of a map: lower tables removed to make room for superpages (free after a flush). */
   public record MapResult(List<Long> freelist, List<long[]> switchedRanges) {}
 
-  /** Result of an unmap: the range cleared (possibly enlarged to a superpage) and the freelist. */
-  public record UnmapResult(long iova, long size, List<Long> freelist) {}
+  /**
+   * Result of an unmap: the range Linux reports cleared (possibly enlarged to a superpage), the freelist,
+   * and the base of a superpage that stays mapped although the range was enlarged to it (an unaligned
+   * start inside it), or −1.
+   */
+  public record UnmapResult(long iova, long size, List<Long> freelist, long keptSuperpage) {}
 
   /**
    * @param levels 3, 4 or 5 (agaw + 2)
@@ -178,20 +182,34 @@ public final class PageTable {
     return 0;
   }
 
+  /** The tables one unmap frees, collected here first (most unmaps free none). */
+  private final List<Long> scratch = new ArrayList<>();
+
   /**
    * Clears [iova, iova+size) as Linux's intel_iommu_unmap: the size grows to the whole superpage when
    * the leaf at {@code iova} is larger; entries fully inside the range are cleared (their tables go to
    * the freelist, not zeroed); partially covered tables are recursed into.
+   *
+   * <p>A start inside a superpage but not at its base is a Linux bug reproduced here: the range becomes
+   * [iova, iova + superpage size), which covers the superpage only in part, and dma_pte_clear_level
+   * clears only entries it covers whole — it recurses into a partly covered one, taking the superpage's
+   * target for a page table — so the superpage stays mapped while the size returned is the superpage's,
+   * and the range's tail reaches into the next slot. (Linux also clears words of the target page that
+   * look like present entries and frees what they point to; guest data is left alone here.)
    */
   public UnmapResult unmap(long iova, long size) {
     if (((iova | size) & 0xFFF) != 0 || size <= 0) {
       throw new IllegalArgumentException(String.format("unmap needs 4 KiB aligned iova/size: 0x%x/0x%x", iova, size));
     }
     int level = leafLevel(iova);
-    if (level > 1 && size < AddressWidth.levelSize(level)) size = AddressWidth.levelSize(level);
-    List<Long> freelist = new ArrayList<>();
-    clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, freelist);
-    return new UnmapResult(iova, size, freelist);
+    long kept = -1;
+    if (level > 1 && size < AddressWidth.levelSize(level)) {
+      size = AddressWidth.levelSize(level);
+      if ((iova & (size - 1)) != 0) kept = iova & -size;
+    }
+    scratch.clear();
+    clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, scratch);
+    return new UnmapResult(iova, size, scratch.isEmpty() ? List.of() : new ArrayList<>(scratch), kept);
   }
 
   private void clear(long table, int level, long first, long last, List<Long> freelist) {

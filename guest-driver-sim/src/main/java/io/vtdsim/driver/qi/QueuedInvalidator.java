@@ -93,7 +93,8 @@ public final class QueuedInvalidator implements Invalidator {
         setStatus(waitIndex, IN_USE);
         freeHead = (freeHead + count + 1) % LENGTH;
         freeCount -= count + 1;
-        mmio.write64(Registers.IQT, InvalidationQueueRegisters.indexToRegister(freeHead, false));
+        // writel(qi->free_head << shift, iommu->reg + DMAR_IQT_REG): a 32-bit write in every era (dmar.c)
+        mmio.write32(Registers.IQT, (int) InvalidationQueueRegisters.indexToRegister(freeHead, false));
 
         int rc = 0;
         int polls = 0;

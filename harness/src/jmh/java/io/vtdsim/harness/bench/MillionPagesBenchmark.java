@@ -40,7 +40,7 @@ public class MillionPagesBenchmark {
   public ScenarioResult millionPages() {
     Scenario s = ScenarioLoader.parse("""
         name: million-pages
-        machine: { ram: 6GiB, superpages: [], shadow-sync: %s }
+        machine: { ram: 6GiB, superpages: [], shadow-sync: %s, host-mapping-limit: 4194304 }
         devices: [ { id: nic, bdf: "00:03.0", kind: assigned } ]
         steps:
           - boot

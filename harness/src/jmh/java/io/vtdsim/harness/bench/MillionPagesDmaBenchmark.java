@@ -56,7 +56,7 @@ public class MillionPagesDmaBenchmark {
     }
     return """
         name: million-dma-pages
-        machine: { ram: 6GiB, superpages: [], shadow-sync: %s }
+        machine: { ram: 6GiB, superpages: [], shadow-sync: %s, host-mapping-limit: 4194304 }
         devices: [ { id: nic, bdf: "00:03.0", kind: assigned } ]
         steps:
           - boot

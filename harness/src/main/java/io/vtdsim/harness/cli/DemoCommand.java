@@ -3,6 +3,7 @@ package io.vtdsim.harness.cli;
 import io.vtdsim.harness.report.MatrixCell;
 import io.vtdsim.harness.report.MatrixTable;
 import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.ScenarioException;
 import io.vtdsim.harness.scenario.Vocabulary;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -49,6 +50,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "runs in parallel (default: available processors)")
   int threads = Runtime.getRuntime().availableProcessors();
 
+  @Option(names = "--strategies", split = ",", paramLabel = "NAME",
+      description = "columns: shadow strategies, and qemu for real QEMU (default: psi-only,unmap-all-replay,iova-tree)")
+  List<String> strategies = new ArrayList<>(Vocabulary.SHADOW_SYNCS);
+
   @Option(names = "--full", description = "also print the full matrix table with every cost column")
   boolean full;
 
@@ -57,7 +62,12 @@ final class DemoCommand implements Callable<Integer> {
     Threads.check(threads);
     List<Scenario> scenarios = new ArrayList<>();
     for (String n : main.catalog.names()) scenarios.add(main.catalog.load(n));
-    List<String> strategies = Vocabulary.SHADOW_SYNCS;
+    for (String g : strategies) {
+      if (!Vocabulary.EXPECT_COLUMNS.contains(g)) {
+        throw new ScenarioException("--strategies", 0, g, "unknown value; expected one of: "
+            + String.join(", ", Vocabulary.EXPECT_COLUMNS));
+      }
+    }
     PrintWriter err = spec.commandLine().getErr();
     List<MatrixCell> cells = new MatrixRunner(main.executor, threads).run(scenarios, strategies, List.of(),
         List.of(), ProgressBar.forTerminal(err, scenarios.size() * strategies.size()));

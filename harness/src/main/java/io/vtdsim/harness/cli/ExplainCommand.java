@@ -2,7 +2,6 @@ package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.report.Explanation;
 import io.vtdsim.harness.scenario.Scenario;
-import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,9 +44,8 @@ final class ExplainCommand implements Callable<Integer> {
     if (given != 1) {
       throw new CliException("explain takes exactly one scenario (a FILE or --builtin NAME), got " + given);
     }
-    Scenario loaded = !files.isEmpty() ? ScenarioLoader.load(files.get(0))
-        : ScenarioSelection.builtin(main.catalog, builtins.get(0), "--builtin");
-    Scenario s = ScenarioSelection.applied(List.of(loaded), settings.sets).get(0);
+    ScenarioRef ref = !files.isEmpty() ? ScenarioRef.file(files.get(0)) : ScenarioRef.builtinNamed(builtins.get(0));
+    Scenario s = ref.load(main.catalog, settings.sets);
     ScenarioResult r = main.executor.run(s, settings.options());
     PrintWriter out = spec.commandLine().getOut();
     out.print(new Explanation(RunCommand.eventText(s)).render(r));

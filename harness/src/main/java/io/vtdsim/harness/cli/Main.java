@@ -1,5 +1,6 @@
 package io.vtdsim.harness.cli;
 
+import io.vtdsim.harness.machine.MachineException;
 import io.vtdsim.harness.scenario.ScenarioException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,12 +17,13 @@ import picocli.CommandLine.Spec;
     description = "VT-d caching-mode simulator: runs scenarios against a Linux-like guest driver, an emulated "
         + "VT-d unit, a shadowing strategy and a host IOMMU, and checks every assigned-device mapping.",
     subcommands = {RunCommand.class, ListCommand.class, MatrixCommand.class, ExplainCommand.class,
-        DemoCommand.class, ExploreCommand.class, HelpCommand.class},
+        DemoCommand.class, ExploreCommand.class, DiffCommand.class, HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:every scenario met its expect",
         "1:at least one scenario did not",
-        "2:unreadable or invalid input (file:line: key: reason on stderr)"})
+        "2:unreadable or invalid input (file:line: key: reason on stderr), or no usable machine (QEMU missing,"
+            + " too old or not answering)"})
 public final class Main implements Runnable {
   final ScenarioExecutor executor;
   final ScenarioCatalog catalog;
@@ -47,7 +49,7 @@ public final class Main implements Runnable {
   public static CommandLine commandLine(ScenarioExecutor executor, ScenarioCatalog catalog) {
     CommandLine cl = new CommandLine(new Main(executor, catalog));
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-      if (ex instanceof ScenarioException || ex instanceof CliException) {
+      if (ex instanceof ScenarioException || ex instanceof CliException || ex instanceof MachineException) {
         cmd.getErr().println(ex.getMessage());
         cmd.getErr().flush();
         return ExitCodes.INVALID_INPUT;

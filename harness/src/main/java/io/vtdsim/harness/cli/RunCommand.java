@@ -90,7 +90,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code ok    name: pass [ok] (expected pass)}, then up to ten violations, one line per lazy-mode
+   * {@code ok    name: pass [ok] (expected pass)}, then (not on the model) the machine that ran, up to ten violations, one line per lazy-mode
    * stale window and the non-zero counters, indented.
    */
   static void print(PrintWriter out, ScenarioResult r) {
@@ -99,9 +99,10 @@ final class RunCommand implements Callable<Integer> {
     String expected = e.outcome() + (e.violations().isEmpty() ? "" : " " + e.violations());
     out.printf("%-5s %s: %s [%s] (expected %s)%n", r.met() ? "ok" : "FAIL", s.name(), r.outcome(), OutcomeTag.of(r),
         expected);
-    if (r.error() != null) {
-      out.println("      " + (ScenarioResult.TIMEOUT.equals(r.outcome()) ? "" : "setup error: ") + r.error());
-    }
+    if (!r.machine().equals(ScenarioResult.MODEL)) out.println("      machine: " + r.machine());
+    if (r.outcome().equals(ScenarioResult.EMULATOR_CRASH)) out.println("      emulator crash: " + r.error());
+    else if (r.outcome().equals(ScenarioResult.TIMEOUT)) out.println("      " + r.error());
+    else if (r.error() != null) out.println("      setup error: " + r.error());
     List<Violation> vs = r.violations();
     for (int i = 0; i < Math.min(vs.size(), SHOWN_VIOLATIONS); i++) {
       Violation v = vs.get(i);

@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** How the scenarios a command runs are adjusted and run: {@code --set}, {@code --full-check}, {@code --retain}, {@code --timeout}. */
 final class RunSettings {
   @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "override a scenario key, e.g. machine.shadow-sync=psi-only; repeatable")
+      description = "override a scenario key, e.g. machine.shadow-sync=psi-only, or a parameter the file "
+          + "declares, e.g. parameters.size=1GiB; repeatable")
   List<String> sets = new ArrayList<>();
 
   @Option(names = "--full-check",

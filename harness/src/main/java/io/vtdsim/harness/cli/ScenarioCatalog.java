@@ -1,14 +1,34 @@
 package io.vtdsim.harness.cli;
 
 import io.vtdsim.harness.scenario.BuiltinScenarios;
+import io.vtdsim.harness.scenario.Overrides;
 import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.ScenarioException;
+import io.vtdsim.harness.scenario.ScenarioParameters;
 import java.util.List;
+import java.util.Map;
 
 /** The built-in scenarios as the CLI sees them (tests substitute their own). */
 public interface ScenarioCatalog {
   List<String> names();
 
   Scenario load(String name);
+
+  /**
+   * The scenario with values for its {@code parameters} block ({@link
+   * io.vtdsim.harness.scenario.ScenarioParameters}); a catalog whose scenarios declare none takes
+   * only an empty map.
+   */
+  default Scenario load(String name, Map<String, String> parameters) {
+    if (parameters.isEmpty()) return load(name);
+    throw new ScenarioException(Overrides.SOURCE, 0, ScenarioParameters.KEY + "." + parameters.keySet().iterator().next(),
+        "the scenario " + name + " declares no parameters");
+  }
+
+  /** The scenario's YAML text, or null when it has none. */
+  default String text(String name) {
+    return null;
+  }
 
   /** One line about the scenario. */
   String summary(String name);
@@ -24,6 +44,16 @@ public interface ScenarioCatalog {
       @Override
       public Scenario load(String name) {
         return BuiltinScenarios.load(name);
+      }
+
+      @Override
+      public Scenario load(String name, Map<String, String> parameters) {
+        return BuiltinScenarios.load(name, parameters);
+      }
+
+      @Override
+      public String text(String name) {
+        return BuiltinScenarios.text(name);
       }
 
       @Override

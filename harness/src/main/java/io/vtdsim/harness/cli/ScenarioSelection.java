@@ -1,13 +1,12 @@
 package io.vtdsim.harness.cli;
 
-import io.vtdsim.harness.scenario.Overrides;
 import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioException;
-import io.vtdsim.harness.scenario.ScenarioLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,28 +26,36 @@ final class ScenarioSelection {
     return settings.options();
   }
 
+  List<String> sets() {
+    return settings.sets;
+  }
+
   List<Scenario> load(ScenarioCatalog catalog) {
     if (files.isEmpty() && builtins.isEmpty()) {
       throw new CliException("no scenario given: name FILE... or --builtin NAME (see: list)");
     }
-    List<Scenario> out = new ArrayList<>();
-    for (Path f : files) out.add(ScenarioLoader.load(f));
-    for (String b : builtins) out.add(builtin(catalog, b, "--builtin"));
-    return applied(out, settings.sets);
-  }
-
-  static List<Scenario> applied(List<Scenario> scenarios, List<String> sets) {
     List<Scenario> applied = new ArrayList<>();
-    for (Scenario s : scenarios) applied.add(Overrides.apply(s, sets));
+    for (ScenarioRef ref : refs()) applied.add(ref.load(catalog, settings.sets));
     return applied;
   }
 
-  /** The built-in {@code name}; an unknown name is an error naming {@code option}. */
-  static Scenario builtin(ScenarioCatalog catalog, String name, String option) {
+  /** The scenarios named, files first, without loading them. */
+  List<ScenarioRef> refs() {
+    List<ScenarioRef> out = new ArrayList<>();
+    for (Path f : files) out.add(ScenarioRef.file(f));
+    for (String b : builtins) out.add(ScenarioRef.builtinNamed(b));
+    return out;
+  }
+
+  static Scenario builtin(ScenarioCatalog catalog, String name) {
+    return builtin(catalog, name, Map.of());
+  }
+
+  static Scenario builtin(ScenarioCatalog catalog, String name, Map<String, String> parameters) {
     if (!catalog.names().contains(name)) {
-      throw new ScenarioException(option, 0, name,
+      throw new ScenarioException("--builtin", 0, name,
           "unknown built-in scenario; known: " + String.join(", ", catalog.names()));
     }
-    return catalog.load(name);
+    return catalog.load(name, parameters);
   }
 }

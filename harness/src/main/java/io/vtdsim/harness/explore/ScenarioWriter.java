@@ -34,7 +34,7 @@ public final class ScenarioWriter {
       out.append("devices:\n");
       for (DeviceSpec d : s.devices()) {
         out.append("  - { id: ").append(scalar(d.id())).append(", bdf: \"").append(d.bdf()).append("\", kind: ")
-            .append(d.kind()).append(" }\n");
+            .append(d.kind()).append(d.group() != null ? ", group: \"" + d.group() + "\"" : "").append(" }\n");
       }
     }
     out.append("steps:\n");
@@ -56,6 +56,9 @@ public final class ScenarioWriter {
     if (m.negativeCaching() != null) lines.add("negative-caching: " + m.negativeCaching());
     if (m.shadowSync() != null) lines.add("shadow-sync: " + m.shadowSync());
     if (m.host() != null) lines.add("host: " + m.host());
+    if (m.hostMappingLimit() != null) lines.add("host-mapping-limit: " + m.hostMappingLimit());
+    if (m.backend() != null) lines.add("backend: " + m.backend());
+    if (m.fidelity() != null) lines.add("fidelity: " + m.fidelity());
     block(out, "machine", lines);
   }
 
@@ -103,6 +106,7 @@ public final class ScenarioWriter {
   /** One step in flow style, e.g. {@code map: { domain: d1, iova: 0x100000, ... }}. */
   static String step(Step step) {
     if (step instanceof Step.Boot) return "boot";
+    if (step instanceof Step.Shutdown) return "shutdown";
     if (step instanceof Step.Attach a) return "attach: { device: " + scalar(a.device()) + ", domain: " + scalar(a.domain()) + " }";
     if (step instanceof Step.Detach d) return "detach: { device: " + scalar(d.device()) + " }";
     if (step instanceof Step.MapRange m) {

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,24 +64,41 @@ public final class Counters implements Consumer<Event> {
 
   @Override
   public synchronized void accept(Event e) {
-    switch (e.kind()) {
-      case "mmio.read" -> values[0]++;
-      case "mmio.write" -> values[1]++;
-      case "vtd.descriptor", "vtd.register-invalidation" -> {
-        int i = NAMES.indexOf("desc-" + e.attrs().get("desc"));
+    EventBody b = e.body();
+    switch (b.type()) {
+      case MMIO_READ -> values[0]++;
+      case MMIO_WRITE -> values[1]++;
+      case DESCRIPTOR, REGISTER_INVALIDATION -> {
+        int i = descCounter(b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc")));
         if (i >= 0) values[i]++;
       }
-      case "host.map" -> values[9]++;
-      case "host.unmap" -> values[10]++;
-      case "host.error" -> values[11]++;
-      case "shadow.walk" -> {
-        if (e.attrs().get("entries") instanceof Number n) values[12] += n.longValue();
+      case HOST_MAP -> values[9]++;
+      case HOST_UNMAP -> values[10]++;
+      case HOST_ERROR -> values[11]++;
+      case WALK -> {
+        if (b instanceof EventBody.ShadowWalk w) values[12] += w.entries();
+        else if (e.attrs().get("entries") instanceof Number n) values[12] += n.longValue();
       }
-      case "dma.ok" -> values[13]++;
-      case "dma.fault" -> values[14]++;
+      case DMA_OK -> values[13]++;
+      case DMA_FAULT -> values[14]++;
       default -> {}
     }
   }
+
+  /** The counter of a {@code desc} name (DescriptorNames), or -1. */
+  private static int descCounter(String desc) {
+    return switch (desc) {
+      case "cc-global" -> 2;
+      case "cc-domain" -> 3;
+      case "cc-device" -> 4;
+      case "iotlb-global" -> 5;
+      case "iotlb-dsi" -> 6;
+      case "iotlb-psi" -> 7;
+      case "wait" -> 8;
+      default -> -1;
+    };
+  }
+
 
   public synchronized long get(String name) {
     int i = NAMES.indexOf(name);

@@ -41,51 +41,51 @@ public final class EventText {
 
   /** The one-line text of an event (without sequence number or time). */
   public String line(Event e) {
-    return switch (e.kind()) {
-      case EventKinds.MMIO_WRITE -> "MMIO write" + bits(e) + " " + register(e) + " = " + hex(e, "value");
-      case EventKinds.MMIO_READ -> "MMIO read" + bits(e) + "  " + register(e) + " -> " + hex(e, "value");
-      case EventKinds.MMIO_REJECTED -> "MMIO rejected: " + e.text();
-      case EventKinds.DESCRIPTOR -> "QI[" + str(e, "index") + "] " + descriptor(e);
-      case EventKinds.REGISTER_INVALIDATION -> "register invalidation " + descriptor(e);
-      case EventKinds.REGISTER_INVALIDATION_IGNORED ->
+    return switch (e.type()) {
+      case MMIO_WRITE -> "MMIO write" + bits(e) + " " + register(e) + " = " + hex(e, "value");
+      case MMIO_READ -> "MMIO read" + bits(e) + "  " + register(e) + " -> " + hex(e, "value");
+      case MMIO_REJECTED -> "MMIO rejected: " + e.text();
+      case DESCRIPTOR -> "QI[" + str(e, "index") + "] " + descriptor(e);
+      case REGISTER_INVALIDATION -> "register invalidation " + descriptor(e);
+      case REGISTER_INVALIDATION_IGNORED ->
           "register invalidation ignored (" + str(e, "register") + " written while QI is enabled)";
-      case EventKinds.IQE -> "invalidation queue error at QI[" + str(e, "index") + "]: " + str(e, "reason");
-      case EventKinds.COMMAND -> "GCMD " + str(e, "bit") + orDetail(e);
-      case EventKinds.TRANSLATE -> "translate " + sid(e) + " iova " + hex(e, "iova")
+      case IQE -> "invalidation queue error at QI[" + str(e, "index") + "]: " + str(e, "reason");
+      case COMMAND -> "GCMD " + str(e, "bit") + orDetail(e);
+      case TRANSLATE -> "translate " + sid(e) + " iova " + hex(e, "iova")
           + (EventAttrs.flag(e, "write") ? " write" : " read") + " -> " + str(e, "result")
           + (EventAttrs.flag(e, "cached") ? " (cached)" : "");
-      case EventKinds.FAULT -> "FAULT " + sid(e) + " addr " + hex(e, "addr") + " " + str(e, "reason")
+      case FAULT -> "FAULT " + sid(e) + " addr " + hex(e, "addr") + " " + str(e, "reason")
           + (EventAttrs.flag(e, "read") ? " (read)" : " (write)")
           + (has(e, "recorded") && !EventAttrs.flag(e, "recorded") ? " not recorded" : "");
-      case EventKinds.FAULT_EVENT -> "fault event MSI addr " + hex(e, "address") + " data " + hex(e, "data");
-      case EventKinds.WAIT_COMPLETE -> "wait descriptor QI[" + str(e, "index") + "] complete";
-      case EventKinds.CACHE_INVALIDATE -> "drop " + str(e, "cache") + " " + str(e, "scope")
+      case FAULT_EVENT -> "fault event MSI addr " + hex(e, "address") + " data " + hex(e, "data");
+      case WAIT_COMPLETE -> "wait descriptor QI[" + str(e, "index") + "] complete";
+      case CACHE_INVALIDATE -> "drop " + str(e, "cache") + " " + str(e, "scope")
           + " (" + str(e, "dropped") + " entries)";
-      case EventKinds.WALK -> "walk " + str(e, "device") + " [" + hex(e, "start") + ", " + hex(e, "end") + ") "
+      case WALK -> "walk " + str(e, "device") + " [" + hex(e, "start") + ", " + hex(e, "end") + ") "
           + str(e, "entries") + " entries" + reason(e);
-      case EventKinds.NOTIFY -> "notify " + str(e, "device") + " " + str(e, "type") + " iova " + hex(e, "iova")
+      case NOTIFY -> "notify " + str(e, "device") + " " + str(e, "type") + " iova " + hex(e, "iova")
           + " size " + size(e, "size")
           + ("MAP".equals(str(e, "type")) ? " -> gpa " + hex(e, "gpa") + " " + perm(e) : "");
-      case EventKinds.SWITCH -> "address space of " + str(e, "device") + " -> " + str(e, "mode");
-      case EventKinds.HOST_MAP -> "host map " + str(e, "container") + " iova " + hex(e, "iova") + " size "
+      case SWITCH -> "address space of " + str(e, "device") + " -> " + str(e, "mode");
+      case HOST_MAP -> "host map " + str(e, "container") + " iova " + hex(e, "iova") + " size "
           + size(e, "size") + " -> gpa " + hex(e, "gpa") + " " + perm(e) + result(e);
-      case EventKinds.HOST_UNMAP -> "host unmap " + str(e, "container") + " iova " + hex(e, "iova") + " size "
+      case HOST_UNMAP -> "host unmap " + str(e, "container") + " iova " + hex(e, "iova") + " size "
           + size(e, "size") + result(e)
           + (has(e, "unmapped") ? " (unmapped " + size(e, "unmapped") + ")" : "");
-      case EventKinds.HOST_ERROR -> "HOST ERROR " + str(e, "errno") + " on " + str(e, "op") + " "
+      case HOST_ERROR -> "HOST ERROR " + str(e, "errno") + " on " + str(e, "op") + " "
           + str(e, "container") + " iova " + hex(e, "iova") + " size " + size(e, "size")
           + (has(e, "detail") ? ": " + str(e, "detail") : "");
-      case EventKinds.DMA_OK -> "DMA " + str(e, "device") + " " + str(e, "op") + " " + str(e, "length")
+      case DMA_OK -> "DMA " + str(e, "device") + " " + str(e, "op") + " " + str(e, "length")
           + " B at iova " + hex(e, "iova") + " ok";
-      case EventKinds.DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
+      case DMA_FAULT -> "DMA " + str(e, "device") + " " + str(e, "op") + " at iova " + hex(e, "iova")
           + " FAULT: " + str(e, "reason");
-      case EventKinds.DRIVER_CALL -> "call " + e.text();
-      case EventKinds.DRIVER_FLUSH -> "flush " + e.text();
-      case EventKinds.DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
+      case DRIVER_CALL -> "call " + e.text();
+      case DRIVER_FLUSH -> "flush " + e.text();
+      case DRIVER_FAULT -> "driver fault handler: " + sid(e) + " addr " + hex(e, "addr") + " "
           + str(e, "reason");
-      case EventKinds.STEP -> "step " + str(e, "index") + ": " + str(e, "text");
-      case EventKinds.VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e) + kinds(e);
-      case EventKinds.STALE_WINDOW -> staleWindow(str(e, "device"), num(e, "iova"), num(e, "size"),
+      case STEP -> "step " + str(e, "index") + ": " + str(e, "text");
+      case VERDICT -> "oracle after step " + str(e, "index") + ": " + verdict(e) + kinds(e);
+      case STALE_WINDOW -> staleWindow(str(e, "device"), num(e, "iova"), num(e, "size"),
           num(e, "fromStep"), num(e, "toStep"), num(e, "nanos"));
       default -> e.kind() + " [" + e.source() + "] " + e.text();
     };

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
@@ -77,7 +78,7 @@ public final class Explanation {
     List<Group> out = new ArrayList<>();
     Group current = new Group(null, "Setup", new ArrayList<>());
     for (Event e : events) {
-      if (e.kind().equals(EventKinds.STEP)) {
+      if (e.type() == EventKind.STEP) {
         if (current.index() != null || !current.events().isEmpty()) out.add(current);
         Long index = EventAttrs.num(e, "index");
         int i = index == null ? out.size() : index.intValue();
@@ -96,9 +97,9 @@ public final class Explanation {
     String previous = null;
     int repeats = 0;
     for (Event e : events) {
-      if (e.kind().equals(EventKinds.VERDICT)) continue; // the verdict is told from the violations below
+      if (e.type() == EventKind.VERDICT) continue; // the verdict is told from the violations below
       String line = role(e) + text.line(e);
-      if (e.kind().equals(EventKinds.MMIO_READ) && line.equals(previous)) {
+      if (e.type() == EventKind.MMIO_READ && line.equals(previous)) {
         repeats++;
         continue;
       }
@@ -157,8 +158,12 @@ public final class Explanation {
     if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
-    return sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault())
-        .toString();
+    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity());
+    sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault());
+    if (!m.backendOrDefault().equals(MachineSpec.DEFAULT_BACKEND)) {
+      sb.append("; backend ").append(m.backendOrDefault()).append(" (its own shadow; see the qemu.start event)");
+    }
+    return sb.toString();
   }
 
   private static String driver(DriverSpec d) {

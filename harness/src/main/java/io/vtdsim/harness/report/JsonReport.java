@@ -23,11 +23,61 @@ import java.util.Map;
  * queued for a lazy flush (tolerated, not a violation), from the first step after which it was seen
  * stale to the step after which it was gone, and for how long in simulated time ({@code nanos}); a
  * window still open at the end has {@code toStep} and {@code nanos} -1. Empty in strict mode.
+ *
+ * <p>A run that was not on the model also has {@code "backend"} ({@code "qemu"}) and {@code "machine"}
+ * (e.g. {@code "QEMU 11.1.3"}).
  */
 public final class JsonReport {
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private JsonReport() {}
+
+  /**
+   * The matrix as JSON: {@code {"runs":[{<configuration>, "outcome", "met", "violations":[...],
+   * "counters":{...}}]}}, the configuration being every {@link MatrixTable#configColumns} column by
+   * its name ({@code mamv} a number), the violations as in {@link #render}.
+   */
+  public static String matrix(List<MatrixCell> cells) {
+    ObjectNode root = MAPPER.createObjectNode();
+    ArrayNode runs = root.putArray("runs");
+    List<String> cols = MatrixTable.configColumns(cells);
+    for (MatrixCell c : cells) {
+      ObjectNode o = runs.addObject();
+      for (String col : cols) {
+        if (col.equals("mamv")) {
+          o.put(col, c.mamv());
+        } else {
+          o.put(col, MatrixTable.config(c, col));
+        }
+      }
+      o.put("outcome", c.outcome());
+      o.put("met", c.result().met());
+      violations(o.putArray("violations"), c.result().violations());
+      ObjectNode counters = o.putObject("counters");
+      for (Map.Entry<String, Long> e : c.result().counters().entrySet()) counters.put(e.getKey(), e.getValue());
+    }
+    return write(root);
+  }
+
+  private static void violations(ArrayNode vs, List<Violation> list) {
+    for (Violation v : list) {
+      ObjectNode o = vs.addObject();
+      o.put("kind", v.kind());
+      o.put("step", v.step());
+      o.put("device", v.device());
+      o.put("iova", Units.hex(v.iova()));
+      o.put("size", v.size());
+      o.put("detail", v.detail());
+    }
+  }
+
+  private static String write(ObjectNode root) {
+    try {
+      return MAPPER.writeValueAsString(root) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a JSON tree", e);
+    }
+  }
 
   public static String render(List<ScenarioResult> results) {
     ObjectNode root = MAPPER.createObjectNode();
@@ -37,16 +87,7 @@ public final class JsonReport {
       s.put("name", r.scenario().name());
       s.put("outcome", r.outcome());
       s.put("met", r.met());
-      ArrayNode vs = s.putArray("violations");
-      for (Violation v : r.violations()) {
-        ObjectNode o = vs.addObject();
-        o.put("kind", v.kind());
-        o.put("step", v.step());
-        o.put("device", v.device());
-        o.put("iova", Units.hex(v.iova()));
-        o.put("size", v.size());
-        o.put("detail", v.detail());
-      }
+      violations(s.putArray("violations"), r.violations());
       ObjectNode counters = s.putObject("counters");
       for (Map.Entry<String, Long> c : r.counters().entrySet()) counters.put(c.getKey(), c.getValue());
       ArrayNode windows = s.putArray("staleWindows");
@@ -60,11 +101,11 @@ public final class JsonReport {
         o.put("nanos", w.nanos());
       }
       if (r.error() != null) s.put("error", r.error());
+      if (!r.machine().equals(ScenarioResult.MODEL)) {
+        s.put("backend", r.scenario().machine().backendOrDefault());
+        s.put("machine", r.machine());
+      }
     }
-    try {
-      return MAPPER.writeValueAsString(root) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize a JSON tree", e);
-    }
+    return write(root);
   }
 }

@@ -27,6 +27,31 @@ public final class MatrixTable {
 
   private MatrixTable() {}
 
+  /** The text/Markdown header: {@link #HEADERS} with the cells' settings keys after flush. */
+  static List<String> headers(List<MatrixCell> cells) {
+    List<String> h = new ArrayList<>(HEADERS.subList(0, 4));
+    h.addAll(settingKeys(cells));
+    h.addAll(HEADERS.subList(4, HEADERS.size()));
+    return h;
+  }
+
+  static List<String> settingKeys(List<MatrixCell> cells) {
+    List<String> keys = new ArrayList<>();
+    for (MatrixCell c : cells) {
+      for (String k : c.settings().keySet()) {
+        if (!keys.contains(k)) keys.add(k);
+      }
+    }
+    return keys;
+  }
+
+  static List<String> row(MatrixCell c, List<String> settingKeys) {
+    List<String> r = new ArrayList<>(List.of(c.scenario(), c.strategy(), c.driver(), c.flush()));
+    for (String k : settingKeys) r.add(c.settings().getOrDefault(k, ""));
+    r.addAll(row(c).subList(4, HEADERS.size()));
+    return r;
+  }
+
   static List<String> row(MatrixCell c) {
     return List.of(c.scenario(), c.strategy(), c.driver(), c.flush(), c.outcome(), c.result().met() ? "yes" : "NO",
         n(c.mmioExits()), n(c.counter("desc-iotlb-psi")), n(c.counter("desc-iotlb-dsi")),
@@ -41,10 +66,13 @@ public final class MatrixTable {
 
   /** An aligned plain-text table with a header rule. */
   public static String text(List<MatrixCell> cells) {
+    List<String> keys = settingKeys(cells);
+    List<String> headers = headers(cells);
+    int firstNumber = FIRST_NUMBER + keys.size();
     List<List<String>> rows = new ArrayList<>();
-    rows.add(HEADERS);
-    for (MatrixCell c : cells) rows.add(row(c));
-    int[] w = new int[HEADERS.size()];
+    rows.add(headers);
+    for (MatrixCell c : cells) rows.add(row(c, keys));
+    int[] w = new int[headers.size()];
     for (List<String> r : rows) {
       for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
     }
@@ -56,7 +84,7 @@ public final class MatrixTable {
         if (i > 0) line.append("  ");
         String v = r.get(i);
         String pad = " ".repeat(w[i] - v.length());
-        line.append(i >= FIRST_NUMBER ? pad + v : v + pad);
+        line.append(i >= firstNumber ? pad + v : v + pad);
       }
       sb.append(line.toString().stripTrailing()).append('\n');
       if (ri == 0) {
@@ -68,14 +96,49 @@ public final class MatrixTable {
     return sb.toString();
   }
 
-  /** CSV: the identifying columns, outcome, met, violation kinds, then every counter by name. */
+  /**
+   * The configuration of a run as (column, value) pairs, the same for CSV and JSON: scenario, strategy,
+   * driver, flush, dma-mode, host, mamv (the CAP.MAMV the unit reported), file (path or builtin:NAME),
+   * then each {@link MatrixCell#settings} key any cell has ("" where a cell lacks it).
+   */
+  public static List<String> configColumns(List<MatrixCell> cells) {
+    List<String> cols = new ArrayList<>(List.of("scenario", "strategy", "driver", "flush", "dma-mode", "host", "mamv", "file"));
+    for (MatrixCell c : cells) {
+      for (String k : c.settings().keySet()) {
+        if (!cols.contains(k)) cols.add(k);
+      }
+    }
+    return cols;
+  }
+
+  /** The value of one {@link #configColumns} column for a cell. */
+  public static String config(MatrixCell c, String column) {
+    return switch (column) {
+      case "scenario" -> c.scenario();
+      case "strategy" -> c.strategy();
+      case "driver" -> c.driver();
+      case "flush" -> c.flush();
+      case "dma-mode" -> c.settings().getOrDefault("driver.dma-mode", c.dmaMode());
+      case "host" -> c.settings().getOrDefault("machine.host", c.host());
+      case "mamv" -> Integer.toString(c.mamv());
+      case "file" -> c.file();
+      default -> c.settings().getOrDefault(column, "");
+    };
+  }
+
+  /**
+   * CSV: the configuration ({@link #configColumns}), outcome, met, the violation kinds found (joined
+   * by '+'), then every counter by name.
+   */
   public static String csv(List<MatrixCell> cells) {
-    StringBuilder sb = new StringBuilder("scenario,strategy,driver,flush,outcome,met");
+    List<String> cols = configColumns(cells);
+    StringBuilder sb = new StringBuilder(String.join(",", cols)).append(",outcome,met,violations");
     for (String c : CSV_COUNTERS) sb.append(',').append(c);
     sb.append('\n');
     for (MatrixCell c : cells) {
-      sb.append(csvField(c.scenario())).append(',').append(c.strategy()).append(',').append(c.driver()).append(',')
-          .append(c.flush()).append(',').append(csvField(c.outcome())).append(',').append(c.result().met());
+      for (String col : cols) sb.append(csvField(config(c, col))).append(',');
+      sb.append(csvField(c.outcome())).append(',').append(c.result().met()).append(',')
+          .append(String.join("+", c.result().violations().stream().map(v -> v.kind()).distinct().toList()));
       for (String name : CSV_COUNTERS) sb.append(',').append(c.counter(name));
       sb.append('\n');
     }
@@ -89,12 +152,15 @@ public final class MatrixTable {
 
   /** A GitHub-flavoured Markdown table; outcomes other than ok are bold. */
   public static String markdown(List<MatrixCell> cells) {
-    StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", HEADERS)).append(" |\n|");
-    for (int i = 0; i < HEADERS.size(); i++) sb.append(i >= FIRST_NUMBER ? "---:|" : "---|");
+    List<String> keys = settingKeys(cells);
+    List<String> headers = headers(cells);
+    int outcome = 4 + keys.size();
+    StringBuilder sb = new StringBuilder("| ").append(String.join(" | ", headers)).append(" |\n|");
+    for (int i = 0; i < headers.size(); i++) sb.append(i >= FIRST_NUMBER + keys.size() ? "---:|" : "---|");
     sb.append('\n');
     for (MatrixCell c : cells) {
-      List<String> r = new ArrayList<>(row(c));
-      if (!r.get(4).equals("ok")) r.set(4, "**" + r.get(4) + "**");
+      List<String> r = new ArrayList<>(row(c, keys));
+      if (!r.get(outcome).equals("ok")) r.set(outcome, "**" + r.get(outcome) + "**");
       sb.append("| ").append(String.join(" | ", r).replace("\n", " ")).append(" |\n");
     }
     return sb.toString();

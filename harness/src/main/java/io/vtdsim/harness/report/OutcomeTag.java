@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
 /**
  * The short tag a matrix cell shows for a run: {@code ok} without violations, else the violation kinds
  * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
- * EFAULT) for host errors, DMA, FAULT (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT;
- * {@code ERROR} when the machine could not be set up, {@code RUN-TIMEOUT} when the run took longer
- * than its time limit.
+ * EFAULT; ENOSPC: vfio's mapping limit, ENOMEM: iommufd's pinned-page limit) for host errors, DMA, FAULT
+ * (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT; {@code ERROR} when the machine could
+ * not be set up, {@code CRASH} when it died (emulator-crash), {@code RUN-TIMEOUT} when the run took
+ * longer than its time limit.
  */
 public final class OutcomeTag {
   private OutcomeTag() {}
@@ -32,9 +33,10 @@ public final class OutcomeTag {
       "queue-error", "IQE",
       "driver-timeout", "TIMEOUT");
 
-  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT)\\b");
+  private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT|ENOSPC|ENOMEM)\\b");
 
   public static String of(ScenarioResult r) {
+    if (r.outcome().equals(ScenarioResult.EMULATOR_CRASH)) return "CRASH";
     if (ScenarioResult.TIMEOUT.equals(r.outcome())) return "RUN-TIMEOUT";
     if (r.error() != null) return "ERROR";
     return of(r.violations());

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventKind;
 import java.util.List;
 
 /**
@@ -18,7 +19,7 @@ public final class ProtocolTrace {
     StringBuilder sb = new StringBuilder();
     sb.append("# ").append(title).append('\n');
     for (Event e : events) {
-      if (e.kind().equals(EventKinds.STEP)) {
+      if (e.type() == EventKind.STEP) {
         sb.append("== ").append(text.line(e)).append('\n');
         continue;
       }

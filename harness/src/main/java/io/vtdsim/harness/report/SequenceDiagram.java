@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,8 +35,8 @@ public final class SequenceDiagram {
     int pendingCount = 0;
     boolean translatedDma = false;
     for (Event e : events) {
-      String kind = e.kind();
-      if (kind.equals(EventKinds.MMIO_READ)) {
+      EventKind kind = e.type();
+      if (kind == EventKind.MMIO_READ) {
         String msg = "VT-d-->>Driver: " + clean(text.line(e).replace("MMIO ", ""));
         if (msg.equals(pendingRead)) {
           pendingCount++;
@@ -49,12 +50,12 @@ public final class SequenceDiagram {
       flushRead(lines, pendingRead, pendingCount);
       pendingRead = null;
       pendingCount = 0;
-      if (kind.equals(EventKinds.TRANSLATE)) {
+      if (kind == EventKind.TRANSLATE) {
         translatedDma = true;
         continue;
       }
       String line = message(e, translatedDma);
-      if (kind.equals(EventKinds.DMA_OK) || kind.equals(EventKinds.DMA_FAULT)) translatedDma = false;
+      if (kind == EventKind.DMA_OK || kind == EventKind.DMA_FAULT) translatedDma = false;
       if (line != null) lines.add(line);
     }
     flushRead(lines, pendingRead, pendingCount);
@@ -92,23 +93,23 @@ public final class SequenceDiagram {
 
   private String message(Event e, boolean translatedDma) {
     String t = clean(text.line(e));
-    return switch (e.kind()) {
-      case EventKinds.STEP -> "Note over Driver,Device: " + t;
-      case EventKinds.VERDICT -> EventText.verdict(e).equals("ok") ? null : "Note over Driver,Device: " + t;
-      case EventKinds.DRIVER_CALL, EventKinds.DRIVER_FLUSH, EventKinds.DRIVER_FAULT -> "Note over Driver: " + t;
-      case EventKinds.MMIO_WRITE -> "Driver->>VT-d: " + clean(text.line(e).replace("MMIO ", ""));
-      case EventKinds.MMIO_REJECTED -> "Driver-xVT-d: " + t;
-      case EventKinds.DESCRIPTOR, EventKinds.REGISTER_INVALIDATION, EventKinds.REGISTER_INVALIDATION_IGNORED,
-          EventKinds.IQE, EventKinds.COMMAND, EventKinds.FAULT, EventKinds.CACHE_INVALIDATE -> "Note over VT-d: " + t;
-      case EventKinds.FAULT_EVENT -> "VT-d-)Driver: " + t;
-      case EventKinds.WAIT_COMPLETE -> "VT-d-->>Driver: " + t;
-      case EventKinds.WALK, EventKinds.NOTIFY, EventKinds.SWITCH -> "VT-d->>Shadow: " + t;
-      case EventKinds.HOST_MAP, EventKinds.HOST_UNMAP -> "Shadow->>Host: " + t;
-      case EventKinds.HOST_ERROR -> "Host--xShadow: " + t;
-      case EventKinds.STALE_WINDOW -> "Note over Shadow,Host: " + t;
-      case EventKinds.DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
-      case EventKinds.DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
-      default -> null;
+    return switch (e.type()) {
+      case STEP -> "Note over Driver,Device: " + t;
+      case VERDICT -> EventText.verdict(e).equals("ok") ? null : "Note over Driver,Device: " + t;
+      case DRIVER_CALL, DRIVER_FLUSH, DRIVER_FAULT -> "Note over Driver: " + t;
+      case MMIO_WRITE -> "Driver->>VT-d: " + clean(text.line(e).replace("MMIO ", ""));
+      case MMIO_REJECTED -> "Driver-xVT-d: " + t;
+      case DESCRIPTOR, REGISTER_INVALIDATION, REGISTER_INVALIDATION_IGNORED,
+          IQE, COMMAND, FAULT, CACHE_INVALIDATE -> "Note over VT-d: " + t;
+      case FAULT_EVENT -> "VT-d-)Driver: " + t;
+      case WAIT_COMPLETE -> "VT-d-->>Driver: " + t;
+      case WALK, NOTIFY, SWITCH -> "VT-d->>Shadow: " + t;
+      case HOST_MAP, HOST_UNMAP -> "Shadow->>Host: " + t;
+      case HOST_ERROR -> "Host--xShadow: " + t;
+      case STALE_WINDOW -> "Note over Shadow,Host: " + t;
+      case DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
+      case DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
+      default -> e.kind().equals(EventKinds.QEMU_START) ? "Note over Driver,Device: " + t : null;
     };
   }
 

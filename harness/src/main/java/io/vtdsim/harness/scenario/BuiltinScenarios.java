@@ -24,6 +24,7 @@ public final class BuiltinScenarios {
       "superpage-split",
       "no-map-flush-emulated",
       "no-map-flush-assigned",
+      "unflushed-map-4.10",
       "lazy-dsi-batching",
       "unaligned-pre-5.18",
       "interrupt-window",
@@ -37,6 +38,11 @@ public final class BuiltinScenarios {
   /** Loads one built-in scenario (source {@code builtin:NAME}). */
   public static Scenario load(String name) {
     return ScenarioLoader.parse(text(name), "builtin:" + name);
+  }
+
+  /** As {@link #load(String)}, with values for the scenario's {@code parameters}. */
+  public static Scenario load(String name, java.util.Map<String, String> parameters) {
+    return ScenarioLoader.parse(text(name), "builtin:" + name, parameters);
   }
 
   /** The first line of the scenario's description. */

@@ -17,6 +17,11 @@ import java.util.List;
  * @param negativeCaching cache not-present translations ({@code VtdConfig.negativeCaching})
  * @param shadowSync shadow strategy; default {@value #DEFAULT_SHADOW_SYNC}
  * @param host host IOMMU semantics; default {@value #DEFAULT_HOST}
+ * @param backend what runs the machine, {@code model} or {@code qemu}; default {@value #DEFAULT_BACKEND}
+ * @param fidelity {@code strict} | {@code qemu} ({@code io.vtdsim.emu.vtd.Fidelity}); default
+ *     {@value #DEFAULT_FIDELITY}
+ * @param hostMappingLimit the host's mapping limit: vfio-type1 DMA mappings (dma_entry_limit, default
+ *     65535), iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK; default guest RAM + 1 GiB); null: the default
  */
 public record MachineSpec(
     String preset,
@@ -29,20 +34,29 @@ public record MachineSpec(
     Boolean queuedInvalidation,
     Boolean negativeCaching,
     String shadowSync,
-    String host) {
+    String host,
+    String backend,
+    String fidelity,
+    Long hostMappingLimit) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
   public static final int DEFAULT_AW_BITS = 48;
   public static final String DEFAULT_SHADOW_SYNC = "iova-tree";
   public static final String DEFAULT_HOST = "vfio-type1";
+  public static final String DEFAULT_BACKEND = "model";
+  public static final String DEFAULT_FIDELITY = "strict";
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
+  }
+
+  public String fidelityOrDefault() {
+    return fidelity != null ? fidelity : DEFAULT_FIDELITY;
   }
 
   public String presetOrDefault() {
@@ -65,8 +79,32 @@ public record MachineSpec(
     return host != null ? host : DEFAULT_HOST;
   }
 
+  /** Without the backend and fidelity keys (the model, strict). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, null, null, null);
+  }
+
+  /** Without a host mapping limit (the host semantics' default). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host,
+      String backend, String fidelity) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, backend, fidelity, null);
+  }
+
+  public String backendOrDefault() {
+    return backend != null ? backend : DEFAULT_BACKEND;
+  }
+
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host);
+        queuedInvalidation, negativeCaching, s, host, backend, fidelity, hostMappingLimit);
+  }
+
+  public MachineSpec withBackend(String b) {
+    return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
+        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity, hostMappingLimit);
   }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Command-line overrides of scalar scenario keys: {@code --set machine.shadow-sync=psi-only --set
  * driver.preset=linux-4.10}. Keys: {@code name}, {@code description}, every {@code machine.*} key,
- * every {@code driver.*} key, {@code expect.outcome} and {@code expect.violations}; list values
+ * every {@code driver.*} key, {@code devices.ID.group} (a device's IOMMU group; empty for none),
+ * {@code expect.outcome} and {@code expect.violations}; list values
  * ({@code machine.superpages}, {@code expect.violations}) are comma-separated, empty for none. A bad
  * key or value is a {@link ScenarioException} whose file is {@value #SOURCE}.
  *
@@ -25,6 +26,7 @@ public final class Overrides {
     List<String> keys = new ArrayList<>(List.of("name", "description"));
     for (String k : ScenarioLoader.MACHINE_KEYS) keys.add("machine." + k);
     for (String k : ScenarioLoader.DRIVER_KEYS) keys.add("driver." + k);
+    keys.add("devices.ID.group");
     for (String k : ScenarioLoader.EXPECT_KEYS) keys.add("expect." + k);
     return keys;
   }
@@ -61,6 +63,9 @@ public final class Overrides {
       case "machine.negative-caching" -> s.withMachine(machine(m, 8, v.bool(0, key, value)));
       case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNCS)));
       case "machine.host" -> s.withMachine(machine(m, 10, v.oneOf(0, key, value, Vocabulary.HOSTS)));
+      case "machine.backend" -> s.withMachine(m.withBackend(v.oneOf(0, key, value, Vocabulary.BACKENDS)));
+      case "machine.fidelity" -> s.withMachine(machine(m, 12, v.oneOf(0, key, value, Vocabulary.FIDELITIES)));
+      case "machine.host-mapping-limit" -> s.withMachine(machine(m, 13, v.positiveLong(0, key, value)));
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
@@ -75,8 +80,36 @@ public final class Overrides {
         for (String k : split(value)) kinds.add(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS));
         yield s.withExpect(new Expect(kinds.isEmpty() ? s.expect().outcome() : Expect.VIOLATION, kinds));
       }
-      default -> throw v.error(0, key, "unknown key; expected one of: " + String.join(", ", keys()));
+      default -> {
+        if (key.startsWith(DEVICES) && key.endsWith(GROUP) && key.length() > DEVICES.length() + GROUP.length()) {
+          yield deviceGroup(s, v, key, value);
+        }
+        throw v.error(0, key, "unknown key; expected one of: " + String.join(", ", keys()));
+      }
     };
+  }
+
+  private static final String DEVICES = "devices.";
+  private static final String GROUP = ".group";
+
+  /** {@code devices.ID.group=NAME} puts the device into an IOMMU group; an empty value takes it out. */
+  private static Scenario deviceGroup(Scenario s, Values v, String key, String value) {
+    String id = key.substring(DEVICES.length(), key.length() - GROUP.length());
+    String group = value.isEmpty() ? null : v.groupName(0, key, value);
+    List<DeviceSpec> out = new ArrayList<>();
+    boolean found = false;
+    for (DeviceSpec d : s.devices()) {
+      if (d.id().equals(id)) {
+        d = d.withGroup(group);
+        found = true;
+      }
+      out.add(d);
+    }
+    if (!found) {
+      throw v.error(0, key, "unknown device '" + id + "'; devices: "
+          + (s.devices().isEmpty() ? "(none declared)" : String.join(", ", s.devices().stream().map(DeviceSpec::id).toList())));
+    }
+    return s.withDevices(out);
   }
 
   private static List<String> split(String value) {
@@ -100,9 +133,11 @@ public final class Overrides {
   @SuppressWarnings("unchecked")
   private static MachineSpec machine(MachineSpec m, int index, Object value) {
     Object[] c = {m.preset(), m.ramBytes(), m.cachingMode(), m.awBits(), m.psi(), m.mamv(), m.superpages(),
-        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host()};
+        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host(), m.backend(), m.fidelity(),
+        m.hostMappingLimit()};
     c[index] = value;
     return new MachineSpec((String) c[0], (Long) c[1], (Boolean) c[2], (Integer) c[3], (Boolean) c[4],
-        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10]);
+        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10],
+        (String) c[11], (String) c[12], (Long) c[13]);
   }
 }

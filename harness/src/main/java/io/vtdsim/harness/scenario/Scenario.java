@@ -40,10 +40,17 @@ public record Scenario(
 
   /**
    * The expectation this scenario is judged by: its {@code expect} block's entry for the shadow
-   * strategy it runs under ({@code machine.shadow-sync}, default iova-tree), else the block's default.
+   * strategy it runs under ({@code machine.shadow-sync}, default iova-tree) — or for {@code qemu} when
+   * {@code machine.backend} is qemu — else the block's default.
    */
   public Expect effectiveExpect() {
-    return (expect == null ? Expect.PASSES : expect).forStrategy(machine.shadowSyncOrDefault());
+    return (expect == null ? Expect.PASSES : expect).forStrategy(expectColumn());
+  }
+
+  /** The {@code expect.per-strategy} key this run is judged under: the strategy, or {@code qemu}. */
+  public String expectColumn() {
+    return machine.backendOrDefault().equals(Vocabulary.QEMU_COLUMN) ? Vocabulary.QEMU_COLUMN
+        : machine.shadowSyncOrDefault();
   }
 
   public Scenario withMachine(MachineSpec m) {
@@ -56,6 +63,10 @@ public record Scenario(
 
   public Scenario withExpect(Expect e) {
     return new Scenario(name, description, machine, driver, devices, steps, e, source);
+  }
+
+  public Scenario withDevices(List<DeviceSpec> d) {
+    return new Scenario(name, description, machine, driver, d, steps, expect, source);
   }
 
   public Scenario withName(String n) {

@@ -25,17 +25,19 @@ import java.util.Set;
  * {@code machine.aw-bits}, {@code devices.bdf}, {@code expect.per-strategy.psi-only.outcome}.
  */
 public final class ScenarioLoader {
-  static final List<String> TOP_KEYS = List.of("name", "description", "machine", "driver", "devices", "steps", "expect");
+  static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
-      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host");
+      "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
+      "host-mapping-limit");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound");
-  static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind");
+  static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
   static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
   /** The {@code expect} key holding one expectation per shadow strategy. */
   static final String PER_STRATEGY = "per-strategy";
   static final List<String> STEP_KINDS =
-      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "advance", "repeat");
+      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "shutdown", "advance",
+          "repeat");
 
   /**
    * Largest scenario file (and text) read, checked before parsing: a scenario is a few kilobytes
@@ -59,6 +61,10 @@ public final class ScenarioLoader {
 
   /** Loads a scenario file; an unreadable file is a {@link ScenarioException} at line 0. */
   public static Scenario load(Path file) {
+    return parse(read(file), file.toString());
+  }
+
+  private static String read(Path file) {
     String text;
     try {
       if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) throw tooLarge(file.toString(), Files.size(file));
@@ -66,7 +72,7 @@ public final class ScenarioLoader {
     } catch (IOException e) {
       throw new ScenarioException(file.toString(), 0, "file", "cannot read: " + describe(e), e);
     }
-    return parse(text, file.toString());
+    return text;
   }
 
   private static String describe(IOException e) {
@@ -83,8 +89,22 @@ public final class ScenarioLoader {
 
   /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
   public static Scenario parse(String yaml, String sourceName) {
+    return parse(yaml, sourceName, Map.of());
+  }
+
+  /**
+   * As {@link #parse(String, String)}, with values for the file's {@code parameters} (by name; see
+   * {@link ScenarioParameters}) replacing its defaults.
+   */
+  public static Scenario parse(String yaml, String sourceName, Map<String, String> parameters) {
     if (yaml.length() > MAX_BYTES) throw tooLarge(sourceName, yaml.length());
-    return ScenarioValidator.validate(new Reader(sourceName).scenario(YamlTree.parse(yaml, sourceName)), yaml);
+    Node tree = ScenarioParameters.substitute(YamlTree.parse(yaml, sourceName), parameters, sourceName);
+    return ScenarioValidator.validate(new Reader(sourceName).scenario(tree), yaml);
+  }
+
+  /** As {@link #load(Path)}, with parameter values (see {@link #parse(String, String, Map)}). */
+  public static Scenario load(Path file, Map<String, String> parameters) {
+    return parse(read(file), file.toString(), parameters);
   }
 
   /** The name of a scenario file without directories and the .yaml/.yml extension. */
@@ -156,7 +176,12 @@ public final class ScenarioLoader {
           boolOpt(m, p, "queued-invalidation"),
           boolOpt(m, p, "negative-caching"),
           enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
-          enumOpt(m, p, "host", Vocabulary.HOSTS));
+          enumOpt(m, p, "host", Vocabulary.HOSTS),
+          enumOpt(m, p, "backend", Vocabulary.BACKENDS),
+          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES),
+          m.entries().containsKey("host-mapping-limit")
+              ? values.positiveLong(line(m, "host-mapping-limit"), p + "host-mapping-limit",
+                  scalar(m, p, "host-mapping-limit")) : null);
     }
 
     private List<String> superpages(MapNode m) {
@@ -198,7 +223,9 @@ public final class ScenarioLoader {
         if (other != null) {
           throw values.error(line(m, "bdf"), "devices.bdf", "duplicate bdf " + bdf + " (also at line " + other + ")");
         }
-        DeviceSpec d = new DeviceSpec(id, bdf, kind != null ? kind : DeviceSpec.ASSIGNED);
+        String group = m.entries().containsKey("group")
+            ? values.groupName(line(m, "group"), "devices.group", scalar(m, "devices.", "group")) : null;
+        DeviceSpec d = new DeviceSpec(id, bdf, kind != null ? kind : DeviceSpec.ASSIGNED, group);
         devices.put(id, d);
         out.add(d);
       }
@@ -217,9 +244,9 @@ public final class ScenarioLoader {
       for (Map.Entry<String, Node> e : strategies.entries().entrySet()) {
         String strategy = e.getKey();
         int line = strategies.keyLines().get(strategy);
-        if (!Vocabulary.SHADOW_SYNCS.contains(strategy)) {
+        if (!Vocabulary.EXPECT_COLUMNS.contains(strategy)) {
           throw values.error(line, key + "." + strategy, "unknown shadow strategy; expected one of: "
-              + String.join(", ", Vocabulary.SHADOW_SYNCS));
+              + String.join(", ", Vocabulary.EXPECT_COLUMNS));
         }
         String p = key + "." + strategy + ".";
         MapNode entry = map(e.getValue(), key + "." + strategy);
@@ -270,6 +297,7 @@ public final class ScenarioLoader {
       if (n instanceof ScalarNode s) {
         if (s.isNull()) throw values.error(n.line(), "steps", "empty step");
         if (s.text().equals("boot")) return boot(s.line());
+        if (s.text().equals("shutdown")) return new Step.Shutdown(s.line());
         if (STEP_KINDS.contains(s.text())) {
           throw values.error(n.line(), s.text(), "this step needs parameters (write '" + s.text() + ": {...}')");
         }
@@ -292,6 +320,12 @@ public final class ScenarioLoader {
             throw values.error(line, "boot", "boot takes no parameters");
           }
           yield boot(line);
+        }
+        case "shutdown" -> {
+          if (!(body instanceof ScalarNode s && s.isNull()) && !(body instanceof MapNode b && b.entries().isEmpty())) {
+            throw values.error(line, "shutdown", "shutdown takes no parameters");
+          }
+          yield new Step.Shutdown(line);
         }
         case "attach" -> attach(line, map(body, kind));
         case "map" -> mapRange(line, map(body, kind));

@@ -13,10 +13,11 @@ import java.util.Map;
  * What running one scenario gave.
  *
  * @param scenario the scenario as run (after overrides)
- * @param outcome {@code pass} (no violation), {@code violation}, or {@code error} when the run could
- *     not be carried out (setup failure, driver API misuse, unknown handle — see {@code error}), or
- *     {@code timeout} when the run took longer than {@link RunOptions#timeoutNanos} (never met; {@code
- *     error} says after which step it stopped)
+ * @param outcome {@code pass} (no violation), {@code violation}, {@code error} when the run could
+ *     not be carried out (setup failure, driver API misuse, unknown handle — see {@code error}),
+ *     {@code emulator-crash} when the machine (real QEMU) died under the guest's input (see {@code error}),
+ *     or {@code timeout} when the run took longer than {@link RunOptions#timeoutNanos} (never met;
+ *     {@code error} says before which step it stopped)
  * @param met true when the outcome and every required violation kind match {@code
  *     scenario.effectiveExpect()} — the expectation for the shadow strategy the scenario ran under
  *     (never with an error)
@@ -26,6 +27,7 @@ import java.util.Map;
  * @param error null, or what went wrong setting up or driving the machine
  * @param lazyStaleWindows the lazy-mode stale windows the oracle saw (closed ones in the order they
  *     closed, then any still open at the end), whatever the event retention
+ * @param machine what ran: {@code model}, or {@code QEMU <version>} on the qemu backend
  */
 public record ScenarioResult(
     Scenario scenario,
@@ -35,17 +37,28 @@ public record ScenarioResult(
     Map<String, Long> counters,
     List<Event> events,
     String error,
-    List<StaleWindow> lazyStaleWindows) {
+    List<StaleWindow> lazyStaleWindows,
+    String machine) {
   public static final String PASS = "pass";
   public static final String VIOLATION = "violation";
   public static final String ERROR = "error";
   public static final String TIMEOUT = "timeout";
+  public static final String EMULATOR_CRASH = "emulator-crash";
+  /** {@link #machine()} of a run on the model. */
+  public static final String MODEL = "model";
 
   public ScenarioResult {
     violations = List.copyOf(violations);
     counters = Collections.unmodifiableMap(new LinkedHashMap<>(counters)); // keeps the report order
     events = List.copyOf(events);
     lazyStaleWindows = List.copyOf(lazyStaleWindows);
+    machine = machine == null ? MODEL : machine;
+  }
+
+  /** A run on the model. */
+  public ScenarioResult(Scenario scenario, String outcome, boolean met, List<Violation> violations,
+      Map<String, Long> counters, List<Event> events, String error, List<StaleWindow> lazyStaleWindows) {
+    this(scenario, outcome, met, violations, counters, events, error, lazyStaleWindows, MODEL);
   }
 
   /** A result whose stale windows are those its retained {@code oracle.stale-window} events tell. */

@@ -4,8 +4,11 @@ import io.vtdsim.driver.Direction;
 import io.vtdsim.driver.DriverException;
 import io.vtdsim.driver.DriverTimeoutException;
 import io.vtdsim.driver.QueueErrorException;
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.harness.machine.MachineCrashedException;
+import io.vtdsim.harness.machine.MachineException;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.testbed.TestBed;
@@ -24,13 +27,18 @@ import java.util.Set;
  *
  * <p>Driver timeouts end the run with a {@code driver-timeout} violation; queue errors are
  * {@code queue-error} violations. A setup failure or an impossible step (API misuse, unknown handle,
- * a GPA in the driver's table pool) ends the run with {@code outcome = "error"} and the message. A run
- * longer than {@link RunOptions#timeoutNanos} (wall clock, checked before each step) stops with
- * {@code outcome = "timeout"}, without the final check.
+ * a GPA in the driver's table pool) ends the run with {@code outcome = "error"} and the message.
+ *
+ * <p>A machine that dies under the guest's input (real QEMU exiting mid-scenario) ends the run with
+ * {@code outcome = "emulator-crash"} — a finding about the machine. A machine that cannot be started
+ * or stops answering is no verdict at all: its {@link MachineException} propagates (the CLI exits 2).
+ *
+ * <p>A run longer than {@link RunOptions#timeoutNanos} (wall clock, checked before each step) stops
+ * with {@code outcome = "timeout"}, without the final check.
  */
 public final class ScenarioRunner {
-  public static final String EV_STEP = "harness.step";
-  public static final String EV_VERDICT = "harness.verdict";
+  public static final String EV_STEP = EventKind.STEP.label();
+  public static final String EV_VERDICT = EventKind.VERDICT.label();
   public static final String FINAL_CHECK = "final check";
 
   public ScenarioResult run(Scenario s) {
@@ -42,6 +50,8 @@ public final class ScenarioRunner {
     TestBed bed;
     try {
       bed = TestBed.fromScenario(s, o.eventRetention());
+    } catch (MachineException e) {
+      throw e;
     } catch (RuntimeException e) {
       return new ScenarioResult(s, ScenarioResult.ERROR, false, List.of(), zeroCounters(), List.of(),
           "setup: " + message(e));
@@ -49,6 +59,14 @@ public final class ScenarioRunner {
     try (bed) {
       return new Run(s, o, bed, start).execute();
     }
+  }
+
+  /**
+   * Runs {@code s}'s steps on {@code bed}, which must be the machine {@code s} describes ({@link
+   * TestBed#fromScenario}) with nothing done on it yet; the caller keeps and closes it.
+   */
+  public ScenarioResult run(Scenario s, RunOptions o, TestBed bed) {
+    return new Run(s, o, bed, System.nanoTime()).execute();
   }
 
   private static Map<String, Long> zeroCounters() {
@@ -93,6 +111,7 @@ public final class ScenarioRunner {
     private long dropped;
     private int index;
     private String error;
+    private boolean crashed;
     private boolean stopped;
     private final long start;
     private boolean timedOut;
@@ -111,7 +130,12 @@ public final class ScenarioRunner {
         String text = FINAL_CHECK + " (full)";
         announce(text, 0);
         int before = violations.size();
-        add(bed.oracle().check(index, text, true), true);
+        try {
+          add(bed.oracle().check(index, text, true), true);
+        } catch (MachineCrashedException e) {
+          error = FINAL_CHECK + ": " + bed.machine().version() + " died: " + message(e);
+          crashed = true;
+        }
         verdict(before);
       }
       if (dropped > 0) {
@@ -119,10 +143,11 @@ public final class ScenarioRunner {
         violations.add(new Violation(last.kind(), last.step(), last.stepText(), last.device(), last.iova(),
             last.size(), last.detail() + " (and " + dropped + " more violations not kept)"));
       }
-      String outcome = timedOut ? ScenarioResult.TIMEOUT : error != null ? ScenarioResult.ERROR
+      String outcome = crashed ? ScenarioResult.EMULATOR_CRASH : timedOut ? ScenarioResult.TIMEOUT
+          : error != null ? ScenarioResult.ERROR
           : violations.isEmpty() ? ScenarioResult.PASS : ScenarioResult.VIOLATION;
       return new ScenarioResult(scenario, outcome, met(outcome), violations, bed.counters().snapshot(),
-          log.events(), error, bed.oracle().staleWindows());
+          log.events(), error, bed.oracle().staleWindows(), bed.machine().version());
     }
 
     private boolean met(String outcome) {
@@ -166,12 +191,30 @@ public final class ScenarioRunner {
         queueException = true;
         found.add(new Violation(Violation.QUEUE_ERROR, index, text, deviceOf(step), 0, 0,
             "the driver reported a queue error: " + message(e)));
+      } catch (MachineCrashedException e) {
+        error = "step " + index + (step.line() > 0 ? " (line " + step.line() + ")" : "") + " '" + text + "': "
+            + bed.machine().version() + " died: " + message(e);
+        crashed = true;
+        stopped = true;
+        verdict(before);
+        index++;
+        return;
       } catch (DriverException | IllegalArgumentException | IllegalStateException | ScenarioException e) {
         error = "step " + index + (step.line() > 0 ? " (line " + step.line() + ")" : "") + " '" + text + "': "
             + message(e);
         stopped = true;
       }
-      List<Violation> checked = bed.oracle().check(index, text, options.fullCheckEveryStep());
+      List<Violation> checked;
+      try {
+        checked = bed.oracle().check(index, text, options.fullCheckEveryStep());
+      } catch (MachineCrashedException e) {
+        error = "step " + index + " '" + text + "' (check): " + bed.machine().version() + " died: " + message(e);
+        crashed = true;
+        stopped = true;
+        verdict(before);
+        index++;
+        return;
+      }
       if (queueException) checked.removeIf(v -> v.kind().equals(Violation.QUEUE_ERROR));
       for (Violation v : found) add(List.of(v.atStep(index, text)), false);
       add(checked, false);
@@ -210,6 +253,8 @@ public final class ScenarioRunner {
           iova = d.iova();
         }
         return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
+      } else if (step instanceof Step.Shutdown) {
+        bed.shutdown();
       } else if (step instanceof Step.Advance a) {
         bed.advance(a.nanos());
       } else {
@@ -272,8 +317,7 @@ public final class ScenarioRunner {
     }
 
     private void announce(String text, int line) {
-      log.emit(EV_STEP, "harness", "step " + index + ": " + text,
-          Attrs.of("index", index, "text", text, "line", line));
+      log.emit("harness", new EventBody.Step(index, text, line));
     }
 
     private void verdict(int before) {
@@ -283,9 +327,7 @@ public final class ScenarioRunner {
         if (kinds.length() > 0) kinds.append(", ");
         kinds.append(v.kind());
       }
-      log.emit(EV_VERDICT, "oracle", now.isEmpty() ? "step " + index + ": ok"
-              : "step " + index + ": " + now.size() + " violation(s): " + kinds,
-          Attrs.of("index", index, "violations", now.size(), "kinds", kinds.toString()));
+      log.emit("oracle", new EventBody.Verdict(index, now.size(), kinds.toString()));
     }
   }
 }

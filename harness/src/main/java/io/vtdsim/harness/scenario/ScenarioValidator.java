@@ -2,9 +2,14 @@ package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.qemu.QemuDevice;
+import io.vtdsim.harness.qemu.QemuMachineOptions;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.testbed.TestBed;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,11 +22,17 @@ import java.util.stream.Collectors;
  *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM}, or whose q35 layout reaches beyond
  *       2^{@code machine.aw-bits} (the host address width: QEMU sets HAW from aw-bits, and tables,
  *       PTEs and DMA can address nothing above it) or beyond 2^63;
+ *   <li>{@code machine.fidelity: qemu} with a preset that is no QEMU ({@code bare-metal});
  *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
  *       the driver's table pool ({@link TestBed#tablePool});
  *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
- *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0.
+ *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
+ *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be ({@link
+ *       QemuMachineOptions}): aw-bits other than 39/48, caching mode off with an assigned device,
+ *       RAM above 2 GiB or not a multiple of 2 MiB, devices off bus 0;
+ *   <li>a driver step after {@code shutdown} (only {@code dma} and {@code advance} may follow it), a
+ *       {@code shutdown} inside a {@code repeat}.
  * </ul>
  *
  * <p>Each problem is a {@link ScenarioException} naming the scenario's source, a line and a key: a
@@ -96,9 +107,16 @@ public final class ScenarioValidator {
                 + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
             Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
       }
+      if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
+      String preset = scenario.machine().presetOrDefault();
+      if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
+        throw new ScenarioException(scenario.source(), machineLine("fidelity"), "machine.fidelity", String.format(
+            "qemu reproduces a QEMU version, and machine.preset %s is none; use one of: %s, or fidelity strict",
+            preset, String.join(", ", Vocabulary.QEMU_PRESETS)));
+      }
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
-      steps(scenario.steps());
+      steps(scenario.steps(), false);
     }
 
     /** The end of guest RAM in the q35 layout ({@link GuestMemory#q35}), or -1 beyond 2^63. */
@@ -108,10 +126,50 @@ public final class ScenarioValidator {
       return ram > Long.MAX_VALUE - hole ? -1 : ram + hole;
     }
 
-    private void steps(List<Step> steps) {
+    /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
+    private void qemuLimits() {
+      MachineSpec m = scenario.machine();
+      boolean cm = m.cachingMode() != null ? m.cachingMode()
+          : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
+      List<QemuDevice> devices = new ArrayList<>();
+      for (DeviceSpec d : scenario.devices()) {
+        SourceId sid = SourceId.parse(d.bdf());
+        devices.add(new QemuDevice(d.id(), sid.bus(), sid.device(), sid.function(), d.assigned()));
+      }
+      try {
+        new QemuMachineOptions(awBits, cm, ram, devices);
+      } catch (IllegalArgumentException e) {
+        String msg = e.getMessage();
+        int colon = msg.indexOf(": ");
+        String key = colon > 0 ? msg.substring(0, colon).replaceAll("\\[\\d+]", "") : "machine.backend";
+        String problem = colon > 0 ? msg.substring(colon + 2) : msg;
+        if (key.equals("machine.caching-mode") && m.cachingMode() == null) {
+          key = "machine.preset"; // caching mode off comes from the preset (bare-metal)
+          problem = "preset " + m.presetOrDefault() + " has CAP.CM=0; " + problem;
+        }
+        java.util.regex.Matcher dev = java.util.regex.Pattern.compile("^devices\\[(\\d+)]\\.(.+)$")
+            .matcher(colon > 0 ? msg.substring(0, colon) : "");
+        int line = key.startsWith("machine.") ? machineLine(key.substring("machine.".length()))
+            : dev.matches() ? deviceLine(Integer.parseInt(dev.group(1)), dev.group(2)) : 0;
+        throw new ScenarioException(scenario.source(), line, key, problem + " (machine.backend qemu)");
+      }
+    }
+
+    private Step shutdown;
+
+    private void steps(List<Step> steps, boolean inRepeat) {
       for (Step step : steps) {
+        if (step instanceof Step.Shutdown) {
+          if (inRepeat) throw error(step, "shutdown", "a shutdown cannot be repeated: put it after the repeat");
+          if (shutdown != null) throw error(step, "shutdown", "the guest is already shut down (line " + shutdown.line() + ")");
+          shutdown = step;
+        } else if (shutdown != null && !(step instanceof Step.Dma) && !(step instanceof Step.Advance)
+            && !(step instanceof Step.Repeat)) {
+          throw error(step, kindOf(step), "the guest was shut down at line " + shutdown.line()
+              + ": only dma and advance steps may follow");
+        }
         if (step instanceof Step.Repeat r) {
-          steps(r.steps());
+          steps(r.steps(), true);
         } else if (step instanceof Step.MapRange m) {
           positive(m, "map.size", m.size());
           iovaRange(m, "map.iova", m.iova(), m.size());
@@ -124,6 +182,13 @@ public final class ScenarioValidator {
           gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
         }
       }
+    }
+
+    /** The step kind as scenario files spell it (the first word of its description). */
+    private static String kindOf(Step step) {
+      String d = step.describe();
+      int sp = d.indexOf(' ');
+      return sp < 0 ? d : d.substring(0, sp);
     }
 
     private void positive(Step step, String key, long size) {
@@ -159,6 +224,18 @@ public final class ScenarioValidator {
 
     private ScenarioException error(Step step, String key, String problem) {
       return new ScenarioException(scenario.source(), step.line(), key, problem);
+    }
+
+    /** The line of key {@code key} of the {@code index}th device in the YAML text, or 0. */
+    private int deviceLine(int index, String key) {
+      if (yaml == null) return 0;
+      Node root = YamlTree.parse(yaml, scenario.source());
+      if (root instanceof MapNode top && top.entries().get("devices") instanceof YamlTree.ListNode l
+          && index < l.items().size() && l.items().get(index) instanceof MapNode d) {
+        Integer line = d.keyLines().get(key);
+        return line != null ? line : d.line();
+      }
+      return 0;
     }
 
     /** The line of {@code machine.KEY} in the YAML text, or 0. */

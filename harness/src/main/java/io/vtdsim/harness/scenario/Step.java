@@ -90,6 +90,17 @@ public sealed interface Step {
     }
   }
 
+  /**
+   * {@code shutdown}: the guest shuts down; the driver turns translation off where its era does
+   * (intel_iommu_shutdown, Linux ≥5.1). Only {@code dma} and {@code advance} steps may follow.
+   */
+  record Shutdown(int line) implements Step {
+    @Override
+    public String describe() {
+      return "shutdown";
+    }
+  }
+
   /** {@code advance}: let simulated time pass (timers such as the lazy flush queue fire). */
   record Advance(int line, long nanos) implements Step {
     @Override

@@ -100,6 +100,21 @@ final class Values {
     }
   }
 
+  /** A count of at least 1 (machine.host-mapping-limit). */
+  long positiveLong(int line, String key, String text) {
+    long v = number(line, key, text);
+    if (v < 1) throw error(line, key, "must be at least 1, found " + text);
+    return v;
+  }
+
+  /** An IOMMU group name: letters, digits, '.', '_' and '-'. */
+  String groupName(int line, String key, String text) {
+    if (text == null || !text.matches("[A-Za-z0-9._-]+")) {
+      throw error(line, key, "a group name is letters, digits, '.', '_' or '-', found '" + text + "'");
+    }
+    return text;
+  }
+
   long ram(int line, String key, String text) {
     return pageAligned(line, key, positive(line, key, size(line, key, text)));
   }

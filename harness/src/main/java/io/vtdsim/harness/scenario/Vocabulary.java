@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import java.util.List;
 
@@ -8,10 +9,17 @@ public final class Vocabulary {
   private Vocabulary() {}
 
   public static final List<String> MACHINE_PRESETS = VtdConfig.PRESETS;
+  /** The presets {@code machine.fidelity: qemu} applies to. */
+  public static final List<String> QEMU_PRESETS = VtdConfig.QEMU_PRESETS;
+  public static final List<String> FIDELITIES = Fidelity.NAMES;
   public static final List<Integer> AW_BITS = List.of(39, 48, 57);
   public static final List<String> SUPERPAGES = List.of("2M", "1G");
   public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
+  public static final List<String> BACKENDS = List.of("model", "qemu");
+  /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
+  public static final String QEMU_COLUMN = "qemu";
+  public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);
   public static final List<String> DRIVER_PRESETS =
       List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
   public static final List<String> FLUSH_POLICIES = List.of(

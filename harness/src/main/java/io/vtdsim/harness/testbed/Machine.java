@@ -23,6 +23,9 @@ import java.lang.annotation.Target;
 public @interface Machine {
   String preset() default "qemu-7.2";
 
+  /** {@code strict} or {@code qemu} (machine.fidelity). */
+  String fidelity() default "strict";
+
   int awBits() default 48;
 
   /** Guest RAM in MiB. */

@@ -1,17 +1,10 @@
 package io.vtdsim.harness.testbed;
 
-import io.vtdsim.driver.DmaMode;
-import io.vtdsim.driver.DriverConfig;
-import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.Direction;
-import io.vtdsim.driver.FlushPolicyName;
+import io.vtdsim.driver.DriverConfig;
 import io.vtdsim.driver.IntelIommuDriver;
-import io.vtdsim.emu.device.AssignedDevice;
 import io.vtdsim.emu.device.DmaDevice;
-import io.vtdsim.emu.device.DmaResult;
-import io.vtdsim.emu.device.EmulatedDevice;
 import io.vtdsim.emu.host.HostContainer;
-import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventLog;
@@ -19,11 +12,13 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow;
-import io.vtdsim.emu.shadow.ShadowSync;
-import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
+import io.vtdsim.harness.machine.Backend;
+import io.vtdsim.harness.machine.EmulatedMachine;
+import io.vtdsim.harness.machine.MachineUnderTest;
+import io.vtdsim.harness.machine.Machines;
 import io.vtdsim.harness.oracle.HostView;
 import io.vtdsim.harness.oracle.IntentModel;
 import io.vtdsim.harness.oracle.MachineView;
@@ -34,20 +29,19 @@ import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.scenario.Scenario;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * One simulated machine, wired from a {@link TestBedConfig}: clock, event log, guest memory (q35
- * layout), MMIO bus, the VT-d unit mapped at its base, the caching-mode shadow with one host
- * container per assigned device, the devices, the Linux-like guest driver (its table pool at the top
- * of low RAM; fault MSIs delivered to its interrupt handler) and the {@link MappingOracle}.
+ * One machine under test, wired from a {@link TestBedConfig}: clock, event log, the {@link
+ * MachineUnderTest machine} of the configured backend (the model's {@link EmulatedMachine}, or real
+ * QEMU) with its guest memory, MMIO bus, host containers and devices, the Linux-like guest driver on
+ * that memory and bus (its table pool at the top of low RAM; fault MSIs delivered to its interrupt
+ * handler) and the {@link MappingOracle} reading the machine's {@link MachineView}.
  *
  * <p>The action methods ({@link #map}, {@link #dmaMap}, {@link #attach} ...) call the driver and keep
  * the oracle's {@link IntentModel intent} in step with what was asked for — once the driver has
@@ -76,25 +70,19 @@ public final class TestBed implements AutoCloseable {
   private final TestBedConfig config;
   private final Clock clock = new Clock();
   private final EventLog log;
+  private final MachineUnderTest machine;
   private final GuestMemory memory;
-  private final MmioBus bus;
   private final VtdConfig vtdConfig;
-  private final VtdUnit unit;
-  private final CachingModeShadow shadow;
   private final IntelIommuDriver driver;
   private final DriverConfig driverConfig;
   private final Map<String, DeviceConfig> deviceConfigs = new LinkedHashMap<>();
-  private final Map<String, DmaDevice> devices = new LinkedHashMap<>();
-  private final Map<String, HostContainer> hosts = new LinkedHashMap<>();
   private final IntentModel intent = new IntentModel();
   private final Counters counters;
   private final MappingOracle oracle;
+  private final DmaCheck dmaCheck;
+  private final LazyUnmaps lazyUnmaps = new LazyUnmaps();
   private final long poolBase;
   private final long poolSize;
-  private long dmaSerial;
-  /** First IOVA → bytes of each DMA-API unmap (to size the driver's pending lazy IOVAs). */
-  /** Per domain: DMA-API unmaps by first IOVA → bytes (two domains may hand out the same IOVA). */
-  private final Map<String, Map<Long, Long>> lazyUnmapped = new HashMap<>();
 
   TestBed(TestBedConfig config) {
     this.config = config;
@@ -104,42 +92,37 @@ public final class TestBed implements AutoCloseable {
       throw new IllegalArgumentException(String.format("guest RAM of %d bytes is below the minimum of %d (1 MiB)",
           config.ramBytes(), MIN_RAM));
     }
-    this.memory = GuestMemory.q35(config.ramBytes());
-    this.bus = new MmioBus(log);
-    this.vtdConfig = vtdConfig(config);
-    this.unit = new VtdUnit(vtdConfig, memory, log, this::deliverMsi);
-    bus.map(vtdConfig.mmioBase(), unit);
-    this.shadow = new CachingModeShadow(unit, memory, log, ShadowSync.named(config.shadowSync()));
-    HostSemantics semantics = HostSemantics.parse(config.host());
-
-    RamRegion pool = tablePool(memory);
-    this.poolSize = pool.size();
-    this.poolBase = pool.base();
-
-    this.oracle = new MappingOracle(memory, MachineView.of(unit), intent, log);
     List<SourceId> sids = new ArrayList<>();
     for (DeviceConfig d : config.devices()) {
       if (deviceConfigs.putIfAbsent(d.id(), d) != null) throw new IllegalArgumentException("duplicate device id " + d.id());
       if (sids.contains(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
       sids.add(d.bdf());
-      if (d.assigned()) {
-        HostContainer c = new HostContainer(d.id(), semantics, memory, log);
-        hosts.put(d.id(), c);
-        shadow.attach(d.bdf(), c);
-        devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
-        oracle.addDevice(d.id(), d.bdf(), HostView.of(c), c.name());
-      } else {
-        devices.put(d.id(), new EmulatedDevice(d.id(), d.bdf(), unit, memory, log));
-      }
     }
-    this.driverConfig = DriverConfig.of(DriverPreset.parse(config.driverPreset()))
-        .withFlush(FlushPolicyName.parse(config.flush()))
-        .withDmaMode(DmaMode.parse(config.dmaMode()))
-        .withMmioBase(vtdConfig.mmioBase())
-        .withTablePool(poolBase, poolSize)
-        .withWaitBound(config.waitBound());
-    this.driver = new IntelIommuDriver(bus, memory, clock, log, driverConfig);
-    oracle.staleAllowance(this::queuedForLazyFlush);
+    this.machine = Machines.create(config, log, this::deliverMsi);
+    try {
+      this.memory = machine.memory();
+      this.vtdConfig = machine instanceof EmulatedMachine e ? e.vtdConfig() : config.vtdConfig();
+      RamRegion pool = tablePool(memory);
+      this.poolSize = pool.size();
+      this.poolBase = pool.base();
+      this.oracle = new MappingOracle(memory, machine.view(), intent, log);
+      for (Map.Entry<String, HostContainer> h : machine.hosts().entrySet()) {
+        oracle.addDevice(h.getKey(), deviceConfigs.get(h.getKey()).bdf(), HostView.of(h.getValue()), h.getValue().name());
+      }
+      this.dmaCheck = new DmaCheck(memory);
+      this.driverConfig = DriverConfig.of(config.driverPreset())
+          .withFlush(config.flush())
+          .withDmaMode(config.dmaMode())
+          .withMmioBase(vtdConfig.mmioBase())
+          .withTablePool(poolBase, poolSize)
+          .withGroups(groups(config))
+          .withWaitBound(config.waitBound());
+      this.driver = new IntelIommuDriver(machine.bus(), memory, clock, log, driverConfig);
+      oracle.staleAllowance(this::queuedForLazyFlush);
+    } catch (RuntimeException e) {
+      machine.close();
+      throw e;
+    }
   }
 
   /**
@@ -169,29 +152,6 @@ public final class TestBed implements AutoCloseable {
     return TestBedBuilder.from(s).eventRetention(eventRetention).build();
   }
 
-  private static VtdConfig vtdConfig(TestBedConfig c) {
-    VtdConfig v = VtdConfig.preset(c.machinePreset(), c.awBits());
-    var cap = v.cap();
-    if (c.cachingMode() != null) cap = cap.withCm(c.cachingMode());
-    if (c.psi() != null) cap = cap.withPsi(c.psi());
-    if (c.mamv() != null) cap = cap.withMamv(c.mamv());
-    if (c.superpages() != null) {
-      int sllps = 0;
-      for (String s : c.superpages()) {
-        switch (s) {
-          case "2M" -> sllps |= Capability.SLLPS_2M;
-          case "1G" -> sllps |= Capability.SLLPS_1G;
-          default -> throw new IllegalArgumentException("superpage size must be 2M or 1G, got " + s);
-        }
-      }
-      cap = cap.withSllps(sllps);
-    }
-    v = v.withCap(cap);
-    if (c.queuedInvalidation() != null) v = v.withEcap(v.ecap().withQi(c.queuedInvalidation()));
-    if (c.negativeCaching() != null) v = v.withNegativeCaching(c.negativeCaching());
-    return v;
-  }
-
   private void deliverMsi(long address, int data) {
     IntelIommuDriver d = driver;
     if (d != null) d.onInterrupt(address, data);
@@ -210,15 +170,25 @@ public final class TestBed implements AutoCloseable {
     oracle.touchAll();
   }
 
+  /** Attaches the device's IOMMU group (the device alone without one) to {@code domain}. */
   public void attach(String device, String domain) {
     driver.attach(sid(device), domain);
-    intent.attach(device, domain);
+    for (String member : groupOf(device)) intent.attach(member, domain);
     oracle.touchAll();
   }
 
+  /** Detaches the device's IOMMU group (the device alone without one). */
   public void detach(String device) {
     driver.detach(sid(device));
-    intent.detach(device);
+    for (String member : groupOf(device)) {
+      if (driver.domainOf(sid(member)).isEmpty()) intent.detach(member);
+    }
+    oracle.touchAll();
+  }
+
+  /** The guest shuts down: the driver turns translation off where its era does (intel_iommu_shutdown, ≥5.1). */
+  public void shutdown() {
+    driver.shutdown();
     oracle.touchAll();
   }
 
@@ -252,8 +222,9 @@ public final class TestBed implements AutoCloseable {
   /**
    * DMA API: maps the guest buffer [gpa, gpa+size) for {@code device}; returns the IOVA the device
    * uses. The intent gets the buffer's pages with the permissions Linux derives from the direction
-   * (TO_DEVICE → R, FROM_DEVICE → W, BIDIRECTIONAL → RW; ≤5.10 adds R to write-only maps when
-   * CAP.ZLR=0 — Linux ≤5.10 intel-iommu.c __intel_map_single).
+   * (TO_DEVICE → R, FROM_DEVICE → W, BIDIRECTIONAL → RW; eras whose preset says {@link
+   * io.vtdsim.driver.DriverPreset#writeOnlyMapsReadable() writeOnlyMapsReadable} add R to write-only
+   * maps when CAP.ZLR=0 — Linux ≤5.10 intel-iommu.c __intel_map_single).
    */
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);
@@ -271,7 +242,7 @@ public final class TestBed implements AutoCloseable {
     driver.unmapSingle(sid(device), iova, size, dir);
     long offset = iova & 0xFFF;
     long bytes = pagesBytes(offset, size);
-    lazyUnmapped.computeIfAbsent(dmaDomain(device), k -> new HashMap<>()).put(iova - offset, bytes);
+    lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
     intent.unmap(dmaDomain(device), iova - offset, bytes);
     oracle.touch(iova - offset, bytes);
   }
@@ -290,63 +261,8 @@ public final class TestBed implements AutoCloseable {
   public List<Violation> dma(String device, long iova, boolean write, int len, boolean expectOk) {
     if (len <= 0) throw new IllegalArgumentException("DMA length must be positive: " + len);
     DmaDevice dev = device(device);
-    List<Violation> out = new ArrayList<>();
-    byte[] pattern = pattern(++dmaSerial, len);
-    List<long[]> pieces = intendedPieces(device, iova, len); // {iova, gpa, length}
-    boolean fullyIntended = pieces.stream().mapToLong(p -> p[2]).sum() == len;
-    if (!write && fullyIntended) {
-      int off = 0;
-      for (long[] p : pieces) {
-        memory.write(p[1], pattern, off, (int) p[2]);
-        off += (int) p[2];
-      }
-    }
-    DmaResult r = write ? dev.write(iova, pattern) : dev.read(iova, len);
-    String what = (write ? "write" : "read") + " of " + len + " B at iova 0x" + Long.toHexString(iova);
-    if (!r.ok()) {
-      if (expectOk) {
-        out.add(new Violation(Violation.UNEXPECTED_FAULT, -1, "", device, iova, len,
-            "expected the " + what + " to succeed; it faulted at 0x" + Long.toHexString(r.faultIova()) + ": " + r.detail()));
-      }
-      return out;
-    }
-    if (!expectOk) {
-      out.add(new Violation(Violation.UNEXPECTED_SUCCESS, -1, "", device, iova, len,
-          "expected the " + what + " to fault; it succeeded"));
-      return out;
-    }
-    if (!fullyIntended) {
-      out.add(new Violation(Violation.DMA_MISMATCH, -1, "", device, iova, len,
-          "the " + what + " succeeded but the scenario mapped no target for all of it"));
-      return out;
-    }
-    if (write) {
-      int off = 0;
-      for (long[] p : pieces) {
-        byte[] found = memory.read(p[1], (int) p[2]);
-        for (int i = 0; i < found.length; i++) {
-          if (found[i] != pattern[off + i]) {
-            out.add(new Violation(Violation.DMA_MISMATCH, -1, "", device, p[0] + i, p[2] - i, String.format(
-                "expected the written pattern at gpa 0x%x (byte 0x%02x); guest memory has 0x%02x there",
-                p[1] + i, pattern[off + i] & 0xFF, found[i] & 0xFF)));
-            return out;
-          }
-        }
-        off += (int) p[2];
-      }
-    } else {
-      byte[] got = r.data();
-      for (int i = 0; i < len; i++) {
-        if (got == null || i >= got.length || got[i] != pattern[i]) {
-          long gpa = gpaOf(pieces, i);
-          out.add(new Violation(Violation.DMA_MISMATCH, -1, "", device, iova + i, len - i, String.format(
-              "expected to read the pattern planted at gpa 0x%x (byte 0x%02x); the device read %s", gpa,
-              pattern[i] & 0xFF, got == null || i >= got.length ? "nothing" : String.format("0x%02x", got[i] & 0xFF))));
-          return out;
-        }
-      }
-    }
-    return out;
+    return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
+        machine.movesData(device));
   }
 
   /** Full oracle check now (every assigned device, whole address spaces). */
@@ -361,9 +277,26 @@ public final class TestBed implements AutoCloseable {
 
   // ---- helpers ----
 
+  /** The ids of the devices in {@code device}'s IOMMU group, itself included (itself alone without a group). */
+  private List<String> groupOf(String device) {
+    sid(device);
+    String g = deviceConfigs.get(device).group();
+    if (g == null) return List.of(device);
+    return deviceConfigs.values().stream().filter(d -> g.equals(d.group())).map(DeviceConfig::id).toList();
+  }
+
+  private static Map<SourceId, String> groups(TestBedConfig config) {
+    Map<SourceId, String> out = new HashMap<>();
+    for (DeviceConfig d : config.devices()) {
+      if (d.group() != null) out.put(d.bdf(), d.group());
+    }
+    return out;
+  }
+
+
+
   private boolean zlrAddsRead() {
-    DriverPreset p = driverConfig.preset();
-    return (p == DriverPreset.LINUX_4_10 || p == DriverPreset.LINUX_5_10) && !vtdConfig.cap().zlr();
+    return driverConfig.preset().writeOnlyMapsReadable() && !vtdConfig.cap().zlr();
   }
 
   private String dmaDomain(String device) {
@@ -380,34 +313,16 @@ public final class TestBed implements AutoCloseable {
     return ((offset + size + 0xFFF) & ~0xFFFL);
   }
 
-  /**
-   * Lazy mode: true when every page of [iova, iova+size) belongs to a DMA-API unmap still waiting in
-   * the driver's flush queue ({@code pendingLazyIovas()} gives each queued range's first IOVA; the
-   * length is the one this TestBed unmapped there).
-   */
+  /** Lazy mode: whether [iova, iova+size) is a DMA-API unmap still waiting in the driver's flush queue. */
   private boolean queuedForLazyFlush(String device, long iova, long size) {
-    TreeMap<Long, Long> ranges = new TreeMap<>();
-    Map<Long, Long> unmappedHere = lazyUnmapped.getOrDefault(dmaDomain(device), Map.of());
-    for (long start : driver.pendingLazyIovas()) {
-      long page = start & ~0xFFFL;
-      Long bytes = unmappedHere.get(page);
-      if (bytes != null) ranges.merge(page, bytes, Math::max); // else: another domain's queued unmap
-    }
-    long x = iova;
-    long end = iova + size;
-    while (x < end) {
-      Map.Entry<Long, Long> r = ranges.floorEntry(x);
-      if (r == null || r.getKey() + r.getValue() <= x) return false;
-      x = r.getKey() + r.getValue();
-    }
-    return true;
+    return lazyUnmaps.queued(dmaDomain(device), driver.pendingLazyIovas(), iova, size);
   }
 
   /** The intended guest-physical pieces of [iova, iova+len): identity when translation is off or pass-through. */
-  private List<long[]> intendedPieces(String device, long iova, int len) {
-    List<long[]> out = new ArrayList<>();
+  private List<DmaCheck.Piece> intendedPieces(String device, long iova, int len) {
+    List<DmaCheck.Piece> out = new ArrayList<>();
     if (identityFor(device)) {
-      out.add(new long[] {iova, iova, len});
+      out.add(new DmaCheck.Piece(iova, iova, len));
       return out;
     }
     long x = iova;
@@ -416,38 +331,17 @@ public final class TestBed implements AutoCloseable {
       Optional<MappedRange> m = intent.translate(device, x);
       if (m.isEmpty()) break;
       long n = Math.min(end, m.get().end()) - x;
-      out.add(new long[] {x, m.get().gpa() + (x - m.get().iova()), n});
+      out.add(new DmaCheck.Piece(x, m.get().gpa() + (x - m.get().iova()), n));
       x += n;
     }
     return out;
   }
 
   private boolean identityFor(String device) {
-    if (!unit.translationEnabled()) return true;
-    var ctx = oracle.walker().context(unit.rootTableAddress(), sid(device).sid());
+    MachineView view = machine.view();
+    if (!view.translationEnabled()) return true;
+    var ctx = oracle.walker().context(view.rootTableAddress(), sid(device).sid());
     return ctx.kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
-  }
-
-  private static long gpaOf(List<long[]> pieces, int offset) {
-    long o = offset;
-    for (long[] p : pieces) {
-      if (o < p[2]) return p[1] + o;
-      o -= p[2];
-    }
-    return -1;
-  }
-
-  /** A deterministic, per-DMA distinct byte pattern (xorshift over the DMA's serial number). */
-  static byte[] pattern(long serial, int len) {
-    byte[] b = new byte[len];
-    long x = serial * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
-    for (int i = 0; i < len; i++) {
-      x ^= x << 13;
-      x ^= x >>> 7;
-      x ^= x << 17;
-      b[i] = (byte) x;
-    }
-    return b;
   }
 
   private void requireUsableGpa(long gpa, long size) {
@@ -481,19 +375,36 @@ public final class TestBed implements AutoCloseable {
   }
 
   public MmioBus bus() {
-    return bus;
+    return machine.bus();
   }
 
+  /** The machine the driver runs on. */
+  public MachineUnderTest machine() {
+    return machine;
+  }
+
+  public Backend backend() {
+    return machine.backend();
+  }
+
+  /** The emulated VT-d unit (model backend only). */
   public VtdUnit unit() {
-    return unit;
+    return emulated("unit").unit();
   }
 
+  /** The VT-d configuration the machine was asked for (on the model: the unit's). */
   public VtdConfig vtdConfig() {
     return vtdConfig;
   }
 
+  /** The model's caching-mode shadow (model backend only). */
   public CachingModeShadow shadow() {
-    return shadow;
+    return emulated("shadow").shadow();
+  }
+
+  private EmulatedMachine emulated(String what) {
+    if (machine instanceof EmulatedMachine e) return e;
+    throw new IllegalStateException("the " + machine.backend() + " backend has no emulated " + what);
   }
 
   public IntelIommuDriver driver() {
@@ -542,20 +453,21 @@ public final class TestBed implements AutoCloseable {
 
   public DmaDevice device(String id) {
     deviceConfig(id);
-    return devices.get(id);
+    return machine.device(id);
   }
 
   /** The host container of an assigned device. */
   public HostContainer host(String id) {
-    HostContainer c = hosts.get(id);
+    HostContainer c = machine.hosts().get(id);
     if (c == null) {
-      throw new IllegalArgumentException("device '" + id + "' is not an assigned device; assigned: " + hosts.keySet());
+      throw new IllegalArgumentException("device '" + id + "' is not an assigned device; assigned: "
+          + machine.hosts().keySet());
     }
     return c;
   }
 
   public Map<String, HostContainer> hosts() {
-    return Collections.unmodifiableMap(hosts);
+    return machine.hosts();
   }
 
   private List<SourceId> sids() {
@@ -571,6 +483,6 @@ public final class TestBed implements AutoCloseable {
 
   @Override
   public void close() {
-    unit.close();
+    machine.close();
   }
 }

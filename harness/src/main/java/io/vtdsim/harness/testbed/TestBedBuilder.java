@@ -1,34 +1,48 @@
 package io.vtdsim.harness.testbed;
 
+import io.vtdsim.driver.DmaMode;
 import io.vtdsim.driver.DriverConfig;
+import io.vtdsim.driver.DriverPreset;
+import io.vtdsim.driver.FlushPolicyName;
+import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.machine.Backend;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
 import io.vtdsim.harness.scenario.MachineSpec;
 import io.vtdsim.harness.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * Fluent construction of a {@link TestBed}. Defaults match a scenario file's: qemu-7.2 at aw-bits 48,
- * 1 GiB of RAM, iova-tree, vfio-type1, linux-6.12 with the linux flush policy, strict DMA.
+ * Fluent construction of a {@link TestBed}. Defaults match a scenario file's: the model backend,
+ * qemu-7.2 at aw-bits 48, 1 GiB of RAM, iova-tree, vfio-type1, linux-6.12 with the linux flush
+ * policy, strict DMA. The methods taking names parse them at once (an unknown name is an
+ * {@link IllegalArgumentException} from that call); the configuration carries types.
  */
 public final class TestBedBuilder {
+  private Backend backend = Backend.MODEL;
   private String machinePreset = MachineSpec.DEFAULT_PRESET;
   private int awBits = MachineSpec.DEFAULT_AW_BITS;
   private long ramBytes = MachineSpec.DEFAULT_RAM_BYTES;
   private Boolean cachingMode;
   private Boolean psi;
   private Integer mamv;
-  private List<String> superpages;
+  private List<Superpage> superpages;
   private Boolean queuedInvalidation;
   private Boolean negativeCaching;
-  private String shadowSync = MachineSpec.DEFAULT_SHADOW_SYNC;
-  private String host = MachineSpec.DEFAULT_HOST;
-  private String driverPreset = DriverSpec.DEFAULT_PRESET;
-  private String flush = DriverSpec.DEFAULT_FLUSH;
-  private String dmaMode = DriverSpec.DEFAULT_DMA_MODE;
+  private ShadowStrategy shadowSync = ShadowStrategy.parse(MachineSpec.DEFAULT_SHADOW_SYNC);
+  private HostSemantics host = HostSemantics.parse(MachineSpec.DEFAULT_HOST);
+  private DriverPreset driverPreset = DriverPreset.parse(DriverSpec.DEFAULT_PRESET);
+  private FlushPolicyName flush = FlushPolicyName.parse(DriverSpec.DEFAULT_FLUSH);
+  private DmaMode dmaMode = DmaMode.parse(DriverSpec.DEFAULT_DMA_MODE);
+  private Fidelity fidelity = Fidelity.STRICT;
+  private Long hostMappingLimit;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
   private int waitBound = DriverConfig.DEFAULT_WAIT_BOUND;
@@ -39,26 +53,43 @@ public final class TestBedBuilder {
     MachineSpec m = s.machine();
     DriverSpec d = s.driver();
     TestBedBuilder b = new TestBedBuilder()
+        .backend(m.backendOrDefault())
         .machine(m.presetOrDefault())
         .awBits(m.awBitsOrDefault())
         .ram(m.ramBytesOrDefault())
         .shadowSync(m.shadowSyncOrDefault())
         .host(m.hostOrDefault())
+        .fidelity(m.fidelityOrDefault())
         .driver(d.presetOrDefault())
         .flush(d.flushOrDefault())
         .dmaMode(d.dmaModeOrDefault());
     b.cachingMode = m.cachingMode();
     b.psi = m.psi();
     b.mamv = m.mamv();
-    b.superpages = m.superpages();
+    b.superpages = m.superpages() == null ? null : m.superpages().stream().map(Superpage::parse).toList();
     b.queuedInvalidation = m.queuedInvalidation();
     b.negativeCaching = m.negativeCaching();
+    b.hostMappingLimit = m.hostMappingLimit();
     if (d.waitBound() != null) b.waitBound(d.waitBound());
-    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned());
+    for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
   }
 
+  /** What runs the machine: {@code model} (default) or {@code qemu}. */
+  public TestBedBuilder backend(String name) {
+    return backend(Backend.parse(name));
+  }
+
+  public TestBedBuilder backend(Backend b) {
+    this.backend = Objects.requireNonNull(b, "backend");
+    return this;
+  }
+
   public TestBedBuilder machine(String preset) {
+    if (!VtdConfig.PRESETS.contains(preset)) {
+      throw new IllegalArgumentException("unknown machine preset '" + preset + "'; known: "
+          + String.join(", ", VtdConfig.PRESETS));
+    }
     this.machinePreset = preset;
     return this;
   }
@@ -90,7 +121,13 @@ public final class TestBedBuilder {
 
   /** Superpage sizes the unit supports ("2M", "1G"); none for 4 KiB only. */
   public TestBedBuilder superpages(String... sizes) {
-    this.superpages = List.of(sizes);
+    List<Superpage> out = new ArrayList<>();
+    for (String s : sizes) out.add(Superpage.parse(s));
+    return superpages(out);
+  }
+
+  public TestBedBuilder superpages(List<Superpage> sizes) {
+    this.superpages = List.copyOf(sizes);
     return this;
   }
 
@@ -105,27 +142,69 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder shadowSync(String name) {
-    this.shadowSync = name;
+    return shadowSync(ShadowStrategy.parse(name));
+  }
+
+  public TestBedBuilder shadowSync(ShadowStrategy name) {
+    this.shadowSync = Objects.requireNonNull(name, "name");
     return this;
   }
 
   public TestBedBuilder host(String semantics) {
-    this.host = semantics;
+    return host(HostSemantics.parse(semantics));
+  }
+
+  public TestBedBuilder host(HostSemantics semantics) {
+    this.host = Objects.requireNonNull(semantics, "semantics");
+    return this;
+  }
+
+  /**
+   * {@code strict} (default: the specification's least forgiving hardware) or {@code qemu} (the
+   * QEMU of the machine preset's version; not with {@code bare-metal}).
+   */
+  public TestBedBuilder fidelity(String name) {
+    return fidelity(Fidelity.of(name));
+  }
+
+  public TestBedBuilder fidelity(Fidelity f) {
+    this.fidelity = Objects.requireNonNull(f, "fidelity");
+    return this;
+  }
+
+  /**
+   * The host's mapping limit: vfio-type1 DMA mappings per container (dma_entry_limit, default 65535),
+   * iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK, default guest RAM + 1 GiB).
+   */
+  public TestBedBuilder hostMappingLimit(long limit) {
+    this.hostMappingLimit = limit;
     return this;
   }
 
   public TestBedBuilder driver(String preset) {
-    this.driverPreset = preset;
+    return driver(DriverPreset.parse(preset));
+  }
+
+  public TestBedBuilder driver(DriverPreset preset) {
+    this.driverPreset = Objects.requireNonNull(preset, "preset");
     return this;
   }
 
   public TestBedBuilder flush(String policy) {
-    this.flush = policy;
+    return flush(FlushPolicyName.parse(policy));
+  }
+
+  public TestBedBuilder flush(FlushPolicyName policy) {
+    this.flush = Objects.requireNonNull(policy, "policy");
     return this;
   }
 
   public TestBedBuilder dmaMode(String mode) {
-    this.dmaMode = mode;
+    return dmaMode(DmaMode.parse(mode));
+  }
+
+  public TestBedBuilder dmaMode(DmaMode mode) {
+    this.dmaMode = Objects.requireNonNull(mode, "mode");
     return this;
   }
 
@@ -140,7 +219,12 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder device(String id, String bdf, boolean assigned) {
-    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned));
+    return device(id, bdf, assigned, null);
+  }
+
+  /** A device in the guest IOMMU group {@code group} (null: alone): a group shares one domain and DID. */
+  public TestBedBuilder device(String id, String bdf, boolean assigned, String group) {
+    devices.add(new DeviceConfig(id, SourceId.parse(bdf), assigned, group));
     return this;
   }
 
@@ -160,9 +244,9 @@ public final class TestBedBuilder {
   }
 
   public TestBedConfig config() {
-    return new TestBedConfig(machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
+    return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention, waitBound);
+        eventRetention, fidelity, hostMappingLimit, waitBound);
   }
 
   public TestBed build() {

@@ -55,7 +55,7 @@ public final class VtdsimExtension implements ParameterResolver, TestExecutionEx
   static TestBedBuilder builder(Machine m) {
     TestBedBuilder b = TestBed.builder();
     if (m == null) return b.assigned("nic", "00:03.0");
-    b.machine(m.preset()).awBits(m.awBits()).ram(m.ramMiB() << 20).shadowSync(m.shadowSync()).host(m.host())
+    b.machine(m.preset()).fidelity(m.fidelity()).awBits(m.awBits()).ram(m.ramMiB() << 20).shadowSync(m.shadowSync()).host(m.host())
         .driver(m.driver()).flush(m.flush()).dmaMode(m.dmaMode());
     if (m.mamv() >= 0) b.mamv(m.mamv());
     if (!m.psi().isEmpty()) b.psi(Boolean.parseBoolean(m.psi()));

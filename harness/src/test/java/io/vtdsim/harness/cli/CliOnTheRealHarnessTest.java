@@ -103,7 +103,7 @@ class CliOnTheRealHarnessTest {
         .contains("Step 5: dma nic write 64 B at 0x100000 expect fault\n")
         .endsWith("Result: pass, expected pass — as expected\n");
     String step2 = text.substring(text.indexOf("Step 2:"), text.indexOf("Step 3:"));
-    assertThat(step2).contains("driver  call ").contains("mmio    MMIO write64 IQT")
+    assertThat(step2).contains("driver  call ").contains("mmio    MMIO write32 IQT")
         .containsPattern("vt-d    QI\\[\\d+\\] iotlb-psi: IOTLB PSI")
         .contains("shadow  notify 00:03.0 MAP iova 0x100000")
         .contains("host    host map nic iova 0x100000")
@@ -130,7 +130,7 @@ class CliOnTheRealHarnessTest {
     String demo = out.toString();
     for (String n : BuiltinScenarios.names()) assertThat(demo).contains(n);
     assertThat(demo).contains("psi-only", "unmap-all-replay", "iova-tree", "How to read it:")
-        .contains("36 runs:").contains("36 as declared, 0 not");
+        .contains("39 runs:").contains("39 as declared, 0 not");
     String pivot = demo.substring(0, demo.indexOf("Cost per run"));
     assertThat(pivot).doesNotContain("*");
   }

@@ -212,15 +212,56 @@ class CliTest {
   void matrixCsvAndMarkdown() {
     assertThat(run("matrix", "--scenarios", "tiny", "--strategies", "psi-only", "--csv")).isEqualTo(0);
     assertThat(out.toString().split("\\R")).containsExactly(
-        "scenario,strategy,driver,flush,outcome,met,mmio-reads,mmio-writes,desc-cc-global,desc-cc-domain,desc-cc-device,"
-            + "desc-iotlb-global,desc-iotlb-dsi,desc-iotlb-psi,desc-wait,host-map,host-unmap,host-errors,walk-entries,"
-            + "dma-ok,dma-fault",
-        "tiny,psi-only,linux-6.12,linux,STALE,false,3,2,0,0,0,0,0,1,0,1,0,0,4,0,0");
+        "scenario,strategy,driver,flush,dma-mode,host,mamv,file,outcome,met,violations,mmio-reads,mmio-writes,"
+            + "desc-cc-global,desc-cc-domain,desc-cc-device,desc-iotlb-global,desc-iotlb-dsi,desc-iotlb-psi,desc-wait,"
+            + "host-map,host-unmap,host-errors,walk-entries,dma-ok,dma-fault",
+        // qemu-7.2 reports MAMV 18 (CAP 0x00d2008c22260286, bits 53:48)
+        "tiny,psi-only,linux-6.12,linux,strict,vfio-type1,18,builtin:tiny,STALE,false,stale-mapping,3,2,0,0,0,0,0,1,0,1,0,0,4,0,0");
     assertThat(run("matrix", "--scenarios", "tiny", "--strategies", "iova-tree", "--markdown")).isEqualTo(0);
     assertThat(out.toString()).startsWith("| scenario | strategy |").contains("|---|").contains("| tiny | iova-tree | linux-6.12 | linux | ok | yes | 5 |");
     assertThat(run("matrix", "--csv", "--markdown")).isEqualTo(2);
     assertThat(run("matrix", "--strategies", "lazy-tree")).isEqualTo(2);
     assertThat(err.toString()).startsWith("--strategies: lazy-tree: unknown value; expected one of: psi-only");
+  }
+
+  @Test
+  void matrixSetsAndSweepsAreAppliedAndEveryRowCarriesThem() {
+    assertThat(run("matrix", "--scenarios", "tiny", "--strategies", "iova-tree", "--set", "machine.mamv=9",
+        "--sweep", "machine.aw-bits=39,48", "--hosts", "vfio-type1,iommufd", "--csv")).isEqualTo(0);
+    assertThat(harness.ran).hasSize(4);
+    assertThat(harness.ran).extracting(s -> s.machine().mamv()).containsOnly(9);
+    assertThat(harness.ran).extracting(s -> s.machine().awBits() + " " + s.machine().host())
+        .containsExactlyInAnyOrder("39 vfio-type1", "39 iommufd", "48 vfio-type1", "48 iommufd");
+    String[] lines = out.toString().split("\\R");
+    assertThat(lines[0]).startsWith("scenario,strategy,driver,flush,dma-mode,host,mamv,file,machine.mamv,machine.aw-bits,machine.host,outcome,met,");
+    assertThat(lines[1]).startsWith("tiny,iova-tree,linux-6.12,linux,strict,vfio-type1,9,builtin:tiny,9,39,vfio-type1,ok,true,,");
+    assertThat(lines[4]).startsWith("tiny,iova-tree,linux-6.12,linux,strict,iommufd,9,builtin:tiny,9,48,iommufd,EEXIST,false,host-error,");
+  }
+
+  @Test
+  void matrixJsonCarriesTheConfigurationOfEachRun() throws Exception {
+    assertThat(run("matrix", "--scenarios", "tiny", "--strategies", "psi-only", "--dma-modes", "strict,lazy", "--json")).isEqualTo(0);
+    var runs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString()).get("runs");
+    assertThat(runs).hasSize(2);
+    assertThat(runs.get(1).get("dma-mode").asText()).isEqualTo("lazy");
+    assertThat(runs.get(1).get("mamv").asInt()).isEqualTo(18);
+    assertThat(runs.get(1).get("file").asText()).isEqualTo("builtin:tiny");
+    assertThat(runs.get(1).get("violations").get(0).get("iova").asText()).isEqualTo("0x100000");
+    assertThat(runs.get(1).get("counters").get("walk-entries").asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void matrixRejectsBadSweepsAndPlotsWithoutASweep() {
+    assertThat(run("matrix", "--scenarios", "tiny", "--sweep", "machine.mamv=20..16")).isEqualTo(2);
+    assertThat(err.toString()).contains("--sweep: machine.mamv: range 20..16 runs backwards");
+    assertThat(run("matrix", "--scenarios", "tiny", "--sweep", "machine.nonsense=1,2")).isEqualTo(2);
+    assertThat(err.toString()).contains("--set: machine.nonsense: unknown key");
+    assertThat(run("matrix", "--scenarios", "tiny", "--sweep", "parameters.size=1,2")).isEqualTo(2);
+    assertThat(err.toString()).contains("parameters.size: the scenario tiny declares no parameters");
+    assertThat(run("matrix", "--scenarios", "tiny", "--plot", "x.svg")).isEqualTo(2);
+    assertThat(err.toString()).contains("--plot needs a --sweep");
+    assertThat(run("matrix", "--scenarios", "tiny", "--sweep", "machine.mamv=1,2", "--plot", "x.gif")).isEqualTo(2);
+    assertThat(err.toString()).contains("the file must end in .svg or .png");
   }
 
   @Test

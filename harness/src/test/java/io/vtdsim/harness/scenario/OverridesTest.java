@@ -24,12 +24,12 @@ class OverridesTest {
         "name=n", "description=d", "machine.preset=bare-metal", "machine.ram=2GiB", "machine.caching-mode=false",
         "machine.aw-bits=39", "machine.psi=false", "machine.mamv=0x9", "machine.superpages=1G",
         "machine.queued-invalidation=false", "machine.negative-caching=false", "machine.host=iommufd",
-        "machine.shadow-sync=unmap-all-replay", "driver.flush=always-dsi", "driver.dma-mode=lazy",
+        "machine.shadow-sync=unmap-all-replay", "machine.fidelity=strict", "driver.flush=always-dsi", "driver.dma-mode=lazy",
         "expect.violations=host-error,missing-mapping"));
     assertThat(s.name()).isEqualTo("n");
     assertThat(s.description()).isEqualTo("d");
     assertThat(s.machine()).isEqualTo(new MachineSpec("bare-metal", 2L << 30, false, 39, false, 9, List.of("1G"),
-        false, false, "unmap-all-replay", "iommufd"));
+        false, false, "unmap-all-replay", "iommufd", null, "strict"));
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "always-dsi", "lazy"));
     assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error", "missing-mapping")));
     assertThat(Overrides.apply(s, List.of("expect.outcome=pass")).expect()).isEqualTo(Expect.PASSES);
@@ -84,5 +84,11 @@ class OverridesTest {
         .hasMessageStartingWith("--set: psi: expected key=value");
     assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.ram=1000")))
         .hasMessageContaining("not aligned to 4KiB");
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.fidelity=exact")))
+        .hasMessageStartingWith("--set: machine.fidelity: unknown value 'exact'; expected one of: strict, qemu");
+    assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.preset=bare-metal", "machine.fidelity=qemu")))
+        .hasMessageStartingWith("--set: machine.fidelity: qemu reproduces a QEMU version, and machine.preset"
+            + " bare-metal is none");
+    assertThat(Overrides.apply(base, List.of("machine.fidelity=qemu")).machine().fidelityOrDefault()).isEqualTo("qemu");
   }
 }

@@ -17,7 +17,9 @@ class ReadmeScenarioExampleTest {
     String yaml = readme.substring(start, readme.indexOf("```", start));
     Scenario s = ScenarioLoader.parse(yaml, "README.md");
     assertThat(s.steps()).extracting(st -> st.getClass().getSimpleName()).containsExactly(
-        "Boot", "Attach", "MapRange", "DmaMap", "Dma", "DmaUnmap", "UnmapRange", "Detach", "Advance", "Repeat");
+        "Boot", "Attach", "MapRange", "DmaMap", "Dma", "DmaUnmap", "UnmapRange", "Detach", "Advance", "Repeat",
+        "Shutdown");
+    assertThat(s.devices()).anySatisfy(d -> assertThat(d.group()).isNotNull());
     assertThat(s.machine()).hasNoNullFieldsOrProperties();
     assertThat(s.driver()).hasNoNullFieldsOrProperties();
     assertThat(s.expect().perStrategy()).containsOnlyKeys("psi-only");

@@ -28,6 +28,7 @@ class ScenarioLoaderTest {
         negative-caching: true
         shadow-sync: iova-tree
         host: vfio-type1
+        fidelity: qemu
       driver:
         preset: linux-6.12
         flush: linux
@@ -57,20 +58,20 @@ class ScenarioLoaderTest {
     assertThat(s.description()).isEqualTo("free text");
     assertThat(s.source()).isEqualTo("ex.yaml");
     assertThat(s.machine()).isEqualTo(new MachineSpec("qemu-7.2", 1L << 30, true, 48, true, 18, List.of("2M", "1G"),
-        true, true, "iova-tree", "vfio-type1"));
+        true, true, "iova-tree", "vfio-type1", null, "qemu"));
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "linux", "strict"));
     assertThat(s.devices()).containsExactly(new DeviceSpec("nic", "00:03.0", "assigned"));
     assertThat(s.steps()).containsExactly(
-        new Step.Boot(22),
-        new Step.Attach(23, "nic", "d1"),
-        new Step.MapRange(24, "d1", 0x100000, 0x2000000, 2 << 20, "rw"),
-        new Step.DmaMap(25, "nic", 0x3000000, 8192, "bidirectional", "buf1"),
-        new Step.Dma(26, "nic", "buf1", null, "write", 64, "ok"),
-        new Step.DmaUnmap(27, "buf1"),
-        new Step.UnmapRange(28, "d1", 0x100000, 2 << 20),
-        new Step.Detach(29, "nic"),
-        new Step.Advance(30, 10_000_000L),
-        new Step.Repeat(31, 100, List.of(new Step.Dma(31, "nic", null, 0x100000L, "read", 8, "fault"))));
+        new Step.Boot(23),
+        new Step.Attach(24, "nic", "d1"),
+        new Step.MapRange(25, "d1", 0x100000, 0x2000000, 2 << 20, "rw"),
+        new Step.DmaMap(26, "nic", 0x3000000, 8192, "bidirectional", "buf1"),
+        new Step.Dma(27, "nic", "buf1", null, "write", 64, "ok"),
+        new Step.DmaUnmap(28, "buf1"),
+        new Step.UnmapRange(29, "d1", 0x100000, 2 << 20),
+        new Step.Detach(30, "nic"),
+        new Step.Advance(31, 10_000_000L),
+        new Step.Repeat(32, 100, List.of(new Step.Dma(32, "nic", null, 0x100000L, "read", 8, "fault"))));
     assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("stale-mapping")));
   }
 
@@ -246,7 +247,9 @@ class ScenarioLoaderTest {
       steps: [boot]\\nmachine: { aw-bits: many }                            | 2 | machine.aw-bits  | not a number
       steps: [boot]\\nmachine: { shadow-sync: lazy-tree }                   | 2 | machine.shadow-sync | psi-only, unmap-all-replay, iova-tree
       steps: [boot]\\nmachine: { host: kvm }                                | 2 | machine.host     | vfio-type1, iommufd
-      steps: [boot]\\nmachine: { preset: qemu-9 }                           | 2 | machine.preset   | qemu-7.2, qemu-10.2, bare-metal
+      steps: [boot]\\nmachine: { preset: qemu-9 }                           | 2 | machine.preset   | qemu-7.2, qemu-11.1, qemu-10.2, bare-metal, qemu-11.1-sm, qemu-11.1-sm-fsts
+      steps: [boot]\\nmachine: { fidelity: exact }                        | 2 | machine.fidelity | unknown value 'exact'; expected one of: strict, qemu
+      steps: [boot]\\nmachine: { preset: bare-metal, fidelity: qemu }      | 2 | machine.fidelity | machine.preset bare-metal is none; use one of: qemu-7.2, qemu-11.1, qemu-10.2, qemu-11.1-sm, qemu-11.1-sm-fsts
       steps: [boot]\\nmachine: { psi: perhaps }                             | 2 | machine.psi      | expected true or false
       steps: [boot]\\nmachine: { psi: [true] }                              | 2 | machine.psi      | expected a value
       steps: [boot]\\nmachine: { superpages: [2M, 4M] }                     | 2 | machine.superpages | unknown superpage size '4M'

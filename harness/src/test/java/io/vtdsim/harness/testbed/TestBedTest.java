@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.device.DmaResult;
+import io.vtdsim.emu.vtd.UnitBehaviour;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
 import io.vtdsim.harness.scenario.BuiltinScenarios;
@@ -14,6 +15,29 @@ import org.junit.jupiter.api.Test;
 /** The TestBed wires one machine from one configuration and exposes the driver APIs with the oracle. */
 class TestBedTest {
   static final long MiB = 1L << 20;
+
+  @Test
+  void fidelityPicksTheUnitBehaviourOfThePresetsQemuVersion() {
+    try (TestBed strict = TestBed.builder().machine("qemu-11.1").assigned("nic", "00:03.0").build();
+        TestBed qemu72 = TestBed.builder().machine("qemu-7.2").fidelity("qemu").assigned("nic", "00:03.0").build();
+        TestBed qemu11 = TestBed.builder().machine("qemu-11.1").fidelity("qemu").assigned("nic", "00:03.0").build()) {
+      assertThat(strict.vtdConfig().behaviour()).isEqualTo(UnitBehaviour.STRICT);
+      assertThat(strict.vtdConfig().negativeCaching()).isTrue();
+      assertThat(qemu72.vtdConfig().behaviour()).isEqualTo(UnitBehaviour.QEMU_7_2);
+      assertThat(qemu11.vtdConfig().behaviour()).isEqualTo(UnitBehaviour.QEMU_11_1);
+      assertThat(qemu11.vtdConfig().negativeCaching()).isFalse();
+      assertThat(qemu11.vtdConfig().cap().encode()).isEqualTo(0x80d2008c222f0686L); // measured on QEMU 11.1.3
+    }
+    // an explicit negative-caching key still wins over the fidelity's default
+    try (TestBed bed = TestBed.builder().machine("qemu-7.2").fidelity("qemu").negativeCaching(true)
+        .assigned("nic", "00:03.0").build()) {
+      assertThat(bed.vtdConfig().negativeCaching()).isTrue();
+    }
+    assertThatThrownBy(() -> TestBed.builder().machine("bare-metal").fidelity("qemu").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bare-metal is no QEMU");
+    assertThatThrownBy(() -> TestBed.builder().fidelity("exact").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("strict, qemu");
+  }
 
   @Test
   void fluentBuilderAppliesEveryMachineOverride() {

@@ -31,9 +31,11 @@ class VtdsimExtensionTest {
   @ExtendWith(VtdsimExtension.class)
   static class SampleTests {
     @Test
-    @Machine(shadowSync = "psi-only", driver = "linux-5.18", psi = "false", assigned = "gpu=00:05.0")
+    @Machine(shadowSync = "psi-only", driver = "linux-5.18", psi = "false", assigned = "gpu=00:05.0",
+        preset = "qemu-11.1", fidelity = "qemu")
     void configured(TestBed bed) {
       assertThat(bed.shadow().strategy().name()).isEqualTo("psi-only");
+      assertThat(bed.vtdConfig().behaviour().iotlbTaggedBySourceId()).isTrue();
       assertThat(bed.vtdConfig().cap().psi()).isFalse();
       assertThat(bed.deviceIds()).containsExactly("gpu");
     }

@@ -1,13 +1,14 @@
 package io.vtdsim.emu.device;
 
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.spec.SourceId;
 
 /** A bus master that issues DMA with its source-id. */
 public interface DmaDevice {
   /** Event kind of a completed request. */
-  String OK = "dma.ok";
+  String OK = EventKind.DMA_OK.label();
   /** Event kind of a request that faulted (nothing moved). */
-  String FAULT = "dma.fault";
+  String FAULT = EventKind.DMA_FAULT.label();
 
   String name();
 

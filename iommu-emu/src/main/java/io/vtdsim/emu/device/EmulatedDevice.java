@@ -20,6 +20,12 @@ public final class EmulatedDevice extends PageSplitDma {
     this.unit = unit;
   }
 
+  /** {@link io.vtdsim.emu.vtd.UnitBehaviour#partialDmaBeforeFault} of the unit. */
+  @Override
+  boolean movesPagesBeforeFault() {
+    return unit.config().behaviour().partialDmaBeforeFault();
+  }
+
   @Override
   Translation translate(long iova, boolean write) {
     TranslationResult r = unit.translate(sid().sid(), iova, write);

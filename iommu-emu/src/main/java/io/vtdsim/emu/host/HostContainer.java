@@ -1,7 +1,8 @@
 package io.vtdsim.emu.host;
 
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostResult.Errno;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.util.RangeMap;
@@ -30,9 +31,15 @@ public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
   public static final long PAGE_SIZE = 4096;
 
-  public static final String MAP = "host.map";
-  public static final String UNMAP = "host.unmap";
-  public static final String ERROR = "host.error";
+  /** vfio_iommu_type1's dma_entry_limit module parameter default (U16_MAX). */
+  public static final long DEFAULT_DMA_ENTRY_LIMIT = 65535;
+
+  /** The detail of iommufd's ENOENT for an unmap that covered no mapping. */
+  public static final String NOTHING_IN_RANGE = "no mapping in range";
+
+  public static final String MAP = EventKind.HOST_MAP.label();
+  public static final String UNMAP = EventKind.HOST_UNMAP.label();
+  public static final String ERROR = EventKind.HOST_ERROR.label();
 
   private static final int READ = 1;
   private static final int WRITE = 2;
@@ -44,9 +51,24 @@ public final class HostContainer {
   private final String source;
   /** iova → [iova, iova + size) → gpa, tag READ | WRITE; ranges never overlap. */
   private final RangeMap mappings = new RangeMap();
+  private final long limit;
+  private long pinnedPages;
   private long errors;
 
+  /** A container without a mapping limit. */
   public HostContainer(String name, HostSemantics semantics, GuestMemory memory, EventLog log) {
+    this(name, semantics, memory, log, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param limit vfio-type1: the DMA mappings the container may hold (dma_entry_limit, default
+   *     {@value #DEFAULT_DMA_ENTRY_LIMIT}), beyond → ENOSPC; iommufd: the 4 KiB pages its mappings may
+   *     pin (RLIMIT_MEMLOCK / 4 KiB; each mapping pins its own pages, as each IOMMU_IOAS_MAP has its own
+   *     iopt_pages), beyond → ENOMEM
+   */
+  public HostContainer(String name, HostSemantics semantics, GuestMemory memory, EventLog log, long limit) {
+    if (limit < 1) throw new IllegalArgumentException("the mapping limit must be at least 1: " + limit);
+    this.limit = limit;
     if (name == null || name.isBlank()) throw new IllegalArgumentException("container name is required");
     if (semantics == null || memory == null || log == null) {
       throw new IllegalArgumentException("semantics, memory and log are required");
@@ -69,7 +91,9 @@ public final class HostContainer {
   /**
    * VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP of [iova, iova + size) → [gpa, gpa + size). Refusals, in the
    * order they are checked: EFAULT (target not guest RAM, the VMM's step), EINVAL (no permission,
-   * empty, misaligned or wrapping range), EEXIST (overlaps any existing mapping).
+   * empty, misaligned or wrapping range), EEXIST (overlaps any existing mapping), then the limit:
+   * ENOSPC (vfio-type1, the container holds its limit of mappings) or ENOMEM (iommufd, the pages
+   * would exceed the pinned-page limit).
    */
   public synchronized HostResult map(long iova, long size, long gpa, boolean read, boolean write) {
     HostResult r;
@@ -79,17 +103,22 @@ public final class HostContainer {
       r = HostResult.error(Errno.EINVAL);
     } else if (overlaps(iova, size)) {
       r = HostResult.error(Errno.EEXIST);
+    } else if (semantics == HostSemantics.VFIO_TYPE1 && mappings.size() >= limit) {
+      r = HostResult.error(Errno.ENOSPC);
+    } else if (semantics == HostSemantics.IOMMUFD && size / PAGE_SIZE > limit - pinnedPages) {
+      r = HostResult.error(Errno.ENOMEM);
     } else {
       mappings.put(iova, size, gpa, (read ? READ : 0) | (write ? WRITE : 0));
+      pinnedPages += size / PAGE_SIZE;
       r = HostResult.success(size);
     }
-    log.emit(MAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "gpa", gpa, "read", read, "write", write,
-        "result", r.label()));
+    if (log.enabled()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
     if (!r.ok()) {
       error("map", r.errno(), iova, size, switch (r.errno()) {
         case EFAULT -> "target 0x" + Long.toHexString(gpa) + "+0x" + Long.toHexString(size) + " is not guest RAM";
         case EEXIST -> "overlaps an existing mapping";
+        case ENOSPC -> "dma_entry_limit of " + limit + " mappings reached";
+        case ENOMEM -> "pinned pages would exceed the locked-memory limit of " + limit + " pages";
         default -> "invalid arguments";
       });
     }
@@ -98,30 +127,53 @@ public final class HostContainer {
 
   /**
    * VFIO_IOMMU_UNMAP_DMA / IOMMU_IOAS_UNMAP of [iova, iova + size): removes every mapping inside the
-   * range; holes are fine. EINVAL for a misaligned/empty range or when a mapping straddles either
-   * end (type1 v2 never bisects a mapping; nothing is removed then). Covering nothing: success with
-   * size 0 for vfio-type1, ENOENT for iommufd.
+   * range; holes are fine; EINVAL for a misaligned/empty range. A mapping straddling either end:
+   * vfio-type1 (v2 never bisects) refuses with EINVAL and removes nothing; iommufd
+   * (iopt_unmap_iova_range) removes the areas in IOVA order and stops with ENOENT at the one that
+   * reaches outside, so the areas before it are gone and it and those after it stay. Covering nothing:
+   * success with size 0 for vfio-type1, ENOENT for iommufd.
    */
   public synchronized HostResult unmap(long iova, long size) {
     HostResult r;
+    String detail = null;
     if (!validRange(iova, size)) {
       r = HostResult.error(Errno.EINVAL);
+      detail = "misaligned or empty range";
+    } else if (semantics == HostSemantics.IOMMUFD) {
+      // iopt_unmap_iova_range: areas in IOVA order; the first one reaching outside ends it with ENOENT
+      long end = iova + size;
+      Range last = mappings.lower(end);
+      boolean cutsEnd = last != null && last.start() >= iova && end - last.start() < last.length();
+      if (straddles(iova)) {
+        r = HostResult.error(Errno.ENOENT);
+        detail = "the first mapping in range starts below it";
+      } else {
+        long removed = remove(iova, cutsEnd ? last.start() : end);
+        if (cutsEnd) {
+          r = HostResult.error(Errno.ENOENT);
+          detail = "a mapping reaches past the range end (the " + (removed / PAGE_SIZE) + " pages before it were unmapped)";
+        } else if (removed == 0) {
+          r = HostResult.error(Errno.ENOENT);
+          detail = NOTHING_IN_RANGE;
+        } else {
+          r = HostResult.success(removed);
+        }
+      }
     } else if (straddles(iova) || straddles(iova + size)) {
       r = HostResult.error(Errno.EINVAL);
+      detail = "it would bisect a mapping";
     } else {
-      long unmapped = mappings.removeStartingIn(iova, iova + size);
-      r = unmapped == 0 && semantics == HostSemantics.IOMMUFD
-          ? HostResult.error(Errno.ENOENT)
-          : HostResult.success(unmapped);
+      r = HostResult.success(remove(iova, iova + size));
     }
-    log.emit(UNMAP, source, null, Attrs.of(
-        "container", name, "iova", iova, "size", size, "result", r.label(), "unmapped", r.size()));
-    if (!r.ok()) {
-      error("unmap", r.errno(), iova, size, r.errno() == Errno.ENOENT
-          ? "no mapping in range"
-          : "misaligned range or it would bisect a mapping");
-    }
+    if (log.enabled()) log.emit(source, new EventBody.HostUnmap(name, iova, size, r.label(), r.size()));
+    if (!r.ok()) error("unmap", r.errno(), iova, size, detail);
     return r;
+  }
+
+  private long remove(long from, long to) {
+    long removed = to > from ? mappings.removeStartingIn(from, to) : 0;
+    pinnedPages -= removed / PAGE_SIZE;
+    return removed;
   }
 
   /** Every mapping, sorted by IOVA. */
@@ -158,9 +210,7 @@ public final class HostContainer {
 
   private void error(String op, Errno errno, long iova, long size, String detail) {
     errors++;
-    log.emit(ERROR, source, op + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size) + ": "
-        + errno + " (" + detail + ")", Attrs.of(
-        "container", name, "op", op, "errno", errno.name(), "iova", iova, "size", size, "detail", detail));
+    log.emit(source, new EventBody.HostError(name, op, errno.name(), iova, size, detail));
   }
 
   private static boolean validRange(long iova, long size) {

@@ -14,10 +14,16 @@ public record HostResult(boolean ok, Errno errno, long size) {
     EEXIST,
     /** Misaligned or empty range, no permission, or an UNMAP that would bisect a mapping. */
     EINVAL,
-    /** iommufd: UNMAP that covered no mapping. */
+    /** iommufd: UNMAP that covered no mapping, or that would cut a mapping (iopt_unmap_iova_range). */
     ENOENT,
+    /** vfio type1: MAP with dma_entry_limit mappings already held (vfio_dma_do_map). */
+    ENOSPC,
+    /** iommufd: MAP whose pinned pages would exceed the locked-memory limit (incr_user_locked_vm). */
+    ENOMEM,
     /** The VMM could not translate the target: not guest RAM (QEMU refuses before the ioctl). */
-    EFAULT
+    EFAULT,
+    /** iommufd: a request the driver does not support (e.g. unknown invalidation flags). */
+    EOPNOTSUPP
   }
 
   public static HostResult success(long size) {

@@ -6,10 +6,16 @@ import java.util.Locale;
 public enum HostSemantics {
   /**
    * Linux VFIO_TYPE1v2_IOMMU ({@code vfio_dma_do_map/unmap}): MAP over any existing mapping → EEXIST;
-   * UNMAP that would cut a mapping in two → EINVAL; UNMAP covering nothing → success, size 0.
+   * MAP with dma_entry_limit mappings held → ENOSPC; UNMAP that would cut a mapping in two → EINVAL,
+   * nothing removed; UNMAP covering nothing → success, size 0.
    */
   VFIO_TYPE1("vfio-type1"),
-  /** Linux iommufd IOAS ({@code iopt_map_pages/iopt_unmap_iova_range}): as type1, but UNMAP of nothing → ENOENT. */
+  /**
+   * Linux iommufd IOAS ({@code iopt_map_pages/iopt_unmap_iova_range}): MAP over an existing area →
+   * EEXIST; MAP beyond the locked-memory limit → ENOMEM; UNMAP walks the areas in the range in IOVA
+   * order, removing each, and stops with ENOENT at the first one that reaches outside the range (the
+   * ones before it stay removed); UNMAP of nothing → ENOENT.
+   */
   IOMMUFD("iommufd");
 
   private final String label;

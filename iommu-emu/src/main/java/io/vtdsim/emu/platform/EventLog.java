@@ -2,9 +2,9 @@ package io.vtdsim.emu.platform;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -18,7 +18,8 @@ public final class EventLog {
   public static final int UNBOUNDED = Integer.MAX_VALUE;
 
   private final Clock clock;
-  private final List<Consumer<Event>> subscribers = new CopyOnWriteArrayList<>();
+  @SuppressWarnings("unchecked")
+  private volatile Consumer<Event>[] subscribers = new Consumer[0];
   private final ArrayDeque<Event> retained = new ArrayDeque<>();
   private volatile int retainLimit;
   private long seq;
@@ -44,22 +45,46 @@ public final class EventLog {
     return this;
   }
 
-  public void subscribe(Consumer<Event> subscriber) {
-    subscribers.add(subscriber);
+  public synchronized void subscribe(Consumer<Event> subscriber) {
+    Consumer<Event>[] s = Arrays.copyOf(subscribers, subscribers.length + 1);
+    s[s.length - 1] = subscriber;
+    subscribers = s;
   }
 
-  public void unsubscribe(Consumer<Event> subscriber) {
-    subscribers.remove(subscriber);
+  public synchronized void unsubscribe(Consumer<Event> subscriber) {
+    Consumer<Event>[] s = subscribers;
+    for (int i = 0; i < s.length; i++) {
+      if (s[i].equals(subscriber)) {
+        Consumer<Event>[] t = Arrays.copyOf(s, s.length - 1);
+        System.arraycopy(s, i + 1, t, i, s.length - i - 1);
+        subscribers = t;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Whether an event emitted now would be seen: something is retained or someone subscribed. Hot
+   * emitters ask first and build nothing when nobody listens ({@code if (log.enabled()) log.emit(...)}).
+   */
+  public boolean enabled() {
+    return retainLimit > 0 || subscribers.length > 0;
   }
 
   public Event emit(String kind, String source, String detail) {
     return emit(kind, source, detail, Attrs.of());
   }
 
+  /** An event of any kind by name (a {@link EventBody.Generic} body); attributes other than Attrs are sorted by key. */
   public Event emit(String kind, String source, String detail, Map<String, Object> attrs) {
+    return emit(source, new EventBody.Generic(kind, detail, Attrs.copyOf(attrs)));
+  }
+
+  /** Emits {@code body} from {@code source}, numbered and timed now. */
+  public Event emit(String source, EventBody body) {
     Event e;
     synchronized (this) {
-      e = new Event(++seq, clock.nanos(), kind, source, detail, Attrs.copyOf(attrs));
+      e = new Event(++seq, clock.nanos(), source, body);
       if (retainLimit > 0) {
         if (retained.size() >= retainLimit) retained.pollFirst();
         retained.addLast(e);

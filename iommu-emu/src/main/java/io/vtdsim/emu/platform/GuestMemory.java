@@ -26,6 +26,8 @@ public final class GuestMemory {
   public static final long FOUR_GIB = 0x1_0000_0000L;
 
   private final List<RamRegion> regions;
+  /** The regions again, as an array the access path scans without an iterator. */
+  private final RamRegion[] regionArray;
   private final PageStore store;
 
   public GuestMemory(List<RamRegion> regions) {
@@ -42,6 +44,7 @@ public final class GuestMemory {
       }
     }
     this.regions = List.copyOf(sorted);
+    this.regionArray = sorted.toArray(new RamRegion[0]);
     this.store = store;
   }
 
@@ -84,7 +87,7 @@ public final class GuestMemory {
 
   /** True when [gpa, gpa+len) lies entirely in one RAM region. */
   public boolean isRam(long gpa, long len) {
-    for (RamRegion r : regions) {
+    for (RamRegion r : regionArray) {
       if (r.contains(gpa, len)) return true;
     }
     return false;

@@ -10,9 +10,9 @@ import java.util.List;
  * is an event ({@code mmio.read}, {@code mmio.write}, {@code mmio.rejected}).
  */
 public final class MmioBus {
-  public static final String EV_READ = "mmio.read";
-  public static final String EV_WRITE = "mmio.write";
-  public static final String EV_REJECTED = "mmio.rejected";
+  public static final String EV_READ = EventKind.MMIO_READ.label();
+  public static final String EV_WRITE = EventKind.MMIO_WRITE.label();
+  public static final String EV_REJECTED = EventKind.MMIO_REJECTED.label();
 
   private record Mapping(long base, MmioDevice device) {}
 
@@ -36,28 +36,24 @@ public final class MmioBus {
   public long read(long addr, int size) {
     Mapping m = find(addr, size);
     if (m == null || !validSize(addr, size)) {
-      log.emit(EV_REJECTED, "bus", String.format("read%d 0x%x rejected", size * 8, addr),
-          Attrs.of("addr", addr, "size", size));
+      log.emit("bus", new EventBody.MmioRejected(false, addr, size, 0));
       return size == 8 ? -1L : 0xFFFF_FFFFL;
     }
     long v = m.device.read((int) (addr - m.base), size);
     if (size == 4) v &= 0xFFFF_FFFFL;
-    log.emit(EV_READ, m.device.name(), null,
-        Attrs.of("offset", (int) (addr - m.base), "size", size, "value", v));
+    if (log.enabled()) log.emit(m.device.name(), new EventBody.MmioRead((int) (addr - m.base), size, v));
     return v;
   }
 
   public void write(long addr, int size, long value) {
     Mapping m = find(addr, size);
     if (m == null || !validSize(addr, size)) {
-      log.emit(EV_REJECTED, "bus", String.format("write%d 0x%x rejected", size * 8, addr),
-          Attrs.of("addr", addr, "size", size, "value", value));
+      log.emit("bus", new EventBody.MmioRejected(true, addr, size, value));
       return;
     }
     if (size == 4) value &= 0xFFFF_FFFFL;
     // logged before the device acts, so the event order reads as cause then effects
-    log.emit(EV_WRITE, m.device.name(), null,
-        Attrs.of("offset", (int) (addr - m.base), "size", size, "value", value));
+    if (log.enabled()) log.emit(m.device.name(), new EventBody.MmioWrite((int) (addr - m.base), size, value));
     m.device.write((int) (addr - m.base), size, value);
   }
 

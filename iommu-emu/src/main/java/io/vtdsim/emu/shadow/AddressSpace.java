@@ -1,13 +1,14 @@
 package io.vtdsim.emu.shadow;
 
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow.Mode;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.SourceId;
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.vtd.ContextLookup;
 
 /**
  * One assigned device's DMA address space, as QEMU's VTDAddressSpace seen by vfio: the IOMMU region
@@ -26,6 +27,12 @@ final class AddressSpace {
   final HostContainer container;
   final IovaTree tree = new IovaTree();
   Mode mode;
+  /**
+   * The present context entry last read for this device, kept until a context-cache invalidation
+   * that covers the device, SRTP or TE (spec 6.5.1: software invalidates the context cache after
+   * changing a context entry); null when not cached.
+   */
+  ContextLookup.Result context;
   /** A MAP reached the host since the notifier ranges were last unmapped as a whole. */
   boolean mappedSinceFullUnmap;
 
@@ -45,7 +52,7 @@ final class AddressSpace {
       long target = gpa + (s - iova);
       boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
       boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
-      emitNotify("MAP", s, z, target, r, w);
+      emitNotify(true, s, z, target, r, w);
       container.map(s, z, target, r, w);
     });
   }
@@ -53,7 +60,7 @@ final class AddressSpace {
   /** Sends an UNMAP notifier event (and the host call) for the aligned slot, per notifier. */
   void notifyUnmap(long iova, long size) {
     forEachNotifierPiece(iova, size, (s, z) -> {
-      emitNotify("UNMAP", s, z, 0, false, false);
+      emitNotify(false, s, z, 0, false, false);
       container.unmap(s, z);
     });
   }
@@ -72,7 +79,7 @@ final class AddressSpace {
   }
 
   private void unmapChunk(long start, long size) {
-    emitNotify("UNMAP", start, size, 0, false, false);
+    emitNotify(false, start, size, 0, false, false);
     container.unmap(start, size);
   }
 
@@ -120,8 +127,8 @@ final class AddressSpace {
     if (end > InterruptRange.END) AlignedChunks.forEach(Math.max(iova, InterruptRange.END), end, sink);
   }
 
-  private void emitNotify(String type, long iova, long size, long gpa, boolean r, boolean w) {
-    log.emit(CachingModeShadow.NOTIFY, CachingModeShadow.SOURCE, null, Attrs.of(
-        "device", device, "type", type, "iova", iova, "size", size, "gpa", gpa, "read", r, "write", w));
+  private void emitNotify(boolean map, long iova, long size, long gpa, boolean r, boolean w) {
+    if (log.enabled()) log.emit(CachingModeShadow.SOURCE, new EventBody.ShadowNotify(device, map, iova, size, gpa, r, w));
   }
+
 }

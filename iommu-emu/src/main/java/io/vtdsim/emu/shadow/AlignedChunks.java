@@ -6,15 +6,15 @@ package io.vtdsim.emu.shadow;
  * current start and fits in what remains. The result is the range's canonical decomposition, so no
  * block can bisect a naturally aligned mapping that lies inside the range.
  */
-final class AlignedChunks {
+public final class AlignedChunks {
   private AlignedChunks() {}
 
-  interface Sink {
+  public interface Sink {
     void chunk(long start, long size);
   }
 
   /** Calls {@code sink} for each block of [start, end) (end exclusive, both ≥ 0, end ≤ 2^63 − 1). */
-  static void forEach(long start, long end, Sink sink) {
+  public static void forEach(long start, long end, Sink sink) {
     long p = start;
     while (p < end) {
       long fit = Long.highestOneBit(end - p);

@@ -1,7 +1,8 @@
 package io.vtdsim.emu.shadow;
 
-import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -44,9 +45,9 @@ import java.util.TreeMap;
  */
 public final class CachingModeShadow implements RemappingObserver {
   public static final String SOURCE = "shadow";
-  public static final String WALK = "shadow.walk";
-  public static final String NOTIFY = "shadow.notify";
-  public static final String SWITCH = "shadow.switch";
+  public static final String WALK = EventKind.WALK.label();
+  public static final String NOTIFY = EventKind.NOTIFY.label();
+  public static final String SWITCH = EventKind.SWITCH.label();
   /** QEMU's refusal (vtd_dev_set_iommu_device; machine-init-done before 2024). */
   public static final String CACHING_MODE_REQUIRED =
       "Device assignment is not allowed without enabling caching-mode=on for Intel IOMMU.";
@@ -97,6 +98,8 @@ public final class CachingModeShadow implements RemappingObserver {
   private final int awBits;
   private final GuestTableWalker walker;
   private final TreeMap<Integer, AddressSpace> spaces = new TreeMap<>();
+  /** The same spaces in source-id order, for the invalidation path (no iterator, no list per call). */
+  private AddressSpace[] spaceArray = new AddressSpace[0];
   private boolean translationEnabled;
   private long rootTable;
   private boolean allowWithoutCachingMode;
@@ -163,6 +166,7 @@ public final class CachingModeShadow implements RemappingObserver {
     if (spaces.containsKey(sid.sid())) throw new IllegalStateException("device " + sid + " is already attached");
     AddressSpace as = new AddressSpace(sid, container, log);
     spaces.put(sid.sid(), as);
+    spaceArray = spaces.values().toArray(new AddressSpace[0]);
     switchMode(as);
   }
 
@@ -190,22 +194,30 @@ public final class CachingModeShadow implements RemappingObserver {
   @Override
   public synchronized void translationEnableChanged(boolean enabled) {
     translationEnabled = enabled;
+    forgetContexts();
     refreshAll();
   }
 
   @Override
   public synchronized void rootTablePointerSet(long root) {
     rootTable = root;
+    forgetContexts();
     refreshAll();
   }
 
   @Override
   public synchronized void contextCacheInvalidated(ContextCacheInvalidation inv) {
     switch (inv.granularity()) {
-      case GLOBAL, DOMAIN -> strategy.allContextsInvalidated(this, new ArrayList<>(spaces.values()));
+      case GLOBAL, DOMAIN -> {
+        forgetContexts(); // domain-selective: the entries' DIDs may be what changed, so all of them
+        strategy.allContextsInvalidated(this, new ArrayList<>(spaces.values()));
+      }
       case DEVICE -> {
         for (AddressSpace as : new ArrayList<>(spaces.values())) {
-          if (FunctionMask.matches(as.sid.sid(), inv.sid(), inv.fm())) strategy.deviceContextInvalidated(this, as);
+          if (FunctionMask.matches(as.sid.sid(), inv.sid(), inv.fm())) {
+            as.context = null;
+            strategy.deviceContextInvalidated(this, as);
+          }
         }
       }
     }
@@ -213,7 +225,8 @@ public final class CachingModeShadow implements RemappingObserver {
 
   @Override
   public synchronized void iotlbInvalidated(IotlbInvalidation inv) {
-    for (AddressSpace as : translatedSpaces()) {
+    for (AddressSpace as : spaceArray) {
+      if (as.mode != Mode.TRANSLATED) continue;
       switch (inv.granularity()) {
         case GLOBAL -> strategy.globalIotlbInvalidated(this, as);
         case DOMAIN -> {
@@ -258,7 +271,7 @@ public final class CachingModeShadow implements RemappingObserver {
     if (as.mode == Mode.TRANSLATED) as.unmapIommuSections(awBits);
     if (as.mode == Mode.IDENTITY) as.unmapIdentity(memory);
     as.mode = want;
-    log.emit(SWITCH, SOURCE, as.device + " → " + want.label(), Attrs.of("device", as.device, "mode", want.label()));
+    log.emit(SOURCE, new EventBody.ShadowSwitch(as.device, want.label()));
     if (want == Mode.IDENTITY) {
       as.mapIdentity(memory);
       return false;
@@ -273,8 +286,18 @@ public final class CachingModeShadow implements RemappingObserver {
     return r.ok() && r.entry().tt() == TranslationType.PASS_THROUGH ? Mode.IDENTITY : Mode.TRANSLATED;
   }
 
+  /**
+   * The device's context entry, read from guest memory once and then kept until a context-cache
+   * invalidation covering the device, SRTP or TE drops it (spec 6.5.1). QEMU re-reads it at every
+   * invalidation (vtd_dev_to_context_entry); the two differ only for a guest that changes a present
+   * context entry without the invalidation the spec requires.
+   */
   ContextLookup.Result context(AddressSpace as) {
-    return ContextLookup.lookup(memory, rootTable, as.sid.sid(), config);
+    ContextLookup.Result r = as.context;
+    if (r != null) return r;
+    r = ContextLookup.lookup(memory, rootTable, as.sid.sid(), config);
+    if (r.ok()) as.context = r;
+    return r;
   }
 
   /** vtd_address_space_unmap: UNMAP of each notifier's whole range in aligned chunks; the tree is emptied. */
@@ -293,6 +316,10 @@ public final class CachingModeShadow implements RemappingObserver {
     } else if (r.ok()) {
       walkRange(as, r.entry(), 0, Long.MAX_VALUE, reason, Walk.TREE);
     }
+  }
+
+  private void forgetContexts() {
+    for (AddressSpace as : spaceArray) as.context = null;
   }
 
   /** Walks the whole address space if the current context entry is present and translating. */
@@ -315,9 +342,9 @@ public final class CachingModeShadow implements RemappingObserver {
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
     GuestTableWalker.Outcome outcome = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    String why = outcome.aborted() == null ? reason : outcome.aborted() + " (" + reason + " walk)";
-    log.emit(WALK, SOURCE, outcome.aborted() == null ? null : as.device + ": walk " + why, Attrs.of(
-        "device", as.device, "start", start, "end", stop, "entries", outcome.entries(), "reason", why));
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, outcome.entries(), reason, outcome.aborted()));
+    }
   }
 
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
@@ -350,11 +377,4 @@ public final class CachingModeShadow implements RemappingObserver {
     };
   }
 
-  private List<AddressSpace> translatedSpaces() {
-    List<AddressSpace> out = new ArrayList<>();
-    for (AddressSpace as : spaces.values()) {
-      if (as.mode == Mode.TRANSLATED) out.add(as);
-    }
-    return out;
-  }
 }

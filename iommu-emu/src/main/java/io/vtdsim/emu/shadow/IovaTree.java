@@ -15,8 +15,7 @@ final class IovaTree {
 
   /** True when an entry with exactly these four fields exists. */
   boolean containsExactly(long iova, long size, long gpa, int perm) {
-    Range r = map.get(iova);
-    return r != null && r.length() == size && r.target() == gpa && r.tag() == perm;
+    return map.containsExactly(iova, size, gpa, perm);
   }
 
   boolean overlaps(long iova, long size) {

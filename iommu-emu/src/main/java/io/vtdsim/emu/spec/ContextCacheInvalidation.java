@@ -13,6 +13,7 @@ public record ContextCacheInvalidation(Granularity granularity, int did, int sid
     DOMAIN(2),
     DEVICE(3);
 
+    private static final Granularity[] VALUES = values();
     private final int encoding;
 
     Granularity(int encoding) {
@@ -24,7 +25,7 @@ public record ContextCacheInvalidation(Granularity granularity, int did, int sid
     }
 
     public static Granularity of(int encoding) {
-      for (Granularity g : values()) {
+      for (Granularity g : VALUES) {
         if (g.encoding == encoding) return g;
       }
       throw new IllegalArgumentException("invalid context-cache granularity " + encoding);

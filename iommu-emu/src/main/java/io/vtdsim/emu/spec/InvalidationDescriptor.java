@@ -11,6 +11,9 @@ public sealed interface InvalidationDescriptor
         DeviceTlbInvalidation,
         InterruptEntryCacheInvalidation,
         InvalidationWait,
+        PasidIotlbInvalidation,
+        PasidCacheInvalidation,
+        PasidDeviceTlbInvalidation,
         InvalidationDescriptor.Malformed {
 
   int TYPE_CONTEXT_CACHE = 1;
@@ -18,6 +21,10 @@ public sealed interface InvalidationDescriptor
   int TYPE_DEVICE_TLB = 3;
   int TYPE_INTERRUPT_ENTRY_CACHE = 4;
   int TYPE_WAIT = 5;
+  /** 256-bit descriptors of scalable mode (spec 6.5.2.2, 6.5.2.4, 6.5.2.6); see {@link #decodeWide}. */
+  int TYPE_PASID_IOTLB = 6;
+  int TYPE_PASID_CACHE = 7;
+  int TYPE_PASID_DEVICE_TLB = 8;
 
   long lo();
 
@@ -53,6 +60,21 @@ public sealed interface InvalidationDescriptor
       default:
         return new Malformed(lo, hi, "unknown descriptor type " + type);
     }
+  }
+
+  /**
+   * Decodes a descriptor fetched from a 256-bit queue (IQA.DW=1, spec 6.5.2): the PASID-based IOTLB,
+   * PASID-cache and PASID-based device-TLB descriptors by their own layouts, everything else as
+   * {@link #decode}. Their quadwords 2 and 3 are reserved (and legacy descriptors' must be 0, as
+   * QEMU's vtd_inv_desc_reserved_check), which the queue checks.
+   */
+  static InvalidationDescriptor decodeWide(long lo, long hi, boolean pageDrainSupported) {
+    return switch (type(lo)) {
+      case TYPE_PASID_IOTLB -> PasidIotlbInvalidation.decode(lo, hi);
+      case TYPE_PASID_CACHE -> PasidCacheInvalidation.decode(lo, hi);
+      case TYPE_PASID_DEVICE_TLB -> PasidDeviceTlbInvalidation.decode(lo, hi);
+      default -> decode(lo, hi, pageDrainSupported);
+    };
   }
 
   /** A descriptor the hardware rejects with IQE; {@code reason} says why. */

@@ -16,6 +16,7 @@ public record IotlbInvalidation(
     DOMAIN(2),
     PAGE(3);
 
+    private static final Granularity[] VALUES = values();
     private final int encoding;
 
     Granularity(int encoding) {
@@ -27,7 +28,7 @@ public record IotlbInvalidation(
     }
 
     public static Granularity of(int encoding) {
-      for (Granularity g : values()) {
+      for (Granularity g : VALUES) {
         if (g.encoding == encoding) return g;
       }
       throw new IllegalArgumentException("invalid IOTLB granularity " + encoding);

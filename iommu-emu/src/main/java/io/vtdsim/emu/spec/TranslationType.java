@@ -11,6 +11,8 @@ public enum TranslationType {
   /** Reserved encoding. */
   RESERVED(3);
 
+  private static final TranslationType[] VALUES = values();
+
   private final int encoding;
 
   TranslationType(int encoding) {
@@ -22,6 +24,6 @@ public enum TranslationType {
   }
 
   public static TranslationType of(int encoding) {
-    return values()[encoding & 3];
+    return VALUES[encoding & 3];
   }
 }

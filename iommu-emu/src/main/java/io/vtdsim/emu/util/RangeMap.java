@@ -143,6 +143,14 @@ public final class RangeMap {
   private Chunk[] chunks = new Chunk[4];
   private int chunkCount;
   private int size;
+  /** Bumped by every change; a finger is valid only while it is unchanged. */
+  private long modCount;
+  /** Where the last {@link #containsExactly} lookup found its range (an ascending scan starts there). */
+  private int fingerChunk = -1;
+  private int fingerPos;
+  private long fingerMod = -1;
+  /** The last chunk dropped, reused by the next one needed (a map that empties and refills allocates nothing). */
+  private Chunk spare;
 
   public RangeMap() {
     this(DEFAULT_CHUNK_CAPACITY);
@@ -164,6 +172,7 @@ public final class RangeMap {
   }
 
   public void clear() {
+    modCount++;
     chunks = new Chunk[4];
     chunkCount = 0;
     size = 0;
@@ -175,10 +184,11 @@ public final class RangeMap {
    * @throws IllegalArgumentException for a non-positive length or a tag outside 0..255
    */
   public void put(long start, long length, long target, int tag) {
+    modCount++;
     if (length <= 0) throw new IllegalArgumentException("range length must be positive: " + length);
     if (tag < 0 || tag > 0xFF) throw new IllegalArgumentException("tag must be 0..255: " + tag);
     if (chunkCount == 0) {
-      Chunk c = new Chunk(chunkCapacity, false);
+      Chunk c = newChunk(false);
       c.insert(0, start, length, target, tag);
       insertChunk(0, c);
       size = 1;
@@ -202,6 +212,52 @@ public final class RangeMap {
     size++;
   }
 
+  /**
+   * True when a range starts at {@code start} with exactly this length, target and tag. Allocates
+   * nothing; lookups in ascending order (a table walk merged with this map) step from where the last
+   * one ended instead of searching from the top.
+   */
+  public boolean containsExactly(long start, long length, long target, int tag) {
+    long at = findFrom(start);
+    if (at == NONE) return false;
+    Chunk c = chunks[chunkOf(at)];
+    int p = posOf(at);
+    return c.length[p] == length && c.target[p] == target && (c.tag[p] & 0xFF) == tag;
+  }
+
+  /** As {@link #find}, first stepping forward (a few ranges at most) from the finger. */
+  private long findFrom(long key) {
+    if (fingerMod == modCount && fingerChunk >= 0 && fingerChunk < chunkCount) {
+      int ci = fingerChunk;
+      Chunk c = chunks[ci];
+      int p = fingerPos;
+      if (p >= c.lo && p < c.hi && c.start[p] <= key) {
+        for (int steps = 0; steps < 8; steps++) {
+          if (p == c.hi) {
+            if (ci + 1 == chunkCount) return NONE; // beyond the last range
+            c = chunks[++ci];
+            p = c.lo;
+          }
+          long s = c.start[p];
+          if (s == key) {
+            fingerChunk = ci;
+            fingerPos = p;
+            return at(ci, p);
+          }
+          if (s > key) return NONE; // the finger stays ≤ the next ascending key
+          p++;
+        }
+      }
+    }
+    long at = find(key);
+    if (at != NONE) {
+      fingerChunk = chunkOf(at);
+      fingerPos = posOf(at);
+      fingerMod = modCount;
+    }
+    return at;
+  }
+
   /** The range starting exactly at {@code start}, or null. */
   public Range get(long start) {
     long at = find(start);
@@ -210,6 +266,7 @@ public final class RangeMap {
 
   /** Removes the range starting exactly at {@code start}; true if there was one. */
   public boolean remove(long start) {
+    modCount++;
     long at = find(start);
     if (at == NONE) return false;
     removeAt(chunkOf(at), posOf(at));
@@ -290,6 +347,7 @@ public final class RangeMap {
    * their lengths.
    */
   public long removeStartingIn(long from, long to) {
+    modCount++;
     if (from >= to) return 0;
     long first = ceilingAt(from);
     if (first == NONE) return 0;
@@ -315,6 +373,7 @@ public final class RangeMap {
     int w = ci;
     for (int i = ci; i <= cj; i++) {
       if (chunks[i].size() > 0) chunks[w++] = chunks[i];
+      else spare = chunks[i];
     }
     if (w <= cj) {
       System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
@@ -400,7 +459,7 @@ public final class RangeMap {
       if (ci + 1 < chunkCount && chunks[ci + 1].size() < chunkCapacity) {
         chunks[ci + 1].insert(chunks[ci + 1].lo, s, len, t, g);
       } else {
-        Chunk fresh = new Chunk(chunkCapacity, false);
+        Chunk fresh = newChunk(false);
         fresh.insert(0, s, len, t, g);
         insertChunk(ci + 1, fresh);
       }
@@ -409,12 +468,12 @@ public final class RangeMap {
     if (pos == c.lo) {
       // below every start (only chunk 0 is entered at its first slot): a new first chunk, filled
       // from its end (keeps descending runs dense)
-      Chunk fresh = new Chunk(chunkCapacity, true);
+      Chunk fresh = newChunk(true);
       fresh.insert(chunkCapacity, s, len, t, g);
       insertChunk(ci, fresh);
       return;
     }
-    Chunk right = new Chunk(chunkCapacity, false);
+    Chunk right = newChunk(false);
     int mid = c.lo + c.size() / 2;
     c.moveTailTo(mid, right);
     insertChunk(ci + 1, right);
@@ -457,8 +516,17 @@ public final class RangeMap {
   }
 
   private void removeChunk(int index) {
+    spare = chunks[index];
     System.arraycopy(chunks, index + 1, chunks, index, chunkCount - index - 1);
     chunks[--chunkCount] = null;
+  }
+
+  private Chunk newChunk(boolean atEnd) {
+    Chunk c = spare;
+    if (c == null) return new Chunk(chunkCapacity, atEnd);
+    spare = null;
+    c.lo = c.hi = atEnd ? chunkCapacity : 0;
+    return c;
   }
 
   @Override

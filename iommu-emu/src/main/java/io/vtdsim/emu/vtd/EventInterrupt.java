@@ -1,6 +1,6 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.FaultStatus;
@@ -19,10 +19,10 @@ final class EventInterrupt {
   private final int upperAddress;
   private final MsiSink msi;
   private final EventLog log;
-  private final String eventKind;
+  private final boolean fault;
 
   EventInterrupt(RegisterFile regs, int control, int data, int address, int upperAddress, MsiSink msi,
-      EventLog log, String eventKind) {
+      EventLog log, boolean fault) {
     this.regs = regs;
     this.control = control;
     this.data = data;
@@ -30,7 +30,7 @@ final class EventInterrupt {
     this.upperAddress = upperAddress;
     this.msi = msi;
     this.log = log;
-    this.eventKind = eventKind;
+    this.fault = fault;
   }
 
   /** The condition arose: IP is set; unless IM masks it the message goes out and IP clears. */
@@ -57,8 +57,7 @@ final class EventInterrupt {
   private void deliver() {
     long addr = (regs.raw32(address) & 0xFFFF_FFFFL) | ((long) regs.raw32(upperAddress) << 32);
     int value = regs.raw32(data);
-    log.emit(eventKind, "vtd", String.format("MSI 0x%x <- 0x%x", addr, value),
-        Attrs.of("address", addr, "data", value));
+    if (log.enabled()) log.emit("vtd", new EventBody.InterruptMessage(fault, addr, value));
     msi.deliver(addr, value);
     regs.update32(control, FaultStatus.IP, 0);
   }

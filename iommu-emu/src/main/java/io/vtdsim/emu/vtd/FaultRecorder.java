@@ -1,15 +1,14 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
-import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RegisterMasks;
+import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
-import io.vtdsim.emu.spec.SourceId;
-import java.util.Map;
 
 /**
  * Primary fault logging (VT-d spec 7.1.1, 11.4.14): NFR+1 fault-recording registers at CAP.FRO×16,
@@ -17,7 +16,7 @@ import java.util.Map;
  * (vtd_report_frcd_fault).
  */
 final class FaultRecorder {
-  static final String EV_FAULT = "vtd.fault";
+  static final String EV_FAULT = EventKind.FAULT.label();
 
   /** What happened to a reported fault. */
   enum Outcome {
@@ -43,11 +42,15 @@ final class FaultRecorder {
   private final int records;
   /** ECAP.DT: FRCD.AT records the request's address type; RsvdZ (0) without device-TLB support. */
   private final boolean recordsAddressType;
+  /** {@link UnitBehaviour#pasidAllOnesInWalkFaults}. */
+  private final boolean pasidAllOnesInWalkFaults;
   private final EventInterrupt faultEvent;
   private final EventLog log;
   private int next;
 
-  FaultRecorder(RegisterFile regs, int fro, int nfr, boolean deviceTlb, EventInterrupt faultEvent, EventLog log) {
+  FaultRecorder(RegisterFile regs, int fro, int nfr, boolean deviceTlb, boolean pasidAllOnesInWalkFaults,
+      EventInterrupt faultEvent, EventLog log) {
+    this.pasidAllOnesInWalkFaults = pasidAllOnesInWalkFaults;
     this.regs = regs;
     this.fro = fro;
     this.records = nfr + 1;
@@ -97,7 +100,8 @@ final class FaultRecorder {
       outcome = Outcome.OVERFLOW;
     } else {
       FaultRecord rec = new FaultRecord(addr, sid, reason.code(), read, true,
-          recordsAddressType ? type.addressType() : 0);
+          recordsAddressType ? type.addressType() : 0,
+          pasidAllOnesInWalkFaults && foundByTheWalk(reason) ? FaultRecord.QEMU_NO_PASID : 0);
       int off = Registers.faultRecord(fro, next);
       regs.setRaw(off, 8, rec.lo());
       regs.setRaw(off + 8, 8, rec.hi());
@@ -114,6 +118,18 @@ final class FaultRecorder {
     }
     emit(sid, addr, reason, read, type, outcome);
     return outcome;
+  }
+
+  /**
+   * Faults found after the context-entry lookup, by the address-width check or the second-level walk
+   * (QEMU 7.2 reports these through the call in vtd_do_iommu_translate that passes the PASID).
+   */
+  private static boolean foundByTheWalk(FaultReason reason) {
+    return switch (reason) {
+      case ADDRESS_BEYOND_MGAW, WRITE_DENIED, READ_DENIED, PAGING_ENTRY_UNREADABLE, PAGING_ENTRY_RESERVED,
+          INTERRUPT_ADDRESS -> true;
+      default -> false;
+    };
   }
 
   /** A qualified fault FPD suppressed: logged only. */
@@ -154,15 +170,8 @@ final class FaultRecorder {
   }
 
   private void emit(int sid, long addr, FaultReason reason, boolean read, RequestType type, Outcome outcome) {
-    // the untranslated event keeps its attributes; ATS requests add their type
-    Map<String, Object> attrs = type == RequestType.UNTRANSLATED
-        ? Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
-            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name())
-        : Attrs.of("sid", sid, "addr", addr, "reason", reason.code(), "read", read,
-            "recorded", outcome == Outcome.RECORDED, "outcome", outcome.name(), "type", type.name());
-    log.emit(EV_FAULT, "vtd",
-        String.format("%s %s 0x%x reason 0x%x (%s): %s", SourceId.of(sid), read ? "read" : "write", addr,
-            reason.code(), reason, outcome.text),
-        attrs);
+    log.emit("vtd", new EventBody.Fault(sid, addr, reason, read, outcome == Outcome.RECORDED, outcome.name(),
+        outcome.text, type));
   }
+
 }

@@ -4,7 +4,8 @@ import io.vtdsim.emu.spec.AddressWidth;
 
 /**
  * The storage shared by the {@link Iotlb} and the {@link PagingStructureCache}: entries tagged by
- * (DID, page number at a level, level) holding a page-aligned address and R/W, in an
+ * (tag, page number at a level, level) holding a page-aligned address, R/W and the DID the entry
+ * was filled under, in an
  * open-addressing hash table of packed {@code long} keys so a hit allocates nothing. An entry at
  * level L spans {@code 2^(12 + 9(L-1))} bytes of IOVA (level 0: 4 KiB), which is what range
  * invalidations match against.
@@ -14,7 +15,9 @@ import io.vtdsim.emu.spec.AddressWidth;
  * {@link Translator} guards it.
  *
  * <p>Key layout (64 bits exactly): page number (bits 63:19, at most 45 bits since an IOVA is below
- * 2^57) | DID (18:3) | level (2:0).
+ * 2^57) | tag (18:3) | level (2:0). The tag is the DID (the specification's IOTLB, spec 6.2.3) or
+ * the source-id ({@link UnitBehaviour#iotlbTaggedBySourceId}, as QEMU); invalidations select by the
+ * entry's DID either way.
  */
 abstract class PageTaggedCache {
   private final int capacity;
@@ -22,8 +25,13 @@ abstract class PageTaggedCache {
   private final long[] keys;
   private final long[] addresses; // output or next-table address (page aligned)
   private final byte[] perms; // bit 0 read, bit 1 write
+  private final char[] domains; // the DID each entry was filled under
   private final boolean[] used;
   private int size;
+  /** Bit L set while entries of level L may be present (so a range invalidation probes only those). */
+  private int levels;
+  /** False once an entry was keyed by something other than its DID (a source-id-tagged IOTLB): no probing then. */
+  private boolean keyedByDid = true;
 
   PageTaggedCache(int capacity) {
     this.capacity = capacity;
@@ -32,11 +40,13 @@ abstract class PageTaggedCache {
     this.keys = new long[slots];
     this.addresses = new long[slots];
     this.perms = new byte[slots];
+    this.domains = new char[slots];
     this.used = new boolean[slots];
   }
 
-  static long key(int did, long pageNumber, int level) {
-    return (pageNumber << 19) | ((long) did << 3) | level;
+  /** The key of an entry: {@code tag} is the DID or, for a source-id-tagged IOTLB, the source-id. */
+  static long key(int tag, long pageNumber, int level) {
+    return (pageNumber << 19) | ((long) tag << 3) | level;
   }
 
   /** Page number of {@code iova} at {@code level} (level 0, a negative entry, uses 4 KiB pages). */
@@ -67,6 +77,11 @@ abstract class PageTaggedCache {
     return addresses[slot];
   }
 
+  /** The DID the entry in {@code slot} was filled under. */
+  final int domain(int slot) {
+    return domains[slot];
+  }
+
   final boolean readable(int slot) {
     return (perms[slot] & 1) != 0;
   }
@@ -78,9 +93,10 @@ abstract class PageTaggedCache {
   /**
    * Inserts or replaces an entry; clears the table first when it is full (as QEMU).
    *
+   * @param did the domain the entry belongs to (what invalidations select)
    * @return the number of entries dropped to make room (0 or the previous size)
    */
-  final int put(long key, long address, boolean read, boolean write) {
+  final int put(long key, int did, long address, boolean read, boolean write) {
     int dropped = 0;
     int existing = find(key);
     if (existing < 0 && size >= capacity) {
@@ -93,16 +109,21 @@ abstract class PageTaggedCache {
       used[i] = true;
       keys[i] = key;
       size++;
+      levels |= 1 << (int) (key & 7);
     }
+    if (((key >>> 3) & 0xFFFF) != did) keyedByDid = false;
     addresses[i] = address;
     perms[i] = (byte) ((read ? 1 : 0) | (write ? 2 : 0));
+    domains[i] = (char) did;
     return dropped;
   }
 
   final int clear() {
     int n = size;
-    java.util.Arrays.fill(used, false);
+    if (n > 0) java.util.Arrays.fill(used, false);
     size = 0;
+    levels = 0;
+    keyedByDid = true;
     return n;
   }
 
@@ -120,10 +141,22 @@ abstract class PageTaggedCache {
   }
 
   private int removeIf(int did, long start, long end) {
+    if (size == 0) return 0;
+    // a small range is cheaper to look up key by key, level by level, than to scan every slot
+    long probes = 0;
+    for (int level = 0; level < 8 && probes <= mask; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      probes += (end >>> shift) - (start >>> shift) + 1;
+    }
+    // (keys hold 45-bit page numbers: a range reaching 2^57 is scanned, never probed with aliasing keys)
+    if (keyedByDid && Long.compareUnsigned(end, 1L << 57) < 0 && probes * 4 <= mask + 1) {
+      return removeByProbe(did, start, end);
+    }
     int removed = 0;
     int i = 0;
     while (i <= mask) {
-      if (used[i] && didOf(keys[i]) == did && overlaps(keys[i], start, end)) {
+      if (used[i] && domains[i] == did && overlaps(keys[i], start, end)) {
         deleteAt(i);
         removed++;
         // backward-shift deletion may have moved another entry into slot i: look at it again
@@ -134,8 +167,21 @@ abstract class PageTaggedCache {
     return removed;
   }
 
-  private static int didOf(long key) {
-    return (int) ((key >>> 3) & 0xFFFF);
+  /** As the scan, for ranges of few pages: every (DID, page, level) key the range overlaps, probed. */
+  private int removeByProbe(int did, long start, long end) {
+    int removed = 0;
+    for (int level = 0; level < 8; level++) {
+      if ((levels & (1 << level)) == 0) continue;
+      int shift = AddressWidth.levelShift(Math.max(level, 1));
+      for (long pn = start >>> shift, last = end >>> shift; pn <= last; pn++) {
+        int i = find(key(did, pn, level));
+        if (i >= 0 && domains[i] == did) {
+          deleteAt(i);
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   private static boolean overlaps(long key, long start, long end) {
@@ -159,6 +205,7 @@ abstract class PageTaggedCache {
         keys[hole] = keys[i];
         addresses[hole] = addresses[i];
         perms[hole] = perms[i];
+        domains[hole] = domains[i];
         used[hole] = true;
         used[i] = false;
         hole = i;

@@ -34,6 +34,6 @@ final class PagingStructureCache extends PageTaggedCache {
    * @param write W accumulated likewise
    */
   void put(int did, int level, long iova, long nextTable, boolean read, boolean write) {
-    put(key(did, pageNumber(iova, level), level), nextTable, read, write);
+    put(key(did, pageNumber(iova, level), level), did, nextTable, read, write);
   }
 }

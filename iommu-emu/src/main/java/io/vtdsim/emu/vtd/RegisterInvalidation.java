@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.ContextCommand;
@@ -17,8 +18,8 @@ import java.util.List;
  * Ignored while queued invalidation is enabled (ICC/IVT then stay set), as QEMU.
  */
 final class RegisterInvalidation {
-  static final String EV_INVALIDATION = "vtd.register-invalidation";
-  static final String EV_IGNORED = "vtd.register-invalidation-ignored";
+  static final String EV_INVALIDATION = EventKind.REGISTER_INVALIDATION.label();
+  static final String EV_IGNORED = EventKind.REGISTER_INVALIDATION_IGNORED.label();
 
   private final RegisterFile regs;
   private final VtdConfig config;

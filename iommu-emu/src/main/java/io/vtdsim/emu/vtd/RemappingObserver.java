@@ -2,6 +2,8 @@ package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 
 /**
  * What the VT-d unit tells the caching-mode machinery (the shadow) about, synchronously and in order,
@@ -23,4 +25,10 @@ public interface RemappingObserver {
 
   /** An IOTLB invalidation ran (after the unit dropped the matching IOTLB entries). */
   default void iotlbInvalidated(IotlbInvalidation invalidation) {}
+
+  /** A PASID-cache invalidation ran (scalable mode, 256-bit queue). */
+  default void pasidCacheInvalidated(PasidCacheInvalidation invalidation) {}
+
+  /** A PASID-based IOTLB invalidation ran (scalable mode, 256-bit queue). */
+  default void pasidIotlbInvalidated(PasidIotlbInvalidation invalidation) {}
 }

@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
@@ -11,7 +12,6 @@ import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
-import java.util.Map;
 
 /**
  * Legacy-mode DMA address translation with a context cache, an IOTLB and paging-structure caches
@@ -61,6 +61,11 @@ import java.util.Map;
  *   <li>A translated request (TT=01b) is not translated (4.2.5): its address is already
  *       host-physical and passes unchanged with R and W, unless it is above the host address width
  *       (fault 4, LGN.1.2) or in the interrupt range (fault 0xE, LGN.4). No cache is involved.
+ *   <li>Under {@code machine.fidelity: qemu} ({@link UnitBehaviour}) the caches are QEMU's: no
+ *       paging-structure cache (every IOTLB miss walks from the top), no negative entries, and an
+ *       IOTLB keyed by source-id that an untranslated request tries before the context cache, so
+ *       its entries outlive context-cache flushes and are never shared between devices;
+ *       invalidations still select them by the DID they were filled under.
  *   <li>The interrupt-window check (fault 0xE, spec 3.14) applies to the request's own output
  *       address, on walks and IOTLB hits alike; QEMU checks the first and last byte of the page,
  *       which misses a superpage that strictly contains the window.
@@ -71,14 +76,14 @@ import java.util.Map;
  */
 public final class Translator {
   /** {@code vtd.translate {sid, iova, write, result, cached}}: result is "ok" or a FaultReason name. */
-  public static final String EV_TRANSLATE = "vtd.translate";
+  public static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
   /**
    * {@code vtd.cache-invalidate {cache, scope, dropped}}: cache "context" | "iotlb" |
    * "paging-structure" (one event per cache an operation invalidates; a PSI with IH=1 does not
    * invalidate the paging-structure cache, so it has no event for it), scope
    * "global" | "domain" | "device" | "page" | "reset", plus the selector (did, sid, fm, addr, am, ih).
    */
-  public static final String EV_CACHE_INVALIDATE = "vtd.cache-invalidate";
+  public static final String EV_CACHE_INVALIDATE = EventKind.CACHE_INVALIDATE.label();
 
   private static final String SOURCE = "vtd";
   private static final String PAGING_STRUCTURE = "paging-structure";
@@ -91,6 +96,10 @@ public final class Translator {
   private final Iotlb iotlb;
   private final PagingStructureCache structures;
   private final boolean negativeCaching;
+  /** {@link UnitBehaviour#pagingStructureCache}. */
+  private final boolean cachesPagingStructures;
+  /** {@link UnitBehaviour#iotlbTaggedBySourceId}. */
+  private final boolean iotlbBySourceId;
   private final int mgawBits;
   private final int haw;
   private final boolean snoopControl;
@@ -110,6 +119,8 @@ public final class Translator {
     this.structures = new PagingStructureCache(config.pagingStructureCacheCapacity());
     // spec 6.1: only a unit reporting CM=1 may cache not-present entries
     this.negativeCaching = config.negativeCaching() && config.cap().cm();
+    this.cachesPagingStructures = config.behaviour().pagingStructureCache();
+    this.iotlbBySourceId = config.behaviour().iotlbTaggedBySourceId();
     this.mgawBits = config.cap().guestAddressWidth();
     this.haw = config.hostAddressWidth();
     this.snoopControl = config.ecap().sc();
@@ -151,16 +162,18 @@ public final class Translator {
     synchronized (this) {
       r = translateLocked(rootTable, sid, iova, write, type);
     }
-    String result = r.fault() == null ? "ok" : r.fault().name();
-    // the untranslated event keeps its five attributes; ATS requests add their type
-    log.emit(EV_TRANSLATE, SOURCE, null, type == RequestType.UNTRANSLATED
-        ? Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached())
-        : Attrs.of("sid", sid, "iova", iova, "write", write, "result", result, "cached", r.cached(),
-            "type", type.name()));
+    if (log.enabled()) {
+      String result = r.fault() == null ? "ok" : r.fault().name();
+      log.emit(SOURCE, new EventBody.Translate(sid, iova, write, result, r.cached(), type));
+    }
     return r;
   }
 
   private TranslationResult translateLocked(long rootTable, int sid, long iova, boolean write, RequestType type) {
+    if (iotlbBySourceId && type == RequestType.UNTRANSLATED) {
+      TranslationResult hit = lookupIotlbBeforeContext(sid, iova, write);
+      if (hit != null) return hit;
+    }
     ContextEntry ce = contexts.get(sid);
     if (ce == null) {
       ContextLookup.Result found = ContextLookup.lookup(memory, rootTable, sid, config);
@@ -193,8 +206,54 @@ public final class Translator {
       if (translationRequest) return noAccess(iova, ce, false);
       return fault(iova, ce, FaultReason.ADDRESS_BEYOND_MGAW, false);
     }
-    TranslationResult hit = lookupIotlb(ce, iova, write, translationRequest);
-    return hit != null ? hit : walk(ce, iova, write, translationRequest);
+    // with a source-id-tagged IOTLB an untranslated request has already missed it
+    TranslationResult hit = iotlbBySourceId && !translationRequest ? null
+        : lookupIotlb(ce, iotlbTag(ce, sid), iova, write, translationRequest);
+    return hit != null ? hit : walk(ce, iotlbTag(ce, sid), iova, write, translationRequest);
+  }
+
+  /** The IOTLB tag of a request: the context's DID (spec 6.2.3) or the source-id (as QEMU). */
+  private int iotlbTag(ContextEntry ce, int sid) {
+    return iotlbBySourceId ? sid : ce.did();
+  }
+
+  /**
+   * QEMU's order ({@link UnitBehaviour#iotlbTaggedBySourceId}; vtd_do_iommu_translate tries
+   * vtd_lookup_iotlb before the context cache): an entry of this source-id answers whatever the
+   * context entry now says, with the DID it was filled under.
+   */
+  private TranslationResult lookupIotlbBeforeContext(int sid, long iova, boolean write) {
+    int maxLevel = superpage1G ? 3 : superpage2M ? 2 : 1;
+    for (int level = 1; level <= maxLevel; level++) {
+      int slot = iotlb.find(Iotlb.key(sid, Iotlb.pageNumber(iova, level), level));
+      if (slot >= 0) {
+        return leafResult(iotlb.domain(slot), false, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot),
+            iotlb.writable(slot), true, false);
+      }
+    }
+    int slot = negativeCaching ? iotlb.find(Iotlb.key(sid, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) : -1;
+    if (slot >= 0) return fault(iova, iotlb.domain(slot), false, denied(write), true);
+    return null;
+  }
+
+  /**
+   * Scalable mode, PGTT 010b (second-stage only, spec 3.6, 9.6): the part of an untranslated
+   * translation after the context lookup, with a legacy-format entry standing in for the PASID-table
+   * entry (its SSPTPTR, AW and DID, and the FPD of the context/PASID structures). Uses and fills this
+   * translator's IOTLB and paging-structure caches, tagged as legacy entries are (by DID, or by
+   * source-id under {@link UnitBehaviour#iotlbTaggedBySourceId}) — so legacy IOTLB invalidations reach
+   * them and PASID-based ones do not (spec 6.5.2.4). The fault codes are the
+   * legacy ones (4, 5, 6, 7, 0xC, 0xE), as QEMU's vtd_iova_to_sspte reports them in scalable mode.
+   * Emits no event: the scalable-mode caller does.
+   */
+  TranslationResult translateSecondStage(ContextEntry secondStage, int sid, long iova, boolean write) {
+    synchronized (this) {
+      int limit = Math.min(AddressWidth.widthOfAgaw(secondStage.aw()), mgawBits);
+      if (limit < 64 && (iova >>> limit) != 0) return fault(iova, secondStage, FaultReason.ADDRESS_BEYOND_MGAW, false);
+      int tag = iotlbTag(secondStage, sid);
+      TranslationResult hit = lookupIotlb(secondStage, tag, iova, write, false);
+      return hit != null ? hit : walk(secondStage, tag, iova, write, false);
+    }
   }
 
   /**
@@ -212,17 +271,16 @@ public final class Translator {
     return new TranslationResult(iova, 0, PAGE_4K, false, false, ce.did(), null, false, cached);
   }
 
-  private TranslationResult lookupIotlb(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
-    int did = ce.did();
+  private TranslationResult lookupIotlb(ContextEntry ce, int tag, long iova, boolean write, boolean translationRequest) {
     int maxLevel = superpage1G ? 3 : superpage2M ? 2 : 1;
     for (int level = 1; level <= maxLevel; level++) {
-      int slot = iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, level), level));
+      int slot = iotlb.find(Iotlb.key(tag, Iotlb.pageNumber(iova, level), level));
       if (slot >= 0) {
         return leafResult(ce, iova, write, level, iotlb.leaf(slot), iotlb.readable(slot), iotlb.writable(slot), true,
             translationRequest);
       }
     }
-    if (negativeCaching && iotlb.find(Iotlb.key(did, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) >= 0) {
+    if (negativeCaching && iotlb.find(Iotlb.key(tag, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE)) >= 0) {
       return translationRequest ? noAccess(iova, ce, true) : fault(iova, ce, denied(write), true);
     }
     return null;
@@ -237,16 +295,19 @@ public final class Translator {
    *
    * <p>The walk starts below the deepest paging-structure-cache entry of the domain on the path of
    * {@code iova} (spec 6.2.4), with that entry's accumulated permissions; every non-leaf entry it
-   * reads that is present and free of reserved bits is cached.
+   * reads that is present and free of reserved bits is cached. Without a paging-structure cache
+   * ({@link UnitBehaviour#pagingStructureCache} off, as QEMU) it always starts at the top.
+   *
+   * @param tag the IOTLB tag the leaf (or a negative entry) is cached under
    */
-  private TranslationResult walk(ContextEntry ce, long iova, boolean write, boolean translationRequest) {
+  private TranslationResult walk(ContextEntry ce, int tag, long iova, boolean write, boolean translationRequest) {
     int levels = ce.levels();
     int did = ce.did();
     long table = ce.slptptr();
     boolean read = true;
     boolean writable = true;
     int start = levels;
-    for (int level = 2; level <= levels; level++) {
+    for (int level = 2; level <= levels && cachesPagingStructures; level++) {
       int slot = structures.find(did, level, iova);
       if (slot >= 0) {
         table = structures.nextTable(slot);
@@ -269,7 +330,7 @@ public final class Translator {
       long pte = pteBuffer[0];
       if (!SecondLevelPte.present(pte)) {
         if (negativeCaching) {
-          iotlb.put(Iotlb.key(ce.did(), Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE), 0, false, false);
+          iotlb.put(Iotlb.key(tag, Iotlb.pageNumber(iova, Iotlb.NEGATIVE), Iotlb.NEGATIVE), did, 0, false, false);
         }
         return translationRequest ? noAccess(iova, ce, false) : fault(iova, ce, denied(write), false);
       }
@@ -286,11 +347,11 @@ public final class Translator {
       }
       if (level == 1 || superpage) {
         long leaf = SecondLevelPte.addressOf(pte);
-        iotlb.put(Iotlb.key(did, Iotlb.pageNumber(iova, level), level), leaf, read, writable);
+        iotlb.put(Iotlb.key(tag, Iotlb.pageNumber(iova, level), level), did, leaf, read, writable);
         return leafResult(ce, iova, write, level, leaf, read, writable, false, translationRequest);
       }
       table = SecondLevelPte.addressOf(pte);
-      structures.put(did, level, iova, table, read, writable);
+      if (cachesPagingStructures) structures.put(did, level, iova, table, read, writable);
     }
     throw new IllegalStateException("unreachable: the walk ends at level 1");
   }
@@ -298,18 +359,25 @@ public final class Translator {
   private TranslationResult leafResult(
       ContextEntry ce, long iova, boolean write, int level, long leaf, boolean read, boolean writable, boolean cached,
       boolean translationRequest) {
+    return leafResult(ce.did(), ce.fpd(), iova, write, level, leaf, read, writable, cached, translationRequest);
+  }
+
+  /** A cached or walked leaf for a request of domain {@code did} whose context has FPD {@code fpd}. */
+  private TranslationResult leafResult(
+      int did, boolean fpd, long iova, boolean write, int level, long leaf, boolean read, boolean writable,
+      boolean cached, boolean translationRequest) {
     if (translationRequest) {
       // LGN.2/3: the completion carries the effective permissions, R=W=0 included
-      if (!read && !writable) return noAccess(iova, ce, cached);
+      if (!read && !writable) return new TranslationResult(iova, 0, PAGE_4K, false, false, did, null, false, cached);
     } else if (write ? !writable : !read) {
-      return fault(iova, ce, denied(write), cached);
+      return fault(iova, did, fpd, denied(write), cached);
     }
     long size = AddressWidth.levelSize(level);
     long address = leaf | (iova & (size - 1));
     if (InterruptRange.contains(address)) {
-      return fault(iova, ce, FaultReason.INTERRUPT_ADDRESS, cached);
+      return fault(iova, did, fpd, FaultReason.INTERRUPT_ADDRESS, cached);
     }
-    return new TranslationResult(iova, address, size, read, writable, ce.did(), null, false, cached);
+    return new TranslationResult(iova, address, size, read, writable, did, null, false, cached);
   }
 
   /** As QEMU: a not-present entry or a missing permission faults by request type. */
@@ -318,10 +386,12 @@ public final class Translator {
   }
 
   private static TranslationResult fault(long iova, ContextEntry ce, FaultReason reason, boolean cached) {
-    int did = ce != null && ce.present() ? ce.did() : -1;
     // FPD suppresses qualified faults only; as QEMU it is read even from a not-present entry
-    boolean suppressed = ce != null && ce.fpd() && reason.qualified();
-    return TranslationResult.fault(iova, did, reason, suppressed, cached);
+    return fault(iova, ce != null && ce.present() ? ce.did() : -1, ce != null && ce.fpd(), reason, cached);
+  }
+
+  private static TranslationResult fault(long iova, int did, boolean fpd, FaultReason reason, boolean cached) {
+    return TranslationResult.fault(iova, did, reason, fpd && reason.qualified(), cached);
   }
 
   // ---- invalidation (spec 6.5) ----
@@ -336,9 +406,9 @@ public final class Translator {
       t = iotlb.clear();
       p = structures.clear();
     }
-    emitInvalidate("context", "reset", c, Map.of());
-    emitInvalidate("iotlb", "reset", t, Map.of());
-    emitInvalidate(PAGING_STRUCTURE, "reset", p, Map.of());
+    emitInvalidate("context", "reset", c);
+    emitInvalidate("iotlb", "reset", t);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "reset", p);
   }
 
   /**
@@ -350,7 +420,7 @@ public final class Translator {
     synchronized (this) {
       n = contexts.clear();
     }
-    emitInvalidate("context", "global", n, Map.of());
+    emitInvalidate("context", "global", n);
   }
 
   /** Domain-selective context-cache invalidation: entries whose DID is {@code did}. */
@@ -360,7 +430,7 @@ public final class Translator {
     synchronized (this) {
       n = contexts.removeDomain(did);
     }
-    emitInvalidate("context", "domain", n, Map.of("did", did));
+    emitDomainInvalidate("context", n, did);
   }
 
   /**
@@ -375,7 +445,9 @@ public final class Translator {
     synchronized (this) {
       n = contexts.removeSourceIds(sid, ignored);
     }
-    emitInvalidate("context", "device", n, Map.of("sid", sid, "fm", fm));
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate("context", "device", n, EventBody.Selector.DEVICE, 0, sid, fm, 0, 0, false));
+    }
   }
 
   /** Global IOTLB invalidation (spec 6.5.2): every IOTLB and paging-structure-cache entry. */
@@ -386,8 +458,8 @@ public final class Translator {
       n = iotlb.clear();
       p = structures.clear();
     }
-    emitInvalidate("iotlb", "global", n, Map.of());
-    emitInvalidate(PAGING_STRUCTURE, "global", p, Map.of());
+    emitInvalidate("iotlb", "global", n);
+    if (cachesPagingStructures) emitInvalidate(PAGING_STRUCTURE, "global", p);
   }
 
   /** Domain-selective IOTLB invalidation (spec 6.5.2): the domain's IOTLB and paging-structure entries. */
@@ -399,8 +471,8 @@ public final class Translator {
       n = iotlb.removeDomain(did);
       p = structures.removeDomain(did);
     }
-    emitInvalidate("iotlb", "domain", n, Map.of("did", did));
-    emitInvalidate(PAGING_STRUCTURE, "domain", p, Map.of("did", did));
+    emitDomainInvalidate("iotlb", n, did);
+    if (cachesPagingStructures) emitDomainInvalidate(PAGING_STRUCTURE, p, did);
   }
 
   /**
@@ -422,9 +494,13 @@ public final class Translator {
       n = iotlb.removeRange(did, start, end);
       p = ih ? 0 : structures.removeRange(did, start, end);
     }
-    Map<String, Object> selector = Map.of("did", did, "addr", address, "am", am, "ih", ih);
-    emitInvalidate("iotlb", "page", n, selector);
-    if (!ih) emitInvalidate(PAGING_STRUCTURE, "page", p, selector);
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate("iotlb", "page", n, EventBody.Selector.PAGE, did, 0, 0, address, am, ih));
+      if (!ih && cachesPagingStructures) {
+        log.emit(SOURCE, new EventBody.CacheInvalidate(PAGING_STRUCTURE, "page", p, EventBody.Selector.PAGE, did, 0, 0,
+            address, am, ih));
+      }
+    }
   }
 
   /** Number of entries currently in the IOTLB (positive and negative; for tests and reports). */
@@ -446,17 +522,17 @@ public final class Translator {
     if (did < 0 || did > 0xFFFF) throw new IllegalArgumentException("domain id out of range: " + did);
   }
 
-  private void emitInvalidate(String cache, String scope, int dropped, Map<String, Object> selector) {
-    Map<String, Object> attrs;
-    if (selector.isEmpty()) {
-      attrs = Map.of("cache", cache, "scope", scope, "dropped", dropped);
-    } else {
-      java.util.TreeMap<String, Object> m = new java.util.TreeMap<>(selector);
-      m.put("cache", cache);
-      m.put("scope", scope);
-      m.put("dropped", dropped);
-      attrs = java.util.Collections.unmodifiableMap(m);
+  private void emitInvalidate(String cache, String scope, int dropped) {
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.ALL, 0, 0, 0, 0, 0, false));
     }
-    log.emit(EV_CACHE_INVALIDATE, SOURCE, cache + " " + scope + " invalidation dropped " + dropped, attrs);
   }
+
+  private void emitDomainInvalidate(String cache, int dropped, int did) {
+    if (log.enabled()) {
+      log.emit(SOURCE, new EventBody.CacheInvalidate(cache, "domain", dropped, EventBody.Selector.DOMAIN, did, 0, 0, 0, 0,
+          false));
+    }
+  }
+
 }

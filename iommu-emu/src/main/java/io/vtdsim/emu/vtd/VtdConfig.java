@@ -23,9 +23,8 @@ import java.util.Locale;
  * @param pagingStructureCacheCapacity paging-structure-cache entries (non-leaf PML5E/PML4E/PDPE/PDE,
  *     spec 6.2.4) before the cache is cleared; QEMU models none
  * @param queueProcessing where the invalidation queue is processed
- * @param fenceOnlyWaitAccepted whether a wait descriptor with only FN set (no IF, no SW) executes:
- *     the VT-d spec (6.5.2.8) allows it and hardware accepts it; QEMU's vtd_process_wait_desc
- *     (hw/i386/intel_iommu.c) raised IQE for it until September 2025
+ * @param behaviour where the unit follows a real QEMU rather than the specification (see
+ *     {@link UnitBehaviour}; the presets derive it from their {@link Fidelity} and QEMU version)
  */
 public record VtdConfig(
     Capability cap,
@@ -37,7 +36,7 @@ public record VtdConfig(
     int contextCacheCapacity,
     int pagingStructureCacheCapacity,
     QueueProcessing queueProcessing,
-    boolean fenceOnlyWaitAccepted) {
+    UnitBehaviour behaviour) {
 
   /** Where queued invalidations run. */
   public enum QueueProcessing {
@@ -47,8 +46,16 @@ public record VtdConfig(
     THREAD
   }
 
-  /** Named presets, as users type them. */
-  public static final List<String> PRESETS = List.of("qemu-7.2", "qemu-10.2", "bare-metal");
+  /**
+   * Named presets, as users type them; {@code qemu-10.2} is another name for {@code qemu-11.1}
+   * (the same registers and behaviour: QEMU 10.2 already has ESRTPS and fence-only waits).
+   */
+  public static final List<String> PRESETS =
+      List.of("qemu-7.2", "qemu-11.1", "qemu-10.2", "bare-metal", "qemu-11.1-sm", "qemu-11.1-sm-fsts");
+
+  /** The presets {@link Fidelity#QEMU} applies to: the ones that are a QEMU version. */
+  public static final List<String> QEMU_PRESETS =
+      List.of("qemu-7.2", "qemu-11.1", "qemu-10.2", "qemu-11.1-sm", "qemu-11.1-sm-fsts");
 
   public VtdConfig {
     if (cap == null || ecap == null) throw new IllegalArgumentException("cap and ecap are required");
@@ -59,6 +66,7 @@ public record VtdConfig(
       throw new IllegalArgumentException("cache capacity must be ≥ 1");
     }
     if (queueProcessing == null) throw new IllegalArgumentException("queueProcessing is required");
+    if (behaviour == null) throw new IllegalArgumentException("behaviour is required");
   }
 
   /** Default paging-structure-cache capacity of the presets. */
@@ -71,44 +79,97 @@ public record VtdConfig(
         DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, queueProcessing);
   }
 
-  /** Without the fence-only choice: the spec's behaviour (an FN-only wait executes). */
+  /** With the specification's behaviour ({@link UnitBehaviour#STRICT}). */
   public VtdConfig(Capability cap, ExtendedCapability ecap, long mmioBase, int hostAddressWidth,
       boolean negativeCaching, int iotlbCapacity, int contextCacheCapacity, int pagingStructureCacheCapacity,
       QueueProcessing queueProcessing) {
     this(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, true);
+        pagingStructureCacheCapacity, queueProcessing, UnitBehaviour.STRICT);
+  }
+
+  /** CAP of QEMU 7.2's {@code -device intel-iommu,caching-mode=on,intremap=off}, aw-bits 39 and 48. */
+  static final long QEMU_7_2_CAP_AW39 = 0x00d2008c22260286L;
+  static final long QEMU_7_2_CAP_AW48 = 0x00d2008c222f0686L;
+  /** The same device of QEMU 11.1.3 (measured): as 7.2 plus CAP bit 63, ESRTPS. */
+  static final long QEMU_11_1_CAP_AW39 = 0x80d2008c22260286L;
+  static final long QEMU_11_1_CAP_AW48 = 0x80d2008c222f0686L;
+  /** ECAP of both: QI, PT, IRO = 0xF (IOTLB registers at 0xF0). VER reads 0x10. */
+  static final long QEMU_ECAP = 0xf42L;
+  /** A server-like unit: CM=0, NFR 7 (8 fault records), otherwise as QEMU's CAP; ECAP adds SC. */
+  static final long BARE_METAL_CAP_AW39 = 0x00d2078c22260206L;
+  static final long BARE_METAL_CAP_AW48 = 0x00d2078c222f0606L;
+  static final long BARE_METAL_ECAP = 0xfc2L;
+  /**
+   * QEMU 11.1.3 with {@code scalable-mode=on} (measured over qtest, aw-bits 39 and 48): CAP as
+   * {@code qemu-11.1}'s, ECAP = 0xf42 plus SRS (31), SMTS (43) and SSTS (46).
+   */
+  static final long QEMU_11_1_SM_ECAP = 0x0000480080000f42L;
+  /**
+   * The same with {@code fsts=on} (aw-bits 48 only: QEMU refuses 39): CAP adds FS1GP (bit 56, the
+   * fs1gp property defaults on), ECAP has FSTS (47) instead of SSTS and SRS.
+   */
+  static final long QEMU_11_1_SM_FSTS_CAP_AW48 = 0x81d2008c222f0686L;
+  static final long QEMU_11_1_SM_FSTS_ECAP = 0x0000880000000f42L;
+
+  /** A named preset at an address width (39, 48 or 57), strict ({@link Fidelity#STRICT}). */
+  public static VtdConfig preset(String name, int awBits) {
+    return preset(name, awBits, Fidelity.STRICT);
   }
 
   /**
-   * A named preset at an address width (39, 48 or 57).
+   * A named preset at an address width (39, 48 or 57) and fidelity, built from the register values
+   * the real device reports (decoded with {@link Capability#decode}); width 57 (5-level) goes
+   * beyond QEMU, which accepts only 39 and 48, and is the 48-bit value widened.
    *
    * <ul>
    *   <li>{@code qemu-7.2}: {@code -device intel-iommu,caching-mode=on,intremap=off} of QEMU 7.2
    *       (CAP 0x00d2008c22260286 at aw 39, ECAP 0xf42); a fence-only wait is a queue error.
-   *   <li>{@code qemu-10.2}: newer QEMU: as 7.2 plus ESRTPS (Sept 2025), MAMV 18, and fence-only
-   *       waits accepted (Sept 2025).
+   *   <li>{@code qemu-11.1} (also {@code qemu-10.2}): the same device of QEMU 11.1.3: CAP bit 63
+   *       ESRTPS (SRTP invalidates the caches itself, September 2025) and fence-only waits accepted.
    *   <li>{@code bare-metal}: a server-like unit with CM=0, 8 fault records, snoop control; fence-only
-   *       waits accepted, as the spec.
+   *       waits accepted, as the spec. It is no QEMU: {@link Fidelity#QEMU} does not apply.
+   *   <li>{@code qemu-11.1-sm}: QEMU 11.1's {@code scalable-mode=on}: scalable-mode tables with
+   *       second-stage translation (SMTS, SSTS), 256-bit descriptors; legacy mode still works.
+   *   <li>{@code qemu-11.1-sm-fsts}: QEMU 11.1's {@code scalable-mode=on,fsts=on}: first-stage
+   *       translation instead (FSTS, FS1GP, 4-level only). QEMU refuses it at aw-bits 39; this preset
+   *       accepts every width (the 48-bit CAP narrowed or widened).
    * </ul>
    *
-   * Width 57 (5-level) goes beyond QEMU, which accepts only 39 and 48.
+   * Under {@link Fidelity#STRICT} the unit behaves as {@link UnitBehaviour#STRICT} (with the
+   * version's fence-only rule) with negative caching; under {@link Fidelity#QEMU} as that QEMU
+   * version ({@link UnitBehaviour#QEMU_7_2}, {@link UnitBehaviour#QEMU_11_1}) without it.
    */
-  public static VtdConfig preset(String name, int awBits) {
+  public static VtdConfig preset(String name, int awBits, Fidelity fidelity) {
+    if (fidelity == null) throw new IllegalArgumentException("fidelity is required");
     String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
-    Capability qemuCap = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22,
-        Capability.SLLPS_2M | Capability.SLLPS_1G, true, 0, 18, true, true, false, false, false, false, false)
-        .withAddressWidth(awBits);
-    // ECAP 0xf42: QI, PT, IRO = 0xF (IOTLB registers at 0xF0)
-    ExtendedCapability qemuEcap = new ExtendedCapability(false, true, false, false, false, true, false, 0xF, 0, false, false);
+    boolean qemu = fidelity == Fidelity.QEMU;
     return switch (n) {
-      case "qemu-7.2" -> defaults(qemuCap, qemuEcap, awBits).withFenceOnlyWaitAccepted(false);
-      case "qemu-10.2" -> defaults(qemuCap.withEsrtps(true), qemuEcap, awBits);
-      case "bare-metal" -> defaults(
-          qemuCap.withCm(false).withNfr(7),
-          new ExtendedCapability(false, true, false, false, false, true, true, 0xF, 0, false, false),
-          awBits);
+      case "qemu-7.2" -> defaults(capAt(QEMU_7_2_CAP_AW39, QEMU_7_2_CAP_AW48, awBits), QEMU_ECAP, awBits, fidelity,
+          qemu ? UnitBehaviour.QEMU_7_2 : UnitBehaviour.STRICT.withFenceOnlyWaitAccepted(false));
+      case "qemu-11.1", "qemu-10.2" -> defaults(capAt(QEMU_11_1_CAP_AW39, QEMU_11_1_CAP_AW48, awBits), QEMU_ECAP,
+          awBits, fidelity, qemu ? UnitBehaviour.QEMU_11_1 : UnitBehaviour.STRICT);
+      case "bare-metal" -> {
+        if (qemu) {
+          throw new IllegalArgumentException("fidelity qemu needs a QEMU preset (" + String.join(", ", QEMU_PRESETS)
+              + "); bare-metal is no QEMU");
+        }
+        yield defaults(capAt(BARE_METAL_CAP_AW39, BARE_METAL_CAP_AW48, awBits), BARE_METAL_ECAP, awBits, fidelity,
+            UnitBehaviour.STRICT);
+      }
+      case "qemu-11.1-sm" -> defaults(capAt(QEMU_11_1_CAP_AW39, QEMU_11_1_CAP_AW48, awBits), QEMU_11_1_SM_ECAP,
+          awBits, fidelity, qemu ? UnitBehaviour.QEMU_11_1 : UnitBehaviour.STRICT);
+      case "qemu-11.1-sm-fsts" -> defaults(Capability.decode(QEMU_11_1_SM_FSTS_CAP_AW48).withAddressWidth(awBits),
+          QEMU_11_1_SM_FSTS_ECAP, awBits, fidelity, qemu ? UnitBehaviour.QEMU_11_1 : UnitBehaviour.STRICT);
       default -> throw new IllegalArgumentException(
           "unknown machine preset '" + name + "'; known: " + String.join(", ", PRESETS));
+    };
+  }
+
+  private static Capability capAt(long aw39, long aw48, int awBits) {
+    return switch (awBits) {
+      case 39 -> Capability.decode(aw39);
+      case 48 -> Capability.decode(aw48);
+      default -> Capability.decode(aw48).withAddressWidth(awBits);
     };
   }
 
@@ -117,51 +178,76 @@ public record VtdConfig(
     return preset("qemu-7.2", 48);
   }
 
-  private static VtdConfig defaults(Capability cap, ExtendedCapability ecap, int awBits) {
-    return new VtdConfig(cap, ecap, Registers.DEFAULT_BASE, awBits, true, 1024, 256,
-        DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, QueueProcessing.INLINE);
+  /**
+   * QEMU's IOTLB size (VTD_IOTLB_MAX_SIZE 1024); negative caching under strict fidelity only (QEMU
+   * caches successful translations only).
+   */
+  private static VtdConfig defaults(Capability cap, long ecap, int awBits, Fidelity fidelity, UnitBehaviour behaviour) {
+    boolean negativeCaching = fidelity == Fidelity.STRICT;
+    return new VtdConfig(cap, ExtendedCapability.decode(ecap), Registers.DEFAULT_BASE, awBits, negativeCaching, 1024,
+        256, DEFAULT_PAGING_STRUCTURE_CACHE_CAPACITY, QueueProcessing.INLINE, behaviour);
+  }
+
+  /** Whether a wait descriptor with only FN set executes ({@link UnitBehaviour#fenceOnlyWaitAccepted}). */
+  public boolean fenceOnlyWaitAccepted() {
+    return behaviour.fenceOnlyWaitAccepted();
   }
 
   public VtdConfig withCap(Capability c) {
-    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
   public VtdConfig withEcap(ExtendedCapability e) {
-    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
   public VtdConfig withMmioBase(long base) {
-    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
   public VtdConfig withNegativeCaching(boolean on) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
   public VtdConfig withIotlbCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
   public VtdConfig withPagingStructureCacheCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing, behaviour);
   }
 
   public VtdConfig withQueueProcessing(QueueProcessing q) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q, behaviour);
   }
 
   public VtdConfig withFenceOnlyWaitAccepted(boolean accepted) {
     return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, accepted);
+        pagingStructureCacheCapacity, queueProcessing, behaviour.withFenceOnlyWaitAccepted(accepted));
+  }
+
+  public VtdConfig withBehaviour(UnitBehaviour b) {
+    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
+        pagingStructureCacheCapacity, queueProcessing, b);
   }
 
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
-    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, fenceOnlyWaitAccepted);
+    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
   }
 
-  /** Size of the register window: covers the IOTLB registers and every fault record. */
+  /**
+   * Size of the MMIO window: the registers (up to the IOTLB registers and the last fault record), or
+   * the whole 4 KiB page with {@link UnitBehaviour#zeroBeyondRegisters}.
+   */
   public int windowSize() {
+    return behaviour.zeroBeyondRegisters() ? Math.max(PAGE, registersSize()) : registersSize();
+  }
+
+  private static final int PAGE = 4096;
+
+  /** Size of the register window: covers the IOTLB registers and every fault record. */
+  public int registersSize() {
     int frEnd = cap.fro() * 16 + (cap.nfr() + 1) * 16;
     int iotlbEnd = ecap.iro() * 16 + 16;
     return Math.max(Registers.WINDOW_SIZE, Math.max(frEnd, iotlbEnd));

@@ -1,6 +1,8 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioDevice;
@@ -12,10 +14,12 @@ import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.spec.RegisterMasks;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RequestType;
-import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.vtd.qi.InvalidationQueue;
 import io.vtdsim.emu.vtd.qi.QueueHost;
 import io.vtdsim.emu.vtd.qi.QueueWorker;
@@ -30,14 +34,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * state is guarded by one lock, shared with the hardware thread in THREAD queue-processing mode.
  */
 public final class VtdUnit implements MmioDevice, AutoCloseable {
-  static final String EV_COMMAND = "vtd.command";
-  static final String EV_TRANSLATE = "vtd.translate";
-  static final String EV_FAULT_EVENT = "vtd.fault-event";
-  static final String EV_COMPLETION_EVENT = "vtd.completion-event";
+  static final String EV_COMMAND = EventKind.COMMAND.label();
+  static final String EV_TRANSLATE = EventKind.TRANSLATE.label();
+  static final String EV_FAULT_EVENT = EventKind.FAULT_EVENT.label();
+  static final String EV_COMPLETION_EVENT = EventKind.COMPLETION_EVENT.label();
+  /**
+   * {@code vtd.emulator-abort {reason, index}}: the emulated QEMU stopped (a guest-triggered
+   * assertion, {@link UnitBehaviour#abortOnWaitWithStatusAndInterrupt}); the unit is dead from then on.
+   */
+  public static final String EV_EMULATOR_ABORT = "vtd.emulator-abort";
 
   private final VtdConfig config;
   private final EventLog log;
   private final Translator translator;
+  /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
+  private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   private final RegisterFile regs;
@@ -50,8 +61,13 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   private final int iva;
   private final int iotlb;
 
+  private final UnitBehaviour behaviour;
+
   private boolean translationEnabled;
+  /** Why the emulator stopped, or null while it runs. */
+  private String aborted;
   private long rootTable;
+  private RootTableAddress.Mode rootMode = RootTableAddress.Mode.LEGACY;
   private long interruptRemapTable;
 
   public VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi) {
@@ -66,17 +82,20 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.config = config;
     this.log = log;
     this.translator = translator;
+    this.scalable = new ScalableTranslator(config, memory, log, translator);
+    this.behaviour = config.behaviour();
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
-    this.regs = new RegisterFile(config.windowSize());
+    this.regs = new RegisterFile(config.registersSize());
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, EV_FAULT_EVENT);
+        Registers.FEUADDR, msi, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, EV_COMPLETION_EVENT);
-    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(), faultEvent, log);
+        Registers.IEUADDR, msi, log, false);
+    this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
+        behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
     this.queue = new InvalidationQueue(memory, log, new Host(), config.cap(), config.ecap(), config.hostAddressWidth(),
-        config.fenceOnlyWaitAccepted());
+        behaviour);
     defineRegisters();
     if (config.queueProcessing() == VtdConfig.QueueProcessing.THREAD) {
       worker = new QueueWorker("vtd-qi", this::drainQueue, this::drainFailed);
@@ -170,22 +189,30 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     if (type == null) throw new IllegalArgumentException("request type is required");
     lock.lock();
     try {
+      if (aborted != null) {
+        // the emulator is gone: no device request completes (an Unsupported Request, nothing recorded)
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.EMULATOR_ABORTED, false,
+            RequestType.UNTRANSLATED));
+        return TranslationResult.unsupportedRequest(iova);
+      }
       if (!translationEnabled && type != RequestType.UNTRANSLATED) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: unsupported request (TE=0)", SourceId.of(sid), type, iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "unsupported-request", "cached", false,
-                "type", type.name()));
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.UNSUPPORTED, false, type));
         return TranslationResult.unsupportedRequest(iova);
       }
       if (!translationEnabled) {
-        log.emit(EV_TRANSLATE, "vtd",
-            String.format("%s %s 0x%x: identity (TE=0)", SourceId.of(sid), write ? "write" : "read", iova),
-            Attrs.of("sid", sid, "iova", iova, "write", write, "result", "identity", "cached", false));
+        if (log.enabled()) {
+          log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.IDENTITY, false, type));
+        }
         return TranslationResult.identity(iova);
       }
-      TranslationResult r = type == RequestType.UNTRANSLATED
-          ? translator.translate(rootTable, sid, iova, write)
-          : translator.translate(rootTable, sid, iova, write, type);
+      TranslationResult r;
+      if (rootMode != RootTableAddress.Mode.LEGACY) {
+        r = scalableTranslate(sid, iova, write, type);
+      } else {
+        r = type == RequestType.UNTRANSLATED
+            ? translator.translate(rootTable, sid, iova, write)
+            : translator.translate(rootTable, sid, iova, write, type);
+      }
       if (r.fault() != null) {
         boolean read = type == RequestType.TRANSLATION_REQUEST || !write;
         if (r.faultSuppressed()) {
@@ -198,6 +225,28 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * A request while RTADDR.TTM selected scalable mode (or a mode the unit lacks): a TTM other than
+   * legacy, or scalable on a unit without ECAP.SMTS, faults 0x31 (QEMU's VTD_FR_RTADDR_INV_TTM).
+   */
+  private TranslationResult scalableTranslate(int sid, long iova, boolean write, RequestType type) {
+    if (!RootTableAddress.supported(rootMode, config.ecap())) {
+      if (log.enabled()) {
+        log.emit("vtd", new EventBody.Translate(sid, iova, write, FaultReason.ROOT_TABLE_MODE_INVALID.name(), false, type));
+      }
+      return TranslationResult.fault(iova, -1, FaultReason.ROOT_TABLE_MODE_INVALID, false, false);
+    }
+    if (type != RequestType.UNTRANSLATED) {
+      throw new UnsupportedOperationException("ATS requests (" + type + ") in scalable mode are not modelled");
+    }
+    return scalable.translate(rootTable, sid, iova, write);
+  }
+
+  /** The scalable-mode translator (for tests in this package). */
+  ScalableTranslator scalableTranslator() {
+    return scalable;
   }
 
   /** Records a primary fault as the hardware does (VT-d spec 7.1; QEMU's vtd_report_frcd_fault). */
@@ -224,6 +273,16 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return translator;
   }
 
+  /** Why the emulator stopped ({@link #EV_EMULATOR_ABORT}), or null while it runs. */
+  public String abortReason() {
+    lock.lock();
+    try {
+      return aborted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** System reset: every register back to its reset value, caches emptied. */
   public void reset() {
     lock.lock();
@@ -232,10 +291,12 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       regs.reset();
       translationEnabled = false;
       rootTable = 0;
+      rootMode = RootTableAddress.Mode.LEGACY;
       interruptRemapTable = 0;
       queue.reset();
       faults.reset();
       translator.resetCaches();
+      scalable.resetCaches();
       if (wasEnabled) {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
@@ -248,6 +309,10 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public long read(int offset, int size) {
     lock.lock();
     try {
+      // the emulator is gone: reads return 0, so no status bit invites a recovery path and a guest
+      // that polls for completion times out (all-ones would show IQE, ITE and ICE all set)
+      if (aborted != null) return 0;
+      if (beyondRegisters(offset, size)) return 0; // UnitBehaviour.zeroBeyondRegisters
       if (!inWindow(offset, size)) return size == 8 ? -1L : 0xFFFF_FFFFL;
       long v;
       if (offset == Registers.IQA) {
@@ -268,7 +333,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public void write(int offset, int size, long value) {
     lock.lock();
     try {
-      if (!inWindow(offset, size)) return;
+      if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
       lock.unlock();
@@ -322,12 +387,18 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     if ((regs.raw32(Registers.FSTS) & RegisterMasks.FSTS_INTERRUPT_CONDITIONS) == 0) faultEvent.clearPending();
   }
 
-  /** IQA reads return the base latched at the last QIE enable, QS as written, and the DW in effect. */
+  /**
+   * IQA reads return the base latched at the last QIE enable, QS as written, and the DW in effect
+   * (as written with {@link UnitBehaviour#iqaWidthReadsAsWritten}).
+   */
   private long iqaReadValue() {
     long raw = regs.raw64(Registers.IQA);
+    boolean dw = behaviour.iqaWidthReadsAsWritten()
+        ? (raw & InvalidationQueueRegisters.IQA_DW) != 0
+        : queue.wideDescriptors();
     return queue.latchedBase()
         | (raw & InvalidationQueueRegisters.IQA_QS_MASK)
-        | (queue.wideDescriptors() ? InvalidationQueueRegisters.IQA_DW : 0);
+        | (dw ? InvalidationQueueRegisters.IQA_DW : 0);
   }
 
   /** GCMD written: QEMU's vtd_handle_gcmd_write (changed = command XOR status). */
@@ -346,7 +417,9 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       regs.update32(Registers.GSTS, GlobalCommand.WBF, 0);
       log.emit(EV_COMMAND, "vtd", "WBF: write buffer flushed", Attrs.of("bit", "wbf"));
     }
-    if ((command & GlobalCommand.SIRTP) != 0 && config.ecap().ir()) setInterruptRemapTablePointer();
+    if ((command & GlobalCommand.SIRTP) != 0 && (config.ecap().ir() || behaviour.sirtpWithoutInterruptRemapping())) {
+      setInterruptRemapTablePointer();
+    }
     if ((changed & GlobalCommand.IRE) != 0 && config.ecap().ir()) {
       boolean on = (command & GlobalCommand.IRE) != 0;
       regs.update32(Registers.GSTS, GlobalCommand.IRE, on ? GlobalCommand.IRE : 0);
@@ -360,6 +433,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     regs.update32(Registers.GSTS, GlobalCommand.TE, on ? GlobalCommand.TE : 0);
     if (!on) faults.restartIndex();
     translator.resetCaches();
+    scalable.resetCaches();
     log.emit(EV_COMMAND, "vtd", "TE " + (on ? "on" : "off") + ", caches reset", Attrs.of("bit", "te", "enabled", on));
     for (RemappingObserver o : observers) o.translationEnableChanged(on);
   }
@@ -367,10 +441,17 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** SRTP (one-shot): latch RTADDR masked to HAW, set RTPS, reset caches; no replay (as QEMU). */
   private void setRootTablePointer() {
     rootTable = regs.raw64(Registers.RTADDR) & RegisterMasks.RTADDR_ADDRESS & ~Bits.above(config.hostAddressWidth());
+    rootMode = RootTableAddress.decode(regs.raw64(Registers.RTADDR)).mode();
     regs.update32(Registers.GSTS, 0, GlobalCommand.SRTP);
     translator.resetCaches();
-    log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, caches reset", rootTable),
-        Attrs.of("bit", "srtp", "rootTable", rootTable));
+    scalable.resetCaches();
+    if (rootMode == RootTableAddress.Mode.LEGACY) {
+      log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, caches reset", rootTable),
+          Attrs.of("bit", "srtp", "rootTable", rootTable));
+    } else {
+      log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, TTM %s, caches reset", rootTable, rootMode),
+          Attrs.of("bit", "srtp", "rootTable", rootTable, "mode", rootMode.name()));
+    }
     for (RemappingObserver o : observers) o.rootTablePointerSet(rootTable);
   }
 
@@ -439,6 +520,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     return (size == 4 || size == 8) && offset >= 0 && offset + size <= regs.size();
   }
 
+  /** An access past the registers inside the page the unit claims ({@link UnitBehaviour#zeroBeyondRegisters}). */
+  private boolean beyondRegisters(int offset, int size) {
+    return behaviour.zeroBeyondRegisters() && offset >= regs.size() && offset + size <= config.windowSize();
+  }
+
   @Override
   public int windowSize() {
     return config.windowSize();
@@ -481,13 +567,17 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
 
     @Override
     public void contextCacheInvalidation(ContextCacheInvalidation c) {
-      // exact granularity (spec 6.5.2.1); QEMU flushes globally for a domain descriptor, which only
-      // ever drops more — the strict model lets a wrong DID show up as a stale context entry
+      // exact granularity (spec 6.5.2.1): a wrong DID shows up as a stale context entry; QEMU
+      // flushes globally for a domain descriptor (UnitBehaviour.domainContextInvalidationGlobal)
       switch (c.granularity()) {
         case GLOBAL -> translator.invalidateContextGlobal();
-        case DOMAIN -> translator.invalidateContextDomain(c.did());
+        case DOMAIN -> {
+          if (behaviour.domainContextInvalidationGlobal()) translator.invalidateContextGlobal();
+          else translator.invalidateContextDomain(c.did());
+        }
         case DEVICE -> translator.invalidateContextDevice(c.sid(), c.fm());
       }
+      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.contextInvalidated(c);
       for (RemappingObserver o : observers) o.contextCacheInvalidated(c);
     }
 
@@ -498,7 +588,27 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         case DOMAIN -> translator.invalidateIotlbDomain(t.did());
         case PAGE -> translator.invalidateIotlbPage(t.did(), t.address(), t.am(), t.ih());
       }
+      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.iotlbInvalidated(t);
       for (RemappingObserver o : observers) o.iotlbInvalidated(t);
+    }
+
+    @Override
+    public void pasidCacheInvalidation(PasidCacheInvalidation p) {
+      scalable.pasidCacheInvalidated(p);
+      for (RemappingObserver o : observers) o.pasidCacheInvalidated(p);
+    }
+
+    @Override
+    public void pasidIotlbInvalidation(PasidIotlbInvalidation t) {
+      scalable.pasidIotlbInvalidated(t);
+      for (RemappingObserver o : observers) o.pasidIotlbInvalidated(t);
+    }
+
+    @Override
+    public void emulatorAbort(int index, String reason) {
+      aborted = reason;
+      log.emit(EV_EMULATOR_ABORT, "vtd", "emulator aborted at descriptor " + index + ": " + reason,
+          Attrs.of("index", index, "reason", reason));
     }
 
     @Override

@@ -14,11 +14,15 @@ import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.TranslationResult;
+import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** DMA through the host container (assigned) and through the unit's translate path (emulated). */
 class DmaDeviceTest {
@@ -91,6 +95,7 @@ class DmaDeviceTest {
   @Test
   void emulatedFaultMovesNoData() {
     VtdUnit unit = mock(VtdUnit.class);
+    when(unit.config()).thenReturn(VtdConfig.qemu72()); // strict fidelity
     when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
       long iova = inv.getArgument(1);
       return (iova & ~0xFFFL) == 0x1_0000
@@ -104,11 +109,38 @@ class DmaDeviceTest {
     assertThat(mem.read(0x4000_0F80L, 0x80)).containsOnly(0);
   }
 
+  /**
+   * QEMU (fidelity qemu, 7.2 and 11.1 alike): dma_memory_rw translates and copies page by page, so
+   * the bytes before the unmapped page land and the request then faults.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"qemu-7.2", "qemu-11.1"})
+  void emulatedFaultUnderQemuFidelityMovesTheMappedPart(String preset) {
+    VtdUnit unit = mock(VtdUnit.class);
+    when(unit.config()).thenReturn(VtdConfig.preset(preset, 48, Fidelity.QEMU));
+    when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
+      long iova = inv.getArgument(1);
+      return (iova & ~0xFFFL) == 0x1_0000
+          ? new TranslationResult(iova, 0x4000_0000L + (iova & 0xFFF), 4096, true, true, 1, null, false, false)
+          : TranslationResult.fault(iova, 1, FaultReason.WRITE_DENIED, false, false);
+    });
+    EmulatedDevice dev = new EmulatedDevice("disk", SID, unit, mem, log);
+    byte[] data = pattern(0x100);
+    DmaResult r = dev.write(0x1_0F80, data);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.faultIova()).isEqualTo(0x1_1000);
+    assertThat(mem.read(0x4000_0F80L, 0x80)).containsExactly(java.util.Arrays.copyOfRange(data, 0, 0x80));
+    assertThat(log.eventsOfKind(DmaDevice.OK)).isEmpty();
+    assertThat(log.eventsOfKind(DmaDevice.FAULT)).hasSize(1);
+    assertThat(dev.read(0x1_0F80, 0x100).ok()).isFalse(); // a read returns nothing either way
+  }
+
   @Test
   void emulatedWriteWhoseLaterPageIsNotRamMovesNoData() {
     long notRam = 0x40_0000_0000L; // 256 GiB: far above the 4 GiB of q35 RAM
     assertThat(mem.isRam(notRam, 4096)).isFalse();
     VtdUnit unit = mock(VtdUnit.class);
+    when(unit.config()).thenReturn(VtdConfig.qemu72()); // strict fidelity
     when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
       long iova = inv.getArgument(1);
       long base = (iova & ~0xFFFL) == 0x1_0000 ? 0x4000_0000L : notRam;
@@ -127,6 +159,7 @@ class DmaDeviceTest {
   @Test
   void emulatedReadWhoseLaterPageIsNotRamFaultsAtThatPage() {
     VtdUnit unit = mock(VtdUnit.class);
+    when(unit.config()).thenReturn(VtdConfig.qemu72()); // strict fidelity
     when(unit.translate(anyInt(), anyLong(), anyBoolean())).thenAnswer(inv -> {
       long iova = inv.getArgument(1);
       long base = (iova & ~0xFFFL) == 0x1_0000 ? 0x4000_0000L : 0x40_0000_0000L;

@@ -42,9 +42,45 @@ class HostContainerTest {
     assertThat(type1.unmap(0x3F_F000, K4).errno()).isEqualTo(Errno.EINVAL); // cuts the head off
     assertThat(type1.unmap(0x1F_F000, 2 * K4).errno()).isEqualTo(Errno.EINVAL); // straddles the start
     assertThat(type1.mappings()).hasSize(1);
-    assertThat(iommufd.map(0x20_0000, M2, 0x4000_0000, true, true).ok()).isTrue();
-    assertThat(iommufd.unmap(0x20_0000, K4).errno()).isEqualTo(Errno.EINVAL);
+  }
+
+  @Test
+  void iommufdRefusesACutWithEnoentAfterRemovingTheAreasBeforeIt() {
+    // iopt_unmap_iova_range: areas in IOVA order; the first reaching outside the range ends it with -ENOENT
+    iommufd.map(0x20_0000, M2, 0x4000_0000, true, true);
+    assertThat(iommufd.unmap(0x20_0000, K4).errno()).isEqualTo(Errno.ENOENT); // would cut the 2 MiB area
+    assertThat(iommufd.unmap(0x1F_F000, 2 * K4).errno()).isEqualTo(Errno.ENOENT); // the area starts inside
     assertThat(iommufd.mappings()).hasSize(1);
+    iommufd.map(0x1000, K4, 0x5000_0000, true, true);
+    iommufd.map(0x2000, K4, 0x5000_1000, true, true);
+    // [0x1000, 0x30_0000): the two 4 KiB areas go, then the 2 MiB area reaches past the end
+    assertThat(iommufd.unmap(0x1000, 0x30_0000 - 0x1000).errno()).isEqualTo(Errno.ENOENT);
+    assertThat(iommufd.mappings()).containsExactly(new HostMapping(0x20_0000, M2, 0x4000_0000, true, true));
+    assertThat(log.eventsOfKind(HostContainer.ERROR)).last().satisfies(e -> assertThat(e.text()).contains("reaches past"));
+  }
+
+  @Test
+  void type1StopsAtItsDmaEntryLimitWithEnospc() {
+    HostContainer small = new HostContainer("lim", HostSemantics.VFIO_TYPE1, mem, log, 2);
+    assertThat(small.map(0x1000, K4, 0x4000_0000, true, true).ok()).isTrue();
+    assertThat(small.map(0x2000, K4, 0x4000_1000, true, true).ok()).isTrue();
+    // vfio_dma_do_map: EEXIST is checked before the limit, ENOSPC after
+    assertThat(small.map(0x2000, K4, 0x4000_1000, true, true).errno()).isEqualTo(Errno.EEXIST);
+    assertThat(small.map(0x3000, K4, 0x4000_2000, true, true).errno()).isEqualTo(Errno.ENOSPC);
+    assertThat(small.mappingCount()).isEqualTo(2);
+    small.unmap(0x1000, K4);
+    assertThat(small.map(0x3000, M2, 0x4000_2000, true, true).ok()).as("one entry whatever its size").isTrue();
+    assertThat(HostContainer.DEFAULT_DMA_ENTRY_LIMIT).isEqualTo(65535); // U16_MAX, vfio_iommu_type1.c
+  }
+
+  @Test
+  void iommufdStopsAtItsPinnedPageLimitWithEnomem() {
+    HostContainer small = new HostContainer("lim", HostSemantics.IOMMUFD, mem, log, 3);
+    assertThat(small.map(0x1000, 2 * K4, 0x4000_0000, true, true).ok()).isTrue();
+    assertThat(small.map(0x10_0000, 2 * K4, 0x4000_0000, true, true).errno()).isEqualTo(Errno.ENOMEM);
+    assertThat(small.map(0x10_0000, K4, 0x4000_0000, true, true).ok()).as("the same page pinned again counts").isTrue();
+    small.unmap(0x1000, 2 * K4);
+    assertThat(small.map(0x20_0000, 2 * K4, 0x4000_0000, true, true).ok()).isTrue();
   }
 
   @Test

@@ -75,4 +75,51 @@ class ClockAndEventLogTest {
     assertThat(sorted.attrs().keySet()).containsExactly("a", "m", "z");
     assertThat(sorted.attrs()).isEqualTo(Map.of("a", 2, "m", 3, "z", 1));
   }
+
+  @Test
+  void enabledOnlyWhileSomethingIsRetainedOrSubscribed() {
+    EventLog log = new EventLog(new Clock(), 0);
+    assertThat(log.enabled()).isFalse();
+    java.util.function.Consumer<Event> s = e -> {};
+    log.subscribe(s);
+    assertThat(log.enabled()).isTrue();
+    log.unsubscribe(s);
+    assertThat(log.enabled()).isFalse();
+    log.retaining(1);
+    assertThat(log.enabled()).isTrue();
+  }
+
+  @Test
+  void typedBodiesRenderTheAttributesAndTextTheirKindAlwaysHad() {
+    EventLog log = new EventLog(new Clock());
+    Event map = log.emit("host:nic", new EventBody.HostMap("nic", 0x100000, 0x1000, 0x2000000, true, true, "ok"));
+    assertThat(map.kind()).isEqualTo("host.map");
+    assertThat(map.type()).isEqualTo(EventKind.HOST_MAP);
+    assertThat(map.detail()).isNull();
+    assertThat(map.toString())
+        .isEqualTo("#1 host.map [host:nic] {container=nic, iova=1048576, size=4096, gpa=33554432, read=true, write=true, result=ok}");
+    // the cache-invalidate attributes were a sorted map: they stay in key order
+    Event psi = log.emit("vtd", new EventBody.CacheInvalidate("iotlb", "page", 1, EventBody.Selector.PAGE, 3, 0, 0,
+        0x5000, 0, false));
+    assertThat(psi.attrs().keySet()).containsExactly("addr", "am", "cache", "did", "dropped", "ih", "scope");
+    assertThat(psi.text()).isEqualTo("iotlb page invalidation dropped 1");
+    Event walk = log.emit("shadow", new EventBody.ShadowWalk("nic", 0, 0x1000, 5, "psi", "loop"));
+    assertThat(walk.detail()).isEqualTo("nic: walk loop (psi walk)");
+    assertThat(walk.attrs()).containsEntry("reason", "loop (psi walk)").containsEntry("entries", 5L);
+    Event call = log.emit("driver", new EventBody.DriverCall("map-single", "dev", "00:03.0", "gpa", 0x200000L, "size", 4096L));
+    assertThat(call.detail()).isEqualTo("map-single dev=00:03.0 gpa=0x200000 size=0x1000");
+    assertThat(call.attrs().keySet()).containsExactly("op", "dev", "gpa", "size");
+  }
+
+  @Test
+  void aKindEmittedByNameIsGenericAndKeepsItsDetail() {
+    EventLog log = new EventLog(new Clock());
+    Event known = log.emit("vtd.command", "vtd", "QIE off", Attrs.of("bit", "qie"));
+    assertThat(known.type()).isEqualTo(EventKind.COMMAND);
+    assertThat(known.body()).isInstanceOf(EventBody.Generic.class);
+    Event other = log.emit("lab.note", "x", "free text");
+    assertThat(other.type()).isEqualTo(EventKind.OTHER);
+    assertThat(other.kind()).isEqualTo("lab.note");
+    assertThat(other.toString()).isEqualTo("#2 lab.note [x] free text");
+  }
 }

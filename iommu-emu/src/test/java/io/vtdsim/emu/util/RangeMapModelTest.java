@@ -68,6 +68,10 @@ class RangeMapModelTest {
         assertThat(seen).usingElementComparator(RangeMapModelTest::compare).containsExactlyElementsOf(want);
       } else if (op < 99) {
         assertThat(map.get(key)).isEqualTo(range(model.containsKey(key) ? model.ceilingEntry(key) : null));
+        long[] v = model.get(key);
+        assertThat(map.containsExactly(key, len, target, tag))
+            .isEqualTo(v != null && v[0] == len && v[1] == target && v[2] == tag);
+        if (v != null) assertThat(map.containsExactly(key, v[0], v[1], (int) v[2])).isTrue();
         assertThat(map.floor(key)).isEqualTo(range(model.floorEntry(key)));
         assertThat(map.lower(key)).isEqualTo(range(model.lowerEntry(key)));
         assertThat(map.ceiling(key)).isEqualTo(range(model.ceilingEntry(key)));
@@ -134,6 +138,14 @@ class RangeMapModelTest {
     model.forEach((k, v) -> want.add(new long[] {k, v[0], v[1], v[2]}));
     assertThat(seen).usingElementComparator(RangeMapModelTest::compare).containsExactlyElementsOf(want);
     assertThat(map.size()).isEqualTo(model.size());
+    // an ascending merge, as a table walk does it: every start matches, the key after it does not,
+    // and a start with another tag does not
+    for (Map.Entry<Long, long[]> e : model.entrySet()) {
+      long[] v = e.getValue();
+      assertThat(map.containsExactly(e.getKey(), v[0], v[1], (int) v[2])).isTrue();
+      assertThat(map.containsExactly(e.getKey(), v[0], v[1], (int) (v[2] ^ 1))).isFalse();
+      if (!model.containsKey(e.getKey() + 1)) assertThat(map.containsExactly(e.getKey() + 1, v[0], v[1], (int) v[2])).isFalse();
+    }
     assertThat(map.isEmpty()).isEqualTo(model.isEmpty());
   }
 

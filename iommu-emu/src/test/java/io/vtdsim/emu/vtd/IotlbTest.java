@@ -30,7 +30,7 @@ class IotlbTest {
           model.clear();
         }
         long key = Iotlb.key(did, Iotlb.pageNumber(iova, level), level);
-        tlb.put(key, iova ^ 0xABC000L, true, level % 2 == 0);
+        tlb.put(key, did, iova ^ 0xABC000L, true, level % 2 == 0);
         model.put(key, new Entry(did, Iotlb.pageNumber(iova, level), level, iova ^ 0xABC000L));
       } else if (op < 9) {
         int am = rnd.nextInt(12);

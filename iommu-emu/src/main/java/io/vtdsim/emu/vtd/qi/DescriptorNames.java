@@ -6,10 +6,14 @@ import io.vtdsim.emu.spec.InterruptEntryCacheInvalidation;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidDeviceTlbInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 
 /**
  * The {@code desc} attribute of {@code vtd.descriptor} and {@code vtd.register-invalidation} events:
- * cc-global | cc-domain | cc-device | iotlb-global | iotlb-dsi | iotlb-psi | devtlb | iec | wait.
+ * cc-global | cc-domain | cc-device | iotlb-global | iotlb-dsi | iotlb-psi | devtlb | iec | wait, and in
+ * 256-bit queues piotlb-pasid | piotlb-psi | pc-global | pc-domain | pc-pasid | devtlb-pasid.
  */
 public final class DescriptorNames {
   private DescriptorNames() {}
@@ -32,6 +36,17 @@ public final class DescriptorNames {
     if (d instanceof DeviceTlbInvalidation) return "devtlb";
     if (d instanceof InterruptEntryCacheInvalidation) return "iec";
     if (d instanceof InvalidationWait) return "wait";
+    if (d instanceof PasidIotlbInvalidation t) {
+      return t.granularity() == PasidIotlbInvalidation.Granularity.PAGE ? "piotlb-psi" : "piotlb-pasid";
+    }
+    if (d instanceof PasidCacheInvalidation p) {
+      return switch (p.granularity()) {
+        case GLOBAL -> "pc-global";
+        case DOMAIN -> "pc-domain";
+        case PASID -> "pc-pasid";
+      };
+    }
+    if (d instanceof PasidDeviceTlbInvalidation) return "devtlb-pasid";
     return "malformed";
   }
 }

@@ -1,6 +1,8 @@
 package io.vtdsim.emu.vtd.qi;
 
 import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.Bits;
@@ -11,6 +13,9 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
+import io.vtdsim.emu.vtd.UnitBehaviour;
 
 /**
  * The invalidation queue (VT-d spec 6.5.2): a ring of descriptors in guest memory at the base
@@ -20,10 +25,13 @@ import io.vtdsim.emu.spec.IotlbInvalidation;
  * owner calls it with its lock held.
  */
 public final class InvalidationQueue {
-  public static final String EV_DESCRIPTOR = "vtd.descriptor";
-  public static final String EV_IQE = "vtd.iqe";
-  public static final String EV_WAIT_COMPLETE = "vtd.wait-complete";
+  public static final String EV_DESCRIPTOR = EventKind.DESCRIPTOR.label();
+  public static final String EV_IQE = EventKind.IQE.label();
+  public static final String EV_WAIT_COMPLETE = EventKind.WAIT_COMPLETE.label();
 
+  /** The descriptor being executed (reused: processing never nests). */
+  private final long[] words4 = new long[4];
+  private final long[] word = new long[1];
   private static final int NO_DESCRIPTOR = -1;
 
   private final GuestMemory memory;
@@ -32,7 +40,7 @@ public final class InvalidationQueue {
   private final Capability cap;
   private final ExtendedCapability ecap;
   private final int hostAddressWidth;
-  private final boolean fenceOnlyWaitAccepted;
+  private final UnitBehaviour behaviour;
 
   private boolean enabled;
   private boolean wide;
@@ -42,15 +50,18 @@ public final class InvalidationQueue {
   private int tail;
   private int lastType = NO_DESCRIPTOR;
   private boolean processing;
+  /** A descriptor stopped the emulator: the queue never moves again. */
+  private boolean stopped;
 
   /**
-   * @param fenceOnlyWaitAccepted whether a wait with only FN set executes (spec) or is an IQE (QEMU
-   *     before September 2025); decoding accepts it either way
+   * @param behaviour the unit's QEMU differences that concern the queue: fence-only waits, IEC upper
+   *     quadword, types 6 and 7 in a legacy queue, SW+IF waits (decoding is the spec's either way)
    */
   public InvalidationQueue(GuestMemory memory, EventLog log, QueueHost host, Capability cap, ExtendedCapability ecap,
-      int hostAddressWidth, boolean fenceOnlyWaitAccepted) {
+      int hostAddressWidth, UnitBehaviour behaviour) {
+    if (behaviour == null) throw new IllegalArgumentException("behaviour is required");
     this.memory = memory;
-    this.fenceOnlyWaitAccepted = fenceOnlyWaitAccepted;
+    this.behaviour = behaviour;
     this.log = log;
     this.host = host;
     this.cap = cap;
@@ -147,7 +158,7 @@ public final class InvalidationQueue {
 
   /** Processes descriptors from the head up to the tail; stops at the first error (IQE). */
   public void process() {
-    if (processing || !enabled || host.queueErrorPending()) return;
+    if (processing || stopped || !enabled || host.queueErrorPending()) return;
     processing = true;
     try {
       if (tail >= size) {
@@ -156,6 +167,7 @@ public final class InvalidationQueue {
       }
       while (head != tail) {
         String problem = execute(head);
+        if (stopped) return; // the emulator is gone: the head stays on the descriptor
         if (problem != null) {
           error(head, problem);
           return;
@@ -180,8 +192,8 @@ public final class InvalidationQueue {
   private String execute(int index) {
     int words = wide ? 4 : 2;
     long address = base + (long) index * words * 8;
-    long[] w = new long[words];
-    long[] q = new long[1];
+    long[] w = words4;
+    long[] q = word;
     for (int i = 0; i < words; i++) {
       if (!memory.tryRead64(address + 8L * i, q)) {
         return String.format("descriptor fetch at 0x%x is outside RAM", address);
@@ -189,38 +201,67 @@ public final class InvalidationQueue {
       w[i] = q[0];
     }
     lastType = InvalidationDescriptor.type(w[0]);
-    InvalidationDescriptor d = InvalidationDescriptor.decode(w[0], w[1], ecap.pds());
+    if (!wide && behaviour.scalableDescriptorsIgnored()
+        && (lastType == InvalidationDescriptor.TYPE_PASID_IOTLB || lastType == InvalidationDescriptor.TYPE_PASID_CACHE)) {
+      // QEMU 7.2's vtd_process_inv_desc: a no-op, whatever the descriptor holds
+      log.emit(EV_DESCRIPTOR, "vtd", "type " + lastType + " descriptor ignored (legacy queue, as QEMU 7.2)",
+          Attrs.of("desc", "ignored", "index", index, "lo", w[0], "hi", w[1]));
+      return null;
+    }
+    // QEMU 7.2's vtd_process_inv_iec_desc checks the low quadword only
+    long hi = behaviour.iecUpperQuadwordIgnored() && lastType == InvalidationDescriptor.TYPE_INTERRUPT_ENTRY_CACHE
+        ? 0 : w[1];
+    // a 256-bit queue also takes the PASID-based descriptors (types 6-8, spec 6.5.2); a 128-bit queue
+    // rejects them as unknown types
+    InvalidationDescriptor d = wide
+        ? InvalidationDescriptor.decodeWide(w[0], hi, ecap.pds())
+        : InvalidationDescriptor.decode(w[0], hi, ecap.pds());
     if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
-    if (wide && (w[2] | w[3]) != 0) return "legacy descriptor in a 256-bit queue with words 2-3 not zero";
+    if (wide && (w[2] | w[3]) != 0) return "descriptor in a 256-bit queue with words 2-3 not zero";
     if (d instanceof IotlbInvalidation t
         && t.granularity() == IotlbInvalidation.Granularity.PAGE
         && t.am() > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
-    if (d instanceof InvalidationWait wait && !fenceOnlyWaitAccepted
+    // the same bound for a PASID-based PSI (spec 6.5.2.4: AM at most CAP.MAMV)
+    if (d instanceof PasidIotlbInvalidation t
+        && t.granularity() == PasidIotlbInvalidation.Granularity.PAGE
+        && t.am() > cap.mamv()) {
+      return String.format("PASID-based IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
+    }
+    if (d instanceof InvalidationWait wait && !behaviour.fenceOnlyWaitAccepted()
         && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
       return "invalidation wait with only FN set (rejected by this QEMU version)";
     }
-    log.emit(EV_DESCRIPTOR, "vtd", d.describe(),
-        Attrs.of("desc", DescriptorNames.of(d), "index", index, "lo", w[0], "hi", w[1]));
+    if (d instanceof InvalidationWait wait && behaviour.abortOnWaitWithStatusAndInterrupt()
+        && wait.statusWrite() && wait.interruptFlag()) {
+      stopped = true;
+      host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
+      return null;
+    }
+    if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
     if (d instanceof ContextCacheInvalidation c) {
       host.contextCacheInvalidation(c);
     } else if (d instanceof IotlbInvalidation t) {
       host.iotlbInvalidation(t);
+    } else if (d instanceof PasidIotlbInvalidation t) {
+      host.pasidIotlbInvalidation(t);
+    } else if (d instanceof PasidCacheInvalidation p) {
+      host.pasidCacheInvalidation(p);
     } else if (d instanceof InvalidationWait wait) {
       // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
       if (wait.statusWrite() && !memory.tryWrite32(wait.statusAddress(), wait.statusData())) {
         return String.format("wait status write to 0x%x is outside RAM", wait.statusAddress());
       }
       if (wait.interruptFlag()) host.waitCompletionInterrupt();
-      log.emit(EV_WAIT_COMPLETE, "vtd", "wait descriptor " + index + " complete", Attrs.of("index", index));
+      if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
     }
     // device-TLB invalidations complete at once; interrupt-entry-cache flushes have no cache here
     return null;
   }
 
   private void error(int index, String reason) {
-    log.emit(EV_IQE, "vtd", "IQE at descriptor " + index + ": " + reason, Attrs.of("index", index, "reason", reason));
+    log.emit("vtd", new EventBody.QueueError(index, reason));
     host.queueError();
   }
 }

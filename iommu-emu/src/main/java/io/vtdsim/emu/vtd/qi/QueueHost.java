@@ -2,6 +2,8 @@ package io.vtdsim.emu.vtd.qi;
 
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 
 /**
  * What the invalidation queue needs from the remapping unit that owns it. Every call happens with
@@ -22,6 +24,18 @@ public interface QueueHost {
 
   /** Execute an IOTLB invalidation (caches, then caching-mode observers). */
   void iotlbInvalidation(IotlbInvalidation invalidation);
+
+  /** Execute a PASID-cache invalidation (256-bit queue only). */
+  default void pasidCacheInvalidation(PasidCacheInvalidation invalidation) {}
+
+  /** Execute a PASID-based IOTLB invalidation (256-bit queue only). */
+  default void pasidIotlbInvalidation(PasidIotlbInvalidation invalidation) {}
+
+  /**
+   * The descriptor at {@code index} stopped the emulator (a guest-triggered abort of the emulated
+   * QEMU): the unit answers nothing from now on.
+   */
+  void emulatorAbort(int index, String reason);
 
   /** A wait descriptor with IF=1: set ICS.IWC and raise the invalidation completion event. */
   void waitCompletionInterrupt();

@@ -1,0 +1,94 @@
+package io.vtdsim.harness.machine;
+
+import static io.vtdsim.harness.machine.QemuMachine.translated;
+
+import io.vtdsim.emu.device.DmaDevice;
+import io.vtdsim.emu.device.DmaResult;
+import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.MmioDevice;
+import io.vtdsim.emu.platform.MsiSink;
+import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.FaultRecord;
+import io.vtdsim.emu.spec.FaultStatus;
+import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.harness.qemu.DmaAccess;
+import io.vtdsim.harness.qemu.QemuSession;
+
+/**
+ * An emulated device on QEMU: QEMU's edu at the device's BDF, DMAing through QEMU's VT-d translation.
+ * edu can read guest memory into its buffer but not hand the bytes over, and cannot write bytes the
+ * harness chooses. A fault is read back from FSTS/FRCD (VT-d spec 10.4.9, 10.4.14) and signalled to
+ * the driver as QEMU's fault event would be (FEADDR/FEDATA unless FECTL.IM), since no guest CPU
+ * receives QEMU's MSI under qtest.
+ */
+final class QemuEduDevice implements DmaDevice {
+  private final String name;
+  private final SourceId sid;
+  private final QemuSession session;
+  private final Capability cap;
+  private final EventLog log;
+  private final MsiSink msi;
+
+  QemuEduDevice(String name, SourceId sid, QemuSession session, Capability cap, EventLog log, MsiSink msi) {
+    this.name = name;
+    this.sid = sid;
+    this.session = session;
+    this.cap = cap;
+    this.log = log;
+    this.msi = msi;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public SourceId sid() {
+    return sid;
+  }
+
+  @Override
+  public DmaResult write(long iova, byte[] data) {
+    throw new IllegalArgumentException("device " + name + ": an emulated device on the qemu backend is QEMU's edu,"
+        + " which cannot write bytes the scenario chooses; use op: read");
+  }
+
+  @Override
+  public DmaResult read(long iova, int length) {
+    DmaAccess a = translated(() -> session.dmaRead(name, iova, length));
+    if (a.ok()) {
+      log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "read", "iova", iova, "length", length));
+      return DmaResult.success(null);
+    }
+    String reason = faultRecord();
+    log.emit(DmaDevice.FAULT, name, "read 0x" + Long.toHexString(iova) + ": " + reason,
+        Attrs.of("device", name, "op", "read", "iova", iova, "reason", reason));
+    return DmaResult.fault(iova, reason);
+  }
+
+  /** FSTS and the pending FRCD as QEMU recorded them ({@value QemuMachine#EV_FAULT}); then the fault event. */
+  private String faultRecord() {
+    MmioDevice regs = session.vtdRegisters();
+    int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
+    if ((fsts & FaultStatus.PPF) == 0) return "QEMU's VT-d refused it (FSTS " + FaultStatus.describe(fsts) + ")";
+    int fri = FaultStatus.fri(fsts);
+    int offset = Registers.faultRecord(cap.fro(), fri);
+    long lo = translated(() -> regs.read(offset, 8));
+    long hi = translated(() -> regs.read(offset + FaultRecord.HI_OFFSET, 8));
+    FaultRecord r = FaultRecord.decode(lo, hi);
+    log.emit(QemuMachine.EV_FAULT, QemuMachine.SOURCE, String.format("FRCD[%d]: sid %s reason 0x%x page 0x%x", fri,
+            SourceId.of(r.sid()), r.reason(), r.pageAddress()),
+        Attrs.of("device", name, "index", fri, "sid", r.sid(), "reason", r.reason(), "iova", r.pageAddress(),
+            "read", r.read()));
+    int fectl = (int) (long) translated(() -> regs.read(Registers.FECTL, 4));
+    if ((fectl & FaultStatus.IM) == 0) {
+      long addr = translated(() -> regs.read(Registers.FEADDR, 4)) | translated(() -> regs.read(Registers.FEUADDR, 4)) << 32;
+      int data = (int) (long) translated(() -> regs.read(Registers.FEDATA, 4));
+      msi.deliver(addr, data);
+    }
+    return String.format("VT-d fault reason 0x%x (FRCD[%d] of QEMU)", r.reason(), fri);
+  }
+}
