@@ -133,4 +133,40 @@ class FlushPolicyTest {
     assertThat(noMap.range(2, 5, 1, false, true)).extracting(Flush::kind).containsExactly(Flush.Kind.NONE);
     assertThat(noMap.range(2, 5, 1, false, false)).extracting(Flush::kind).containsExactly(Flush.Kind.PSI);
   }
+
+  @Test
+  void theReasonSaysWhenTheCorrectionGrowsTheMask() {
+    // 59bf3557cf2f's example: pfn 0x17f, 2 pages: AM 1 grows to 8 (explain shows this line)
+    FlushPolicy p518 = new FlushPolicy(DriverPreset.LINUX_5_18, FlushPolicyName.LINUX, QEMU);
+    assertThat(p518.range(2, 0x17f, 2, false, false).get(0).reason()).startsWith("pfn 0x17f +2 unaligned: AM 1 grows to 8");
+    assertThat(p518.range(2, 0x180, 2, false, false).get(0).reason()).startsWith("pfn 0x180 +2: AM 1 ≤ MAMV");
+  }
+
+  @Test
+  void theReasonSaysWhenAnUncorrectedMaskUndershoots() {
+    FlushPolicy p510 = new FlushPolicy(DriverPreset.LINUX_5_10, FlushPolicyName.LINUX, QEMU);
+    String undershoot = " (unaligned base: the mask undershoots the range end)";
+    assertThat(p510.range(2, 0x17f, 2, false, false).get(0).reason()).contains(undershoot);
+    // 0x182 is aligned to 2 pages (AM 1) though not to 4
+    assertThat(p510.range(2, 0x182, 2, false, false).get(0).reason()).doesNotContain(undershoot);
+    assertThat(p510.range(2, 0x180, 2, false, false).get(0).reason()).doesNotContain(undershoot);
+  }
+
+  @Test
+  void aSkippedMapFlushNamesTheRangesAddress() {
+    FlushPolicy none = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.NO_MAP_FLUSH, QEMU);
+    Flush f = none.range(2, 0x123, 4, false, true).get(0);
+    assertThat(f.kind()).isEqualTo(Flush.Kind.NONE);
+    assertThat(f.address()).isEqualTo(0x123000L);
+  }
+
+  @Test
+  void theDomainFlushIsADsiOrGlobalUnderPolicyGlobal() {
+    FlushPolicy linux = new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.LINUX, QEMU);
+    assertThat(linux.name()).isEqualTo(FlushPolicyName.LINUX);
+    assertThat(linux.domain(5, "flush queue").kind()).isEqualTo(Flush.Kind.DSI);
+    assertThat(linux.domain(5, "flush queue").did()).isEqualTo(5);
+    FlushPolicy global = new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.GLOBAL, QEMU);
+    assertThat(global.domain(5, "flush queue").kind()).isEqualTo(Flush.Kind.GLOBAL);
+  }
 }

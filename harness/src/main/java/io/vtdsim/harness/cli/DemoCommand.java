@@ -62,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Threads.check(threads);
     List<Scenario> scenarios = new ArrayList<>();
     for (String n : main.catalog.names()) scenarios.add(main.catalog.load(n));
     for (String g : strategies) {

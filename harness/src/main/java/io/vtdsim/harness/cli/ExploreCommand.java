@@ -70,6 +70,7 @@ final class ExploreCommand implements Callable<Integer> {
     if (runs < 1) throw new CliException("--runs must be at least 1, got " + runs);
     if (steps < 0) throw new CliException("--steps must be 0 or more, got " + steps);
     if (shrinkRuns < 1) throw new CliException("--shrink-runs must be at least 1, got " + shrinkRuns);
+    OutputFile.check(out, "--out");
     Scenario baseScenario = Overrides.apply(base != null ? ScenarioLoader.load(base) : GeneratorOptions.defaultBase(), sets);
     GeneratorOptions options;
     try {

@@ -54,6 +54,7 @@ final class MatrixCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Threads.check(axes.threads);
     List<Sweep> sweeps = axes.axes();
     if (plot != null && sweeps.isEmpty()) throw new CliException("--plot needs a --sweep (the plot's x axis)");
     if (plot != null && !CostPlot.writable(plot)) throw new CliException("--plot " + plot + ": the file must end in .svg or .png");

@@ -64,6 +64,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    OutputFile.check(json, "--json");
+    OutputFile.check(trace, "--trace");
+    OutputFile.check(diagram, "--diagram");
     List<Scenario> scenarios = selection.load(main.catalog);
     PrintWriter out = spec.commandLine().getOut();
     List<ScenarioResult> results = new ArrayList<>();
@@ -123,6 +126,7 @@ final class RunCommand implements Callable<Integer> {
         expected);
     if (!r.machine().equals(ScenarioResult.MODEL)) out.println("      machine: " + r.machine());
     if (r.outcome().equals(ScenarioResult.EMULATOR_CRASH)) out.println("      emulator crash: " + r.error());
+    else if (r.outcome().equals(ScenarioResult.TIMEOUT)) out.println("      " + r.error());
     else if (r.error() != null) out.println("      setup error: " + r.error());
     List<Violation> vs = r.violations();
     for (int i = 0; i < Math.min(vs.size(), SHOWN_VIOLATIONS); i++) {
@@ -145,13 +149,6 @@ final class RunCommand implements Callable<Integer> {
   }
 
   static void write(Path file, String option, String content) {
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) Files.createDirectories(parent);
-      Files.writeString(file, content, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new CliException(option + " " + file + ": cannot write: " + e.getClass().getSimpleName() + " "
-          + e.getMessage(), e);
-    }
+    OutputFile.write(file, option, content);
   }
 }

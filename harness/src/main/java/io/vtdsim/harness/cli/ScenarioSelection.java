@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,23 +19,15 @@ final class ScenarioSelection {
   @Option(names = "--builtin", paramLabel = "NAME", description = "a built-in scenario (see list); repeatable")
   List<String> builtins = new ArrayList<>();
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "override a scenario key, e.g. machine.shadow-sync=psi-only, or a parameter the file "
-          + "declares, e.g. parameters.size=1GiB; repeatable")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--full-check",
-      description = "compare whole address spaces after every step (default: the ranges each step touched, "
-          + "plus a full comparison at the end)")
-  boolean fullCheck;
-
-  @Option(names = "--retain", paramLabel = "N",
-      description = "events kept for the reports (default: ${DEFAULT-VALUE}; the last N are kept)")
-  int retain = RunOptions.DEFAULT_EVENT_RETENTION;
+  @Mixin
+  RunSettings settings;
 
   RunOptions options() {
-    if (retain < 0) throw new CliException("--retain must be 0 or more, got " + retain);
-    return RunOptions.defaults().withFullCheckEveryStep(fullCheck).withEventRetention(retain);
+    return settings.options();
+  }
+
+  List<String> sets() {
+    return settings.sets;
   }
 
   List<Scenario> load(ScenarioCatalog catalog) {
@@ -42,7 +35,7 @@ final class ScenarioSelection {
       throw new CliException("no scenario given: name FILE... or --builtin NAME (see: list)");
     }
     List<Scenario> applied = new ArrayList<>();
-    for (ScenarioRef ref : refs()) applied.add(ref.load(catalog, sets));
+    for (ScenarioRef ref : refs()) applied.add(ref.load(catalog, settings.sets));
     return applied;
   }
 

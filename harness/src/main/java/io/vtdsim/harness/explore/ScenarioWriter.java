@@ -67,6 +67,7 @@ public final class ScenarioWriter {
     if (d.preset() != null) lines.add("preset: " + d.preset());
     if (d.flush() != null) lines.add("flush: " + d.flush());
     if (d.dmaMode() != null) lines.add("dma-mode: " + d.dmaMode());
+    if (d.waitBound() != null) lines.add("wait-bound: " + d.waitBound());
     block(out, "driver", lines);
   }
 

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * in report order joined by "+": STALE, MISSING, TARGET, PERM, the host errno (EEXIST, EINVAL, ENOENT,
  * EFAULT; ENOSPC: vfio's mapping limit, ENOMEM: iommufd's pinned-page limit) for host errors, DMA, FAULT
  * (unexpected fault), NOFAULT (unexpected success), IQE, TIMEOUT; {@code ERROR} when the machine could
- * not be set up, {@code CRASH} when it died (emulator-crash).
+ * not be set up, {@code CRASH} when it died (emulator-crash), {@code RUN-TIMEOUT} when the run took
+ * longer than its time limit.
  */
 public final class OutcomeTag {
   private OutcomeTag() {}
@@ -36,6 +37,7 @@ public final class OutcomeTag {
 
   public static String of(ScenarioResult r) {
     if (r.outcome().equals(ScenarioResult.EMULATOR_CRASH)) return "CRASH";
+    if (ScenarioResult.TIMEOUT.equals(r.outcome())) return "RUN-TIMEOUT";
     if (r.error() != null) return "ERROR";
     return of(r.violations());
   }

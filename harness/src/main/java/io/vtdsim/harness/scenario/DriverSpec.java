@@ -6,13 +6,22 @@ package io.vtdsim.harness.scenario;
  * @param preset Linux era; default {@value #DEFAULT_PRESET}
  * @param flush flush policy; default {@value #DEFAULT_FLUSH}
  * @param dmaMode strict | lazy; default {@value #DEFAULT_DMA_MODE}
+ * @param waitBound polls of a status word or register before the driver gives up (a
+ *     {@code driver-timeout}); default {@code DriverConfig.DEFAULT_WAIT_BOUND}
  */
-public record DriverSpec(String preset, String flush, String dmaMode) {
+public record DriverSpec(String preset, String flush, String dmaMode, Integer waitBound) {
+  /** Largest {@code driver.wait-bound} a scenario may set (each poll is an MMIO read or a memory read). */
+  public static final int MAX_WAIT_BOUND = 100_000_000;
   public static final String DEFAULT_PRESET = "linux-6.12";
   public static final String DEFAULT_FLUSH = "linux";
   public static final String DEFAULT_DMA_MODE = "strict";
 
-  public static final DriverSpec DEFAULTS = new DriverSpec(null, null, null);
+  public static final DriverSpec DEFAULTS = new DriverSpec(null, null, null, null);
+
+  /** Preset, flush policy and DMA mode, with the default wait bound. */
+  public DriverSpec(String preset, String flush, String dmaMode) {
+    this(preset, flush, dmaMode, null);
+  }
 
   public String presetOrDefault() {
     return preset != null ? preset : DEFAULT_PRESET;
@@ -27,14 +36,18 @@ public record DriverSpec(String preset, String flush, String dmaMode) {
   }
 
   public DriverSpec withPreset(String p) {
-    return new DriverSpec(p, flush, dmaMode);
+    return new DriverSpec(p, flush, dmaMode, waitBound);
   }
 
   public DriverSpec withFlush(String f) {
-    return new DriverSpec(preset, f, dmaMode);
+    return new DriverSpec(preset, f, dmaMode, waitBound);
   }
 
   public DriverSpec withDmaMode(String m) {
-    return new DriverSpec(preset, flush, m);
+    return new DriverSpec(preset, flush, m, waitBound);
+  }
+
+  public DriverSpec withWaitBound(Integer polls) {
+    return new DriverSpec(preset, flush, dmaMode, polls);
   }
 }

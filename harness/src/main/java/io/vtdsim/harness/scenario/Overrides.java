@@ -69,6 +69,7 @@ public final class Overrides {
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
+      case "driver.wait-bound" -> s.withDriver(d.withWaitBound(v.smallInt(0, key, value, 1, DriverSpec.MAX_WAIT_BOUND)));
       // a two-argument Expect has no per-strategy entries: see the class comment
       case "expect.outcome" -> {
         String outcome = v.oneOf(0, key, value, Vocabulary.OUTCOMES);

@@ -29,7 +29,7 @@ public final class ScenarioLoader {
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
       "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
       "host-mapping-limit");
-  static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode");
+  static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
   static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
@@ -38,6 +38,24 @@ public final class ScenarioLoader {
   static final List<String> STEP_KINDS =
       List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "shutdown", "advance",
           "repeat");
+
+  /**
+   * Largest scenario file (and text) read, checked before parsing: a scenario is a few kilobytes
+   * ({@code repeat} makes long runs), and the YAML parser holds a whole scalar in memory.
+   */
+  public static final long MAX_BYTES = 4L << 20;
+  /**
+   * Most steps one run may execute, repeats unrolled: 2^24, above the 1,048,576-step DMA benchmark,
+   * below what could never finish (2^31 iterations, 1000 x 1000 x 1000 nested).
+   */
+  public static final long MAX_UNROLLED_STEPS = 1L << 24;
+  /**
+   * Longest {@code dma}: 16 MiB. A DMA holds its pattern and what it read in the heap (a 1 GiB DMA in a
+   * repeat would exhaust it); devices move far less per transaction.
+   */
+  public static final int MAX_DMA_LEN = 16 << 20;
+  /** Deepest nesting of {@code repeat} inside {@code repeat}. */
+  public static final int MAX_REPEAT_DEPTH = 8;
 
   private ScenarioLoader() {}
 
@@ -49,6 +67,7 @@ public final class ScenarioLoader {
   private static String read(Path file) {
     String text;
     try {
+      if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) throw tooLarge(file.toString(), Files.size(file));
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ScenarioException(file.toString(), 0, "file", "cannot read: " + describe(e), e);
@@ -63,6 +82,11 @@ public final class ScenarioLoader {
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
+  private static ScenarioException tooLarge(String source, long bytes) {
+    return new ScenarioException(source, 0, "file", String.format("%,d bytes is too large: a scenario may have at"
+        + " most %,d bytes (4 MiB; use repeat for long runs)", bytes, MAX_BYTES));
+  }
+
   /** Parses scenario YAML; {@code sourceName} names it in messages and becomes {@link Scenario#source()}. */
   public static Scenario parse(String yaml, String sourceName) {
     return parse(yaml, sourceName, Map.of());
@@ -73,6 +97,7 @@ public final class ScenarioLoader {
    * {@link ScenarioParameters}) replacing its defaults.
    */
   public static Scenario parse(String yaml, String sourceName, Map<String, String> parameters) {
+    if (yaml.length() > MAX_BYTES) throw tooLarge(sourceName, yaml.length());
     Node tree = ScenarioParameters.substitute(YamlTree.parse(yaml, sourceName), parameters, sourceName);
     return ScenarioValidator.validate(new Reader(sourceName).scenario(tree), yaml);
   }
@@ -99,6 +124,10 @@ public final class ScenarioLoader {
     private final Set<String> domains = new HashSet<>();
     private final Set<String> handlesEverMapped = new HashSet<>();
     private final Set<String> handlesMapped = new HashSet<>();
+    /** Per domain, the IOMMU-API maps still mapped (iova -> [end, line]) after the steps read so far. */
+    private final Map<String, java.util.TreeMap<Long, long[]>> liveMaps = new HashMap<>();
+    private int bootLine;
+    private int repeatDepth;
 
     Reader(String source) {
       this.source = source;
@@ -119,6 +148,11 @@ public final class ScenarioLoader {
       if (!top.entries().containsKey("steps")) throw values.error(top.line(), "steps", "missing (a scenario needs steps)");
       List<Step> steps = steps(list(top.entries().get("steps"), "steps"));
       if (steps.isEmpty()) throw values.error(top.entries().get("steps").line(), "steps", "empty (a scenario needs steps)");
+      long unrolled = unrolled(steps);
+      if (unrolled > MAX_UNROLLED_STEPS) {
+        throw values.error(line(top, "steps"), "steps", String.format("%,d steps with repeats unrolled;"
+            + " a run may execute at most %,d", unrolled, MAX_UNROLLED_STEPS));
+      }
       Expect expect = top.entries().containsKey("expect")
           ? expect(map(top.entries().get("expect"), "expect")) : Expect.PASSES;
       return new Scenario(name != null ? name : baseName(source), description != null ? description : "",
@@ -170,7 +204,9 @@ public final class ScenarioLoader {
       return new DriverSpec(
           enumOpt(m, "driver.", "preset", Vocabulary.DRIVER_PRESETS),
           enumOpt(m, "driver.", "flush", Vocabulary.FLUSH_POLICIES),
-          enumOpt(m, "driver.", "dma-mode", Vocabulary.DMA_MODES));
+          enumOpt(m, "driver.", "dma-mode", Vocabulary.DMA_MODES),
+          m.entries().containsKey("wait-bound") ? values.smallInt(line(m, "wait-bound"), "driver.wait-bound",
+              scalar(m, "driver.", "wait-bound"), 1, DriverSpec.MAX_WAIT_BOUND) : null);
     }
 
     List<DeviceSpec> devices(ListNode l) {
@@ -260,7 +296,7 @@ public final class ScenarioLoader {
     Step step(Node n) {
       if (n instanceof ScalarNode s) {
         if (s.isNull()) throw values.error(n.line(), "steps", "empty step");
-        if (s.text().equals("boot")) return new Step.Boot(s.line());
+        if (s.text().equals("boot")) return boot(s.line());
         if (s.text().equals("shutdown")) return new Step.Shutdown(s.line());
         if (STEP_KINDS.contains(s.text())) {
           throw values.error(n.line(), s.text(), "this step needs parameters (write '" + s.text() + ": {...}')");
@@ -275,12 +311,15 @@ public final class ScenarioLoader {
       String kind = m.entries().keySet().iterator().next();
       int line = m.keyLines().get(kind);
       Node body = m.entries().get(kind);
+      if (NEEDS_BOOT.contains(kind) && bootLine == 0) {
+        throw values.error(line, kind, "comes before boot: the driver must boot first (start the steps with boot)");
+      }
       return switch (kind) {
         case "boot" -> {
           if (!(body instanceof ScalarNode s && s.isNull()) && !(body instanceof MapNode b && b.entries().isEmpty())) {
             throw values.error(line, "boot", "boot takes no parameters");
           }
-          yield new Step.Boot(line);
+          yield boot(line);
         }
         case "shutdown" -> {
           if (!(body instanceof ScalarNode s && s.isNull()) && !(body instanceof MapNode b && b.entries().isEmpty())) {
@@ -301,6 +340,18 @@ public final class ScenarioLoader {
       };
     }
 
+    /** Steps that call the driver's API, which refuses them before boot. */
+    private static final Set<String> NEEDS_BOOT = Set.of("attach", "map", "dma-map", "dma-unmap", "unmap", "detach");
+
+    private Step boot(int line) {
+      if (bootLine != 0) {
+        throw values.error(line, "boot", "a second boot (the driver booted at line " + bootLine
+            + "; a driver boots once)");
+      }
+      bootLine = line;
+      return new Step.Boot(line);
+    }
+
     private Step attach(int line, MapNode m) {
       checkKeys(m, "attach.", List.of("device", "domain"));
       String device = knownDevice(m, "attach.");
@@ -317,6 +368,7 @@ public final class ScenarioLoader {
       long gpa = values.pageAligned(line(m, "gpa"), p + "gpa", address(m, p, "gpa"));
       long size = pageSize(m, p);
       String perm = enumOpt(m, p, "perm", Vocabulary.PERMS);
+      addLiveMap(line(m, "iova"), domain, iova, size);
       return new Step.MapRange(line, domain, iova, gpa, size, perm != null ? perm : "rw");
     }
 
@@ -325,7 +377,44 @@ public final class ScenarioLoader {
       checkKeys(m, p, List.of("domain", "iova", "size"));
       String domain = knownDomain(m, p);
       long iova = values.pageAligned(line(m, "iova"), p + "iova", address(m, p, "iova"));
-      return new Step.UnmapRange(line, domain, iova, pageSize(m, p));
+      long size = pageSize(m, p);
+      removeLiveMaps(domain, iova, size);
+      return new Step.UnmapRange(line, domain, iova, size);
+    }
+
+    /**
+     * Records a map of {@code [iova, iova+size)}; one overlapping a map still live in the domain is an
+     * error: Linux's IOMMU API refuses it ("DMA PTE for vPFN ... already set", -EBUSY in
+     * __domain_mapping), so no run could carry it out.
+     */
+    private void addLiveMap(int line, String domain, long iova, long size) {
+      java.util.TreeMap<Long, long[]> live = liveMaps.computeIfAbsent(domain, d -> new java.util.TreeMap<>());
+      long end = iova + size;
+      if (end < iova) return; // beyond 2^63: the validator rejects it against the address width
+      Map.Entry<Long, long[]> below = live.lowerEntry(end);
+      if (below != null && below.getValue()[0] > iova) {
+        throw values.error(line, "map.iova", String.format("IOVA range [%s, +%s) overlaps [%s, %s) of domain %s,"
+            + " mapped at line %d and not unmapped since (the IOMMU API refuses to map over a live mapping;"
+            + " unmap it first)", Units.hex(iova), Units.formatSize(size), Units.hex(below.getKey()),
+            Units.hex(below.getValue()[0]), domain, below.getValue()[1]));
+      }
+      live.put(iova, new long[] {end, line});
+    }
+
+    /** Takes {@code [iova, iova+size)} out of the domain's live maps (splitting maps it cuts). */
+    private void removeLiveMaps(String domain, long iova, long size) {
+      java.util.TreeMap<Long, long[]> live = liveMaps.get(domain);
+      long end = iova + size;
+      if (live == null || end < iova) return;
+      Map.Entry<Long, long[]> e = live.lowerEntry(end);
+      while (e != null && e.getValue()[0] > iova) {
+        long start = e.getKey();
+        long[] v = e.getValue();
+        live.remove(start);
+        if (start < iova) live.put(start, new long[] {iova, v[1]});
+        if (v[0] > end) live.put(end, new long[] {v[0], v[1]});
+        e = live.lowerEntry(start);
+      }
     }
 
     private Step dmaMap(int line, MapNode m) {
@@ -368,7 +457,7 @@ public final class ScenarioLoader {
       String op = enumOpt(m, p, "op", Vocabulary.DMA_OPS);
       if (op == null) throw values.error(line, p + "op", "missing (read or write)");
       int len = m.entries().containsKey("len")
-          ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, 1 << 30) : 64;
+          ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, MAX_DMA_LEN) : 64;
       String expect = enumOpt(m, p, "expect", Vocabulary.DMA_EXPECTS);
       return new Step.Dma(line, device, at, iova, op, len, expect != null ? expect : "ok");
     }
@@ -395,16 +484,53 @@ public final class ScenarioLoader {
       checkKeys(m, "repeat.", List.of("times", "steps"));
       int times = values.smallInt(line(m, "times"), "repeat.times", requiredScalar(m, "repeat.", "times"), 1, Integer.MAX_VALUE);
       if (!m.entries().containsKey("steps")) throw values.error(line, "repeat.steps", "missing (the steps to repeat)");
-      ListNode body = list(m.entries().get("steps"), "repeat.steps");
-      // a body that unmaps a handle it mapped leaves the handle set as it found it; run the check twice
-      // so that a body unmapping a handle it does not map again is caught on the second pass
-      Set<String> before = new HashSet<>(handlesMapped);
-      List<Step> steps = steps(body);
-      if (times > 1 && !handlesMapped.containsAll(before)) {
-        steps(body);
+      if (repeatDepth == MAX_REPEAT_DEPTH) {
+        throw values.error(line, "repeat", "repeats nested deeper than " + MAX_REPEAT_DEPTH);
       }
-      if (steps.isEmpty()) throw values.error(body.line(), "repeat.steps", "empty (the steps to repeat)");
-      return new Step.Repeat(line, times, steps);
+      ListNode body = list(m.entries().get("steps"), "repeat.steps");
+      repeatDepth++;
+      try {
+        // the body's second iteration starts from what its first left: read it twice when that changed
+        // what later steps may do (a handle unmapped and not mapped again, a map not unmapped, a boot);
+        // a third reading would find what the second did
+        String before = state();
+        List<Step> steps = steps(body);
+        if (times > 1 && !state().equals(before)) steps(body);
+        if (steps.isEmpty()) throw values.error(body.line(), "repeat.steps", "empty (the steps to repeat)");
+        Step.Repeat r = new Step.Repeat(line, times, steps);
+        long unrolled = unrolled(List.of(r));
+        if (unrolled > MAX_UNROLLED_STEPS) {
+          throw values.error(line(m, "times"), "repeat.times", String.format("%,d steps with repeats unrolled;"
+              + " a run may execute at most %,d", unrolled, MAX_UNROLLED_STEPS));
+        }
+        return r;
+      } finally {
+        repeatDepth--;
+      }
+    }
+
+    /** What steps read so far leave for later ones: boot, the live handles and maps. */
+    private String state() {
+      StringBuilder sb = new StringBuilder().append(bootLine).append(new java.util.TreeSet<>(handlesMapped));
+      new java.util.TreeMap<>(liveMaps).forEach((d, live) -> {
+        sb.append(d).append(':');
+        live.forEach((k, v) -> sb.append(k).append('-').append(v[0]).append(','));
+      });
+      return sb.toString();
+    }
+
+    /** Steps executed with repeats unrolled, saturating at {@code Long.MAX_VALUE}. */
+    private static long unrolled(List<Step> steps) {
+      long n = 0;
+      for (Step step : steps) {
+        long one = step instanceof Step.Repeat r ? multiply(r.times(), unrolled(r.steps())) : 1;
+        n = n > Long.MAX_VALUE - one ? Long.MAX_VALUE : n + one;
+      }
+      return n;
+    }
+
+    private static long multiply(long a, long b) {
+      return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
     }
 
     // ---- typed fields -------------------------------------------------------------------------

@@ -14,8 +14,10 @@ import java.util.Map;
  *
  * @param scenario the scenario as run (after overrides)
  * @param outcome {@code pass} (no violation), {@code violation}, {@code error} when the run could
- *     not be carried out (setup failure, driver API misuse, unknown handle — see {@code error}), or
- *     {@code emulator-crash} when the machine (real QEMU) died under the guest's input (see {@code error})
+ *     not be carried out (setup failure, driver API misuse, unknown handle — see {@code error}),
+ *     {@code emulator-crash} when the machine (real QEMU) died under the guest's input (see {@code error}),
+ *     or {@code timeout} when the run took longer than {@link RunOptions#timeoutNanos} (never met;
+ *     {@code error} says before which step it stopped)
  * @param met true when the outcome and every required violation kind match {@code
  *     scenario.effectiveExpect()} — the expectation for the shadow strategy the scenario ran under
  *     (never with an error)
@@ -40,6 +42,7 @@ public record ScenarioResult(
   public static final String PASS = "pass";
   public static final String VIOLATION = "violation";
   public static final String ERROR = "error";
+  public static final String TIMEOUT = "timeout";
   public static final String EMULATOR_CRASH = "emulator-crash";
   /** {@link #machine()} of a run on the model. */
   public static final String MODEL = "model";

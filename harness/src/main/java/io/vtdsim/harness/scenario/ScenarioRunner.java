@@ -33,6 +33,9 @@ import java.util.Set;
  * <p>A machine that dies under the guest's input (real QEMU exiting mid-scenario) ends the run with
  * {@code outcome = "emulator-crash"} — a finding about the machine. A machine that cannot be started
  * or stops answering is no verdict at all: its {@link MachineException} propagates (the CLI exits 2).
+ *
+ * <p>A run longer than {@link RunOptions#timeoutNanos} (wall clock, checked before each step) stops
+ * with {@code outcome = "timeout"}, without the final check.
  */
 public final class ScenarioRunner {
   public static final String EV_STEP = EventKind.STEP.label();
@@ -49,6 +52,7 @@ public final class ScenarioRunner {
   }
 
   public ScenarioResult run(Scenario s, RunOptions o) {
+    long start = System.nanoTime();
     TestBed bed;
     try {
       bed = TestBed.fromScenario(s, o.eventRetention());
@@ -59,7 +63,7 @@ public final class ScenarioRunner {
           "setup: " + message(e));
     }
     try (bed) {
-      return new Run(s, o, bed).execute();
+      return new Run(s, o, bed, start).execute();
     }
   }
 
@@ -68,7 +72,7 @@ public final class ScenarioRunner {
    * TestBed#fromScenario}) with nothing done on it yet; the caller keeps and closes it.
    */
   public ScenarioResult run(Scenario s, RunOptions o, TestBed bed) {
-    return new Run(s, o, bed).execute();
+    return new Run(s, o, bed, System.nanoTime()).execute();
   }
 
   private static Map<String, Long> zeroCounters() {
@@ -106,6 +110,8 @@ public final class ScenarioRunner {
     private final Map<String, Handle> handles = new HashMap<>();
     private final List<Violation> violations = new ArrayList<>();
     private final Set<String> reported = new HashSet<>();
+    /** Per mapping-state kind and device, the IOVA ranges already reported (start → end, disjoint). */
+    private final Map<String, java.util.TreeMap<Long, Long>> reportedRanges = new HashMap<>();
     private static final Set<String> MAPPING_STATE = Set.of(Violation.STALE_MAPPING,
         Violation.MISSING_MAPPING, Violation.WRONG_TARGET, Violation.WRONG_PERMISSION);
     private long dropped;
@@ -113,8 +119,11 @@ public final class ScenarioRunner {
     private String error;
     private boolean crashed;
     private boolean stopped;
+    private final long start;
+    private boolean timedOut;
 
-    Run(Scenario scenario, RunOptions options, TestBed bed) {
+    Run(Scenario scenario, RunOptions options, TestBed bed, long start) {
+      this.start = start;
       this.scenario = scenario;
       this.options = options;
       this.bed = bed;
@@ -123,7 +132,7 @@ public final class ScenarioRunner {
 
     ScenarioResult execute() {
       steps(scenario.steps());
-      if (error == null) {
+      if (error == null && !timedOut) {
         String text = FINAL_CHECK + " (full)";
         announce(text, 0);
         int before = violations.size();
@@ -153,14 +162,15 @@ public final class ScenarioRunner {
         violations.add(new Violation(last.kind(), last.step(), last.stepText(), last.device(), last.iova(),
             last.size(), last.detail() + " (and " + dropped + " more violations not kept)"));
       }
-      String outcome = crashed ? ScenarioResult.EMULATOR_CRASH : error != null ? ScenarioResult.ERROR
+      String outcome = crashed ? ScenarioResult.EMULATOR_CRASH : timedOut ? ScenarioResult.TIMEOUT
+          : error != null ? ScenarioResult.ERROR
           : violations.isEmpty() ? ScenarioResult.PASS : ScenarioResult.VIOLATION;
       return new ScenarioResult(scenario, outcome, met(outcome), violations, bed.counters().snapshot(),
           log.events(), error, bed.oracle().staleWindows(), bed.machine().version());
     }
 
     private boolean met(String outcome) {
-      if (error != null) return false;
+      if (error != null) return false; // an error or a timeout
       List<String> kinds = violations.stream().map(Violation::kind).distinct().toList();
       return scenario.effectiveExpect().isMetBy(outcome, kinds);
     }
@@ -177,6 +187,14 @@ public final class ScenarioRunner {
     }
 
     private void one(Step step) {
+      long elapsed = System.nanoTime() - start;
+      if (options.timeoutNanos() > 0 && elapsed > options.timeoutNanos()) {
+        timedOut = true;
+        stopped = true;
+        error = String.format("timeout: the run took longer than %s; stopped before step %d (%s)",
+            Units.formatDuration(options.timeoutNanos()), index, step.describe());
+        return;
+      }
       String text = step.describe();
       announce(text, step.line());
       int before = violations.size();
@@ -285,12 +303,16 @@ public final class ScenarioRunner {
 
     /**
      * Keeps violations up to the limit. A mapping-state violation (stale, missing, wrong target or
-     * permission) is reported once, at the step it was first seen, not again while it persists; the
-     * final check reports only what no step reported.
+     * permission) is reported once, at the step it was first seen, not again while it persists: also
+     * not when it persists in a part of a range already reported for its kind and device (a later map
+     * can shrink a missing range; whether a check sees the new shape at once depends on what it
+     * compares, the touched ranges or everything). The final check reports only what no step reported.
      */
     private void add(List<Violation> vs, boolean dedupe) {
       for (Violation v : vs) {
-        if (!reported.add(key(v)) && (dedupe || MAPPING_STATE.contains(v.kind()))) continue;
+        boolean mappingState = MAPPING_STATE.contains(v.kind());
+        if (!reported.add(key(v)) && (dedupe || mappingState)) continue;
+        if (mappingState && v.size() > 0 && !coverNew(v.kind() + "|" + v.device(), v.iova(), v.size())) continue;
         if (violations.size() < options.maxViolations()) violations.add(v);
         else dropped++;
       }
@@ -315,6 +337,23 @@ public final class ScenarioRunner {
 
     private static String key(Violation v) {
       return v.kind() + "|" + v.device() + "|" + v.iova() + "|" + v.size();
+    }
+
+    /** Adds [iova, iova+size) to the ranges reported under {@code key}; false when they held it already. */
+    private boolean coverNew(String key, long iova, long size) {
+      java.util.TreeMap<Long, Long> ranges = reportedRanges.computeIfAbsent(key, k -> new java.util.TreeMap<>());
+      long start = iova;
+      long end = iova + size;
+      Map.Entry<Long, Long> below = ranges.floorEntry(start);
+      if (below != null && Long.compareUnsigned(below.getValue(), end) >= 0) return false;
+      if (below != null && Long.compareUnsigned(below.getValue(), start) >= 0) start = below.getKey();
+      for (Map.Entry<Long, Long> e = ranges.ceilingEntry(start);
+          e != null && Long.compareUnsigned(e.getKey(), end) <= 0; e = ranges.ceilingEntry(start)) {
+        if (Long.compareUnsigned(e.getValue(), end) > 0) end = e.getValue();
+        ranges.remove(e.getKey());
+      }
+      ranges.put(start, end);
+      return true;
     }
 
     private void announce(String text, int line) {

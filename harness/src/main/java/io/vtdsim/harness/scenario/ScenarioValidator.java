@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
  * grammar accepts but no run could carry out:
  *
  * <ul>
- *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM};
+ *   <li>{@code machine.ram} below {@link TestBed#MIN_RAM}, or whose q35 layout reaches beyond
+ *       2^{@code machine.aw-bits} (the host address width: QEMU sets HAW from aw-bits, and tables,
+ *       PTEs and DMA can address nothing above it) or beyond 2^63;
  *   <li>{@code machine.fidelity: qemu} with a preset that is no QEMU ({@code bare-metal});
  *   <li>a {@code map} / {@code dma-map} GPA range that is not guest RAM in the q35 layout the TestBed
  *       builds ({@link GuestMemory#q35}: RAM above 2 GiB is relocated above 4 GiB), or that overlaps
@@ -97,6 +99,14 @@ public final class ScenarioValidator {
             "%s is too small: the harness needs at least %s of guest RAM (the driver's tables come from a quarter"
                 + " of it)", Units.formatSize(ram), Units.formatSize(TestBed.MIN_RAM)));
       }
+      long top = ramTop(ram);
+      long limit = 1L << awBits;
+      if (top < 0 || top > limit) {
+        throw new ScenarioException(scenario.source(), machineLine("ram"), "machine.ram", String.format(
+            "%s does not fit the %d-bit address width (machine.aw-bits %d): the q35 layout puts RAM above 2 GiB"
+                + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
+            Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
+      }
       if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
       String preset = scenario.machine().presetOrDefault();
       if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
@@ -107,6 +117,13 @@ public final class ScenarioValidator {
       memory = GuestMemory.q35(ram);
       pool = TestBed.tablePool(memory);
       steps(scenario.steps(), false);
+    }
+
+    /** The end of guest RAM in the q35 layout ({@link GuestMemory#q35}), or -1 beyond 2^63. */
+    private static long ramTop(long ram) {
+      if (ram <= GuestMemory.Q35_LOW_LIMIT) return ram;
+      long hole = GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT;
+      return ram > Long.MAX_VALUE - hole ? -1 : ram + hole;
     }
 
     /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */

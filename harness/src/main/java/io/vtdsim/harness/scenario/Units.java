@@ -19,14 +19,18 @@ public final class Units {
   /** A plain decimal or {@code 0x} hex number (underscores allowed), at least 0. */
   public static long parseNumber(String text) {
     String t = text.trim().replace("_", "");
+    boolean hex = t.startsWith("0x") || t.startsWith("0X");
+    String digits = hex ? t.substring(2) : t;
+    if (digits.isEmpty() || !digits.chars().allMatch(c -> hex ? Character.digit(c, 16) >= 0 : c >= '0' && c <= '9')) {
+      if (!hex && digits.startsWith("-")) throw new IllegalArgumentException("must not be negative: '" + text + "'");
+      throw new IllegalArgumentException("not a number (decimal or 0x hex): '" + text + "'");
+    }
     try {
-      long v = t.startsWith("0x") || t.startsWith("0X")
-          ? Long.parseUnsignedLong(t.substring(2), 16)
-          : Long.parseLong(t);
-      if (v < 0) throw new IllegalArgumentException("must not be negative: '" + text + "'");
+      long v = hex ? Long.parseUnsignedLong(digits, 16) : Long.parseLong(digits);
+      if (v < 0) throw new NumberFormatException();
       return v;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("not a number (decimal or 0x hex): '" + text + "'");
+      throw new IllegalArgumentException("too large: '" + text + "' (numbers must be below 2^63)");
     }
   }
 

@@ -44,22 +44,41 @@ final class YamlTree {
   }
 
   private static final YAMLFactory FACTORY = new YAMLFactory();
+  /**
+   * Deepest nesting of maps and lists a scenario may have. The deepest real scenario needs about 10
+   * (repeats inside repeats); the limit keeps the recursive reader far from the stack's end and names
+   * the line, where Jackson's own limit (1000) would not.
+   */
+  static final int MAX_DEPTH = 64;
 
   /** Parses one YAML document; syntax errors become a {@link ScenarioException} with key "yaml". */
   static Node parse(String yaml, String source) {
-    try (JsonParser p = FACTORY.createParser(yaml)) {
+    JsonParser p = null;
+    try {
+      p = FACTORY.createParser(yaml);
       JsonToken first = p.nextToken();
       if (first == null) throw new ScenarioException(source, 1, "yaml", "empty document");
-      Node root = read(p, source);
+      Node root = read(p, source, 1);
       JsonToken extra = p.nextToken();
       if (extra != null) {
         throw new ScenarioException(source, line(p), "yaml", "more than one YAML document; a scenario file holds one");
       }
       return root;
     } catch (JsonProcessingException e) {
-      throw syntaxError(source, e);
+      throw syntaxError(source, e, p);
     } catch (IOException e) {
       throw new ScenarioException(source, 0, "yaml", "cannot read: " + e.getMessage(), e);
+    } finally {
+      closeQuietly(p);
+    }
+  }
+
+  private static void closeQuietly(JsonParser p) {
+    if (p == null) return;
+    try {
+      p.close();
+    } catch (IOException | RuntimeException ignored) {
+      // nothing was written; a parser that cannot close holds only the string it read
     }
   }
 
@@ -69,8 +88,10 @@ final class YamlTree {
    * SnakeYAML's message is "context / mark / snippet / problem / mark / snippet": keep the sentences
    * (unindented lines) and take the line from the last mark, which is where the problem is.
    */
-  private static ScenarioException syntaxError(String source, JsonProcessingException e) {
+  private static ScenarioException syntaxError(String source, JsonProcessingException e, JsonParser p) {
     int line = e.getLocation() != null ? e.getLocation().getLineNr() : 0;
+    // a Jackson limit (StreamReadConstraints) carries no location: take where the parser stopped
+    if (line <= 0 && p != null && p.currentLocation() != null) line = p.currentLocation().getLineNr();
     List<String> sentences = new ArrayList<>();
     String msg = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     for (String l : msg.split("\n")) {
@@ -88,9 +109,13 @@ final class YamlTree {
     return p.currentTokenLocation().getLineNr();
   }
 
-  private static Node read(JsonParser p, String source) throws IOException {
+  private static Node read(JsonParser p, String source, int depth) throws IOException {
     JsonToken t = p.currentToken();
     int line = line(p);
+    if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && depth > MAX_DEPTH) {
+      throw new ScenarioException(source, line, "yaml", "nested deeper than " + MAX_DEPTH
+          + " maps and lists (a scenario needs far fewer; flatten nested repeats)");
+    }
     switch (t) {
       case START_OBJECT -> {
         Map<String, Node> entries = new LinkedHashMap<>();
@@ -102,14 +127,14 @@ final class YamlTree {
             throw new ScenarioException(source, keyLine, key, "duplicate key (first at line " + keyLines.get(key) + ")");
           }
           p.nextToken();
-          entries.put(key, read(p, source));
+          entries.put(key, read(p, source, depth + 1));
           keyLines.put(key, keyLine);
         }
         return new MapNode(line, entries, keyLines);
       }
       case START_ARRAY -> {
         List<Node> items = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) items.add(read(p, source));
+        while (p.nextToken() != JsonToken.END_ARRAY) items.add(read(p, source, depth + 1));
         return new ListNode(line, items);
       }
       default -> {

@@ -127,7 +127,8 @@ public final class TestBed implements AutoCloseable {
           .withDmaMode(config.dmaMode())
           .withMmioBase(vtdConfig.mmioBase())
           .withTablePool(poolBase, poolSize)
-          .withGroups(groups(config));
+          .withGroups(groups(config))
+          .withWaitBound(config.waitBound());
       this.driver = new IntelIommuDriver(machine.bus(), memory, clock, log, driverConfig);
       oracle.staleAllowance(this::queuedForLazyFlush);
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.testbed;
 
 import io.vtdsim.driver.DmaMode;
+import io.vtdsim.driver.DriverConfig;
 import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.FlushPolicyName;
 import io.vtdsim.emu.host.HostSemantics;
@@ -44,6 +45,7 @@ public final class TestBedBuilder {
   private Long hostMappingLimit;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
+  private int waitBound = DriverConfig.DEFAULT_WAIT_BOUND;
 
   TestBedBuilder() {}
 
@@ -68,6 +70,7 @@ public final class TestBedBuilder {
     b.queuedInvalidation = m.queuedInvalidation();
     b.negativeCaching = m.negativeCaching();
     b.hostMappingLimit = m.hostMappingLimit();
+    if (d.waitBound() != null) b.waitBound(d.waitBound());
     for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
   }
@@ -231,10 +234,19 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * The driver's polls of a status word or register before it gives up with a timeout (default
+   * {@link DriverConfig#DEFAULT_WAIT_BOUND}); lower it to make a hardware that never completes cheap.
+   */
+  public TestBedBuilder waitBound(int polls) {
+    this.waitBound = polls;
+    return this;
+  }
+
   public TestBedConfig config() {
     return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention, fidelity, hostMappingLimit);
+        eventRetention, fidelity, hostMappingLimit, waitBound);
   }
 
   public TestBed build() {

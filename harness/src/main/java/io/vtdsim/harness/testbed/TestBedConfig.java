@@ -36,6 +36,8 @@ import java.util.List;
  * @param fidelity the unit's {@link Fidelity}: strict or the QEMU of the preset's version
  * @param hostMappingLimit the host containers' mapping limit (null: the semantics' default, see
  *     {@code HostContainer})
+ * @param waitBound the driver's polls of a status word or register before it gives up
+ *     ({@code DriverConfig.waitBound}, a {@code driver-timeout})
  */
 public record TestBedConfig(
     Backend backend,
@@ -56,7 +58,8 @@ public record TestBedConfig(
     List<DeviceConfig> devices,
     int eventRetention,
     Fidelity fidelity,
-    Long hostMappingLimit) {
+    Long hostMappingLimit,
+    int waitBound) {
 
   public TestBedConfig {
     if (backend == null || machinePreset == null || shadowSync == null || host == null || driverPreset == null
@@ -74,6 +77,7 @@ public record TestBedConfig(
       throw new IllegalArgumentException("the host mapping limit must be at least 1: " + hostMappingLimit);
     }
     if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
+    if (waitBound < 1) throw new IllegalArgumentException("the driver's wait bound must be ≥ 1 poll: " + waitBound);
   }
 
   /** The VT-d unit this configuration asks for: the preset at {@link #awBits} with the overrides applied. */

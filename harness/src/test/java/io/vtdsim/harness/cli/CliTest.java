@@ -110,7 +110,7 @@ class CliTest {
 
   @Test
   void jsonHasTheIssueShape() throws Exception {
-    Path json = dir.resolve("out/r.json");
+    Path json = dir.resolve("r.json");
     assertThat(run("run", tiny.toString(), "--builtin", "tiny", "--set", "machine.shadow-sync=psi-only",
         "--json", json.toString())).isEqualTo(1);
     JsonNode root = new ObjectMapper().readTree(Files.readString(json));

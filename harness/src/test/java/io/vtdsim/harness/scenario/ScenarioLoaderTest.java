@@ -96,15 +96,16 @@ class ScenarioLoaderTest {
     Scenario s = ScenarioLoader.parse("""
         devices: [{ id: a, bdf: "0000:01:00.1" }]
         steps:
+          - boot
           - attach: { device: a, domain: d }
           - map: { domain: d, iova: 4096, gpa: 8192, size: 4096 }
           - dma-map: { device: a, gpa: 0x123, size: 100 }
           - dma: { device: a, iova: 4096, op: read }
         """, "t.yaml");
     assertThat(s.devices()).containsExactly(new DeviceSpec("a", "01:00.1", "assigned"));
-    assertThat(s.steps().get(1)).isEqualTo(new Step.MapRange(4, "d", 4096, 8192, 4096, "rw"));
-    assertThat(s.steps().get(2)).isEqualTo(new Step.DmaMap(5, "a", 0x123, 100, "bidirectional", null));
-    assertThat(s.steps().get(3)).isEqualTo(new Step.Dma(6, "a", null, 4096L, "read", 64, "ok"));
+    assertThat(s.steps().get(2)).isEqualTo(new Step.MapRange(5, "d", 4096, 8192, 4096, "rw"));
+    assertThat(s.steps().get(3)).isEqualTo(new Step.DmaMap(6, "a", 0x123, 100, "bidirectional", null));
+    assertThat(s.steps().get(4)).isEqualTo(new Step.Dma(7, "a", null, 4096L, "read", 64, "ok"));
   }
 
   @Test

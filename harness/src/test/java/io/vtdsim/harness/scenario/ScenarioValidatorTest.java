@@ -35,7 +35,7 @@ class ScenarioValidatorTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       # what                        | ram    | step                                                                          | line | key          | problem
-      RAM too small                 | 4KiB   |   - boot                                                                      | 2    | machine.ram  | 4KiB is too small
+      RAM too small                 | 4KiB   |   - advance: 1ms                                                              | 2    | machine.ram  | 4KiB is too small
       map gpa above RAM             | 64MiB  |   - map: { domain: d1, iova: 0x100000, gpa: 0x80000000, size: 4KiB }          | 7    | map.gpa      | not guest RAM
       map gpa runs past RAM's end   | 64MiB  |   - map: { domain: d1, iova: 0x100000, gpa: 0x2fff000, size: 32MiB }          | 7    | map.gpa      | not guest RAM
       map gpa in the PCI hole       | 3GiB   |   - map: { domain: d1, iova: 0x100000, gpa: 0x80000000, size: 4KiB }          | 7    | map.gpa      | not guest RAM
@@ -49,7 +49,7 @@ class ScenarioValidatorTest {
       unmap iova past 2^48          | 1GiB   |   - unmap: { domain: d1, iova: 0xfffffffff000, size: 8KiB }                   | 7    | unmap.iova   | beyond the 48-bit address width
       map size 0                    | 1GiB   |   - map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 0 }              | 7    | map.size     | greater than 0
       dma-map size 0                | 1GiB   |   - dma-map: { device: nic, gpa: 0x2000000, size: 0 }                         | 7    | dma-map.size | greater than 0
-      inside a repeat               | 64MiB  | - repeat: { times: 2, steps: [\\n      { map: { domain: d1, iova: 0, gpa: 0x80000000, size: 4KiB } } ] } | 8 | map.gpa | not guest RAM
+      inside a repeat               | 64MiB  | - repeat: { times: 2, steps: [\\n      { map: { domain: d1, iova: 0, gpa: 0x80000000, size: 4KiB } },\\n      { unmap: { domain: d1, iova: 0, size: 4KiB } } ] } | 8 | map.gpa | not guest RAM
       """)
   void impossibleValuesNameFileLineAndKey(String what, String ram, String step, int line, String key, String problem) {
     ScenarioException e = error(scenario(ram, step.replace("\\n", "\n")));
@@ -64,7 +64,7 @@ class ScenarioValidatorTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', textBlock = """
       # what                          | ram    | step
-      the smallest RAM                | 1MiB   |   - boot
+      the smallest RAM                | 1MiB   |   - advance: 1ms
       RAM relocated above 4 GiB       | 3GiB   |   - map: { domain: d1, iova: 0x100000, gpa: 0x100000000, size: 1GiB }
       just below the 1 GiB pool       | 1GiB   |   - map: { domain: d1, iova: 0x100000, gpa: 0x3bfff000, size: 4KiB }
       just below the 64 MiB pool      | 64MiB  |   - dma-map: { device: nic, gpa: 0x2fff000, size: 4KiB }
@@ -105,7 +105,7 @@ class ScenarioValidatorTest {
 
   @Test
   void anOverriddenMachineKeyThatIsImpossibleIsReportedAgainstTheSet() {
-    Scenario s = ScenarioLoader.parse(scenario("1GiB", "- boot"), "v.yaml");
+    Scenario s = ScenarioLoader.parse(scenario("1GiB", "- advance: 1ms"), "v.yaml");
     assertThatThrownBy(() -> Overrides.apply(s, List.of("machine.ram=4KiB")))
         .isInstanceOf(ScenarioException.class)
         .hasMessageStartingWith("--set: machine.ram: 4KiB is too small")

@@ -24,10 +24,12 @@ class UnitsTest {
   }
 
   @Test
-  void numbersAcceptHexUpToSixtyFourBitsButNotNegatives() {
+  void numbersAcceptHexBelowTwoToTheSixtyThreeButNotNegatives() {
     assertThat(Units.parseNumber("0xfed90000")).isEqualTo(0xFED9_0000L);
     assertThat(Units.parseNumber("0x7fffffffffffffff")).isEqualTo(Long.MAX_VALUE);
-    assertThatThrownBy(() -> Units.parseNumber("0xffffffffffffffff")).hasMessageContaining("negative");
+    assertThatThrownBy(() -> Units.parseNumber("0x8000000000000000")).hasMessageContaining("below 2^63");
+    assertThatThrownBy(() -> Units.parseNumber("0x10000000000000000")).hasMessageContaining("below 2^63");
+    assertThatThrownBy(() -> Units.parseNumber("9223372036854775808")).hasMessageContaining("below 2^63");
     assertThatThrownBy(() -> Units.parseNumber("-1")).hasMessageContaining("negative");
     assertThatThrownBy(() -> Units.parseNumber("12ab")).hasMessageContaining("not a number");
   }

@@ -238,4 +238,24 @@ class TestBedTest {
     assertThatThrownBy(() -> TestBed.builder().cachingMode(false).assigned("nic", "00:03.0").build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("caching-mode=on");
   }
+
+  @Test
+  void theDriversWaitBoundIsTheTestBedsAndAHardwareThatNeverCompletesCostsThatManyPolls() {
+    try (TestBed bed = TestBed.builder().waitBound(40).assigned("nic", "00:03.0").build()) {
+      assertThat(bed.driverConfig().waitBound()).isEqualTo(40);
+      bed.boot();
+      bed.attach("nic", "d1");
+      // turn queued invalidation off behind the driver's back (GCMD without QIE, spec 10.4.4): the unit
+      // no longer fetches descriptors, so the wait descriptor of the next flush never completes
+      long gcmd = io.vtdsim.emu.spec.Registers.DEFAULT_BASE + io.vtdsim.emu.spec.Registers.GCMD;
+      long gsts = io.vtdsim.emu.spec.Registers.DEFAULT_BASE + io.vtdsim.emu.spec.Registers.GSTS;
+      int status = bed.bus().read32(gsts);
+      bed.bus().write32(gcmd, status & ~io.vtdsim.emu.spec.GlobalCommand.QIE & ~0x00FF_FFFF);
+      assertThatThrownBy(() -> bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true))
+          .isInstanceOf(io.vtdsim.driver.DriverTimeoutException.class)
+          .hasMessageContaining("after 40 polls");
+    }
+    assertThatThrownBy(() -> TestBed.builder().waitBound(0).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wait bound");
+  }
 }

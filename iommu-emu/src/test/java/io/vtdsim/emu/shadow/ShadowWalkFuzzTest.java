@@ -67,6 +67,7 @@ class ShadowWalkFuzzTest {
     final VtdUnit unit;
     final MmioBus bus = new MmioBus(log);
     final CachingModeShadow shadow;
+    final HostContainer host;
     final TableBuilder tables = new TableBuilder(memory, POOL);
     final long[] tablePages = new long[TABLES];
     final int agaw;
@@ -80,7 +81,8 @@ class ShadowWalkFuzzTest {
       unit = new VtdUnit(config, memory, log, MsiSink.NONE);
       bus.map(config.mmioBase(), unit);
       shadow = new CachingModeShadow(unit, memory, log, ShadowSync.named(strategy));
-      shadow.attach(DEV, new HostContainer("nic", HostSemantics.VFIO_TYPE1, memory, log));
+      host = new HostContainer("nic", HostSemantics.VFIO_TYPE1, memory, log);
+      shadow.attach(DEV, host);
       agaw = aw == 39 ? 1 : 2;
       for (int i = 0; i < TABLES; i++) tablePages[i] = tables.allocPage();
       context(tablePages[0]);
