@@ -68,6 +68,12 @@ final class MatrixAxes {
       for (String n : catalog.names()) refs.add(ScenarioRef.builtinNamed(n));
     } else {
       for (String s : scenarios) refs.add(ScenarioRef.of(s));
+      for (ScenarioRef ref : refs) {
+        if (ref.builtin() != null && !catalog.names().contains(ref.builtin())) {
+          throw new ScenarioException("--scenarios", 0, ref.builtin(),
+              "unknown built-in scenario; known: " + String.join(", ", catalog.names()));
+        }
+      }
     }
     List<String> strats = strategies();
     check("--drivers", drivers, Vocabulary.DRIVER_PRESETS);
