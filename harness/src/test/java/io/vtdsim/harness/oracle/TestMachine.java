@@ -1,9 +1,14 @@
 package io.vtdsim.harness.oracle;
 
-/** A MachineView whose TE and root pointer a test sets. */
+/** A MachineView whose TE, root pointer and capabilities a test sets (defaults: 48-bit, 2M and 1G pages, no SC). */
 final class TestMachine implements MachineView {
   boolean te = true;
   long root;
+  int haw = 48;
+  int gaw = 48;
+  boolean sp2M = true;
+  boolean sp1G = true;
+  boolean sc;
 
   TestMachine(long root) {
     this.root = root;
@@ -21,26 +26,26 @@ final class TestMachine implements MachineView {
 
   @Override
   public int hostAddressWidth() {
-    return 48;
+    return haw;
   }
 
   @Override
   public int guestAddressWidth() {
-    return 48;
+    return gaw;
   }
 
   @Override
   public boolean superpage2M() {
-    return true;
+    return sp2M;
   }
 
   @Override
   public boolean superpage1G() {
-    return true;
+    return sp1G;
   }
 
   @Override
   public boolean snoopControl() {
-    return false;
+    return sc;
   }
 }
