@@ -187,6 +187,26 @@ class IncrementalCheckRangesTest {
   }
 
   @Test
+  void mergedRangesCountTheirUnionTowardsTheThreshold() {
+    stale(0x40000000);
+    // [1, 201) MiB, then [100, 257) MiB overlapping its end: the union is 256 MiB
+    oracle.touch(MiB, 200 * MiB);
+    oracle.touch(100 * MiB, 157 * MiB);
+    assertThat(incremental()).containsExactly(page(0x40000000));
+    // [200, 256) MiB, then [0, 255) MiB reaching into it: the union is 256 MiB
+    oracle.touch(200 * MiB, 56 * MiB);
+    oracle.touch(0, 255 * MiB);
+    assertThat(incremental()).containsExactly(page(0x40000000));
+    // the same with one page less: 256 MiB - 4 KiB, compared range by range
+    oracle.touch(MiB, 200 * MiB);
+    oracle.touch(100 * MiB, 157 * MiB - 0x1000);
+    assertThat(incremental()).isEmpty();
+    oracle.touch(200 * MiB, 56 * MiB - 0x1000);
+    oracle.touch(0, 255 * MiB);
+    assertThat(incremental()).isEmpty();
+  }
+
+  @Test
   void hostMapUnmapNotifyAndWalkEventsTouchTheirRanges() {
     for (long p : new long[] {0x400000, 0x500000, 0x600000, 0x700000, 0x800000}) stale(p);
     log.emit("host", new EventBody.HostMap("host:nic", 0x400000, 0x1000, 0x9000, true, true, "ok"));

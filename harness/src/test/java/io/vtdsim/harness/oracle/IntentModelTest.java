@@ -46,6 +46,17 @@ class IntentModelTest {
   }
 
   @Test
+  void anUnmapStartingExactlyAtARunsStartKeepsItsTail() {
+    m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
+    m.map("d1", 0x14000, 0x90000, 0x1000, true, true); // adjacent, another target
+    m.unmap("d1", 0x10000, 0x1000);
+    assertThat(m.mappings("d1")).containsExactly(rw(0x11000, 0x3000, 0x81000), rw(0x14000, 0x1000, 0x90000));
+    // and one ending exactly where the adjacent run starts leaves that run alone
+    m.unmap("d1", 0x11000, 0x3000);
+    assertThat(m.mappings("d1")).containsExactly(rw(0x14000, 0x1000, 0x90000));
+  }
+
+  @Test
   void anUnmapOverlappingTheEndOfARunKeepsItsHead() {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.unmap("d1", 0x12000, 0x4000);

@@ -303,6 +303,22 @@ class ReferenceWalkerEdgesTest {
   }
 
   @Test
+  void aPsEntryTheUnitCanNotUseIsNotATablePointerEither() {
+    // the PS=1 level-2 entry points at a page that looks like a level-1 table full of leaves
+    long top = tb.multiLevelContext(NIC.sid(), 1, 2);
+    tb.map(top, 4, 0x1000, 0x5000, 4096, true, true);
+    long fake = tb.allocPage();
+    for (int i = 0; i < 512; i++) mem.write64(fake + 8L * i, 0x100000 + 0x1000L * i | RW);
+    long pde = tb.entryAddress(top, 4, 2 * MiB, 2);
+    mem.write64(pde, fake | SecondLevelPte.PS | RW);
+    long pdpe = tb.entryAddress(top, 4, GiB, 3);
+    mem.write64(pdpe, fake | SecondLevelPte.PS | RW);
+    machine.sp2M = false;
+    machine.sp1G = false;
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, 0x5000));
+  }
+
+  @Test
   void psInALevel1EntryIsIgnored() {
     // level 1 is always the last level (QEMU vtd_is_last_pte); bit 7 is not in its reserved mask
     long top = tb.multiLevelContext(NIC.sid(), 1, 2);
@@ -361,6 +377,37 @@ class ReferenceWalkerEdgesTest {
         assertThat(stopped).contains("more than 256 leaves");
       }
     }
+  }
+
+  @Test
+  void aWalkThatWouldReadOneEntryPastItsBudgetStops() {
+    // top slots 0..255 → one empty level-3 table; the walk ends 257 slots into the last one:
+    // 256 + 255 × 512 + 257 = 131073 entries, one more than the budget (and 131072 with 256)
+    for (long k : new long[] {257, 256}) {
+      Small s = new Small();
+      long empty = s.tb.allocPage();
+      for (int i = 0; i < 256; i++) s.mem.write64(s.top + 8L * i, empty | RW);
+      Context c = s.walker.context(s.tb.rootTable(), NIC.sid());
+      String stopped = s.walker.walk(c, 0, (255L << 39) + (k << 30), new Runs());
+      if (k == 257) assertThat(stopped).contains("more than 131072 entries");
+      else assertThat(stopped).isNull();
+    }
+  }
+
+  @Test
+  void aWalkCountsOnlyTheEntriesOfItsRange() {
+    // one page of RAM (budget 512 entries) that is root table, context table and top table at once
+    GuestMemory one = GuestMemory.flat(0x1000);
+    one.write64(0, 1); // root entry of bus 0: present, context table at 0
+    one.write64(16L * NIC.devfn(), 1); // context entry: present, multi-level, SLPTPTR 0
+    one.write64(16L * NIC.devfn() + 8, 2 | (1 << 8)); // AW 2 (4 levels), DID 1
+    ReferenceWalker w = new ReferenceWalker(one, new TestMachine(0));
+    Context c = w.context(0, NIC.sid());
+    assertThat(c).isEqualTo(new Context(ContextKind.TRANSLATED, 0, 4, 1));
+    // top slots 300..511: 212 entries, all empty
+    assertThat(w.walk(c, 300L << 39, 1L << 48, new Runs())).isNull();
+    // the whole table: 512 entries, its present ones lead back to itself and are not followed
+    assertThat(w.walk(c, 0, 1L << 48, new Runs())).isNull();
   }
 
   @Test

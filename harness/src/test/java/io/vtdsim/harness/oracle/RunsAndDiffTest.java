@@ -102,6 +102,21 @@ class RunsAndDiffTest {
   }
 
   @Test
+  void aListFilledToItsCapacityKeepsEveryRunThroughEachOperation() {
+    // 16, 32, 64 runs: exactly the sizes the arrays grow to
+    for (int count : new int[] {16, 32, 64}) {
+      Runs r = new Runs();
+      for (int i = 0; i < count; i++) r.add(0x2000L * i, 0x1000, 0x2000L * i, RW);
+      assertThat(r.count()).isEqualTo(count);
+      assertThat(r.bytes()).isEqualTo(0x1000L * count);
+      assertThat(r.clip(0, Long.MAX_VALUE).toList()).isEqualTo(r.toList());
+      assertThat(r.without(-2, -1).toList()).isEqualTo(r.toList());
+      assertThat(r.targetsIn(List.of(new RamRegion(0, 0x2000L * count))).toList()).isEqualTo(r.toList());
+      assertThat(diff(r, r.clip(0, Long.MAX_VALUE))).isEmpty();
+    }
+  }
+
+  @Test
   void permissionsAreNamedLikeTheReports() {
     assertThat(Runs.perm(true, true)).isEqualTo((byte) RW);
     assertThat(Runs.perm(true, false)).isEqualTo((byte) R);
@@ -226,6 +241,15 @@ class RunsAndDiffTest {
     List<long[]> asked2 = new ArrayList<>();
     diff(runs(0x1000, 0x1000, 0x10000, RW), new Runs(), (iova, size) -> asked2.add(new long[] {iova}));
     assertThat(asked2).isEmpty();
+  }
+
+  @Test
+  void theDefaultRangeQueryReturnsTheMappingsOverlappingTheRangeOnly() {
+    FakeHost h = new FakeHost().map(0x1000, 0x1000, 0x9000, true, true).map(0x3000, 0x2000, 0xA000, true, false);
+    assertThat(h.mappingsIn(0x2000, 0x3000)).isEmpty(); // between them, edges included
+    assertThat(h.mappingsIn(0x1FFF, 0x3001)).containsExactly(mr(0x1000, 0x1000, 0x9000, RW), mr(0x3000, 0x2000, 0xA000, R));
+    assertThat(h.mappingsIn(0x3800, 0x4000)).containsExactly(mr(0x3000, 0x2000, 0xA000, R));
+    assertThat(h.mappingsIn(0, 0x1000)).isEmpty();
   }
 
   // ---- the value types ----

@@ -7,6 +7,7 @@ import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.harness.testbed.TestBed;
 import io.vtdsim.harness.testbed.TestBedBuilder;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -74,6 +75,64 @@ class SuperpageWithoutSllpsTest {
       assertThat(bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid()))
           .containsExactly(new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true),
               new MappedRange(PS_IOVA, 2L << 20, PS_TARGET, true, true));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"2M", "2M,1G"})
+  void aPsLevel3EntryIsA1GiBLeafOnlyWhereTheUnitReports1GiB(String sizes) {
+    try (TestBed bed = TestBed.builder().superpages(sizes.split(",")).assigned("nic", "00:03.0").build()) {
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", PAGE_IOVA, 0x0100_0000L, 0x1000, true, true);
+      GuestMemory mem = bed.memory();
+      long root = bed.driver().pageTableRoot("d1");
+      int levels = bed.driver().agaw() + 2;
+      // the level-3 table of PAGE_IOVA (slot 1) also holds slot 2: IOVA 0x8000_0000
+      long l3 = SecondLevelPte.addressOf(mem.read64(root + 8L * AddressWidth.levelIndex(PAGE_IOVA, levels)));
+      for (int level = levels - 1; level > 3; level--) {
+        l3 = SecondLevelPte.addressOf(mem.read64(l3 + 8L * AddressWidth.levelIndex(PAGE_IOVA, level)));
+      }
+      mem.write64(l3 + 8L * 2, 0x4000_0000L | SecondLevelPte.PS | SecondLevelPte.R | SecondLevelPte.W);
+      var leaves = bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid());
+      MappedRange page = new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true);
+      if (sizes.contains("1G")) {
+        assertThat(leaves).containsExactly(page, new MappedRange(0x8000_0000L, 1L << 30, 0x4000_0000L, true, true));
+      } else {
+        assertThat(leaves).containsExactly(page);
+      }
+    }
+  }
+
+  @Test
+  void theOracleReadsReservedBitsOffTheUnitsCapabilities() {
+    // SNP (bit 11) is reserved without ECAP.SC, address bits at and above HAW are reserved (spec 9.8)
+    try (TestBed bed = TestBed.builder().assigned("nic", "00:03.0").build()) {
+      assertThat(MachineView.of(bed.unit()).translationEnabled()).isFalse(); // GSTS.TES before boot
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", PAGE_IOVA, 0x0100_0000L, 0x1000, true, true);
+      bed.map("d1", PAGE_IOVA + 0x2000, 0x0100_2000L, 0x1000, true, true);
+      bed.map("d1", PAGE_IOVA + 0x4000, 0x0100_4000L, 0x1000, true, true);
+      assertThat(bed.vtdConfig().ecap().sc()).isFalse();
+      int haw = bed.vtdConfig().hostAddressWidth();
+      assertThat(haw).isBetween(39, 51);
+      long root = bed.driver().pageTableRoot("d1");
+      int levels = bed.driver().agaw() + 2;
+      GuestMemory mem = bed.memory();
+      long pte0 = level2Entry(mem, root, levels, PAGE_IOVA);
+      long l1 = SecondLevelPte.addressOf(mem.read64(pte0));
+      mem.write64(l1, mem.read64(l1) | SecondLevelPte.SNP);
+      mem.write64(l1 + 16, (1L << haw) | 0x0100_2000L | SecondLevelPte.R | SecondLevelPte.W);
+      mem.write64(l1 + 32, (1L << (haw - 1)) | 0x0100_4000L | SecondLevelPte.R | SecondLevelPte.W);
+      assertThat(HostView.of(bed.host("nic")).lookup(PAGE_IOVA + 0x800))
+          .contains(new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true));
+      assertThat(HostView.of(bed.host("nic")).lookup(PAGE_IOVA + 0x1000)).isEmpty();
+      var mv = MachineView.of(bed.unit());
+      assertThat(mv.translationEnabled()).isTrue();
+      assertThat(mv.rootTableAddress()).isEqualTo(bed.driver().rootTableAddress());
+      assertThat(bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid()))
+          .containsExactly(new MappedRange(PAGE_IOVA + 0x4000, 0x1000, (1L << (haw - 1)) | 0x0100_4000L, true, true));
     }
   }
 }
