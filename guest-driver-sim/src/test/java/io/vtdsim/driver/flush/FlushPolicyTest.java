@@ -129,6 +129,9 @@ class FlushPolicyTest {
     assertThat(dup.range(2, 5, 1, false, false)).extracting(Flush::kind, Flush::address)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(Flush.Kind.PSI, 0x5000L),
             org.assertj.core.groups.Tuple.tuple(Flush.Kind.PSI, 0x5000L));
+    // the second one says it is the policy's duplicate of the first
+    assertThat(dup.range(2, 5, 1, false, false).get(1).reason()).startsWith("policy duplicate-psi: pfn 0x5 +1")
+        .endsWith(" (again)");
     FlushPolicy noMap = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.NO_MAP_FLUSH, QEMU);
     assertThat(noMap.range(2, 5, 1, false, true)).extracting(Flush::kind).containsExactly(Flush.Kind.NONE);
     assertThat(noMap.range(2, 5, 1, false, false)).extracting(Flush::kind).containsExactly(Flush.Kind.PSI);

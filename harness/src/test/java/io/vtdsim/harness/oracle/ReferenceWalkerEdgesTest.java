@@ -395,6 +395,17 @@ class ReferenceWalkerEdgesTest {
   }
 
   @Test
+  void aWalkThatStartsInsideATableCountsOnlyTheEntriesFromThere() {
+    // top slots 256..511 read (256 entries), 255 of them → one empty level-3 table (512 each):
+    // 256 + 255 × 512 = 130816 entries, within the budget of 131072
+    Small s = new Small();
+    long empty = s.tb.allocPage();
+    for (int i = 256; i < 511; i++) s.mem.write64(s.top + 8L * i, empty | RW);
+    Context c = s.walker.context(s.tb.rootTable(), NIC.sid());
+    assertThat(s.walker.walk(c, 256L << 39, 1L << 48, new Runs())).isNull();
+  }
+
+  @Test
   void aWalkCountsOnlyTheEntriesOfItsRange() {
     // one page of RAM (budget 512 entries) that is root table, context table and top table at once
     GuestMemory one = GuestMemory.flat(0x1000);
