@@ -159,8 +159,8 @@ final class ExploreCommand implements Callable<Integer> {
     }
     progress.endLine();
     ScenarioWriter writer = new ScenarioWriter();
-    err.printf("explored %d scenarios (seeds %s), %d steps in %s (%s steps/s, %d %s); stopped: %s; %d failing, %d distinct finding%s%n",
-        summary.scenarios(), ranText(summary), summary.steps(), seconds(summary.exploreNanos()),
+    err.printf("explored %d scenario%s (seeds %s), %d steps in %s (%s steps/s, %d %s); stopped: %s; %d failing, %d distinct finding%s%n",
+        summary.scenarios(), summary.scenarios() == 1 ? "" : "s", ranText(summary), summary.steps(), seconds(summary.exploreNanos()),
         rate(summary.steps(), summary.exploreNanos()), jobs, jobs == 1 ? "job" : "jobs", stopText(summary.stop()),
         summary.failures().size(), summary.findings().size(), summary.findings().size() == 1 ? "" : "s");
     err.flush();
