@@ -31,16 +31,22 @@ class InterruptOutsideTheLockTest {
     if (reader.isAlive()) seen.add("blocked");
   }
 
+  /** Fault event unmasked, the queue enabled, every MSI answered by a read from another thread. */
+  private static List<String> watched(VtdTestBed bed) {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    bed.onMsi = (a, d) -> readFstsFromAnotherThread(bed, seen);
+    bed.w32(Registers.FEDATA, 0x33);
+    bed.w32(Registers.FEADDR, 0xFEE0_0000);
+    bed.w32(Registers.FECTL, 0);
+    bed.enableQueue(QueueErrorTest.QUEUE, 0);
+    return seen;
+  }
+
   @Test
   void theHardwareThreadsFaultEventIsSentOutsideTheUnitLock() {
     VtdTestBed bed = new VtdTestBed(VtdConfig.preset("qemu-7.2", 48).withQueueProcessing(VtdConfig.QueueProcessing.THREAD));
     try {
-      List<String> seen = new CopyOnWriteArrayList<>();
-      bed.onMsi = (a, d) -> readFstsFromAnotherThread(bed, seen);
-      bed.w32(Registers.FEDATA, 0x33);
-      bed.w32(Registers.FEADDR, 0xFEE0_0000);
-      bed.w32(Registers.FECTL, 0);
-      bed.enableQueue(QueueErrorTest.QUEUE, 0);
+      List<String> seen = watched(bed);
       bed.putRaw(ContextCacheInvalidation.global().lo(), 0);
       bed.putRaw(0, 0); // type 0: an invalidation queue error (VT-d spec 6.5.2.10)
       bed.writeTail();
@@ -54,12 +60,7 @@ class InterruptOutsideTheLockTest {
   @Test
   void anInlineFaultEventIsSentOutsideTheUnitLock() {
     VtdTestBed bed = VtdTestBed.qemu72();
-    List<String> seen = new CopyOnWriteArrayList<>();
-    bed.onMsi = (a, d) -> readFstsFromAnotherThread(bed, seen);
-    bed.w32(Registers.FEDATA, 0x33);
-    bed.w32(Registers.FEADDR, 0xFEE0_0000);
-    bed.w32(Registers.FECTL, 0);
-    bed.enableQueue(QueueErrorTest.QUEUE, 0);
+    List<String> seen = watched(bed);
     bed.putRaw(0, 0);
     bed.writeTail(); // processed inside this IQT write
     assertThat(seen).containsExactly("FSTS " + Integer.toHexString(FaultStatus.IQE));
