@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import java.util.List;
@@ -43,5 +44,5 @@ public final class Vocabulary {
       "dma-mismatch", "unexpected-fault", "unexpected-success", "queue-error", "driver-timeout");
 
   /** Guest page size: map/unmap/dma-map addresses and sizes must be multiples of it. */
-  public static final long PAGE = 4096;
+  public static final long PAGE = Page.SIZE;
 }

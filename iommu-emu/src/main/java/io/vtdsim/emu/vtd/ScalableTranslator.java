@@ -10,6 +10,7 @@ import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidGranularTranslationType;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
@@ -64,7 +65,7 @@ import java.util.Map;
  */
 public final class ScalableTranslator {
   private static final String SOURCE = "vtd";
-  private static final long PAGE_4K = 4096;
+  private static final long PAGE_4K = Page.SIZE;
 
   private final VtdConfig config;
   private final GuestMemory memory;

@@ -2,6 +2,7 @@ package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import java.util.List;
 import java.util.Locale;
@@ -241,15 +242,13 @@ public record VtdConfig(
    * the whole 4 KiB page with {@link UnitBehaviour#zeroBeyondRegisters}.
    */
   public int windowSize() {
-    return behaviour.zeroBeyondRegisters() ? Math.max(PAGE, registersSize()) : registersSize();
+    return behaviour.zeroBeyondRegisters() ? Math.max(Page.SIZE, registersSize()) : registersSize();
   }
-
-  private static final int PAGE = 4096;
 
   /** Size of the register window: covers the IOTLB registers and every fault record. */
   public int registersSize() {
-    int frEnd = cap.fro() * 16 + (cap.nfr() + 1) * 16;
-    int iotlbEnd = ecap.iro() * 16 + 16;
+    int frEnd = Registers.faultRecord(cap.fro(), cap.nfr() + 1); // past the last 128-bit record
+    int iotlbEnd = Registers.iotlb(ecap.iro()) + 8; // past the 64-bit IOTLB register
     return Math.max(Registers.WINDOW_SIZE, Math.max(frEnd, iotlbEnd));
   }
 }
