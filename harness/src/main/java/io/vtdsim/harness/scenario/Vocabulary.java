@@ -5,7 +5,7 @@ import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
 import java.util.List;
 
-/** The fixed names a scenario file may use (issue 5's scenario format). */
+/** The fixed names a scenario file may use (README "Scenario files"). */
 public final class Vocabulary {
   private Vocabulary() {}
 
