@@ -27,7 +27,8 @@ class SpecLiteralsTest {
   record Rule(String name, Pattern pattern, String instead) {}
 
   static final List<Rule> RULES = List.of(
-      new Rule("page-shift", Pattern.compile("(<<|>>>?)\\s*12\\b|SHIFT\\w*\\s*=\\s*12\\b"), "Page.SHIFT"),
+      new Rule("page-shift",
+          Pattern.compile("(<<|>>>?)\\s*12\\b|SHIFT\\w*\\s*=\\s*12\\b|\\b12\\s*\\+|-\\s*12\\b"), "Page.SHIFT"),
       new Rule("page-offset", Pattern.compile("\\b0x0*[fF]{3}[lL]?\\b"), "Page.OFFSET_MASK"),
       new Rule("page-size", Pattern.compile("\\b(4096|0x0*1000)[lL]?\\b"), "Page.SIZE"),
       new Rule("level-index", Pattern.compile("\\b0x0*1[fF]{2}[lL]?\\b"),
@@ -87,7 +88,8 @@ class SpecLiteralsTest {
         "  static final int PAGE_SHIFT = 12;",
         "  // pfn << 12, 0xFFF, 4096 in a comment",
         "  /* Bits.set(v, 3, 0, 1) */ String s = \"0x1000 and << 12\"; char q = '\"';",
-        "  long g = x << 120; int h = 40960; long i = Bits.above(w);",
+        "  int j = 12 + am; int k = (tz - 12) / 9;",
+        "  long g = x << 120; int h = 40960; long i = Bits.above(w); int m = 112 + 3 - 120;",
         "}");
     List<Hit> hits = scan("harness/src/main/java/io/vtdsim/harness/X.java", code);
     assertThat(hits).extracting(Hit::line, Hit::rule).containsExactly(
@@ -97,7 +99,8 @@ class SpecLiteralsTest {
         org.assertj.core.groups.Tuple.tuple(5, "level-index"),
         org.assertj.core.groups.Tuple.tuple(6, "bit-field"),
         org.assertj.core.groups.Tuple.tuple(7, "register-facts"),
-        org.assertj.core.groups.Tuple.tuple(8, "page-shift"));
+        org.assertj.core.groups.Tuple.tuple(8, "page-shift"),
+        org.assertj.core.groups.Tuple.tuple(11, "page-shift"));
     assertThat(scan("iommu-emu/src/main/java/io/vtdsim/emu/spec/Y.java", code)).isEmpty();
   }
 

@@ -67,7 +67,7 @@ public final class FlushPolicy {
     // pre-5.18 rule) Linux sends first pfn << 12 as it is. The PSI covers the aligned 2^AM block that
     // contains ADDR either way (VT-d spec 6.5.2.3).
     if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
-      address &= ~((1L << (12 + am)) - 1);
+      address &= ~((1L << (Page.SHIFT + am)) - 1);
     }
     boolean undershoots = (pfn & ((1L << am) - 1)) != 0 && !correct;
     // the PSI path is the hot one: its reason is rendered only when someone reads it

@@ -103,7 +103,7 @@ public final class ReferenceWalker {
 
   /** The top of the translatable IOVA space for a context: 2^min(AGAW, MGAW+1) (spec 3.6). */
   public long limit(Context c) {
-    int bits = Math.min(12 + 9 * c.levels(), machine.guestAddressWidth());
+    int bits = Math.min(Page.SHIFT + 9 * c.levels(), machine.guestAddressWidth());
     return bits >= 63 ? Long.MAX_VALUE : 1L << bits;
   }
 

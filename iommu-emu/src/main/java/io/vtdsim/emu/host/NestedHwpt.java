@@ -148,7 +148,7 @@ public final class NestedHwpt {
       return new Access(0, false, readOnly ? FaultReason.SCALABLE_WRITE_DENIED : FaultReason.FIRST_STAGE_ENTRY_UNREADABLE,
           false);
     }
-    int level = (Long.numberOfTrailingZeros(r.pageSize()) - 12) / 9 + 1;
+    int level = (Long.numberOfTrailingZeros(r.pageSize()) - Page.SHIFT) / 9 + 1;
     // cache what stage 2 gives for the whole stage-1 page only when stage 2 maps it contiguously
     long pageGpa = r.address() & ~(r.pageSize() - 1);
     Optional<HostMapping> m = stage2.lookup(pageGpa);

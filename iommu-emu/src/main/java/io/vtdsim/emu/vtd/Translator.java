@@ -486,7 +486,7 @@ public final class Translator {
   public void invalidateIotlbPage(int did, long address, int am, boolean ih) {
     checkDid(did);
     if (am < 0 || am > 63) throw new IllegalArgumentException("address mask must be 0..63: " + am);
-    int shift = 12 + am;
+    int shift = Page.SHIFT + am;
     long start = shift >= 64 ? 0 : address & (-1L << shift);
     long end = shift >= 64 ? -1L : start + ((1L << shift) - 1);
     int n;
