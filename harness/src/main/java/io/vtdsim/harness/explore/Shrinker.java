@@ -1,5 +1,6 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.Scenario;
@@ -49,7 +50,7 @@ public final class Shrinker {
   /** Shrinks keeping the kind of the first violation {@code failing} shows (or its error). */
   public Result shrink(Scenario scenario, ScenarioResult failing) {
     String kind = ScenarioResult.ERROR.equals(failing.outcome()) ? ERROR
-        : failing.violations().isEmpty() ? null : failing.violations().get(0).kind();
+        : failing.violations().isEmpty() ? null : failing.violations().get(0).kind().label();
     if (kind == null) throw new IllegalArgumentException("the run of " + scenario.name() + " shows no violation to keep");
     return shrink(scenario, kind);
   }
@@ -57,6 +58,11 @@ public final class Shrinker {
   /** Shrinks keeping at least one violation of {@code kind} ({@link #ERROR}: a run that ends in an error). */
   public Result shrink(Scenario scenario, String kind) {
     return new Search(scenario, kind).run();
+  }
+
+  /** Shrinks keeping at least one violation of {@code kind}. */
+  public Result shrink(Scenario scenario, Violation.Kind kind) {
+    return shrink(scenario, kind.label());
   }
 
   /** One shrink: the best scenario so far and the runs spent. */
@@ -179,7 +185,7 @@ public final class Shrinker {
 
     private boolean shows(ScenarioResult r) {
       if (kind.equals(ERROR)) return ScenarioResult.ERROR.equals(r.outcome());
-      return r.violations().stream().anyMatch(v -> v.kind().equals(kind));
+      return r.violations().stream().anyMatch(v -> v.kind().label().equals(kind));
     }
 
     private Scenario finish() {
