@@ -9,8 +9,8 @@ import java.util.Locale;
 
 /**
  * Configuration of one emulated remapping unit: capability registers, MMIO base, host address width,
- * cache sizes and queue processing mode. Start from a named {@link #preset} and adjust with the
- * {@code with*} methods.
+ * cache sizes and queue processing mode. Start from a named {@link #preset} and adjust with
+ * {@link #toBuilder} (or a {@code with*} shorthand for one component).
  *
  * @param cap the CAP register value the unit reports
  * @param ecap the ECAP register value the unit reports
@@ -194,47 +194,134 @@ public record VtdConfig(
     return behaviour.fenceOnlyWaitAccepted();
   }
 
+  /** A builder starting from this configuration: the one place that lists every component. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Sets components one by one; {@link #build} validates as the constructor does. */
+  public static final class Builder {
+    private Capability cap;
+    private ExtendedCapability ecap;
+    private long mmioBase;
+    private int hostAddressWidth;
+    private boolean negativeCaching;
+    private int iotlbCapacity;
+    private int contextCacheCapacity;
+    private int pagingStructureCacheCapacity;
+    private QueueProcessing queueProcessing;
+    private UnitBehaviour behaviour;
+
+    private Builder(VtdConfig c) {
+      cap = c.cap;
+      ecap = c.ecap;
+      mmioBase = c.mmioBase;
+      hostAddressWidth = c.hostAddressWidth;
+      negativeCaching = c.negativeCaching;
+      iotlbCapacity = c.iotlbCapacity;
+      contextCacheCapacity = c.contextCacheCapacity;
+      pagingStructureCacheCapacity = c.pagingStructureCacheCapacity;
+      queueProcessing = c.queueProcessing;
+      behaviour = c.behaviour;
+    }
+
+    public Builder cap(Capability v) {
+      cap = v;
+      return this;
+    }
+
+    public Builder ecap(ExtendedCapability v) {
+      ecap = v;
+      return this;
+    }
+
+    public Builder mmioBase(long v) {
+      mmioBase = v;
+      return this;
+    }
+
+    public Builder hostAddressWidth(int v) {
+      hostAddressWidth = v;
+      return this;
+    }
+
+    public Builder negativeCaching(boolean v) {
+      negativeCaching = v;
+      return this;
+    }
+
+    public Builder iotlbCapacity(int v) {
+      iotlbCapacity = v;
+      return this;
+    }
+
+    public Builder contextCacheCapacity(int v) {
+      contextCacheCapacity = v;
+      return this;
+    }
+
+    public Builder pagingStructureCacheCapacity(int v) {
+      pagingStructureCacheCapacity = v;
+      return this;
+    }
+
+    public Builder queueProcessing(QueueProcessing v) {
+      queueProcessing = v;
+      return this;
+    }
+
+    public Builder behaviour(UnitBehaviour v) {
+      behaviour = v;
+      return this;
+    }
+
+    public VtdConfig build() {
+      return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity,
+          contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    }
+  }
+
+  // The single-component changes tests and the harness use, each through the builder.
+
   public VtdConfig withCap(Capability c) {
-    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().cap(c).build();
   }
 
   public VtdConfig withEcap(ExtendedCapability e) {
-    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().ecap(e).build();
   }
 
   public VtdConfig withMmioBase(long base) {
-    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().mmioBase(base).build();
   }
 
   public VtdConfig withNegativeCaching(boolean on) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().negativeCaching(on).build();
   }
 
   public VtdConfig withIotlbCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().iotlbCapacity(n).build();
   }
 
   public VtdConfig withPagingStructureCacheCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing, behaviour);
+    return toBuilder().pagingStructureCacheCapacity(n).build();
   }
 
   public VtdConfig withQueueProcessing(QueueProcessing q) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q, behaviour);
+    return toBuilder().queueProcessing(q).build();
   }
 
   public VtdConfig withFenceOnlyWaitAccepted(boolean accepted) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, behaviour.withFenceOnlyWaitAccepted(accepted));
+    return toBuilder().behaviour(behaviour.withFenceOnlyWaitAccepted(accepted)).build();
   }
 
   public VtdConfig withBehaviour(UnitBehaviour b) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, b);
+    return toBuilder().behaviour(b).build();
   }
 
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
-    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().cap(cap.withAddressWidth(bits)).hostAddressWidth(bits).build();
   }
 
   /**
