@@ -50,6 +50,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
   private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Interrupt messages raised under {@link #lock}, sent when it is released ({@link #unlock}). */
+  private final PostedInterrupts interrupts;
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   private final RegisterFile regs;
   private final EventInterrupt faultEvent;
@@ -82,10 +84,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
     this.regs = new RegisterFile(config.registersSize());
+    this.interrupts = new PostedInterrupts(msi, lock);
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, true);
+        Registers.FEUADDR, interrupts, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, false);
+        Registers.IEUADDR, interrupts, log, false);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
         behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
@@ -148,7 +151,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return translationEnabled;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -158,7 +161,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return rootTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -218,7 +221,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return r;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -250,7 +253,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return faults.report(sid, addr, reason, read);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -260,7 +263,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return interruptRemapTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -270,7 +273,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return aborted;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -292,7 +295,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -316,7 +319,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -327,7 +330,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -494,7 +497,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.failed("internal error while processing the queue: " + failure);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -503,8 +506,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.process();
     } finally {
-      lock.unlock();
+      unlock();
     }
+  }
+
+  /** Releases the lock, then sends the interrupt messages raised under it (outside any unit lock). */
+  private void unlock() {
+    lock.unlock();
+    interrupts.sendPosted();
   }
 
   private boolean inWindow(int offset, int size) {
