@@ -146,7 +146,7 @@ class ShrinkerTest {
     Scenario failing = new ScenarioGenerator(1, lazyPsiOnly).generate();
     ScenarioResult r = runner.run(failing);
     Mechanism drain = Mechanism.all(r).stream().filter(m -> m.step().equals("advance") && m.lazy()).findFirst().orElseThrow();
-    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING);
+    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING.label());
     assertThat(drain.flush()).isEqualTo("queue-dsi");
 
     Shrinker.Result byKind = new Shrinker(runner::run, 150).shrink(failing, Violation.STALE_MAPPING);
