@@ -1,6 +1,7 @@
 package io.vtdsim.harness.explore;
 
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.harness.explore.ScenarioModel.Domain;
 import io.vtdsim.harness.explore.ScenarioModel.Handle;
 import io.vtdsim.harness.explore.ScenarioModel.Range;
@@ -16,7 +17,7 @@ import java.util.SplittableRandom;
 
 /**
  * Generates a random, valid scenario for a seed: boot, each device attached to a domain, then random
- * IOMMU-API maps and unmaps (4 KiB to a few MiB, 2 MiB superpage candidates, sizes that are not a
+ * ({@link GeneratorOptions#apis} permitting) IOMMU-API maps and unmaps (4 KiB to a few MiB, 2 MiB superpage candidates, sizes that are not a
  * power of two, ranges at the interrupt window), DMA-API maps and unmaps, DMAs whose expectation the
  * {@link ScenarioModel} predicts (ok on mapped IOVAs with the permission, fault elsewhere), detach and
  * re-attach to other domains, and time advances. Every step is legal for the model when emitted, so
@@ -71,6 +72,8 @@ public final class ScenarioGenerator {
 
     private boolean randomStep() {
       int r = rnd.nextInt(100);
+      // a disabled API's share draws again (same draws as before when both are on)
+      if (r < 38 && !options.iommuApi() || r >= 38 && r < 60 && !options.dmaApi()) return false;
       if (r < 24) return map();
       if (r < 38) return unmap();
       if (r < 50) return dmaMap();
@@ -203,7 +206,7 @@ public final class ScenarioGenerator {
       if (kind < 60) {
         size = pages(1 + rnd.nextInt(8));
       } else if (kind < 85) {
-        size = 64 + rnd.nextInt(4 * 4096); // a buffer that is not whole pages
+        size = 64 + rnd.nextInt(4 * Page.SIZE); // a buffer that is not whole pages
         offset = 16L * rnd.nextInt(256);
       } else {
         size = pages(32 + rnd.nextInt(481)); // 128 KiB – 2 MiB
@@ -273,7 +276,7 @@ public final class ScenarioGenerator {
     }
 
     private int length(long available) {
-      int[] lengths = {8, 64, 256, 4096};
+      int[] lengths = {8, 64, 256, Page.SIZE};
       return (int) Math.max(1, Math.min(available, lengths[rnd.nextInt(lengths.length)]));
     }
 

@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class QemuSession implements AutoCloseable {
   /** Where q35's intel-iommu maps its registers (hw/i386/intel_iommu.c, Q35_HOST_BRIDGE_IOMMU_ADDR). */
-  public static final long VTD_BASE = 0xFED9_0000L;
+  public static final long VTD_BASE = Registers.DEFAULT_BASE;
   /** Where emulated (edu) devices' BAR0 go: above q35's MMCONFIG window (0xb0000000, 256 MiB). */
   static final long EDU_BAR_BASE = 0xC000_0000L;
   static final int PCI_COMMAND = 0x04;
@@ -323,7 +323,7 @@ public final class QemuSession implements AutoCloseable {
     return edu(deviceId).read(iova, len);
   }
 
-  /** {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. */
+  /** Assigned device {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. An emulated one: {@link #eduWriteBuffer}. */
   public DmaAccess dmaWrite(String deviceId, long iova, byte[] data) {
     checkUsable();
     VfioUserServer s = servers.get(deviceId);
@@ -336,7 +336,13 @@ public final class QemuSession implements AutoCloseable {
         throw crashedOrKilled(String.format("DMA_WRITE 0x%x+%d of %s failed (%s)", iova, data.length, deviceId, e.getMessage()));
       }
     }
-    return edu(deviceId).write(iova, data);
+    throw new IllegalArgumentException("device " + deviceId + " is QEMU's edu, which writes only what its buffer holds: use eduWriteBuffer");
+  }
+
+  /** Emulated device {@code deviceId} (edu) writes the first {@code len} bytes of its buffer — what its last read brought in — at {@code iova}. */
+  public DmaAccess eduWriteBuffer(String deviceId, int len, long iova) {
+    checkUsable();
+    return edu(deviceId).writeBuffer(iova, len);
   }
 
   private EduDma edu(String deviceId) {

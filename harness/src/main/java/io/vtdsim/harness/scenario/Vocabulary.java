@@ -1,10 +1,12 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 
-/** The fixed names a scenario file may use (issue 5's scenario format). */
+/** The fixed names a scenario file may use (README "Scenario files"). */
 public final class Vocabulary {
   private Vocabulary() {}
 
@@ -17,6 +19,8 @@ public final class Vocabulary {
   public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
+  /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
+  public static final List<String> QUEUES = List.of("inline", "thread");
   /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);
@@ -38,10 +42,8 @@ public final class Vocabulary {
   public static final String LAZY_STALE = "lazy-stale";
   public static final List<String> PERMS = List.of("r", "w", "rw");
   public static final List<String> OUTCOMES = List.of(Expect.PASS, Expect.VIOLATION);
-  public static final List<String> VIOLATION_KINDS = List.of(
-      "stale-mapping", "missing-mapping", "wrong-target", "wrong-permission", "host-error",
-      "dma-mismatch", "unexpected-fault", "unexpected-success", "queue-error", "driver-timeout");
+  public static final List<String> VIOLATION_KINDS = Violation.Kind.LABELS;
 
   /** Guest page size: map/unmap/dma-map addresses and sizes must be multiples of it. */
-  public static final long PAGE = 4096;
+  public static final long PAGE = Page.SIZE;
 }

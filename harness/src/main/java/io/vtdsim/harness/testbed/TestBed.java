@@ -12,6 +12,7 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
@@ -87,6 +88,7 @@ public final class TestBed implements AutoCloseable {
   private final MappingOracle oracle;
   private final DmaCheck dmaCheck;
   private final LazyUnmaps lazyUnmaps = new LazyUnmaps();
+  private final Vcpus vcpus;
   private final long poolBase;
   private final long poolSize;
 
@@ -110,7 +112,8 @@ public final class TestBed implements AutoCloseable {
       if (sids.contains(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
       sids.add(d.bdf());
     }
-    this.machine = Machines.create(config, log, this::deliverMsi);
+    this.vcpus = new Vcpus(config.vcpus(), this::takeInterrupt);
+    this.machine = Machines.create(config, log, vcpus::post);
     try {
       this.memory = machine.memory();
       this.vtdConfig = machine instanceof EmulatedMachine e ? e.vtdConfig() : config.vtdConfig();
@@ -133,6 +136,7 @@ public final class TestBed implements AutoCloseable {
       oracle.staleAllowance(this::queuedForLazyFlush);
     } catch (RuntimeException e) {
       machine.close();
+      vcpus.close();
       throw e;
     }
   }
@@ -145,7 +149,7 @@ public final class TestBed implements AutoCloseable {
    */
   public static RamRegion tablePool(GuestMemory memory) {
     RamRegion low = memory.regions().get(0);
-    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
+    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~Page.OFFSET_MASK);
     if (size == 0) throw new IllegalArgumentException("low RAM " + low + " has no room for a table pool");
     return new RamRegion(low.end() - size, size);
   }
@@ -164,7 +168,8 @@ public final class TestBed implements AutoCloseable {
     return TestBedBuilder.from(s).eventRetention(eventRetention).build();
   }
 
-  private void deliverMsi(long address, int data) {
+  /** The fault event's handler, on the vCPU that takes it ({@link Vcpus}). */
+  private void takeInterrupt(long address, int data) {
     IntelIommuDriver d = driver;
     if (d != null) d.onInterrupt(address, data);
   }
@@ -173,7 +178,7 @@ public final class TestBed implements AutoCloseable {
 
   /** The driver initializes the unit and enables translation. */
   public void boot() {
-    driver.boot(new ArrayList<>(sids()));
+    vcpus.run(() -> driver.boot(new ArrayList<>(sids())));
     // Linux attaches every device to its default DMA domain at boot (Linux intel_iommu_init probes devices before TE); the intent
     // follows, under the driver's name for that domain, with nothing mapped in it yet
     for (DeviceConfig d : deviceConfigs.values()) {
@@ -184,14 +189,14 @@ public final class TestBed implements AutoCloseable {
 
   /** Attaches the device's IOMMU group (the device alone without one) to {@code domain}. */
   public void attach(String device, String domain) {
-    driver.attach(sid(device), domain);
+    vcpus.run(() -> driver.attach(sid(device), domain));
     for (String member : groupOf(device)) intent.attach(member, domain);
     oracle.touchAll();
   }
 
   /** Detaches the device's IOMMU group (the device alone without one). */
   public void detach(String device) {
-    driver.detach(sid(device));
+    vcpus.run(() -> driver.detach(sid(device)));
     for (String member : groupOf(device)) {
       if (driver.domainOf(sid(member)).isEmpty()) intent.detach(member);
     }
@@ -200,7 +205,7 @@ public final class TestBed implements AutoCloseable {
 
   /** The guest shuts down: the driver turns translation off where its era does (intel_iommu_shutdown, ≥5.1). */
   public void shutdown() {
-    driver.shutdown();
+    vcpus.run(driver::shutdown);
     oracle.touchAll();
   }
 
@@ -211,7 +216,7 @@ public final class TestBed implements AutoCloseable {
    */
   public void map(String domain, long iova, long gpa, long size, boolean read, boolean write) {
     requireUsableGpa(gpa, size);
-    driver.map(domain, iova, gpa, size, read, write);
+    vcpus.run(() -> driver.map(domain, iova, gpa, size, read, write));
     intent.map(domain, iova, gpa, size, read, write);
     oracle.touch(iova, size);
   }
@@ -224,7 +229,7 @@ public final class TestBed implements AutoCloseable {
    * @return the bytes unmapped
    */
   public long unmap(String domain, long iova, long size) {
-    long unmapped = driver.unmap(domain, iova, size);
+    long unmapped = vcpus.run(() -> driver.unmap(domain, iova, size));
     long cleared = Math.max(size, unmapped);
     intent.unmap(domain, iova, cleared);
     oracle.touch(iova, cleared);
@@ -240,8 +245,8 @@ public final class TestBed implements AutoCloseable {
    */
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);
-    long iova = driver.mapSingle(sid(device), gpa, size, dir);
-    long offset = gpa & 0xFFF;
+    long iova = vcpus.run(() -> driver.mapSingle(sid(device), gpa, size, dir));
+    long offset = gpa & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
     boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
     intent.map(dmaDomain(device), iova - offset, gpa - offset, bytes, read, dir.deviceWrites());
@@ -251,8 +256,8 @@ public final class TestBed implements AutoCloseable {
 
   /** DMA API: unmaps what {@link #dmaMap} returned; a call the driver rejects leaves the intent as it was. */
   public void dmaUnmap(String device, long iova, long size, Direction dir) {
-    driver.unmapSingle(sid(device), iova, size, dir);
-    long offset = iova & 0xFFF;
+    vcpus.run(() -> driver.unmapSingle(sid(device), iova, size, dir));
+    long offset = iova & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
     lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
     intent.unmap(dmaDomain(device), iova - offset, bytes);
@@ -261,7 +266,7 @@ public final class TestBed implements AutoCloseable {
 
   /** Lets simulated time pass; timers (the lazy flush queue) fire. */
   public void advance(long nanos) {
-    clock.advance(nanos);
+    vcpus.run(() -> clock.advance(nanos)); // the timers (flush queue) run on a vCPU
   }
 
   /**
@@ -273,8 +278,12 @@ public final class TestBed implements AutoCloseable {
   public List<Violation> dma(String device, long iova, boolean write, int len, boolean expectOk) {
     if (len <= 0) throw new IllegalArgumentException("DMA length must be positive: " + len);
     DmaDevice dev = device(device);
-    return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
-        machine.movesData(device));
+    try {
+      return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
+          machine.movesData(device));
+    } finally {
+      vcpus.interrupts(); // a fault event raised by the DMA
+    }
   }
 
   /**
@@ -330,7 +339,7 @@ public final class TestBed implements AutoCloseable {
   }
 
   private static long pagesBytes(long offset, long size) {
-    return ((offset + size + 0xFFF) & ~0xFFFL);
+    return ((offset + size + Page.OFFSET_MASK) & ~Page.OFFSET_MASK);
   }
 
   /** Lazy mode: whether [iova, iova+size) is a DMA-API unmap still waiting in the driver's flush queue. */
@@ -504,6 +513,10 @@ public final class TestBed implements AutoCloseable {
 
   @Override
   public void close() {
-    machine.close();
+    try {
+      machine.close();
+    } finally {
+      vcpus.close();
+    }
   }
 }

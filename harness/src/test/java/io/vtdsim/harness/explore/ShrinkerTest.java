@@ -37,7 +37,7 @@ class ShrinkerTest {
       }
     }
     assertThat(failing).as("psi-only with MAMV 4 loses a mapping within 20 seeds").isNotNull();
-    String kind = first.violationKinds().contains(Violation.STALE_MAPPING) ? Violation.STALE_MAPPING : Violation.MISSING_MAPPING;
+    Violation.Kind kind = first.violationKinds().contains(Violation.STALE_MAPPING) ? Violation.STALE_MAPPING : Violation.MISSING_MAPPING;
 
     Shrinker.Result shrunk = new Shrinker(runner::run, 150).shrink(failing, kind);
 
@@ -87,7 +87,7 @@ class ShrinkerTest {
         // 128 KiB = 32 pages at a 4 MiB-aligned IOVA needs AM 5 > 4; 64 KiB (AM 4) would be a PSI
         new Step.MapRange(0, "d1", 0x400000, 0x4000000, 0x20000, "rw"));
     assertThat(shrunk.scenario().devices()).extracting(d -> d.id()).containsExactly("nic");
-    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING);
+    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING.label());
     assertThat(shrunk.result().violationKinds()).contains(Violation.MISSING_MAPPING);
   }
 
@@ -131,5 +131,38 @@ class ShrinkerTest {
     Scenario clean = new ScenarioGenerator(3, GeneratorOptions.defaults()).generate();
     assertThatThrownBy(() -> new Shrinker(runner::run, 10).shrink(clean, Violation.STALE_MAPPING))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not show stale-mapping");
+  }
+
+  /**
+   * Issue 11's regression, on a real known-bad pair (linux-5.10 lazy under psi-only, seed 1): its run
+   * shows a stale mapping after a detach (psi-only ignores the old-DID DSI) and, later, one after a time
+   * advance whose flush-queue drain was a DSI. Kept by kind only, the shrink ends at the detach; kept by
+   * mechanism, it keeps the lazy unmap, the advance and the queue's DSI.
+   */
+  @Test
+  void theMechanismIsKeptNotOnlyTheKind() {
+    GeneratorOptions lazyPsiOnly = GeneratorOptions.defaults().withBase(Overrides.apply(GeneratorOptions.defaultBase(),
+        List.of("driver.preset=linux-5.10", "driver.dma-mode=lazy", "machine.shadow-sync=psi-only")));
+    Scenario failing = new ScenarioGenerator(1, lazyPsiOnly).generate();
+    ScenarioResult r = runner.run(failing);
+    Mechanism drain = Mechanism.all(r).stream().filter(m -> m.step().equals("advance") && m.lazy()).findFirst().orElseThrow();
+    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING.label());
+    assertThat(drain.flush()).isEqualTo("queue-dsi");
+
+    Shrinker.Result byKind = new Shrinker(runner::run, 150).shrink(failing, Violation.STALE_MAPPING);
+    assertThat(Mechanism.all(byKind.result())).noneMatch(drain::matches);
+
+    Shrinker.Result byMechanism = new Shrinker(runner::run, 150).shrink(failing, drain);
+    assertThat(byMechanism.mechanism()).isEqualTo(drain);
+    List<Step> steps = byMechanism.scenario().steps();
+    assertThat(steps.size()).isLessThanOrEqualTo(6);
+    assertThat(steps).anyMatch(st -> st instanceof Step.DmaUnmap).anyMatch(st -> st instanceof Step.Advance)
+        .noneMatch(st -> st instanceof Step.Detach);
+    String yaml = writer.write(byMechanism.scenario());
+    ScenarioResult replay = runner.run(ScenarioLoader.parse(yaml, "drain.yaml"));
+    assertThat(replay.met()).as(yaml).isTrue();
+    assertThat(Mechanism.all(replay)).as(yaml).anyMatch(drain::matches);
+    // the first violation's mechanism is what shrink(scenario, result) keeps: here the detach
+    assertThat(new Shrinker(runner::run, 150).shrink(failing, r).mechanism().step()).isEqualTo("detach");
   }
 }

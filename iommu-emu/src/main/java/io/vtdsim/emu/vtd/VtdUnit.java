@@ -50,6 +50,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
   private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Interrupt messages raised under {@link #lock}, sent when it is released ({@link #unlock}). */
+  private final PostedInterrupts interrupts;
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   private final RegisterFile regs;
   private final EventInterrupt faultEvent;
@@ -71,26 +73,22 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   private long interruptRemapTable;
 
   public VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi) {
-    this(config, memory, log, msi, new Translator(config, memory, log));
-  }
-
-  /** With a given translator (tests substitute one). */
-  VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi, Translator translator) {
-    if (config == null || memory == null || log == null || msi == null || translator == null) {
-      throw new IllegalArgumentException("VtdUnit needs a config, guest memory, an event log, an MSI sink and a translator");
+    if (config == null || memory == null || log == null || msi == null) {
+      throw new IllegalArgumentException("VtdUnit needs a config, guest memory, an event log and an MSI sink");
     }
     this.config = config;
     this.log = log;
-    this.translator = translator;
+    this.translator = new Translator(config, memory, log);
     this.scalable = new ScalableTranslator(config, memory, log, translator);
     this.behaviour = config.behaviour();
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
     this.regs = new RegisterFile(config.registersSize());
+    this.interrupts = new PostedInterrupts(msi, lock);
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, true);
+        Registers.FEUADDR, interrupts, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, false);
+        Registers.IEUADDR, interrupts, log, false);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
         behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
@@ -153,7 +151,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return translationEnabled;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -163,7 +161,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return rootTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -223,7 +221,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return r;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -255,7 +253,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return faults.report(sid, addr, reason, read);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -265,12 +263,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return interruptRemapTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
-  }
-
-  public Translator translator() {
-    return translator;
   }
 
   /** Why the emulator stopped ({@link #EV_EMULATOR_ABORT}), or null while it runs. */
@@ -279,7 +273,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return aborted;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -301,7 +295,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -325,7 +319,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -336,7 +330,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -503,7 +497,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.failed("internal error while processing the queue: " + failure);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -512,8 +506,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.process();
     } finally {
-      lock.unlock();
+      unlock();
     }
+  }
+
+  /** Releases the lock, then sends the interrupt messages raised under it (outside any unit lock). */
+  private void unlock() {
+    lock.unlock();
+    interrupts.sendPosted();
   }
 
   private boolean inWindow(int offset, int size) {
