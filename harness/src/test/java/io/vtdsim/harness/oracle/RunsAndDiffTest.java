@@ -30,7 +30,7 @@ class RunsAndDiffTest {
     return new MappedRange(iova, size, gpa, (perm & 1) != 0, (perm & 2) != 0);
   }
 
-  record Finding(String kind, long iova, long size, String detail) {
+  record Finding(Violation.Kind kind, long iova, long size, String detail) {
     @Override
     public String toString() {
       return kind + " 0x" + Long.toHexString(iova) + "+0x" + Long.toHexString(size);
@@ -262,8 +262,10 @@ class RunsAndDiffTest {
     assertThat(m.end()).isEqualTo(0x3000);
     assertThat(m.perm()).isEqualTo("r");
     assertThat(m).hasToString("[0x1000, 0x3000) → 0x5000 r");
-    assertThatThrownBy(() -> new Violation("no-such-kind", 0, "", "", 0, 0, ""))
+    assertThatThrownBy(() -> Violation.Kind.of("no-such-kind"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-such-kind");
+    assertThatThrownBy(() -> new Violation(null, 0, "", "", 0, 0, "")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(Violation.Kind.of("wrong-target")).isEqualTo(Violation.WRONG_TARGET);
     Violation v = new Violation(Violation.STALE_MAPPING, 2, null, null, 0x1000, 0x2000, "why");
     assertThat(v.stepText()).isEmpty();
     assertThat(v.device()).isEmpty();
