@@ -266,6 +266,10 @@ class RunsAndDiffTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no-such-kind");
     assertThatThrownBy(() -> new Violation(null, 0, "", "", 0, 0, "")).isInstanceOf(IllegalArgumentException.class);
     assertThat(Violation.Kind.of("wrong-target")).isEqualTo(Violation.WRONG_TARGET);
+    assertThat(Violation.WRONG_TARGET.label()).isEqualTo("wrong-target"); // the name scenario files use
+    assertThatThrownBy(() -> Violation.Kind.of("stale")).hasMessageEndingWith("known: stale-mapping, missing-mapping, "
+        + "wrong-target, wrong-permission, host-error, dma-mismatch, unexpected-fault, unexpected-success, queue-error, "
+        + "driver-timeout");
     Violation v = new Violation(Violation.STALE_MAPPING, 2, null, null, 0x1000, 0x2000, "why");
     assertThat(v.stepText()).isEmpty();
     assertThat(v.device()).isEmpty();
