@@ -92,4 +92,27 @@ class ScatterGatherScenarioTest {
       assertThat(bed.dma("nic", 0xffff0000L, false, 64, false)).isEmpty();
     }
   }
+
+  @Test
+  void theExampleSurvivesTheScenarioWriterRoundTrip() {
+    Scenario s = ScenarioLoader.load(FILE);
+    Scenario back = ScenarioLoader.parse(new io.vtdsim.harness.explore.ScenarioWriter().write(s), "back.yaml");
+    assertThat(back.steps()).extracting(Step::describe).isEqualTo(s.steps().stream().map(Step::describe).toList());
+    Step.DmaMapSg sg = (Step.DmaMapSg) back.steps().get(2);
+    assertThat(sg.segments()).extracting(Step.SgSegment::gpa, Step.SgSegment::size).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(0x3000800L, 0x800L), org.assertj.core.groups.Tuple.tuple(0x3100000L, 0x2000L),
+        org.assertj.core.groups.Tuple.tuple(0x3200000L, 0xE000L));
+    assertThat(sg.segmentBoundary()).isEqualTo(0x10000L);
+    assertThat(sg.maxSegmentSize()).isNull();
+  }
+
+  @Test
+  void theDiagramAndTheExplanationTellTheLayout() {
+    ScenarioResult r = run();
+    String mermaid = new io.vtdsim.harness.report.SequenceDiagram(io.vtdsim.harness.report.EventText.forScenario(r.scenario()))
+        .mermaid(r.events(), "iova-tree", r.violations());
+    assertThat(mermaid).contains("Note over Driver: dma_map_sg nic returned IOVA [0xfffe0000, +120KiB): segment 0 at"
+        + " 0xfffe0800, segment 1 at 0xfffe1000 (+52KiB padding), segment 2 at 0xffff0000#59; 2 DMA segments:");
+    assertThat(mermaid).contains("Note over Driver: guest writes the page-table entries of the scatter list");
+  }
 }
