@@ -323,7 +323,7 @@ public final class QemuSession implements AutoCloseable {
     return edu(deviceId).read(iova, len);
   }
 
-  /** {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. */
+  /** Assigned device {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. An emulated one: {@link #eduWriteBuffer}. */
   public DmaAccess dmaWrite(String deviceId, long iova, byte[] data) {
     checkUsable();
     VfioUserServer s = servers.get(deviceId);
@@ -336,7 +336,13 @@ public final class QemuSession implements AutoCloseable {
         throw crashedOrKilled(String.format("DMA_WRITE 0x%x+%d of %s failed (%s)", iova, data.length, deviceId, e.getMessage()));
       }
     }
-    return edu(deviceId).write(iova, data);
+    throw new IllegalArgumentException("device " + deviceId + " is QEMU's edu, which writes only what its buffer holds: use eduWriteBuffer");
+  }
+
+  /** Emulated device {@code deviceId} (edu) writes the first {@code len} bytes of its buffer — what its last read brought in — at {@code iova}. */
+  public DmaAccess eduWriteBuffer(String deviceId, int len, long iova) {
+    checkUsable();
+    return edu(deviceId).writeBuffer(iova, len);
   }
 
   private EduDma edu(String deviceId) {
