@@ -50,6 +50,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
   private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Interrupt messages raised under {@link #lock}, sent when it is released ({@link #unlock}). */
+  private final PostedInterrupts interrupts;
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   private final RegisterFile regs;
   private final EventInterrupt faultEvent;
@@ -87,10 +89,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
     this.regs = new RegisterFile(config.registersSize());
+    this.interrupts = new PostedInterrupts(msi, lock);
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, true);
+        Registers.FEUADDR, interrupts, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, false);
+        Registers.IEUADDR, interrupts, log, false);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
         behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
@@ -153,7 +156,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return translationEnabled;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -163,7 +166,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return rootTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -223,7 +226,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return r;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -255,7 +258,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return faults.report(sid, addr, reason, read);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -265,7 +268,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return interruptRemapTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -279,7 +282,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return aborted;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -301,7 +304,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -325,7 +328,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -336,7 +339,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -503,7 +506,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.failed("internal error while processing the queue: " + failure);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -512,8 +515,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.process();
     } finally {
-      lock.unlock();
+      unlock();
     }
+  }
+
+  /** Releases the lock, then sends the interrupt messages raised under it (outside any unit lock). */
+  private void unlock() {
+    lock.unlock();
+    interrupts.sendPosted();
   }
 
   private boolean inWindow(int offset, int size) {
