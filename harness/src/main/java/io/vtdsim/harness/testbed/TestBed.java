@@ -286,7 +286,7 @@ public final class TestBed implements AutoCloseable {
       requireUsableGpa(sg.get(i).gpa(), sg.get(i).length());
       requireUsableGpa(sg.get(i).gpa() & ~0xFFFL, layout.mappedBytes(i));
     }
-    SgMapping m = driver.mapSg(sid(device), sg, dir, limits);
+    SgMapping m = vcpus.run(() -> driver.mapSg(sid(device), sg, dir, limits));
     boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
     String domain = dmaDomain(device);
     for (SgMapping.Segment s : m.segments()) {
@@ -331,7 +331,7 @@ public final class TestBed implements AutoCloseable {
 
   /** DMA API: dma_unmap_sg of what {@link #dmaMapSg} returned: the list's whole IOVA range. */
   public void dmaUnmapSg(String device, SgMapping m, Direction dir) {
-    driver.unmapSg(sid(device), m, dir);
+    vcpus.run(() -> driver.unmapSg(sid(device), m, dir));
     lazyUnmaps.record(dmaDomain(device), m.iova(), m.bytes());
     intent.unmap(dmaDomain(device), m.iova(), m.bytes());
     oracle.touch(m.iova(), m.bytes());
