@@ -1,5 +1,7 @@
 package io.vtdsim.driver;
 
+import io.vtdsim.emu.spec.Page;
+
 /**
  * A device's scatter-gather limits (Linux {@code struct device_dma_parameters}): the longest DMA segment
  * {@code dma_map_sg} may hand back and the boundary no segment may cross, as a mask (boundary − 1).
@@ -15,7 +17,7 @@ public record DmaLimits(long maxSegmentSize, long segmentBoundaryMask) {
     if (maxSegmentSize < 1 || maxSegmentSize > 0xFFFF_FFFFL) {
       throw new IllegalArgumentException("max segment size must be 1 .. 2^32-1 (an unsigned int): " + maxSegmentSize);
     }
-    if (segmentBoundaryMask < 0xFFF || (segmentBoundaryMask & (segmentBoundaryMask + 1)) != 0) {
+    if (segmentBoundaryMask < Page.OFFSET_MASK || (segmentBoundaryMask & (segmentBoundaryMask + 1)) != 0) {
       throw new IllegalArgumentException(String.format(
           "segment boundary mask must be 2^k - 1 with 2^k >= 4 KiB: 0x%x", segmentBoundaryMask));
     }

@@ -1,5 +1,6 @@
 package io.vtdsim.driver;
 
+import io.vtdsim.emu.spec.Page;
 import java.util.List;
 
 /**
@@ -25,11 +26,11 @@ public record SgMapping(long iova, long bytes, List<Segment> segments, List<DmaS
    */
   public record Segment(long gpa, long size, long iova, long mappedBytes) {
     public long mappedIova() {
-      return iova & ~0xFFFL;
+      return iova & ~Page.OFFSET_MASK;
     }
 
     public long mappedGpa() {
-      return gpa & ~0xFFFL;
+      return gpa & ~Page.OFFSET_MASK;
     }
   }
 
@@ -38,6 +39,6 @@ public record SgMapping(long iova, long bytes, List<Segment> segments, List<DmaS
 
   /** The pages of the range, from {@link #iova}. */
   public long pages() {
-    return bytes >>> 12;
+    return bytes >>> Page.SHIFT;
   }
 }

@@ -10,6 +10,7 @@ import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.pagetable.PageTable;
 import io.vtdsim.driver.pagetable.TablePagePool;
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
@@ -42,19 +43,19 @@ public final class DmaApi {
     if (size <= 0) throw new IllegalArgumentException("size must be > 0: " + size);
     if (gpa < 0) throw new IllegalArgumentException("negative guest address: " + gpa);
     Domain d = backend.dmaDomain(dev);
-    long offset = gpa & 0xFFF;
+    long offset = gpa & Page.OFFSET_MASK;
     long pages = pagesOf(offset, size);
     long pfn = iovas.allocate(d, pages);
-    PageTable.MapResult r = d.table().map(pfn << 12, (gpa >>> 12) << 12, pages << 12, permRead(dir), permWrite(dir));
+    PageTable.MapResult r = d.table().map(pfn << Page.SHIFT, (gpa >>> Page.SHIFT) << Page.SHIFT, pages << Page.SHIFT, permRead(dir), permWrite(dir));
     backend.releaseSwitchedTables(d, r);
     backend.mapFlush(d, pfn, pages);
-    return (pfn << 12) + offset;
+    return (pfn << Page.SHIFT) + offset;
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
     Domain d = backend.attachedDomain(dev);
-    unmapPages(d, iova >>> 12, pagesOf(iova & 0xFFF, size));
+    unmapPages(d, iova >>> Page.SHIFT, pagesOf(iova & Page.OFFSET_MASK, size));
   }
 
   /**
@@ -69,9 +70,9 @@ public final class DmaApi {
   public SgMapping mapSg(SourceId dev, List<SgEntry> sg, Direction dir, DmaLimits limits) {
     SgLayout layout = SgLayout.of(sg, preset.dmaIommu(), limits);
     Domain d = backend.dmaDomain(dev);
-    long pages = layout.bytes() >>> 12;
+    long pages = layout.bytes() >>> Page.SHIFT;
     long pfn = iovas.allocate(d, pages);
-    SgMapping m = layout.at(pfn << 12);
+    SgMapping m = layout.at(pfn << Page.SHIFT);
     boolean r = permRead(dir);
     boolean w = permWrite(dir);
     List<SgMapping.Segment> segs = m.segments();
@@ -102,11 +103,11 @@ public final class DmaApi {
   public void unmapSg(SourceId dev, SgMapping m, Direction dir) {
     Domain d = backend.attachedDomain(dev);
     SgMapping.DmaSegment last = m.dmaSegments().get(m.dmaSegments().size() - 1);
-    long first = m.dmaSegments().get(0).address() & ~0xFFFL;
+    long first = m.dmaSegments().get(0).address() & ~Page.OFFSET_MASK;
     long pages = preset.dmaIommu()
         ? pagesOf(0, last.address() + last.length() - first)
-        : m.dmaSegments().stream().mapToLong(s -> pagesOf(s.address() & 0xFFF, s.length())).sum();
-    unmapPages(d, first >>> 12, pages);
+        : m.dmaSegments().stream().mapToLong(s -> pagesOf(s.address() & Page.OFFSET_MASK, s.length())).sum();
+    unmapPages(d, first >>> Page.SHIFT, pages);
   }
 
   /** IOVAs (first byte of each range) of DMA-API unmaps waiting in lazy flush queues, oldest first. */
@@ -121,7 +122,7 @@ public final class DmaApi {
 
   private void unmapPages(Domain d, long pfn, long pages) {
     iovas.requireLive(d, pfn, pages);
-    PageTable.UnmapResult r = d.table().unmap(pfn << 12, pages << 12);
+    PageTable.UnmapResult r = d.table().unmap(pfn << Page.SHIFT, pages << Page.SHIFT);
     if (lazy.active()) {
       lazy.add(d, pfn, pages, r.freelist());
       return;
@@ -133,7 +134,7 @@ public final class DmaApi {
 
   private static long pagesOf(long offset, long size) {
     if (size <= 0) throw new IllegalArgumentException("size must be > 0: " + size);
-    return (offset + size + 0xFFF) >>> 12;
+    return (offset + size + Page.OFFSET_MASK) >>> Page.SHIFT;
   }
 
   /** ≤5.10 dma_ops also give write-only (FROM_DEVICE) maps R when CAP.ZLR=0. */

@@ -3,6 +3,7 @@ package io.vtdsim.driver.dma;
 import io.vtdsim.driver.DmaLimits;
 import io.vtdsim.driver.SgEntry;
 import io.vtdsim.driver.SgMapping;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,10 +47,10 @@ public final class SgLayout {
     long iovaLen = 0;
     for (int i = 0; i < n; i++) {
       SgEntry e = entries.get(i);
-      long sLength = Math.addExact(e.length(), (e.gpa() & 0xFFF) + 0xFFF) & ~0xFFFL; // iova_align(s_length + s_iova_off)
+      long sLength = Math.addExact(e.length(), (e.gpa() & Page.OFFSET_MASK) + Page.OFFSET_MASK) & ~Page.OFFSET_MASK; // iova_align(s_length + s_iova_off)
       if (sLength > MAX_SEGMENT) {
         throw new IllegalArgumentException(String.format("segment %d: 0x%x bytes at page offset 0x%x do not fit a"
-            + " scatterlist length (an unsigned int, at most 0x%x with the page rounding)", i, e.length(), e.gpa() & 0xFFF, MAX_SEGMENT));
+            + " scatterlist length (an unsigned int, at most 0x%x with the page rounding)", i, e.length(), e.gpa() & Page.OFFSET_MASK, MAX_SEGMENT));
       }
       if (dmaIommu) {
         long pad = (mask - iovaLen + 1) & mask;
@@ -91,7 +92,7 @@ public final class SgLayout {
     List<SgMapping.Segment> segs = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       SgEntry e = entries.get(i);
-      segs.add(new SgMapping.Segment(e.gpa(), e.length(), base + start[i] + (e.gpa() & 0xFFF), mapped[i]));
+      segs.add(new SgMapping.Segment(e.gpa(), e.length(), base + start[i] + (e.gpa() & Page.OFFSET_MASK), mapped[i]));
     }
     return new SgMapping(base, bytes, segs, dmaIommu ? finalise(base) : oneEach(segs));
   }
@@ -111,7 +112,7 @@ public final class SgLayout {
     long curAddr = 0;
     for (int i = 0; i < entries.size(); i++) {
       SgEntry e = entries.get(i);
-      long off = e.gpa() & 0xFFF;
+      long off = e.gpa() & Page.OFFSET_MASK;
       long sLength = e.length();
       if (curLen != 0 && off == 0 && (dmaAddr & segMask) != 0 && ((maxLen - curLen) & 0xFFFF_FFFFL) >= sLength) {
         curLen = (curLen + sLength) & 0xFFFF_FFFFL;

@@ -4,6 +4,7 @@ import io.vtdsim.harness.scenario.YamlTree.ListNode;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
+import io.vtdsim.emu.spec.Page;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads scenario YAML files (the format of issue 5) into {@link Scenario}s. Every problem — YAML
+ * Reads scenario YAML files (the format of README "Scenario files") into {@link Scenario}s. Every problem — YAML
  * syntax, unknown keys at any level, wrong types, bad sizes, unknown names, impossible values — is a
  * {@link ScenarioException} whose message reads {@code file:line: key: what is wrong}. Keys inside a
  * step are named from the step kind, e.g. {@code map.iova}; top-level blocks by their path, e.g.
@@ -471,8 +472,8 @@ public final class ScenarioLoader {
         if (gpa < 0) throw values.error(line(seg, "gpa"), sp + "gpa", "must not be negative");
         int sizeLine = line(seg, "size");
         long size = values.positive(sizeLine, sp + "size", values.size(sizeLine, sp + "size", requiredScalar(seg, sp, "size")));
-        if (size + (gpa & 0xFFF) > io.vtdsim.driver.dma.SgLayout.MAX_SEGMENT) {
-          throw values.error(sizeLine, sp + "size", Units.formatSize(size) + " at page offset " + Units.hex(gpa & 0xFFF)
+        if (size + (gpa & Page.OFFSET_MASK) > io.vtdsim.driver.dma.SgLayout.MAX_SEGMENT) {
+          throw values.error(sizeLine, sp + "size", Units.formatSize(size) + " at page offset " + Units.hex(gpa & Page.OFFSET_MASK)
               + " does not fit a scatterlist entry (its length is an unsigned int: at most "
               + Units.formatSize(io.vtdsim.driver.dma.SgLayout.MAX_SEGMENT) + " with the page rounding)");
         }

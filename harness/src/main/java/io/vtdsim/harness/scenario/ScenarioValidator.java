@@ -12,6 +12,7 @@ import io.vtdsim.harness.testbed.TestBed;
 import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.SgEntry;
 import io.vtdsim.driver.dma.SgLayout;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -214,8 +215,8 @@ public final class ScenarioValidator {
       }
       for (int i = 0; i < entries.size(); i++) {
         Step.SgSegment seg = sg.segments().get(i);
-        long from = seg.gpa() & ~0xFFFL;
-        long pagesEnd = (seg.gpa() + seg.size() + 0xFFF) & ~0xFFFL;
+        long from = seg.gpa() & ~Page.OFFSET_MASK;
+        long pagesEnd = (seg.gpa() + seg.size() + Page.OFFSET_MASK) & ~Page.OFFSET_MASK;
         if (from + layout.mappedBytes(i) > pagesEnd) {
           gpaRange(seg.line(), "dma-map-sg.segments.gpa", from, layout.mappedBytes(i), String.format(" (%s maps %s"
               + " from this segment's first page: its pages and the padding to the next segment boundary, as"
