@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class ReadmeScenarioExampleTest {
   @Test
   void theReadmeExampleParsesAndUsesEveryStepKind() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int section = readme.indexOf("## Scenario files");
+    String readme = Files.readString(Path.of("..", "docs", "scenarios.md"));
+    int section = readme.indexOf("# Scenario files");
     assertThat(section).isNotNegative();
     int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
     String yaml = readme.substring(start, readme.indexOf("```", start));
@@ -27,8 +27,8 @@ class ReadmeScenarioExampleTest {
 
   @Test
   void theReadmesPerStrategyExampleIsWhatTheBuiltinDeclares() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int section = readme.indexOf("## Scenario files");
+    String readme = Files.readString(Path.of("..", "docs", "scenarios.md"));
+    int section = readme.indexOf("# Scenario files");
     int start = readme.indexOf("```yaml\nexpect:", section) + "```yaml\n".length();
     String yaml = readme.substring(start, readme.indexOf("```", start));
     Expect shown = ScenarioLoader.parse("steps: [boot]\n" + yaml, "README.md").expect();
