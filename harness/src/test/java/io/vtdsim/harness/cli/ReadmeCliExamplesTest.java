@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's CLI section as it is written: every shipped example scenario runs, and every
+ * The README's CLI section and docs/cli.md as they are written: every shipped example scenario runs, and every
  * {@code $ java -jar harness/target/vtdsim.jar ...} transcript shows what the command really prints
  * (lines reading {@code ...} stand for omitted output) and exits with the code it shows. Paths in
  * the README are relative to the repository root; the tests run in {@code harness/}.

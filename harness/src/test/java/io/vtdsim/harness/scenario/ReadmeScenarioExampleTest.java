@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The scenario-format example in the README's "Scenario files" section must stay a valid scenario. */
+/** The scenario-format example in docs/scenarios.md must stay a valid scenario. */
 class ReadmeScenarioExampleTest {
   @Test
   void theReadmeExampleParsesAndUsesEveryStepKind() throws Exception {
