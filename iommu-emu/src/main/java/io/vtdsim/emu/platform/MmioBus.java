@@ -78,7 +78,8 @@ public final class MmioBus {
   }
 
   private synchronized Mapping find(long addr, int size) {
-    for (Mapping m : mappings) {
+    for (int i = 0; i < mappings.size(); i++) { // indexed: no iterator per access
+      Mapping m = mappings.get(i);
       if (addr >= m.base && addr + Math.max(size, 1) <= m.base + m.device.windowSize()) return m;
     }
     return null;

@@ -284,6 +284,19 @@ public final class RangeMap {
     return key == Long.MIN_VALUE ? null : floor(key - 1);
   }
 
+  /**
+   * True when a range starts before {@code boundary} and ends after it ({@code lower(boundary)}
+   * covering it), without building the range.
+   */
+  public boolean straddles(long boundary) {
+    if (boundary == Long.MIN_VALUE) return false;
+    long at = floorAt(boundary - 1);
+    if (at == NONE) return false;
+    Chunk c = chunks[chunkOf(at)];
+    int pos = posOf(at);
+    return boundary - c.start[pos] < c.length[pos];
+  }
+
   /** The range with the least start ≥ {@code key}, or null. */
   public Range ceiling(long key) {
     long at = ceilingAt(key);

@@ -74,6 +74,9 @@ class RangeMapModelTest {
         if (v != null) assertThat(map.containsExactly(key, v[0], v[1], (int) v[2])).isTrue();
         assertThat(map.floor(key)).isEqualTo(range(model.floorEntry(key)));
         assertThat(map.lower(key)).isEqualTo(range(model.lowerEntry(key)));
+        Map.Entry<Long, long[]> l = model.lowerEntry(key);
+        assertThat(map.straddles(key)).as("straddles(%d)", key)
+            .isEqualTo(l != null && key - l.getKey() < l.getValue()[0]);
         assertThat(map.ceiling(key)).isEqualTo(range(model.ceilingEntry(key)));
         assertThat(map.higher(key)).isEqualTo(range(model.higherEntry(key)));
         Map.Entry<Long, long[]> f = model.floorEntry(key);
@@ -115,6 +118,7 @@ class RangeMapModelTest {
     map.put(Long.MIN_VALUE, 1, 8, 0);
     assertThat(map.higher(Long.MAX_VALUE)).isNull();
     assertThat(map.lower(Long.MIN_VALUE)).isNull();
+    assertThat(map.straddles(Long.MIN_VALUE)).isFalse();
     assertThat(map.floor(0)).isEqualTo(new Range(Long.MIN_VALUE, 1, 8, 0));
     assertThat(map.ceiling(0)).isEqualTo(new Range(Long.MAX_VALUE, 1, 7, 255));
     assertThat(map.overlaps(Long.MAX_VALUE, 1)).isTrue();
