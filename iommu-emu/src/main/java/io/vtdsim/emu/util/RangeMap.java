@@ -322,15 +322,56 @@ public final class RangeMap {
    * [start, start + length).
    */
   public boolean overlaps(long start, long length) {
-    long at = floorAt(start);
+    long at = floorFrom(start);
+    long above;
     if (at != NONE) {
       Chunk c = chunks[chunkOf(at)];
       int p = posOf(at);
       if (start - c.start[p] < c.length[p]) return true;
+      above = after(at); // the least start > start
+    } else {
+      above = chunkCount == 0 ? NONE : at(0, chunks[0].lo);
     }
-    if (start == Long.MAX_VALUE) return false;
-    long above = ceilingAt(start + 1);
     return above != NONE && chunks[chunkOf(above)].start[posOf(above)] - start < length;
+  }
+
+  /** The position after {@code at} in start order, or NONE. */
+  private long after(long at) {
+    int ci = chunkOf(at);
+    int p = posOf(at) + 1;
+    if (p < chunks[ci].hi) return at(ci, p);
+    return ci + 1 < chunkCount ? at(ci + 1, chunks[ci + 1].lo) : NONE;
+  }
+
+  /**
+   * As {@link #floorAt}, first stepping forward (a few ranges at most) from the finger: ascending
+   * lookups (a table walk's empty slots) cost a comparison or two, not a search.
+   */
+  private long floorFrom(long key) {
+    if (fingerMod == modCount && fingerChunk >= 0 && fingerChunk < chunkCount) {
+      int ci = fingerChunk;
+      int p = fingerPos;
+      Chunk c = chunks[ci];
+      if (p >= c.lo && p < c.hi && c.start[p] <= key) {
+        for (int steps = 0; steps < 8; steps++) {
+          long next = after(at(ci, p));
+          if (next == NONE || chunks[chunkOf(next)].start[posOf(next)] > key) {
+            fingerChunk = ci;
+            fingerPos = p;
+            return at(ci, p);
+          }
+          ci = chunkOf(next);
+          p = posOf(next);
+        }
+      }
+    }
+    long at = floorAt(key);
+    if (at != NONE) {
+      fingerChunk = chunkOf(at);
+      fingerPos = posOf(at);
+      fingerMod = modCount;
+    }
+    return at;
   }
 
   /** Visits every range in start order. */

@@ -112,6 +112,34 @@ class RangeMapModelTest {
   }
 
   @Test
+  void ascendingSweepsOfOverlapsAndExactLookupsAgreeWithTheModel() {
+    // a table walk asks in ascending order (finger steps, no search): sweep slots of several sizes
+    Random rnd = new Random(11);
+    RangeMap map = new RangeMap(8);
+    TreeMap<Long, long[]> model = new TreeMap<>();
+    for (int i = 0; i < 600; i++) {
+      long s = (long) rnd.nextInt(1 << 14) << 12;
+      long len = (1L + rnd.nextInt(4)) << 12;
+      Map.Entry<Long, long[]> f = model.floorEntry(s + len - 1);
+      if (f != null && s - f.getKey() < f.getValue()[0]) continue; // keep ranges disjoint
+      Map.Entry<Long, long[]> h = model.higherEntry(s);
+      if (h != null && h.getKey() - s < len) continue;
+      put(map, s, len, s ^ 0x5000, 3);
+      model.put(s, new long[] {len, s ^ 0x5000, 3});
+    }
+    for (long slot : new long[] {1L << 12, 1L << 13, 1L << 21}) {
+      for (long a = 0; a < (1L << 27); a += slot) {
+        Map.Entry<Long, long[]> f = model.floorEntry(a);
+        Map.Entry<Long, long[]> h = model.higherEntry(a);
+        boolean want = (f != null && a - f.getKey() < f.getValue()[0]) || (h != null && h.getKey() - a < slot);
+        assertThat(map.overlaps(a, slot)).as("overlaps(0x%x, 0x%x)", a, slot).isEqualTo(want);
+        long[] v = model.get(a);
+        if (v != null) assertThat(map.containsExactly(a, v[0], v[1], (int) v[2])).isTrue();
+      }
+    }
+  }
+
+  @Test
   void extremeKeysAndInvalidArguments() {
     RangeMap map = new RangeMap();
     map.put(Long.MAX_VALUE, 1, 7, 255);
