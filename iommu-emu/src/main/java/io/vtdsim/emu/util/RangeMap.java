@@ -141,6 +141,8 @@ public final class RangeMap {
 
   private final int chunkCapacity;
   private Chunk[] chunks = new Chunk[4];
+  /** Each chunk's first start, kept in step with {@link #chunks}: the chunk search reads one array. */
+  private long[] firsts = new long[4];
   private int chunkCount;
   private int size;
   /** Bumped by every change; a finger is valid only while it is unchanged. */
@@ -174,6 +176,7 @@ public final class RangeMap {
   public void clear() {
     modCount++;
     chunks = new Chunk[4];
+    firsts = new long[4];
     chunkCount = 0;
     size = 0;
   }
@@ -426,11 +429,16 @@ public final class RangeMap {
     // let the survivors at the seam merge
     int w = ci;
     for (int i = ci; i <= cj; i++) {
-      if (chunks[i].size() > 0) chunks[w++] = chunks[i];
-      else spare = chunks[i];
+      if (chunks[i].size() > 0) {
+        firsts[w] = chunks[i].first(); // a survivor may have lost its front
+        chunks[w++] = chunks[i];
+      } else {
+        spare = chunks[i];
+      }
     }
     if (w <= cj) {
       System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
+      System.arraycopy(firsts, cj + 1, firsts, w, chunkCount - cj - 1);
       int count = chunkCount - (cj + 1 - w);
       Arrays.fill(chunks, count, chunkCount, null);
       chunkCount = count;
@@ -465,7 +473,7 @@ public final class RangeMap {
     int ans = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      if (chunks[mid].first() <= key) {
+      if (firsts[mid] <= key) {
         ans = mid;
         lo = mid + 1;
       } else {
@@ -503,6 +511,12 @@ public final class RangeMap {
   }
 
   private void insertAt(int ci, int pos, long s, long len, long t, int g) {
+    insertIntoChunks(ci, pos, s, len, t, g);
+    refreshFirst(ci);
+    refreshFirst(ci + 1);
+  }
+
+  private void insertIntoChunks(int ci, int pos, long s, long len, long t, int g) {
     Chunk c = chunks[ci];
     if (c.size() < chunkCapacity) {
       c.insert(pos, s, len, t, g);
@@ -545,6 +559,7 @@ public final class RangeMap {
     if (c.size() == 0) {
       removeChunk(ci);
     } else {
+      refreshFirst(ci);
       rebalance(ci);
     }
   }
@@ -563,15 +578,34 @@ public final class RangeMap {
   }
 
   private void insertChunk(int index, Chunk c) {
-    if (chunkCount == chunks.length) chunks = Arrays.copyOf(chunks, chunkCount * 2);
+    if (chunkCount == chunks.length) {
+      chunks = Arrays.copyOf(chunks, chunkCount * 2);
+      firsts = Arrays.copyOf(firsts, chunkCount * 2);
+    }
     System.arraycopy(chunks, index, chunks, index + 1, chunkCount - index);
+    System.arraycopy(firsts, index, firsts, index + 1, chunkCount - index);
     chunks[index] = c;
+    firsts[index] = c.size() > 0 ? c.first() : 0; // callers refresh it once the chunk is filled
     chunkCount++;
+  }
+
+  /** Chunk {@code ci}'s first start changed (an insertion or a cut at its front). */
+  private void refreshFirst(int ci) {
+    if (ci < chunkCount && chunks[ci].size() > 0) firsts[ci] = chunks[ci].first();
+  }
+
+  /** For tests: every chunk is non-empty and {@link #firsts} holds its first start. */
+  void checkInvariants() {
+    for (int i = 0; i < chunkCount; i++) {
+      if (chunks[i].size() == 0) throw new IllegalStateException("empty chunk " + i);
+      if (firsts[i] != chunks[i].first()) throw new IllegalStateException("stale first of chunk " + i);
+    }
   }
 
   private void removeChunk(int index) {
     spare = chunks[index];
     System.arraycopy(chunks, index + 1, chunks, index, chunkCount - index - 1);
+    System.arraycopy(firsts, index + 1, firsts, index, chunkCount - index - 1);
     chunks[--chunkCount] = null;
   }
 

@@ -33,6 +33,7 @@ class RangeMapModelTest {
     int ops = 150_000;
     long cursor = 0;
     for (int i = 0; i < ops; i++) {
+      if (i % 97 == 0) map.checkInvariants();
       int op = rnd.nextInt(100);
       long key = rnd.nextLong(space) - 16; // a few negative keys: order is signed, as TreeMap<Long>
       long len = 1 + rnd.nextInt(64);
@@ -164,6 +165,7 @@ class RangeMapModelTest {
   }
 
   private void assertSame(RangeMap map) {
+    map.checkInvariants(); // no empty chunk, every chunk's first start up to date
     List<long[]> seen = new ArrayList<>();
     map.forEach((s, l, t, g) -> seen.add(new long[] {s, l, t, g}));
     List<long[]> want = new ArrayList<>();
