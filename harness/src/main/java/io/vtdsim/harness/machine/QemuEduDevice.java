@@ -18,12 +18,12 @@ import io.vtdsim.harness.qemu.QemuSession;
 
 /**
  * An emulated device on QEMU: QEMU's edu at the device's BDF, DMAing through QEMU's VT-d translation.
- * edu can read guest memory into its buffer but not hand the bytes over, and cannot write bytes the
- * harness chooses. A fault is read back from FSTS/FRCD (VT-d spec 10.4.9, 10.4.14) and signalled to
+ * edu can read guest memory into its buffer but not hand the bytes over, and writes only what its
+ * buffer holds, so a write is staged ({@link BufferedDmaDevice}). A fault is read back from FSTS/FRCD (VT-d spec 10.4.9, 10.4.14) and signalled to
  * the driver as QEMU's fault event would be (FEADDR/FEDATA unless FECTL.IM), since no guest CPU
  * receives QEMU's MSI under qtest.
  */
-final class QemuEduDevice implements DmaDevice {
+final class QemuEduDevice implements BufferedDmaDevice {
   private final String name;
   private final SourceId sid;
   private final QemuSession session;
@@ -51,9 +51,34 @@ final class QemuEduDevice implements DmaDevice {
   }
 
   @Override
-  public DmaResult write(long iova, byte[] data) {
-    throw new IllegalArgumentException("device " + name + ": an emulated device on the qemu backend is QEMU's edu,"
-        + " which cannot write bytes the scenario chooses; use op: read");
+  public StagedWrite writeThroughBuffer(long iova, int length, Runnable beforeWriteBack) {
+    boolean staged = translated(() -> session.dmaRead(name, iova, length)).ok();
+    if (staged) {
+      if (beforeWriteBack != null) beforeWriteBack.run();
+    } else {
+      // the staging read's fault is no DMA of the scenario: drop its record before the write (FRCD.F is RW1C)
+      dropFaultRecord();
+    }
+    DmaAccess a = translated(() -> session.eduWriteBuffer(name, length, iova));
+    if (a.ok()) {
+      log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "write", "iova", iova, "length", length));
+      return new StagedWrite(DmaResult.success(null), staged);
+    }
+    String reason = faultRecord();
+    log.emit(DmaDevice.FAULT, name, "write 0x" + Long.toHexString(iova) + ": " + reason,
+        Attrs.of("device", name, "op", "write", "iova", iova, "reason", reason));
+    return new StagedWrite(DmaResult.fault(iova, reason), staged);
+  }
+
+  private void dropFaultRecord() {
+    MmioDevice regs = session.vtdRegisters();
+    int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
+    if ((fsts & FaultStatus.PPF) == 0) return;
+    int offset = Registers.faultRecord(cap.fro(), FaultStatus.fri(fsts)) + FaultRecord.F_DWORD_OFFSET;
+    translated(() -> {
+      regs.write(offset, 4, FaultRecord.F_IN_DWORD & 0xFFFF_FFFFL); // as Linux's dmar_fault clears it
+      return null;
+    });
   }
 
   @Override

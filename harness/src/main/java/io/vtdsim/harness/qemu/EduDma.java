@@ -10,7 +10,8 @@ import io.vtdsim.emu.spec.Registers;
  * <p>edu moves data only between guest memory and its 4 KiB internal buffer, and its buffer is
  * reachable only by DMA; so a transfer can tell whether VT-d let it through — a new fault in FSTS
  * (edu ignores the DMA error itself) — but can not hand the bytes to the host. A read therefore
- * returns no data, and a write of host-supplied bytes is impossible.
+ * returns no data, and a write writes what the buffer holds: what the last read brought in (the
+ * harness stages a write as a read of the same bytes first; {@code QemuEduDevice}).
  */
 final class EduDma {
   static final long BAR_SIZE = 1L << 20; // edu-mmio, 1 MiB
@@ -24,6 +25,7 @@ final class EduDma {
   private static final int REG_COUNT = 0x90;
   private static final int REG_CMD = 0x98;
   private static final long CMD_RUN = 0x1;
+  private static final long CMD_TO_RAM = 0x2; // direction 1: edu to RAM (docs/specs/edu.rst)
   private static final long TIMER_NS = 100_000_000L; // edu starts the transfer 100 ms (virtual) after CMD_RUN
   private static final int ENODEV = 19;
 
@@ -40,6 +42,15 @@ final class EduDma {
 
   /** Reads {@code len} bytes at {@code iova} into edu's buffer: ok unless VT-d recorded a fault; never any data. */
   synchronized DmaAccess read(long iova, int len) {
+    return transfer(iova, len, false);
+  }
+
+  /** Writes the first {@code len} bytes of edu's buffer at {@code iova}: ok unless VT-d recorded a fault. */
+  synchronized DmaAccess writeBuffer(long iova, int len) {
+    return transfer(iova, len, true);
+  }
+
+  private DmaAccess transfer(long iova, int len, boolean toRam) {
     if (len <= 0 || len > BUFFER_SIZE) {
       throw new IllegalArgumentException("an emulated (edu) device transfers 1 byte to 4 KiB at a time, not " + len);
     }
@@ -50,20 +61,15 @@ final class EduDma {
       throw new QemuException("a fault is still pending (FSTS=" + FaultStatus.describe((int) before)
           + "), so whether QEMU blocks an emulated (edu) device's DMA can not be observed; clear the fault first");
     }
-    qtest.writeq(bar + REG_SRC, iova);
-    qtest.writeq(bar + REG_DST, BUFFER);
+    qtest.writeq(bar + REG_SRC, toRam ? BUFFER : iova);
+    qtest.writeq(bar + REG_DST, toRam ? iova : BUFFER);
     qtest.writeq(bar + REG_COUNT, len);
-    qtest.writeq(bar + REG_CMD, CMD_RUN); // direction 0: RAM to edu
+    qtest.writeq(bar + REG_CMD, CMD_RUN | (toRam ? CMD_TO_RAM : 0));
     for (int i = 0; i < 4 && (qtest.readq(bar + REG_CMD) & CMD_RUN) != 0; i++) qtest.clockStep(TIMER_NS);
     if ((qtest.readq(bar + REG_CMD) & CMD_RUN) != 0) throw new QemuException("edu DMA of " + device.id() + " did not complete");
     long after = fsts();
     boolean faulted = (after & ~before & (FaultStatus.PPF | FaultStatus.PFO)) != 0;
     return faulted ? DmaAccess.failure(ENODEV) : DmaAccess.success(new byte[0]);
-  }
-
-  synchronized DmaAccess write(long iova, byte[] data) {
-    throw new UnsupportedOperationException("an emulated (edu) device can not write host-supplied bytes: edu's buffer"
-        + " is filled only by DMA from guest memory (device " + device.id() + ")");
   }
 
   private long fsts() {

@@ -13,9 +13,11 @@ final class QemuCommandLine {
     List<String> c = new ArrayList<>();
     c.add(launcher.toString());
     long mib = o.ramBytes() >> 20;
-    // guest RAM in a shared file: DMA_MAP's offset is then the RAM block offset, = GPA below 2 GiB
+    // guest RAM in a shared file: DMA_MAP's offset is then the RAM block offset, = GPA below 2 GiB;
+    // at most 2 GiB below the PCI hole (q35 would keep up to 2.75 GiB there), the rest from 4 GiB
+    // at file offset 2 GiB: the layout of GuestMemory.mappedFile
     c.addAll(List.of("-object", "memory-backend-file,id=m0,size=" + mib + "M,mem-path=" + opt(ramFile) + ",share=on",
-        "-machine", "q35,memory-backend=m0", "-m", mib + "M"));
+        "-machine", "q35,memory-backend=m0,max-ram-below-4g=2G", "-m", mib + "M"));
     c.addAll(List.of("-accel", "qtest", "-qtest", "unix:" + opt(qtestSocket), "-qtest-log", "/dev/null",
         "-display", "none", "-nodefaults", "-no-user-config"));
     // the IOMMU before the devices it translates for

@@ -15,8 +15,12 @@ public record QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes,
     Duration replyTimeout, Duration startTimeout) {
   public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(15);
-  /** q35 keeps RAM of at most 2 GiB below the PCI hole (hw/i386/pc_q35.c), so every DMA_MAP offset is the GPA. */
-  public static final long MAX_RAM = 2L << 30;
+  /**
+   * RAM beyond 2 GiB is relocated above 4 GiB (q35 with {@code max-ram-below-4g=2G}, the model's
+   * {@code GuestMemory.q35} layout); its top must stay below the 1 TiB that QEMU's default x86 CPU
+   * addresses (40 physical address bits, target/i386/cpu.c).
+   */
+  public static final long MAX_RAM = (1L << 40) - (2L << 30);
   private static final long RAM_GRANULE = 2L << 20;
 
   public QemuMachineOptions {
@@ -28,8 +32,8 @@ public record QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes,
       throw new IllegalArgumentException("machine.aw-bits: QEMU's intel-iommu supports 39 or 48, not " + awBits);
     }
     if (ramBytes <= 0 || ramBytes > MAX_RAM || ramBytes % RAM_GRANULE != 0) {
-      throw new IllegalArgumentException("machine.ram: the QEMU backend needs a multiple of 2 MiB up to 2 GiB"
-          + " (all of it below the PCI hole, so DMA_MAP's offset is the GPA), not " + ramBytes + " bytes");
+      throw new IllegalArgumentException("machine.ram: the QEMU backend needs a multiple of 2 MiB up to 1022 GiB"
+          + " (2 GiB below the PCI hole, the rest above 4 GiB, under QEMU's 40 physical address bits), not " + ramBytes + " bytes");
     }
     if (replyTimeout.isNegative() || replyTimeout.isZero() || startTimeout.isNegative() || startTimeout.isZero()) {
       throw new IllegalArgumentException("QEMU timeouts must be positive: reply " + replyTimeout + ", start " + startTimeout);

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 /**
  * A running QEMU q35 machine with {@code intel-iommu}, driven without a guest: the guest CPU's MMIO
  * and port accesses go over qtest ({@code -accel qtest}), guest RAM is a file both QEMU and this JVM
- * map shared ({@link #memory()}, file offset = GPA), and each assigned device is a
+ * map shared ({@link #memory()}, file offset = GPA below 2 GiB, RAM above 4 GiB after it), and each assigned device is a
  * {@code vfio-user-pci} whose vfio-user server runs here. QEMU's caching-mode shadow (VT-d IOMMU
  * notifier → vfio listener → vfio-user container) then reports every mapping it makes for a device
  * as a DMA_MAP to {@link Listener#onDmaMap}, synchronously inside the guest's invalidation.
@@ -142,7 +142,7 @@ public final class QemuSession implements AutoCloseable {
       int i = 0;
       for (QemuDevice d : options.assignedDevices()) {
         Path sock = dir.resolve("vfu" + i++ + ".sock");
-        servers.put(d.id(), new VfioUserServer(d.id(), sock, listener));
+        servers.put(d.id(), new VfioUserServer(d.id(), sock, new FileOffsetsAsGpas(listener, memory)));
         vfuSockets.put(d, sock);
       }
       commandLine.addAll(QemuCommandLine.build(installation.launcher(), options, dir.resolve("ram"), qtestSocket, vfuSockets));
@@ -253,7 +253,7 @@ public final class QemuSession implements AutoCloseable {
 
   // ---- the machine ----
 
-  /** Guest RAM: the file QEMU maps (file offset = GPA). */
+  /** Guest RAM: the file QEMU maps (file offset = GPA below 2 GiB; {@link GuestMemory#mappedFile}). */
   public GuestMemory memory() {
     return memory;
   }
@@ -323,7 +323,7 @@ public final class QemuSession implements AutoCloseable {
     return edu(deviceId).read(iova, len);
   }
 
-  /** {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. */
+  /** Assigned device {@code deviceId} writes {@code data} at {@code iova}; see {@link #dmaRead}. An emulated one: {@link #eduWriteBuffer}. */
   public DmaAccess dmaWrite(String deviceId, long iova, byte[] data) {
     checkUsable();
     VfioUserServer s = servers.get(deviceId);
@@ -336,7 +336,13 @@ public final class QemuSession implements AutoCloseable {
         throw crashedOrKilled(String.format("DMA_WRITE 0x%x+%d of %s failed (%s)", iova, data.length, deviceId, e.getMessage()));
       }
     }
-    return edu(deviceId).write(iova, data);
+    throw new IllegalArgumentException("device " + deviceId + " is QEMU's edu, which writes only what its buffer holds: use eduWriteBuffer");
+  }
+
+  /** Emulated device {@code deviceId} (edu) writes the first {@code len} bytes of its buffer — what its last read brought in — at {@code iova}. */
+  public DmaAccess eduWriteBuffer(String deviceId, int len, long iova) {
+    checkUsable();
+    return edu(deviceId).writeBuffer(iova, len);
   }
 
   private EduDma edu(String deviceId) {
@@ -350,8 +356,42 @@ public final class QemuSession implements AutoCloseable {
     VfioUserServer s = servers.get(deviceId);
     if (s == null) throw new IllegalArgumentException("no assigned device " + deviceId);
     NavigableMap<Long, Mapping> out = new java.util.TreeMap<>();
-    s.mappings().forEach((k, m) -> out.put(k, new Mapping(m.iova(), m.size(), m.offset(), m.read(), m.write())));
+    s.mappings().forEach((k, m) -> out.put(k, new Mapping(m.iova(), m.size(), memory.gpaOfFileOffset(m.offset()), m.read(), m.write())));
     return out;
+  }
+
+  /**
+   * A DMA_MAP's offset is into the RAM file (vfio-user hands the region's fd); the listener gets the
+   * GPA. A range whose bytes are not contiguous in GPA space (it would cross from the file's low part
+   * into its high part) is refused with EFAULT: QEMU maps each RAM section on its own, so only a
+   * broken message can carry one.
+   */
+  private record FileOffsetsAsGpas(Listener listener, GuestMemory memory) implements Listener {
+    private static final int EFAULT = 14;
+
+    @Override
+    public int onDmaMap(String deviceId, long iova, long size, long offset, boolean read, boolean write) {
+      long gpa = memory.gpaOfFileOffset(offset);
+      // outside RAM or empty: the host model judges it as it is (as for the model's own shadow)
+      if (gpa < 0 || size <= 0) return listener.onDmaMap(deviceId, iova, size, gpa < 0 ? offset : gpa, read, write);
+      long last = memory.gpaOfFileOffset(offset + size - 1);
+      if (last >= 0 && last != gpa + size - 1) {
+        listener.onMessage(deviceId, "recv", "DMA_MAP", String.format(
+            "offset=0x%x size=0x%x is not one guest-RAM range: refused (EFAULT)", offset, size));
+        return EFAULT;
+      }
+      return listener.onDmaMap(deviceId, iova, size, gpa, read, write);
+    }
+
+    @Override
+    public int onDmaUnmap(String deviceId, long iova, long size) {
+      return listener.onDmaUnmap(deviceId, iova, size);
+    }
+
+    @Override
+    public void onMessage(String deviceId, String direction, String command, String text) {
+      listener.onMessage(deviceId, direction, command, text);
+    }
   }
 
   /** One mapping QEMU made for an assigned device: [iova, iova+size) → guest RAM at {@code gpa}. */

@@ -3,6 +3,7 @@ package io.vtdsim.harness.testbed;
 import io.vtdsim.emu.device.DmaDevice;
 import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.harness.machine.BufferedDmaDevice;
 import io.vtdsim.harness.oracle.Violation;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,14 +35,21 @@ final class DmaCheck {
     List<Violation> out = new ArrayList<>();
     byte[] pattern = pattern(++serial, len);
     boolean fullyIntended = pieces.stream().mapToLong(Piece::length).sum() == len;
-    if (!write && fullyIntended) {
-      int off = 0;
-      for (Piece p : pieces) {
-        memory.write(p.gpa(), pattern, off, (int) p.length());
-        off += (int) p.length();
-      }
+    if (!write && fullyIntended) plant(pieces, pattern);
+    DmaResult r;
+    boolean writeLanded = true; // false: a buffered write carried bytes the harness did not plant
+    if (write && dev instanceof BufferedDmaDevice b) {
+      // staged through the device's buffer: plant the pattern, let the device read it, overwrite it,
+      // and only a write through the intended translation puts the pattern back
+      if (fullyIntended) plant(pieces, pattern);
+      byte[] inverse = pattern.clone();
+      for (int i = 0; i < inverse.length; i++) inverse[i] = (byte) ~inverse[i];
+      BufferedDmaDevice.StagedWrite w = b.writeThroughBuffer(iova, len, fullyIntended ? () -> plant(pieces, inverse) : null);
+      r = w.result();
+      writeLanded = w.staged();
+    } else {
+      r = write ? dev.write(iova, pattern) : dev.read(iova, len);
     }
-    DmaResult r = write ? dev.write(iova, pattern) : dev.read(iova, len);
     String what = (write ? "write" : "read") + " of " + len + " B at iova 0x" + Long.toHexString(iova);
     if (!r.ok()) {
       if (expectOk) {
@@ -61,6 +69,7 @@ final class DmaCheck {
       return out;
     }
     if (!write && !checkData) return out;
+    if (write && !writeLanded) return out; // a write-only mapping: the staging read was refused
     if (write) {
       int off = 0;
       for (Piece p : pieces) {
@@ -88,6 +97,14 @@ final class DmaCheck {
       }
     }
     return out;
+  }
+
+  private void plant(List<Piece> pieces, byte[] bytes) {
+    int off = 0;
+    for (Piece p : pieces) {
+      memory.write(p.gpa(), bytes, off, (int) p.length());
+      off += (int) p.length();
+    }
   }
 
   private static long gpaOf(List<Piece> pieces, int offset) {

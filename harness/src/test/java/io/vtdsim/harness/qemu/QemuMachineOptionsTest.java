@@ -20,9 +20,11 @@ class QemuMachineOptionsTest {
   }
 
   @Test
-  void ramMustBeLowAndInTwoMibSteps() {
-    assertThatThrownBy(() -> new QemuMachineOptions(48, true, (2L << 30) + (2L << 20), NIC))
+  void ramMustEndBelowOneTibAndComeInTwoMibSteps() {
+    // 2 GiB below the hole + the rest from 4 GiB: 1022 GiB reach 1 TiB, QEMU's default 40 physical address bits
+    assertThatThrownBy(() -> new QemuMachineOptions(48, true, (1022L << 30) + (2L << 20), NIC))
         .hasMessageStartingWith("machine.ram: ");
+    assertThat(new QemuMachineOptions(48, true, 1022L << 30, NIC).ramBytes()).isEqualTo(1022L << 30);
     assertThatThrownBy(() -> new QemuMachineOptions(48, true, (256L << 20) + 4096, NIC))
         .hasMessageStartingWith("machine.ram: ");
     assertThat(new QemuMachineOptions(48, true, 2L << 30, NIC).ramBytes()).isEqualTo(2L << 30);
@@ -65,7 +67,7 @@ class QemuMachineOptionsTest {
     List<String> c = QemuCommandLine.build(Path.of("/q"), o, Path.of("/s/ram"), Path.of("/s/q.sock"),
         Map.of(o.devices().get(0), Path.of("/s/vfu0.sock")));
     assertThat(String.join(" ", c)).isEqualTo("/q"
-        + " -object memory-backend-file,id=m0,size=256M,mem-path=/s/ram,share=on -machine q35,memory-backend=m0 -m 256M"
+        + " -object memory-backend-file,id=m0,size=256M,mem-path=/s/ram,share=on -machine q35,memory-backend=m0,max-ram-below-4g=2G -m 256M"
         + " -accel qtest -qtest unix:/s/q.sock -qtest-log /dev/null -display none -nodefaults -no-user-config"
         + " -device intel-iommu,caching-mode=on,intremap=off,aw-bits=39"
         + " -device {\"driver\":\"vfio-user-pci\",\"id\":\"vfu0\",\"addr\":\"03.0\",\"multifunction\":true,"

@@ -56,16 +56,32 @@ public final class GuestMemory {
   }
 
   /**
-   * {@code size} bytes of RAM from GPA 0 backed by {@code file} (created or resized to {@code size}),
-   * mapped shared: another process mapping the same file — QEMU's {@code memory-backend-file,share=on}
-   * — sees every write at file offset = GPA, and this memory sees its writes. At most 2 GiB, below
-   * the q35 PCI hole.
+   * {@code size} bytes of RAM in the {@link #q35} layout backed by {@code file} (created or resized to
+   * {@code size}), mapped shared: another process mapping the same file — QEMU's
+   * {@code memory-backend-file,share=on} on a q35 machine with {@code max-ram-below-4g=2G} — sees
+   * every write, and this memory sees its writes. File offset = GPA below 2 GiB; RAM above 4 GiB
+   * continues the file at offset 2 GiB, as QEMU's "ram-above-4g" alias of the one backend does
+   * (hw/i386/pc.c, pc_memory_init). {@link #fileOffset} converts.
    */
   public static GuestMemory mappedFile(java.nio.file.Path file, long size) throws java.io.IOException {
-    if (size <= 0 || size > Q35_LOW_LIMIT || (size & (PAGE_SIZE - 1)) != 0) {
-      throw new IllegalArgumentException("a mapped guest RAM must be a positive multiple of 4 KiB up to 2 GiB: " + size);
+    if (size <= 0 || (size & (PAGE_SIZE - 1)) != 0 || size > Long.MAX_VALUE - FOUR_GIB) {
+      throw new IllegalArgumentException("a mapped guest RAM must be a positive multiple of 4 KiB: " + size);
     }
-    return new GuestMemory(List.of(new RamRegion(0, size)), MappedFileStore.open(file, size));
+    PageStore file0 = MappedFileStore.open(file, size);
+    if (size <= Q35_LOW_LIMIT) return new GuestMemory(List.of(new RamRegion(0, size)), file0);
+    return new GuestMemory(q35(size).regions(), new RelocatedStore(file0));
+  }
+
+  /** The file offset of RAM at {@code gpa} in the {@link #mappedFile} layout (-1 outside RAM). */
+  public long fileOffset(long gpa) {
+    if (!isRam(gpa, 1)) return -1;
+    return Long.compareUnsigned(gpa, FOUR_GIB) >= 0 ? gpa - FOUR_GIB + Q35_LOW_LIMIT : gpa;
+  }
+
+  /** The GPA of the byte at file offset {@code offset} in the {@link #mappedFile} layout of this RAM (-1 outside it). */
+  public long gpaOfFileOffset(long offset) {
+    if (offset < 0 || offset >= ramSize()) return -1;
+    return regionArray.length > 1 && offset >= Q35_LOW_LIMIT ? offset - Q35_LOW_LIMIT + FOUR_GIB : offset;
   }
 
   /**

@@ -100,4 +100,34 @@ class GuestMemoryTest {
     assertThat(m.read16(0x2fff)).isEqualTo((short) 0x0302);
     assertThatThrownBy(() -> m.read64(1 << 20)).isInstanceOf(GuestMemoryException.class);
   }
+
+  /** RAM beyond 2 GiB: GPA 4 GiB is file offset 2 GiB (QEMU's ram-above-4g alias); the PCI hole is no RAM. */
+  @Test
+  void mappedFileAbove2GibContinuesTheFileAt2GibForGpa4Gib(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path f = dir.resolve("ram");
+    GuestMemory m = GuestMemory.mappedFile(f, 3L << 30); // sparse: nothing is allocated
+    assertThat(m.regions()).containsExactly(new RamRegion(0, 0x8000_0000L), new RamRegion(0x1_0000_0000L, 0x4000_0000L));
+    m.write64(0x1_0000_0008L, 0x0102030405060708L);
+    m.write64(0x7FFF_FFF8L, -1L);
+    try (var ch = java.nio.channels.FileChannel.open(f)) {
+      assertThat(ch.size()).isEqualTo(3L << 30);
+      var b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(b, 0x8000_0008L);
+      assertThat(b.getLong(0)).isEqualTo(0x0102030405060708L);
+      b.clear();
+      ch.read(b, 0x7FFF_FFF8L);
+      assertThat(b.getLong(0)).isEqualTo(-1L);
+    }
+    assertThat(m.fileOffset(0x1_0000_0008L)).isEqualTo(0x8000_0008L);
+    assertThat(m.fileOffset(0x8000_0000L)).isEqualTo(-1); // the PCI hole
+    assertThat(m.gpaOfFileOffset(0x8000_0000L)).isEqualTo(0x1_0000_0000L);
+    assertThat(m.gpaOfFileOffset(0x7FFF_F000L)).isEqualTo(0x7FFF_F000L);
+    assertThat(m.gpaOfFileOffset(3L << 30)).isEqualTo(-1);
+    assertThatThrownBy(() -> m.read64(0x9000_0000L)).isInstanceOf(GuestMemoryException.class);
+    assertThatThrownBy(() -> m.read64(0x1_4000_0000L)).isInstanceOf(GuestMemoryException.class);
+    // at most 2 GiB: one region, offset = GPA
+    GuestMemory small = GuestMemory.mappedFile(dir.resolve("small"), 1 << 20);
+    assertThat(small.gpaOfFileOffset(0x1000)).isEqualTo(0x1000);
+    assertThat(small.gpaOfFileOffset(1 << 20)).isEqualTo(-1);
+  }
 }
