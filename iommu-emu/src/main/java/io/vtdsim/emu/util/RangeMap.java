@@ -143,6 +143,8 @@ public final class RangeMap {
   private Chunk[] chunks = new Chunk[4];
   /** Each chunk's first start, kept in step with {@link #chunks}: the chunk search reads one array. */
   private long[] firsts = new long[4];
+  /** The chunk the last search ended in (a hint, checked against {@link #firsts} before use). */
+  private int lastChunk;
   private int chunkCount;
   private int size;
   /** Bumped by every change; a finger is valid only while it is unchanged. */
@@ -468,6 +470,15 @@ public final class RangeMap {
 
   /** Index of the last chunk whose first start is ≤ key; -1 when key is below every start (or empty). */
   private int chunkFor(long key) {
+    // the chunk of the last search first: lookups cluster (a DMA pair's IOVA, a walk's slots)
+    int h = lastChunk;
+    if (h < chunkCount && firsts[h] <= key && (h + 1 == chunkCount || firsts[h + 1] > key)) return h;
+    int ans = searchChunks(key);
+    if (ans >= 0) lastChunk = ans;
+    return ans;
+  }
+
+  private int searchChunks(long key) {
     int lo = 0;
     int hi = chunkCount - 1;
     int ans = -1;
