@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
     description = "VT-d caching-mode simulator: runs scenarios against a Linux-like guest driver, an emulated "
         + "VT-d unit, a shadowing strategy and a host IOMMU, and checks every assigned-device mapping.",
     subcommands = {RunCommand.class, ListCommand.class, MatrixCommand.class, ExplainCommand.class,
-        DemoCommand.class, ExploreCommand.class, DiffCommand.class, ReportCommand.class, ShowCommand.class,
+        DemoCommand.class, ExploreCommand.class, ExploreMergeCommand.class, DiffCommand.class, ReportCommand.class, ShowCommand.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

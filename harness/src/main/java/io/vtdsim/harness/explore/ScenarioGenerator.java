@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 
 /**
  * Generates a random, valid scenario for a seed: boot, each device attached to a domain, then random
- * IOMMU-API maps and unmaps (4 KiB to a few MiB, 2 MiB superpage candidates, sizes that are not a
+ * ({@link GeneratorOptions#apis} permitting) IOMMU-API maps and unmaps (4 KiB to a few MiB, 2 MiB superpage candidates, sizes that are not a
  * power of two, ranges at the interrupt window), DMA-API maps and unmaps, DMAs whose expectation the
  * {@link ScenarioModel} predicts (ok on mapped IOVAs with the permission, fault elsewhere), detach and
  * re-attach to other domains, and time advances. Every step is legal for the model when emitted, so
@@ -71,6 +71,8 @@ public final class ScenarioGenerator {
 
     private boolean randomStep() {
       int r = rnd.nextInt(100);
+      // a disabled API's share draws again (same draws as before when both are on)
+      if (r < 38 && !options.iommuApi() || r >= 38 && r < 60 && !options.dmaApi()) return false;
       if (r < 24) return map();
       if (r < 38) return unmap();
       if (r < 50) return dmaMap();

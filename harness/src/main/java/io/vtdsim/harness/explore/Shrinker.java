@@ -11,7 +11,9 @@ import java.util.function.Function;
 
 /**
  * Shrinks a scenario whose run shows a violation to a small one that still shows a violation of the
- * same kind: delta debugging over the step list (remove halves, quarters, ... then single steps),
+ * same {@link Mechanism} (kind, the keyword of the step it appears at, whether the range waited in the
+ * lazy flush queue, and the driver's flush decisions at that step) — or, with {@link #shrink(Scenario,
+ * String)}, of the same kind only: delta debugging over the step list (remove halves, quarters, ... then single steps),
  * then halving of map, buffer and DMA sizes, then dropping devices no step names. Every candidate is
  * first replayed through the {@link ScenarioModel}, which drops steps that lost what they depend on (a
  * dma-unmap whose dma-map was removed, a map in a domain no attach names any more) and corrects DMA
@@ -40,35 +42,52 @@ public final class Shrinker {
    *
    * @param scenario the smallest scenario found, expecting a violation of {@code kind}
    * @param kind the violation kind kept (or {@link #ERROR})
+   * @param mechanism the mechanism kept (its flush as the first run showed it), or null when only the kind was kept
    * @param originalSteps steps before (repeats unrolled)
    * @param runs scenario runs spent
    * @param result the run of {@code scenario}
    */
-  public record Result(Scenario scenario, String kind, int originalSteps, int runs, ScenarioResult result) {}
+  public record Result(Scenario scenario, String kind, Mechanism mechanism, int originalSteps, int runs,
+      ScenarioResult result) {}
 
-  /** Shrinks keeping the kind of the first violation {@code failing} shows (or its error). */
+  /**
+   * Shrinks keeping the mechanism of the first violation {@code failing} shows (for a run that ended in
+   * an error: the error).
+   */
   public Result shrink(Scenario scenario, ScenarioResult failing) {
-    String kind = ScenarioResult.ERROR.equals(failing.outcome()) ? ERROR
-        : failing.violations().isEmpty() ? null : failing.violations().get(0).kind();
-    if (kind == null) throw new IllegalArgumentException("the run of " + scenario.name() + " shows no violation to keep");
-    return shrink(scenario, kind);
+    if (ScenarioResult.ERROR.equals(failing.outcome())) return shrink(scenario, ERROR);
+    if (failing.violations().isEmpty()) {
+      throw new IllegalArgumentException("the run of " + scenario.name() + " shows no violation to keep");
+    }
+    return shrink(scenario, Mechanism.of(failing, failing.violations().get(0)));
+  }
+
+  /**
+   * Shrinks keeping at least one violation of {@code mechanism}; when its flush is unknown (a run that
+   * kept no events) it is taken from this shrinker's first run of {@code scenario}.
+   */
+  public Result shrink(Scenario scenario, Mechanism mechanism) {
+    if (mechanism.kind().equals(ERROR)) return shrink(scenario, ERROR);
+    return new Search(scenario, mechanism.kind(), mechanism).run();
   }
 
   /** Shrinks keeping at least one violation of {@code kind} ({@link #ERROR}: a run that ends in an error). */
   public Result shrink(Scenario scenario, String kind) {
-    return new Search(scenario, kind).run();
+    return new Search(scenario, kind, null).run();
   }
 
   /** One shrink: the best scenario so far and the runs spent. */
   private final class Search {
     private final String kind;
+    private Mechanism mechanism;
     private final int originalSteps;
     private Scenario best;
     private ScenarioResult bestResult;
     private int runs;
 
-    Search(Scenario scenario, String kind) {
+    Search(Scenario scenario, String kind, Mechanism mechanism) {
       this.kind = kind;
+      this.mechanism = mechanism;
       List<Step> flat = flatten(scenario.steps());
       this.originalSteps = flat.size();
       this.best = withSteps(scenario, flat);
@@ -78,7 +97,12 @@ public final class Shrinker {
       bestResult = runner.apply(best);
       runs++;
       if (!shows(bestResult)) {
-        throw new IllegalArgumentException("the scenario " + best.name() + " does not show " + kind);
+        throw new IllegalArgumentException("the scenario " + best.name() + " does not show "
+            + (mechanism != null ? mechanism : kind));
+      }
+      if (mechanism != null && mechanism.flush() == null) {
+        // pin the flush decisions as this runner sees them (the caller's run may have kept no events)
+        mechanism = Mechanism.all(bestResult).stream().filter(mechanism::matches).findFirst().orElse(mechanism);
       }
       List<Step> replayed = ScenarioModel.replay(best, best.steps()).steps();
       if (!replayed.equals(best.steps())) tryCandidate(replayed);
@@ -88,7 +112,7 @@ public final class Shrinker {
         changed = simplifySizes();
       }
       dropUnusedDevices();
-      return new Result(finish(), kind, originalSteps, runs, bestResult);
+      return new Result(finish(), kind, mechanism, originalSteps, runs, bestResult);
     }
 
     private boolean budgetLeft() {
@@ -179,12 +203,14 @@ public final class Shrinker {
 
     private boolean shows(ScenarioResult r) {
       if (kind.equals(ERROR)) return ScenarioResult.ERROR.equals(r.outcome());
-      return r.violations().stream().anyMatch(v -> v.kind().equals(kind));
+      if (mechanism == null) return r.violations().stream().anyMatch(v -> v.kind().equals(kind));
+      return r.violations().stream().anyMatch(v -> v.kind().equals(kind))
+          && Mechanism.all(r).stream().anyMatch(mechanism::matches);
     }
 
     private Scenario finish() {
       String description = "Shrunk by vtdsim explore from " + best.name() + " (" + originalSteps + " steps → "
-          + best.steps().size() + ", " + runs + " runs); shows " + kind + ".";
+          + best.steps().size() + ", " + runs + " runs); shows " + (mechanism != null ? mechanism : kind) + ".";
       Expect expect = kind.equals(ERROR) ? Expect.PASSES : new Expect(Expect.VIOLATION, List.of(kind));
       return new Scenario(best.name() + "-shrunk", description, best.machine(), best.driver(), best.devices(),
           best.steps(), expect, best.source());

@@ -8,15 +8,32 @@ package io.vtdsim.harness.scenario;
  * @param dmaMode strict | lazy; default {@value #DEFAULT_DMA_MODE}
  * @param waitBound polls of a status word or register before the driver gives up (a
  *     {@code driver-timeout}); default {@code DriverConfig.DEFAULT_WAIT_BOUND}
+ * @param vcpus the guest CPUs that call the driver, in turn, one per driver call (per-CPU IOVA caches,
+ *     interrupts taken by the calling CPU); default 1
  */
-public record DriverSpec(String preset, String flush, String dmaMode, Integer waitBound) {
+public record DriverSpec(String preset, String flush, String dmaMode, Integer waitBound, Integer vcpus) {
+  /** Most {@code driver.vcpus} a scenario may ask for (one thread each). */
+  public static final int MAX_VCPUS = 64;
   /** Largest {@code driver.wait-bound} a scenario may set (each poll is an MMIO read or a memory read). */
   public static final int MAX_WAIT_BOUND = 100_000_000;
   public static final String DEFAULT_PRESET = "linux-6.12";
   public static final String DEFAULT_FLUSH = "linux";
   public static final String DEFAULT_DMA_MODE = "strict";
 
-  public static final DriverSpec DEFAULTS = new DriverSpec(null, null, null, null);
+  public static final DriverSpec DEFAULTS = new DriverSpec(null, null, null, null, null);
+
+  /** Without the vCPU key (one vCPU). */
+  public DriverSpec(String preset, String flush, String dmaMode, Integer waitBound) {
+    this(preset, flush, dmaMode, waitBound, null);
+  }
+
+  public int vcpusOrDefault() {
+    return vcpus != null ? vcpus : 1;
+  }
+
+  public DriverSpec withVcpus(Integer n) {
+    return new DriverSpec(preset, flush, dmaMode, waitBound, n);
+  }
 
   /** Preset, flush policy and DMA mode, with the default wait bound. */
   public DriverSpec(String preset, String flush, String dmaMode) {
@@ -36,18 +53,18 @@ public record DriverSpec(String preset, String flush, String dmaMode, Integer wa
   }
 
   public DriverSpec withPreset(String p) {
-    return new DriverSpec(p, flush, dmaMode, waitBound);
+    return new DriverSpec(p, flush, dmaMode, waitBound, vcpus);
   }
 
   public DriverSpec withFlush(String f) {
-    return new DriverSpec(preset, f, dmaMode, waitBound);
+    return new DriverSpec(preset, f, dmaMode, waitBound, vcpus);
   }
 
   public DriverSpec withDmaMode(String m) {
-    return new DriverSpec(preset, flush, m, waitBound);
+    return new DriverSpec(preset, flush, m, waitBound, vcpus);
   }
 
   public DriverSpec withWaitBound(Integer polls) {
-    return new DriverSpec(preset, flush, dmaMode, polls);
+    return new DriverSpec(preset, flush, dmaMode, polls, vcpus);
   }
 }

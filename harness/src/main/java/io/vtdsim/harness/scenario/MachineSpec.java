@@ -22,6 +22,8 @@ import java.util.List;
  *     {@value #DEFAULT_FIDELITY}
  * @param hostMappingLimit the host's mapping limit: vfio-type1 DMA mappings (dma_entry_limit, default
  *     65535), iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK; default guest RAM + 1 GiB); null: the default
+ * @param queue where the unit processes its invalidation queue: {@code inline} (in the IQT write,
+ *     deterministic) or {@code thread} (a hardware thread of its own); default {@value #DEFAULT_QUEUE}
  */
 public record MachineSpec(
     String preset,
@@ -37,7 +39,8 @@ public record MachineSpec(
     String host,
     String backend,
     String fidelity,
-    Long hostMappingLimit) {
+    Long hostMappingLimit,
+    String queue) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
@@ -46,10 +49,11 @@ public record MachineSpec(
   public static final String DEFAULT_HOST = "vfio-type1";
   public static final String DEFAULT_BACKEND = "model";
   public static final String DEFAULT_FIDELITY = "strict";
+  public static final String DEFAULT_QUEUE = "inline";
 
   /** Every key null: all defaults. */
   public static final MachineSpec DEFAULTS =
-      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new MachineSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
   public MachineSpec {
     superpages = superpages == null ? null : List.copyOf(superpages);
@@ -83,7 +87,7 @@ public record MachineSpec(
   public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
       List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host) {
     this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
-        shadowSync, host, null, null, null);
+        shadowSync, host, null, null, null, null);
   }
 
   /** Without a host mapping limit (the host semantics' default). */
@@ -91,7 +95,19 @@ public record MachineSpec(
       List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host,
       String backend, String fidelity) {
     this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
-        shadowSync, host, backend, fidelity, null);
+        shadowSync, host, backend, fidelity, null, null);
+  }
+
+  /** Without the queue key (inline). */
+  public MachineSpec(String preset, Long ramBytes, Boolean cachingMode, Integer awBits, Boolean psi, Integer mamv,
+      List<String> superpages, Boolean queuedInvalidation, Boolean negativeCaching, String shadowSync, String host,
+      String backend, String fidelity, Long hostMappingLimit) {
+    this(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation, negativeCaching,
+        shadowSync, host, backend, fidelity, hostMappingLimit, null);
+  }
+
+  public String queueOrDefault() {
+    return queue != null ? queue : DEFAULT_QUEUE;
   }
 
   public String backendOrDefault() {
@@ -100,11 +116,11 @@ public record MachineSpec(
 
   public MachineSpec withShadowSync(String s) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, s, host, backend, fidelity, hostMappingLimit);
+        queuedInvalidation, negativeCaching, s, host, backend, fidelity, hostMappingLimit, queue);
   }
 
   public MachineSpec withBackend(String b) {
     return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity, hostMappingLimit);
+        queuedInvalidation, negativeCaching, shadowSync, host, b, fidelity, hostMappingLimit, queue);
   }
 }

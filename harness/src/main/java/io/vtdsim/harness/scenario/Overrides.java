@@ -66,10 +66,12 @@ public final class Overrides {
       case "machine.backend" -> s.withMachine(m.withBackend(v.oneOf(0, key, value, Vocabulary.BACKENDS)));
       case "machine.fidelity" -> s.withMachine(machine(m, 12, v.oneOf(0, key, value, Vocabulary.FIDELITIES)));
       case "machine.host-mapping-limit" -> s.withMachine(machine(m, 13, v.positiveLong(0, key, value)));
+      case "machine.queue" -> s.withMachine(machine(m, 14, v.oneOf(0, key, value, Vocabulary.QUEUES)));
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
       case "driver.wait-bound" -> s.withDriver(d.withWaitBound(v.smallInt(0, key, value, 1, DriverSpec.MAX_WAIT_BOUND)));
+      case "driver.vcpus" -> s.withDriver(d.withVcpus(v.smallInt(0, key, value, 1, DriverSpec.MAX_VCPUS)));
       // a two-argument Expect has no per-strategy entries: see the class comment
       case "expect.outcome" -> {
         String outcome = v.oneOf(0, key, value, Vocabulary.OUTCOMES);
@@ -134,10 +136,10 @@ public final class Overrides {
   private static MachineSpec machine(MachineSpec m, int index, Object value) {
     Object[] c = {m.preset(), m.ramBytes(), m.cachingMode(), m.awBits(), m.psi(), m.mamv(), m.superpages(),
         m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host(), m.backend(), m.fidelity(),
-        m.hostMappingLimit()};
+        m.hostMappingLimit(), m.queue()};
     c[index] = value;
     return new MachineSpec((String) c[0], (Long) c[1], (Boolean) c[2], (Integer) c[3], (Boolean) c[4],
         (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10],
-        (String) c[11], (String) c[12], (Long) c[13]);
+        (String) c[11], (String) c[12], (Long) c[13], (String) c[14]);
   }
 }

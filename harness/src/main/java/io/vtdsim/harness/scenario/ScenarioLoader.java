@@ -28,8 +28,8 @@ public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
       "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
-      "host-mapping-limit");
-  static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound");
+      "host-mapping-limit", "queue");
+  static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound", "vcpus");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
   static final List<String> EXPECT_KEYS = List.of("outcome", "violations");
@@ -181,7 +181,8 @@ public final class ScenarioLoader {
           enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES),
           m.entries().containsKey("host-mapping-limit")
               ? values.positiveLong(line(m, "host-mapping-limit"), p + "host-mapping-limit",
-                  scalar(m, p, "host-mapping-limit")) : null);
+                  scalar(m, p, "host-mapping-limit")) : null,
+          enumOpt(m, p, "queue", Vocabulary.QUEUES));
     }
 
     private List<String> superpages(MapNode m) {
@@ -206,7 +207,9 @@ public final class ScenarioLoader {
           enumOpt(m, "driver.", "flush", Vocabulary.FLUSH_POLICIES),
           enumOpt(m, "driver.", "dma-mode", Vocabulary.DMA_MODES),
           m.entries().containsKey("wait-bound") ? values.smallInt(line(m, "wait-bound"), "driver.wait-bound",
-              scalar(m, "driver.", "wait-bound"), 1, DriverSpec.MAX_WAIT_BOUND) : null);
+              scalar(m, "driver.", "wait-bound"), 1, DriverSpec.MAX_WAIT_BOUND) : null,
+          m.entries().containsKey("vcpus") ? values.smallInt(line(m, "vcpus"), "driver.vcpus",
+              scalar(m, "driver.", "vcpus"), 1, DriverSpec.MAX_VCPUS) : null);
     }
 
     List<DeviceSpec> devices(ListNode l) {

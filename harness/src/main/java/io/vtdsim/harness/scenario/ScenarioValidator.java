@@ -129,6 +129,10 @@ public final class ScenarioValidator {
     /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
     private void qemuLimits() {
       MachineSpec m = scenario.machine();
+      if (!m.queueOrDefault().equals(MachineSpec.DEFAULT_QUEUE)) {
+        throw new ScenarioException(scenario.source(), machineLine("queue"), "machine.queue",
+            "QEMU processes its invalidation queue itself; thread is a model setting (machine.backend qemu)");
+      }
       boolean cm = m.cachingMode() != null ? m.cachingMode()
           : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
       List<QemuDevice> devices = new ArrayList<>();

@@ -17,6 +17,8 @@ public final class Vocabulary {
   public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
+  /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
+  public static final List<String> QUEUES = List.of("inline", "thread");
   /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);

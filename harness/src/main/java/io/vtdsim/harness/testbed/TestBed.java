@@ -87,6 +87,7 @@ public final class TestBed implements AutoCloseable {
   private final MappingOracle oracle;
   private final DmaCheck dmaCheck;
   private final LazyUnmaps lazyUnmaps = new LazyUnmaps();
+  private final Vcpus vcpus;
   private final long poolBase;
   private final long poolSize;
 
@@ -110,7 +111,8 @@ public final class TestBed implements AutoCloseable {
       if (sids.contains(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
       sids.add(d.bdf());
     }
-    this.machine = Machines.create(config, log, this::deliverMsi);
+    this.vcpus = new Vcpus(config.vcpus(), this::takeInterrupt);
+    this.machine = Machines.create(config, log, vcpus::post);
     try {
       this.memory = machine.memory();
       this.vtdConfig = machine instanceof EmulatedMachine e ? e.vtdConfig() : config.vtdConfig();
@@ -133,6 +135,7 @@ public final class TestBed implements AutoCloseable {
       oracle.staleAllowance(this::queuedForLazyFlush);
     } catch (RuntimeException e) {
       machine.close();
+      vcpus.close();
       throw e;
     }
   }
@@ -164,7 +167,8 @@ public final class TestBed implements AutoCloseable {
     return TestBedBuilder.from(s).eventRetention(eventRetention).build();
   }
 
-  private void deliverMsi(long address, int data) {
+  /** The fault event's handler, on the vCPU that takes it ({@link Vcpus}). */
+  private void takeInterrupt(long address, int data) {
     IntelIommuDriver d = driver;
     if (d != null) d.onInterrupt(address, data);
   }
@@ -173,7 +177,7 @@ public final class TestBed implements AutoCloseable {
 
   /** The driver initializes the unit and enables translation. */
   public void boot() {
-    driver.boot(new ArrayList<>(sids()));
+    vcpus.run(() -> driver.boot(new ArrayList<>(sids())));
     // Linux attaches every device to its default DMA domain at boot (Linux intel_iommu_init probes devices before TE); the intent
     // follows, under the driver's name for that domain, with nothing mapped in it yet
     for (DeviceConfig d : deviceConfigs.values()) {
@@ -184,14 +188,14 @@ public final class TestBed implements AutoCloseable {
 
   /** Attaches the device's IOMMU group (the device alone without one) to {@code domain}. */
   public void attach(String device, String domain) {
-    driver.attach(sid(device), domain);
+    vcpus.run(() -> driver.attach(sid(device), domain));
     for (String member : groupOf(device)) intent.attach(member, domain);
     oracle.touchAll();
   }
 
   /** Detaches the device's IOMMU group (the device alone without one). */
   public void detach(String device) {
-    driver.detach(sid(device));
+    vcpus.run(() -> driver.detach(sid(device)));
     for (String member : groupOf(device)) {
       if (driver.domainOf(sid(member)).isEmpty()) intent.detach(member);
     }
@@ -200,7 +204,7 @@ public final class TestBed implements AutoCloseable {
 
   /** The guest shuts down: the driver turns translation off where its era does (intel_iommu_shutdown, ≥5.1). */
   public void shutdown() {
-    driver.shutdown();
+    vcpus.run(driver::shutdown);
     oracle.touchAll();
   }
 
@@ -211,7 +215,7 @@ public final class TestBed implements AutoCloseable {
    */
   public void map(String domain, long iova, long gpa, long size, boolean read, boolean write) {
     requireUsableGpa(gpa, size);
-    driver.map(domain, iova, gpa, size, read, write);
+    vcpus.run(() -> driver.map(domain, iova, gpa, size, read, write));
     intent.map(domain, iova, gpa, size, read, write);
     oracle.touch(iova, size);
   }
@@ -224,7 +228,7 @@ public final class TestBed implements AutoCloseable {
    * @return the bytes unmapped
    */
   public long unmap(String domain, long iova, long size) {
-    long unmapped = driver.unmap(domain, iova, size);
+    long unmapped = vcpus.run(() -> driver.unmap(domain, iova, size));
     long cleared = Math.max(size, unmapped);
     intent.unmap(domain, iova, cleared);
     oracle.touch(iova, cleared);
@@ -240,7 +244,7 @@ public final class TestBed implements AutoCloseable {
    */
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);
-    long iova = driver.mapSingle(sid(device), gpa, size, dir);
+    long iova = vcpus.run(() -> driver.mapSingle(sid(device), gpa, size, dir));
     long offset = gpa & 0xFFF;
     long bytes = pagesBytes(offset, size);
     boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
@@ -251,7 +255,7 @@ public final class TestBed implements AutoCloseable {
 
   /** DMA API: unmaps what {@link #dmaMap} returned; a call the driver rejects leaves the intent as it was. */
   public void dmaUnmap(String device, long iova, long size, Direction dir) {
-    driver.unmapSingle(sid(device), iova, size, dir);
+    vcpus.run(() -> driver.unmapSingle(sid(device), iova, size, dir));
     long offset = iova & 0xFFF;
     long bytes = pagesBytes(offset, size);
     lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
@@ -261,7 +265,7 @@ public final class TestBed implements AutoCloseable {
 
   /** Lets simulated time pass; timers (the lazy flush queue) fire. */
   public void advance(long nanos) {
-    clock.advance(nanos);
+    vcpus.run(() -> clock.advance(nanos)); // the timers (flush queue) run on a vCPU
   }
 
   /**
@@ -273,8 +277,12 @@ public final class TestBed implements AutoCloseable {
   public List<Violation> dma(String device, long iova, boolean write, int len, boolean expectOk) {
     if (len <= 0) throw new IllegalArgumentException("DMA length must be positive: " + len);
     DmaDevice dev = device(device);
-    return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
-        machine.movesData(device));
+    try {
+      return dmaCheck.run(dev, device, iova, write, len, expectOk, intendedPieces(device, iova, len),
+          machine.movesData(device));
+    } finally {
+      vcpus.interrupts(); // a fault event raised by the DMA
+    }
   }
 
   /**
@@ -504,6 +512,10 @@ public final class TestBed implements AutoCloseable {
 
   @Override
   public void close() {
-    machine.close();
+    try {
+      machine.close();
+    } finally {
+      vcpus.close();
+    }
   }
 }

@@ -46,6 +46,8 @@ public final class TestBedBuilder {
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
   private int waitBound = DriverConfig.DEFAULT_WAIT_BOUND;
+  private VtdConfig.QueueProcessing queue = VtdConfig.QueueProcessing.INLINE;
+  private int vcpus = 1;
 
   TestBedBuilder() {}
 
@@ -71,6 +73,8 @@ public final class TestBedBuilder {
     b.negativeCaching = m.negativeCaching();
     b.hostMappingLimit = m.hostMappingLimit();
     if (d.waitBound() != null) b.waitBound(d.waitBound());
+    b.queue(m.queueOrDefault());
+    b.vcpus(d.vcpusOrDefault());
     for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
   }
@@ -243,10 +247,35 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * Where the unit processes its invalidation queue: {@code inline} (default; in the IQT write, so runs
+   * are deterministic) or {@code thread} (the unit's own hardware thread, as a real unit runs beside
+   * the CPUs; the driver's completion polls then race it, so poll counts vary between runs).
+   */
+  public TestBedBuilder queue(String mode) {
+    int i = io.vtdsim.harness.scenario.Vocabulary.QUEUES.indexOf(mode);
+    if (i < 0) {
+      throw new IllegalArgumentException("unknown queue mode '" + mode + "'; known: "
+          + String.join(", ", io.vtdsim.harness.scenario.Vocabulary.QUEUES));
+    }
+    this.queue = i == 0 ? VtdConfig.QueueProcessing.INLINE : VtdConfig.QueueProcessing.THREAD;
+    return this;
+  }
+
+  /**
+   * The guest CPUs that call the driver (default 1: the caller's thread). With more, each driver call
+   * runs on the next vCPU thread in turn — Linux's per-CPU IOVA caches then see the CPU that called —
+   * and each vCPU takes the interrupts raised during its call, after the call.
+   */
+  public TestBedBuilder vcpus(int n) {
+    this.vcpus = n;
+    return this;
+  }
+
   public TestBedConfig config() {
     return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
         queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention, fidelity, hostMappingLimit, waitBound);
+        eventRetention, fidelity, hostMappingLimit, waitBound, queue, vcpus);
   }
 
   public TestBed build() {

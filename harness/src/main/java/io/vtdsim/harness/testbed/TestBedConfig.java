@@ -38,6 +38,8 @@ import java.util.List;
  *     {@code HostContainer})
  * @param waitBound the driver's polls of a status word or register before it gives up
  *     ({@code DriverConfig.waitBound}, a {@code driver-timeout})
+ * @param queue where the unit processes its invalidation queue (VtdConfig.QueueProcessing)
+ * @param vcpus guest CPUs calling the driver in turn (1: the caller's thread)
  */
 public record TestBedConfig(
     Backend backend,
@@ -59,7 +61,9 @@ public record TestBedConfig(
     int eventRetention,
     Fidelity fidelity,
     Long hostMappingLimit,
-    int waitBound) {
+    int waitBound,
+    VtdConfig.QueueProcessing queue,
+    int vcpus) {
 
   public TestBedConfig {
     if (backend == null || machinePreset == null || shadowSync == null || host == null || driverPreset == null
@@ -78,6 +82,11 @@ public record TestBedConfig(
     }
     if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
     if (waitBound < 1) throw new IllegalArgumentException("the driver's wait bound must be ≥ 1 poll: " + waitBound);
+    if (queue == null) throw new IllegalArgumentException("the queue processing mode is required (inline or thread)");
+    if (vcpus < 1 || vcpus > 64) throw new IllegalArgumentException("vCPUs must be 1..64: " + vcpus);
+    if (backend == Backend.QEMU && queue != VtdConfig.QueueProcessing.INLINE) {
+      throw new IllegalArgumentException("machine.queue: QEMU processes its queue itself; thread is a model setting");
+    }
   }
 
   /** The VT-d unit this configuration asks for: the preset at {@link #awBits} with the overrides applied. */
@@ -95,7 +104,7 @@ public record TestBedConfig(
     v = v.withCap(cap);
     if (queuedInvalidation != null) v = v.withEcap(v.ecap().withQi(queuedInvalidation));
     if (negativeCaching != null) v = v.withNegativeCaching(negativeCaching);
-    return v;
+    return v.withQueueProcessing(queue);
   }
 
   /** Whether some device is assigned (has a host container). */

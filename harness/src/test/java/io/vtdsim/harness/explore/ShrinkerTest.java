@@ -132,4 +132,37 @@ class ShrinkerTest {
     assertThatThrownBy(() -> new Shrinker(runner::run, 10).shrink(clean, Violation.STALE_MAPPING))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not show stale-mapping");
   }
+
+  /**
+   * Issue 11's regression, on a real known-bad pair (linux-5.10 lazy under psi-only, seed 1): its run
+   * shows a stale mapping after a detach (psi-only ignores the old-DID DSI) and, later, one after a time
+   * advance whose flush-queue drain was a DSI. Kept by kind only, the shrink ends at the detach; kept by
+   * mechanism, it keeps the lazy unmap, the advance and the queue's DSI.
+   */
+  @Test
+  void theMechanismIsKeptNotOnlyTheKind() {
+    GeneratorOptions lazyPsiOnly = GeneratorOptions.defaults().withBase(Overrides.apply(GeneratorOptions.defaultBase(),
+        List.of("driver.preset=linux-5.10", "driver.dma-mode=lazy", "machine.shadow-sync=psi-only")));
+    Scenario failing = new ScenarioGenerator(1, lazyPsiOnly).generate();
+    ScenarioResult r = runner.run(failing);
+    Mechanism drain = Mechanism.all(r).stream().filter(m -> m.step().equals("advance") && m.lazy()).findFirst().orElseThrow();
+    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING);
+    assertThat(drain.flush()).isEqualTo("queue-dsi");
+
+    Shrinker.Result byKind = new Shrinker(runner::run, 150).shrink(failing, Violation.STALE_MAPPING);
+    assertThat(Mechanism.all(byKind.result())).noneMatch(drain::matches);
+
+    Shrinker.Result byMechanism = new Shrinker(runner::run, 150).shrink(failing, drain);
+    assertThat(byMechanism.mechanism()).isEqualTo(drain);
+    List<Step> steps = byMechanism.scenario().steps();
+    assertThat(steps.size()).isLessThanOrEqualTo(6);
+    assertThat(steps).anyMatch(st -> st instanceof Step.DmaUnmap).anyMatch(st -> st instanceof Step.Advance)
+        .noneMatch(st -> st instanceof Step.Detach);
+    String yaml = writer.write(byMechanism.scenario());
+    ScenarioResult replay = runner.run(ScenarioLoader.parse(yaml, "drain.yaml"));
+    assertThat(replay.met()).as(yaml).isTrue();
+    assertThat(Mechanism.all(replay)).as(yaml).anyMatch(drain::matches);
+    // the first violation's mechanism is what shrink(scenario, result) keeps: here the detach
+    assertThat(new Shrinker(runner::run, 150).shrink(failing, r).mechanism().step()).isEqualTo("detach");
+  }
 }

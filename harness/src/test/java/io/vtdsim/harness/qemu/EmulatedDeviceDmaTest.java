@@ -56,6 +56,6 @@ class EmulatedDeviceDmaTest {
     assertThatThrownBy(() -> session.dmaRead("gpu", IOVA, 64))
         .isInstanceOf(QemuException.class).hasMessageContaining("a fault is still pending");
     assertThatThrownBy(() -> session.dmaWrite("gpu", IOVA, new byte[4]))
-        .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("edu");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eduWriteBuffer");
   }
 }

@@ -50,6 +50,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Scalable-mode translation (RTADDR.TTM = 01b at the last SRTP); its caches stay empty in legacy mode. */
   private final ScalableTranslator scalable;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Interrupt messages raised under {@link #lock}, sent when it is released ({@link #unlock}). */
+  private final PostedInterrupts interrupts;
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
   /** The observers again, for the queue's hot path (no iterator per invalidation). */
   private volatile RemappingObserver[] observerArray = new RemappingObserver[0];
@@ -89,10 +91,11 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     this.iva = Registers.iva(config.ecap().iro());
     this.iotlb = Registers.iotlb(config.ecap().iro());
     this.regs = new RegisterFile(config.registersSize());
+    this.interrupts = new PostedInterrupts(msi, lock);
     this.faultEvent = new EventInterrupt(regs, Registers.FECTL, Registers.FEDATA, Registers.FEADDR,
-        Registers.FEUADDR, msi, log, true);
+        Registers.FEUADDR, interrupts, log, true);
     this.completionEvent = new EventInterrupt(regs, Registers.IECTL, Registers.IEDATA, Registers.IEADDR,
-        Registers.IEUADDR, msi, log, false);
+        Registers.IEUADDR, interrupts, log, false);
     this.faults = new FaultRecorder(regs, config.cap().fro(), config.cap().nfr(), config.ecap().dt(),
         behaviour.pasidAllOnesInWalkFaults(), faultEvent, log);
     this.registerInvalidation = new RegisterInvalidation(regs, config, translator, observers, log);
@@ -156,7 +159,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return translationEnabled;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -166,7 +169,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return rootTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -226,7 +229,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return r;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -258,7 +261,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return faults.report(sid, addr, reason, read);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -268,7 +271,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return interruptRemapTable;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -282,7 +285,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       return aborted;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -304,7 +307,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         for (RemappingObserver o : observers) o.translationEnableChanged(false);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -328,7 +331,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       }
       return size == 4 ? v & 0xFFFF_FFFFL : v;
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -339,7 +342,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       if (aborted != null || !inWindow(offset, size)) return;
       dispatchWrite(offset, size, value);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -506,7 +509,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.failed("internal error while processing the queue: " + failure);
     } finally {
-      lock.unlock();
+      unlock();
     }
   }
 
@@ -515,8 +518,14 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     try {
       queue.process();
     } finally {
-      lock.unlock();
+      unlock();
     }
+  }
+
+  /** Releases the lock, then sends the interrupt messages raised under it (outside any unit lock). */
+  private void unlock() {
+    lock.unlock();
+    interrupts.sendPosted();
   }
 
   private boolean inWindow(int offset, int size) {

@@ -83,8 +83,15 @@ public final class VtdTestBed implements AutoCloseable {
     return new VtdTestBed(VtdConfig.preset("qemu-7.2", 48));
   }
 
-  private synchronized void deliver(long address, int data) {
-    msis.add(new Msi(address, data));
+  /** Also told of every MSI, after it is recorded (null: nothing). */
+  public volatile io.vtdsim.emu.platform.MsiSink onMsi;
+
+  private void deliver(long address, int data) {
+    synchronized (this) {
+      msis.add(new Msi(address, data));
+    }
+    io.vtdsim.emu.platform.MsiSink hook = onMsi;
+    if (hook != null) hook.deliver(address, data);
   }
 
   public synchronized List<Msi> msisSnapshot() {
