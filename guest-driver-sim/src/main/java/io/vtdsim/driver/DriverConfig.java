@@ -1,5 +1,6 @@
 package io.vtdsim.driver;
 
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.LinkedHashMap;
@@ -46,12 +47,12 @@ public record DriverConfig(
     if (preset == null || flush == null || dmaMode == null) {
       throw new IllegalArgumentException("preset, flush policy and DMA mode are required");
     }
-    if ((tablePoolBase & 0xFFF) != 0 || (tablePoolSize & 0xFFF) != 0 || tablePoolSize < 4 * 4096) {
+    if ((tablePoolBase & Page.OFFSET_MASK) != 0 || (tablePoolSize & Page.OFFSET_MASK) != 0 || tablePoolSize < 4 * Page.SIZE) {
       throw new IllegalArgumentException(String.format(
           "table pool must be page aligned and at least 4 pages: base 0x%x size 0x%x", tablePoolBase, tablePoolSize));
     }
     if (waitBound < 1) throw new IllegalArgumentException("waitBound must be ≥ 1: " + waitBound);
-    if (dmaMask < 0xFFF && dmaMask != -1L) throw new IllegalArgumentException("DMA mask too small: " + dmaMask);
+    if (dmaMask < Page.OFFSET_MASK && dmaMask != -1L) throw new IllegalArgumentException("DMA mask too small: " + dmaMask);
     groups = Map.copyOf(groups == null ? Map.of() : groups);
   }
 

@@ -5,7 +5,7 @@ package io.vtdsim.driver;
  * (about 10 s, then panics "DMAR hardware is malfunctioning", or forever in qi_submit_sync); the
  * simulator turns that hang into this error.
  */
-public class DriverTimeoutException extends DriverException {
+public final class DriverTimeoutException extends DriverException {
   private static final long serialVersionUID = 1L;
 
   public DriverTimeoutException(String message) {

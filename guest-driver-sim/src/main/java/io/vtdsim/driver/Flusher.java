@@ -7,6 +7,7 @@ import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +103,7 @@ final class Flusher {
     if (r.freelist().isEmpty()) return;
     if (ctx.preset.flushesSuperpageSwitch() && d.did() != 0) {
       for (long[] range : r.switchedRanges()) {
-        flush(ctx.flushPolicy.range(d.did(), range[0] >>> 12, range[1] >>> 12, false, false));
+        flush(ctx.flushPolicy.range(d.did(), range[0] >>> Page.SHIFT, range[1] >>> Page.SHIFT, false, false));
       }
     }
     r.freelist().forEach(ctx.pool::free);

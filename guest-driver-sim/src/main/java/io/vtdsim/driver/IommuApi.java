@@ -3,6 +3,7 @@ package io.vtdsim.driver;
 import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.flush.Flush;
 import io.vtdsim.driver.pagetable.PageTable;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +28,7 @@ final class IommuApi {
    * up to 5.11, once per call from 5.12.
    */
   void map(String domainName, long iova, long gpa, long size, boolean read, boolean write) {
-    if (((iova | gpa | size) & 0xFFF) != 0 || size <= 0 || iova < 0 || gpa < 0) {
+    if (((iova | gpa | size) & Page.OFFSET_MASK) != 0 || size <= 0 || iova < 0 || gpa < 0) {
       throw new IllegalArgumentException(String.format(
           "iommu map needs 4 KiB aligned, non-negative iova/gpa/size: 0x%x 0x%x 0x%x", iova, gpa, size));
     }
@@ -43,12 +44,12 @@ final class IommuApi {
       PageTable.MapResult r = d.table().map(iova + done, gpa + done, chunk, read, write);
       flusher.releaseSwitchedTables(d, r);
       if (ctx.preset.iommuApiMapFlush() == DriverPreset.IommuApiMapFlush.PER_CHUNK) {
-        flusher.mapFlush(d, (iova + done) >>> 12, chunk >>> 12);
+        flusher.mapFlush(d, (iova + done) >>> Page.SHIFT, chunk >>> Page.SHIFT);
       }
       done += chunk;
     }
     switch (ctx.preset.iommuApiMapFlush()) {
-      case PER_CALL -> flusher.mapFlush(d, iova >>> 12, size >>> 12);
+      case PER_CALL -> flusher.mapFlush(d, iova >>> Page.SHIFT, size >>> Page.SHIFT);
       case NONE -> {
         if (ctx.cap.cm() && d.did() != 0) {
           flusher.flush(List.of(new Flush(Flush.Kind.NONE, d.did(), iova, 0, false,
@@ -61,7 +62,7 @@ final class IommuApi {
 
   /** iommu_unmap; returns the bytes unmapped (a superpage is unmapped whole, as Linux). */
   long unmap(String domainName, long iova, long size) {
-    if (((iova | size) & 0xFFF) != 0 || size <= 0 || iova < 0) {
+    if (((iova | size) & Page.OFFSET_MASK) != 0 || size <= 0 || iova < 0) {
       throw new IllegalArgumentException(String.format("iommu unmap needs 4 KiB aligned iova/size: 0x%x 0x%x", iova, size));
     }
     Domain d = attachments.domain(domainName);
@@ -80,7 +81,7 @@ final class IommuApi {
       }
       if (ctx.preset.unmapFlushPerChunk()) {
         if (d.did() != 0) {
-          flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), (iova + done) >>> 12, cleared >>> 12,
+          flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), (iova + done) >>> Page.SHIFT, cleared >>> Page.SHIFT,
               r.freelist().isEmpty(), false)));
         }
         r.freelist().forEach(ctx.pool::free);
@@ -93,7 +94,7 @@ final class IommuApi {
     if (!ctx.preset.unmapFlushPerChunk()) {
       // the gather covers [iova, iova + what intel_iommu_unmap returned), whatever it really cleared
       if (d.did() != 0) {
-        flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), iova >>> 12, done >>> 12, gathered.isEmpty(), false)));
+        flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), iova >>> Page.SHIFT, done >>> Page.SHIFT, gathered.isEmpty(), false)));
       }
       gathered.forEach(ctx.pool::free);
     }

@@ -16,7 +16,7 @@ class AttachDetachTest {
   static final SourceId DISK = SourceId.parse("00:04.0");
 
   private static Rig booted(String preset, boolean cm) {
-    Rig rig = new Rig(DriverConfig.of(preset), RecordingVtdFake.qemuCap(48).withCm(cm), RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of(preset), Rig.qemuCap(48).withCm(cm), Rig.qemuEcap());
     rig.driver.boot(List.of(NIC));
     rig.resetRecording();
     return rig;
@@ -32,7 +32,7 @@ class AttachDetachTest {
     // the default domain lost its last device and its DID, which the new domain reuses (lowest free)
     assertThat(rig.driver.domainId("vfio")).isEqualTo(2);
     assertThat(rig.driver.domainId("default:00:03.0")).isZero();
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s).hasSize(2));
   }
 
   @Test

@@ -14,7 +14,7 @@ class Batching612Test {
   private static Rig rig(String preset) {
     // MAMV 0 with strict-psi: a 20-page unmap is 20 single-page PSIs
     Rig rig = new Rig(DriverConfig.of(preset).withFlush(FlushPolicyName.STRICT_PSI),
-        RecordingVtdFake.qemuCap(48).withMamv(0), RecordingVtdFake.qemuEcap());
+        Rig.qemuCap(48).withMamv(0), Rig.qemuEcap());
     rig.driver.boot(List.of(DEV));
     rig.driver.attach(DEV, "user");
     rig.driver.map("user", 0x100000, 0x4000000, 20 * 4096, true, true);
@@ -26,14 +26,14 @@ class Batching612Test {
   @Test
   void linux612SubmitsSixteenThenFour() {
     Rig rig = rig("linux-6.12");
-    assertThat(rig.unit.submissions).extracting(List::size).containsExactly(17, 5);
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s.get(s.size() - 1)).isInstanceOf(InvalidationWait.class));
+    assertThat(rig.submissions()).extracting(List::size).containsExactly(17, 5);
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s.get(s.size() - 1)).isInstanceOf(InvalidationWait.class));
     assertThat(rig.invalidations()).hasSize(20);
   }
 
   @Test
   void linux61SubmitsEachDescriptorAlone() {
     Rig rig = rig("linux-6.1");
-    assertThat(rig.unit.submissions).hasSize(20).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).hasSize(20).allSatisfy(s -> assertThat(s).hasSize(2));
   }
 }

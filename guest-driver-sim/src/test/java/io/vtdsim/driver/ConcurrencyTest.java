@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.emu.vtd.VtdConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,19 +15,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Several vCPUs share the invalidation queue under one lock while the "hardware" runs on its own thread. */
+/** Several vCPUs share the invalidation queue under one lock while the unit runs its queue on its own thread. */
 class ConcurrencyTest {
   private Rig rig;
 
   @AfterEach
   void stop() {
-    if (rig != null) rig.unit.stopHardwareThread();
+    if (rig != null) rig.close();
   }
 
   @Test
   void fourVcpusMapAndUnmapConcurrently() {
-    rig = new Rig("linux-6.1");
-    rig.unit.startHardwareThread();
+    // the real unit processing its queue on its own hardware thread, woken by IQT writes
+    rig = new Rig(DriverConfig.of("linux-6.1"),
+        VtdConfig.preset("qemu-7.2", 48).withQueueProcessing(VtdConfig.QueueProcessing.THREAD));
     List<SourceId> devs = List.of(SourceId.parse("00:03.0"), SourceId.parse("00:04.0"),
         SourceId.parse("00:05.0"), SourceId.parse("00:06.0"));
     rig.driver.boot(devs);
@@ -55,10 +57,7 @@ class ConcurrencyTest {
     vcpus.forEach(Thread::start);
     await().atMost(Duration.ofSeconds(60)).until(() -> done.get() == devs.size());
     assertThat(errors).isEmpty();
-    List<InvalidationDescriptor> executed;
-    synchronized (rig.unit) {
-      executed = new ArrayList<>(rig.unit.executed);
-    }
+    List<InvalidationDescriptor> executed = rig.executed();
     // every PSI was followed by its own wait: the queue was never shared mid-submission
     assertThat(executed).hasSize(2 * 2 * perThread * devs.size());
     for (int i = 0; i < executed.size(); i += 2) {

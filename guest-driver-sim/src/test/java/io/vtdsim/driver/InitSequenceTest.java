@@ -29,7 +29,7 @@ class InitSequenceTest {
         "CC global", "IOTLB global",
         "CC device DID=0 SID=00:01.0 FM=0", "IOTLB DSI DID=" + first,
         "CC device DID=0 SID=00:02.0 FM=0", "IOTLB DSI DID=" + (first + 1));
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s).hasSize(2));
     assertThat(lastGcmdWrite(rig)).isEqualTo(0x84000000L);
     assertThat(writesAfterTe(rig)).isZero();
   }
@@ -51,24 +51,24 @@ class InitSequenceTest {
 
   @Test
   void withoutCachingModeThereAreNoPerDeviceInvalidations() {
-    Rig rig = new Rig(DriverConfig.of("linux-6.1"), RecordingVtdFake.qemuCap(48).withCm(false),
-        RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of("linux-6.1"), Rig.qemuCap(48).withCm(false),
+        Rig.qemuEcap());
     rig.driver.boot(List.of(A, B));
     assertThat(rig.invalidations()).containsExactly("CC global", "IOTLB global");
   }
 
   @Test
   void esrtpsMakesTheGlobalFlushesUnnecessary() {
-    Rig rig = new Rig(DriverConfig.of("linux-6.12"), RecordingVtdFake.qemuCap(48).withEsrtps(true),
-        RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of("linux-6.12"), Rig.qemuCap(48).withEsrtps(true),
+        Rig.qemuEcap());
     rig.driver.boot(List.of(A));
     assertThat(rig.invalidations()).containsExactly("CC device DID=0 SID=00:01.0 FM=0", "IOTLB DSI DID=2");
   }
 
   @Test
   void rwbfAddsWriteBufferFlushesAroundTheRootTable() {
-    Rig rig = new Rig(DriverConfig.of("linux-6.1"), RecordingVtdFake.qemuCap(48).withRwbf(true).withCm(false),
-        RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of("linux-6.1"), Rig.qemuCap(48).withRwbf(true).withCm(false),
+        Rig.qemuEcap());
     rig.driver.boot(List.of(A));
     List<String> w = rig.registerWrites();
     // WBF before SRTP, again before the fault interrupt, and after the (CM=0) context entry write
@@ -79,8 +79,8 @@ class InitSequenceTest {
 
   @Test
   void withoutQueuedInvalidationTheRegistersAreUsed() {
-    Rig rig = new Rig(DriverConfig.of("linux-6.1"), RecordingVtdFake.qemuCap(48),
-        RecordingVtdFake.qemuEcap().withQi(false));
+    Rig rig = new Rig(DriverConfig.of("linux-6.1"), Rig.qemuCap(48),
+        Rig.qemuEcap().withQi(false));
     rig.driver.boot(List.of(A));
     assertThat(rig.invalidations()).containsExactly(
         "CC global", "IOTLB global", "CC device DID=0 SID=00:01.0 FM=0", "IOTLB DSI DID=2");
@@ -95,8 +95,8 @@ class InitSequenceTest {
   @Test
   void theInvalidationHintReachesIvaOnlyBefore612() {
     for (String preset : List.of("linux-6.1", "linux-6.12")) {
-      Rig rig = new Rig(DriverConfig.of(preset), RecordingVtdFake.qemuCap(48),
-          RecordingVtdFake.qemuEcap().withQi(false));
+      Rig rig = new Rig(DriverConfig.of(preset), Rig.qemuCap(48),
+          Rig.qemuEcap().withQi(false));
       rig.driver.boot(List.of(A));
       long iova = rig.driver.mapSingle(A, 0x300000, 4096, Direction.TO_DEVICE);
       rig.driver.unmapSingle(A, iova, 4096, Direction.TO_DEVICE);
@@ -109,13 +109,13 @@ class InitSequenceTest {
 
   @Test
   void agawFollowsSagawAndTheEraDefaultWidth() {
-    Rig r57 = new Rig(DriverConfig.of("linux-6.1"), RecordingVtdFake.qemuCap(57), RecordingVtdFake.qemuEcap());
+    Rig r57 = new Rig(DriverConfig.of("linux-6.1"), Rig.qemuCap(57), Rig.qemuEcap());
     r57.driver.boot(List.of());
     assertThat(r57.driver.agaw()).isEqualTo(3);
-    Rig old57 = new Rig(DriverConfig.of("linux-4.10"), RecordingVtdFake.qemuCap(57), RecordingVtdFake.qemuEcap());
+    Rig old57 = new Rig(DriverConfig.of("linux-4.10"), Rig.qemuCap(57), Rig.qemuEcap());
     old57.driver.boot(List.of());
     assertThat(old57.driver.agaw()).isEqualTo(2); // 4.x default width 48
-    Rig r39 = new Rig(DriverConfig.of("linux-6.12"), RecordingVtdFake.qemuCap(39), RecordingVtdFake.qemuEcap());
+    Rig r39 = new Rig(DriverConfig.of("linux-6.12"), Rig.qemuCap(39), Rig.qemuEcap());
     r39.driver.boot(List.of());
     assertThat(r39.driver.agaw()).isEqualTo(1);
   }

@@ -13,8 +13,8 @@ class LazyFlushTest {
   static final long TEN_MS = 10_000_000L;
 
   private static Rig lazy(String preset, boolean cm) {
-    Rig rig = new Rig(DriverConfig.of(preset).withDmaMode(DmaMode.LAZY), RecordingVtdFake.qemuCap(48).withCm(cm),
-        RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of(preset).withDmaMode(DmaMode.LAZY), Rig.qemuCap(48).withCm(cm),
+        Rig.qemuEcap());
     rig.driver.boot(List.of(DEV));
     rig.driver.mapSingle(DEV, 0x100000, 8, Direction.TO_DEVICE);
     return rig;

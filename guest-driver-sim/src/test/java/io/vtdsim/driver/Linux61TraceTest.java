@@ -26,7 +26,7 @@ class Linux61TraceTest {
 
   static Rig bootTraceGuest(int aw) {
     DriverConfig cfg = DriverConfig.of("linux-6.1").withGroup("2", LPC, AHCI, SMBUS);
-    Rig rig = new Rig(cfg, RecordingVtdFake.qemuCap(aw), RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(cfg, Rig.qemuCap(aw), Rig.qemuEcap());
     rig.driver.boot(List.of(SMBUS, VIRTIO_BLK, HOST_BRIDGE, AHCI, LPC));
     return rig;
   }
@@ -57,7 +57,7 @@ class Linux61TraceTest {
   @Test
   void initAndAttachDescriptorsMatchTheTrace() {
     Rig rig = bootTraceGuest(48);
-    List<InvalidationDescriptor> ds = rig.unit.executed;
+    List<InvalidationDescriptor> ds = rig.executed();
     long[][] expectedLo = {
         {0x11}, {0xd2},
         {0x31}, {0x200e2},
@@ -66,7 +66,7 @@ class Linux61TraceTest {
         {0xfa00000031L}, {0x400e2},
         {0xfb00000031L}, {0x400e2}};
     assertThat(ds).hasSize(2 * expectedLo.length);
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s).hasSize(2));
     long firstWaitHi = ds.get(1).hi();
     for (int i = 0; i < expectedLo.length; i++) {
       assertThat(ds.get(2 * i).lo()).as("descriptor %d", i).isEqualTo(expectedLo[i][0]);
@@ -118,7 +118,7 @@ class Linux61TraceTest {
     long next = d.mapSingle(VIRTIO_BLK, 0x2d00000, 16, Direction.TO_DEVICE);
     assertThat(next).isEqualTo(0xffff9000L);
 
-    assertThat(rig.unit.submissions).hasSize(11).allSatisfy(s -> {
+    assertThat(rig.submissions()).hasSize(11).allSatisfy(s -> {
       assertThat(s).hasSize(2);
       assertThat(s.get(1)).isInstanceOf(InvalidationWait.class);
     });
@@ -131,7 +131,7 @@ class Linux61TraceTest {
         "IOTLB PSI DID=3 ADDR=0xffffa000 AM=0", "IOTLB PSI DID=3 ADDR=0xffff9000 AM=0",
         "IOTLB PSI DID=3 ADDR=0xffff9000 AM=0");
     // lo = 0xf2 | DID<<16 (DR=DW=1, IH=0)
-    assertThat(rig.unit.submissions.get(2).get(0).lo()).isEqualTo(0x300f2L);
+    assertThat(rig.submissions().get(2).get(0).lo()).isEqualTo(0x300f2L);
   }
 
   @Test
@@ -142,21 +142,21 @@ class Linux61TraceTest {
     rig.driver.attach(VIRTIO_BLK, "default:" + VIRTIO_BLK);
     // remove: CC device-selective with the old DID 3 + DSI 3; rescan: CC device-selective DID 0, DSI 3,
     // and a second DSI 3 (the probe's direct-mapping flush), each with its own wait
-    assertThat(rig.unit.submissions).extracting(s -> s.get(0).lo())
+    assertThat(rig.submissions()).extracting(s -> s.get(0).lo())
         .containsExactly(0x800030031L, 0x300e2L, 0x800000031L, 0x300e2L, 0x300e2L);
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s).hasSize(2));
   }
 
   @Test
   void withoutCmTheRescanIsOneDsi() {
     DriverConfig cfg = DriverConfig.of("linux-6.1").withGroup("2", LPC, AHCI, SMBUS);
-    Rig rig = new Rig(cfg, RecordingVtdFake.qemuCap(48).withCm(false), RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(cfg, Rig.qemuCap(48).withCm(false), Rig.qemuEcap());
     rig.driver.boot(List.of(SMBUS, VIRTIO_BLK, HOST_BRIDGE, AHCI, LPC));
     rig.resetRecording();
     rig.driver.detach(VIRTIO_BLK);
     rig.driver.attach(VIRTIO_BLK, "default:" + VIRTIO_BLK);
     // run c (CM=0): the detach is the same (CC DID 3 + DSI 3), the re-attach only the single DSI DID 3
-    assertThat(rig.unit.submissions).extracting(s -> s.get(0).lo())
+    assertThat(rig.submissions()).extracting(s -> s.get(0).lo())
         .containsExactly(0x800030031L, 0x300e2L, 0x300e2L);
   }
 
@@ -172,6 +172,6 @@ class Linux61TraceTest {
     int wrap = iqt.indexOf("IQT=0xfe0");
     assertThat(wrap).isEqualTo(127);
     assertThat(iqt.subList(wrap, wrap + 3)).containsExactly("IQT=0xfe0", "IQT=0x0", "IQT=0x20");
-    assertThat(rig.unit.submissions).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).allSatisfy(s -> assertThat(s).hasSize(2));
   }
 }

@@ -25,7 +25,7 @@ class MapUnmapPerPresetTest {
     int did = rig.driver.domainId(rig.driver.domainOf(DEV).orElseThrow());
     String psi = "IOTLB PSI DID=" + did + " ADDR=0xffffe000 AM=0";
     assertThat(rig.invalidations()).containsExactly(psi, psi);
-    assertThat(rig.unit.submissions).hasSize(2).allSatisfy(s -> assertThat(s).hasSize(2));
+    assertThat(rig.submissions()).hasSize(2).allSatisfy(s -> assertThat(s).hasSize(2));
     assertThat(rig.events(IntelIommuDriver.EV_FLUSH)).extracting(e -> e.attrs().get("decision"))
         .containsExactly("psi", "psi");
   }
@@ -33,7 +33,7 @@ class MapUnmapPerPresetTest {
   @ParameterizedTest
   @EnumSource(DriverPreset.class)
   void withoutCmAMapDoesNotInvalidateButTheUnmapDoes(DriverPreset preset) {
-    Rig rig = new Rig(DriverConfig.of(preset), RecordingVtdFake.qemuCap(48).withCm(false), RecordingVtdFake.qemuEcap());
+    Rig rig = new Rig(DriverConfig.of(preset), Rig.qemuCap(48).withCm(false), Rig.qemuEcap());
     rig.driver.boot(List.of(DEV));
     rig.driver.mapSingle(DEV, 0x10_0000, 8, Direction.TO_DEVICE);
     rig.resetRecording();

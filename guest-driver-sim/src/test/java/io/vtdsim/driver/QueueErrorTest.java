@@ -24,11 +24,11 @@ class QueueErrorTest {
     InvalidationDescriptor corrupt = new InvalidationDescriptor.Malformed(0x2, 0, "IOTLB granularity 0");
     assertThatThrownBy(() -> rig.driver.submitRaw(List.of(corrupt)))
         .isInstanceOf(QueueErrorException.class).hasMessageContaining("IQE");
-    assertThat(rig.unit.fsts() & FaultStatus.IQE).as("IQE cleared by the driver").isZero();
+    assertThat(rig.fsts() & FaultStatus.IQE).as("IQE cleared by the driver").isZero();
     assertThat(rig.registerWrites()).contains("FSTS=0x10");
     // the next submission first runs the repaired slot (a copy of the wait), then its own pair
     long iova = rig.driver.mapSingle(DEV, 0x300000, 4096, Direction.TO_DEVICE);
-    List<InvalidationDescriptor> last = rig.unit.submissions.get(rig.unit.submissions.size() - 1);
+    List<InvalidationDescriptor> last = rig.submissions().get(rig.submissions().size() - 1);
     assertThat(last).hasSize(4);
     assertThat(last.get(0)).isInstanceOf(InvalidationWait.class);
     assertThat(last.get(2)).isEqualTo(IotlbInvalidation.page(2, iova, 0, false, true, true));
@@ -38,7 +38,7 @@ class QueueErrorTest {
   void hardwareThatNeverCompletesEndsInATimeout() {
     Rig rig = new Rig(DriverConfig.of("linux-6.1").withWaitBound(1000));
     rig.driver.boot(List.of(DEV));
-    rig.unit.stall(true);
+    rig.stall(true);
     assertThatThrownBy(() -> rig.driver.mapSingle(DEV, 0x300000, 4096, Direction.TO_DEVICE))
         .isInstanceOf(DriverTimeoutException.class).hasMessageContaining("1000 polls");
   }
@@ -46,7 +46,7 @@ class QueueErrorTest {
   @Test
   void aStuckHandshakeEndsInATimeout() {
     Rig rig = new Rig(DriverConfig.of("linux-6.1").withWaitBound(50));
-    rig.unit.stall(true); // QIES still follows GCMD, but the queue never runs
+    rig.stall(true); // QIES still follows GCMD, but the queue never runs
     assertThatThrownBy(() -> rig.driver.boot(List.of(DEV))).isInstanceOf(DriverTimeoutException.class);
   }
 }

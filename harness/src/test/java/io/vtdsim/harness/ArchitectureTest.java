@@ -8,8 +8,11 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The dependency rules of ARCHITECTURE.md, checked on the compiled main classes of all modules. */
 class ArchitectureTest {
@@ -94,6 +97,35 @@ class ArchitectureTest {
         .orShould().callMethod(io.vtdsim.harness.qemu.QemuSession.class, "start",
             io.vtdsim.harness.qemu.QemuInstallation.class, io.vtdsim.harness.qemu.QemuMachineOptions.class,
             io.vtdsim.harness.qemu.QemuSession.Listener.class)
+        .check(classes);
+  }
+
+  /** Every package of the project, as ARCHITECTURE.md's ownership table names them. */
+  static final List<String> PACKAGES = List.of("emu.spec", "emu.platform", "emu.vtd", "emu.shadow", "emu.host",
+      "emu.nested", "emu.device", "emu.testing", "emu.util", "driver", "harness.testbed", "harness.machine",
+      "harness.oracle", "harness.scenario", "harness.report", "harness.explore", "harness.cli", "harness.qemu");
+
+  /** The "may touch" column of ARCHITECTURE.md's ownership table, for the packages below the harness. */
+  @ParameterizedTest(name = "{0} touches only {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      emu.spec     |
+      emu.util     |
+      emu.platform | emu.spec
+      emu.vtd      | emu.spec emu.platform
+      emu.testing  | emu.spec emu.platform
+      emu.host     | emu.spec emu.platform emu.util emu.vtd
+      emu.shadow   | emu.spec emu.platform emu.util emu.vtd emu.host
+      emu.nested   | emu.spec emu.platform emu.vtd emu.host
+      emu.device   | emu.spec emu.platform emu.vtd emu.host
+      driver       | emu.spec emu.platform
+      harness.qemu | emu.spec emu.platform emu.testing
+      """)
+  void eachPackageTouchesOnlyWhatItsOwnershipLineSays(String pkg, String allowed) {
+    List<String> may = allowed == null ? List.of() : List.of(allowed.trim().split(" +"));
+    String[] forbidden = PACKAGES.stream().filter(p -> !p.equals(pkg) && !may.contains(p))
+        .map(p -> "io.vtdsim." + p + "..").toArray(String[]::new);
+    noClasses().that().resideInAPackage("io.vtdsim." + pkg + "..")
+        .should().dependOnClassesThat().resideInAnyPackage(forbidden)
         .check(classes);
   }
 }

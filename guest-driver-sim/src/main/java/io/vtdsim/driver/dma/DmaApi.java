@@ -8,6 +8,7 @@ import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.pagetable.PageTable;
 import io.vtdsim.driver.pagetable.TablePagePool;
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,19 +43,19 @@ public final class DmaApi {
     if (size <= 0) throw new IllegalArgumentException("size must be > 0: " + size);
     if (gpa < 0) throw new IllegalArgumentException("negative guest address: " + gpa);
     Domain d = backend.dmaDomain(dev);
-    long offset = gpa & 0xFFF;
+    long offset = gpa & Page.OFFSET_MASK;
     long pages = pagesOf(offset, size);
     long pfn = iovas.allocate(d, pages);
-    PageTable.MapResult r = d.table().map(pfn << 12, (gpa >>> 12) << 12, pages << 12, permRead(dir), permWrite(dir));
+    PageTable.MapResult r = d.table().map(pfn << Page.SHIFT, (gpa >>> Page.SHIFT) << Page.SHIFT, pages << Page.SHIFT, permRead(dir), permWrite(dir));
     backend.releaseSwitchedTables(d, r);
     backend.mapFlush(d, pfn, pages);
-    return (pfn << 12) + offset;
+    return (pfn << Page.SHIFT) + offset;
   }
 
   /** dma_unmap_single of a range returned by {@link #mapSingle}. */
   public void unmapSingle(SourceId dev, long iova, long size, Direction dir) {
     Domain d = backend.attachedDomain(dev);
-    unmapPages(d, iova >>> 12, pagesOf(iova & 0xFFF, size));
+    unmapPages(d, iova >>> Page.SHIFT, pagesOf(iova & Page.OFFSET_MASK, size));
   }
 
   /**
@@ -69,9 +70,9 @@ public final class DmaApi {
     List<Long> out = new ArrayList<>();
     long at = pfn;
     for (SgEntry e : sg) {
-      long pages = pagesOf(e.gpa() & 0xFFF, e.length());
-      d.table().map(at << 12, (e.gpa() >>> 12) << 12, pages << 12, permRead(dir), permWrite(dir));
-      out.add((at << 12) + (e.gpa() & 0xFFF));
+      long pages = pagesOf(e.gpa() & Page.OFFSET_MASK, e.length());
+      d.table().map(at << Page.SHIFT, (e.gpa() >>> Page.SHIFT) << Page.SHIFT, pages << Page.SHIFT, permRead(dir), permWrite(dir));
+      out.add((at << Page.SHIFT) + (e.gpa() & Page.OFFSET_MASK));
       at += pages;
     }
     backend.mapFlush(d, pfn, total);
@@ -82,7 +83,7 @@ public final class DmaApi {
   public void unmapSg(SourceId dev, List<Long> dmaAddresses, List<SgEntry> sg, Direction dir) {
     if (sg.isEmpty() || dmaAddresses.isEmpty()) throw new IllegalArgumentException("scatter list is empty");
     Domain d = backend.attachedDomain(dev);
-    unmapPages(d, dmaAddresses.get(0) >>> 12, sgPages(sg));
+    unmapPages(d, dmaAddresses.get(0) >>> Page.SHIFT, sgPages(sg));
   }
 
   /** IOVAs (first byte of each range) of DMA-API unmaps waiting in lazy flush queues, oldest first. */
@@ -97,7 +98,7 @@ public final class DmaApi {
 
   private void unmapPages(Domain d, long pfn, long pages) {
     iovas.requireLive(d, pfn, pages);
-    List<Long> freed = d.table().unmapFreeing(pfn << 12, pages << 12);
+    List<Long> freed = d.table().unmapFreeing(pfn << Page.SHIFT, pages << Page.SHIFT);
     if (lazy.active()) {
       lazy.add(d, pfn, pages, freed);
       return;
@@ -109,13 +110,13 @@ public final class DmaApi {
 
   private static long sgPages(List<SgEntry> sg) {
     long total = 0;
-    for (SgEntry e : sg) total += pagesOf(e.gpa() & 0xFFF, e.length());
+    for (SgEntry e : sg) total += pagesOf(e.gpa() & Page.OFFSET_MASK, e.length());
     return total;
   }
 
   private static long pagesOf(long offset, long size) {
     if (size <= 0) throw new IllegalArgumentException("size must be > 0: " + size);
-    return (offset + size + 0xFFF) >>> 12;
+    return (offset + size + Page.OFFSET_MASK) >>> Page.SHIFT;
   }
 
   /** ≤5.10 dma_ops also give write-only (FROM_DEVICE) maps R when CAP.ZLR=0. */

@@ -1,5 +1,6 @@
 package io.vtdsim.driver.dma;
 
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class IovaAllocator {
   /** IOVA_RANGE_CACHE_MAX_SIZE: orders 0..5 are cached. */
   public static final int CACHED_ORDERS = 6;
   /** The highest pfn of a 64-bit IOVA space. */
-  static final long MAX_PFN = -1L >>> 12;
+  static final long MAX_PFN = -1L >>> Page.SHIFT;
   /** dma_32bit_pfn of 4 KiB granules: exclusive since 4.15 (1 << 20), the last pfn (0xFFFFF) before. */
   static final long DMA_32BIT_PFN = 1L << 20;
   /** start_pfn of the intel / dma-iommu domains: pfn 0 is never handed out. */

@@ -6,6 +6,7 @@ import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calling vCPU as the per-CPU cache index. Called under the driver lock.
  */
 final class IovaSpaces {
-  static final long FOUR_GIB_LAST_PFN = (GuestMemory.FOUR_GIB - 1) >>> 12;
+  static final long FOUR_GIB_LAST_PFN = (GuestMemory.FOUR_GIB - 1) >>> Page.SHIFT;
 
   private final DriverConfig config;
   private final DmaBackend backend;
@@ -35,7 +36,7 @@ final class IovaSpaces {
     // ≤5.10 dma_ops round every size up; iova.c rounds sizes below 32 pages (IOVA_RANGE_CACHE_MAX_SIZE)
     if (config.preset().roundsDmaSizeToPowerOfTwo() || pages < 32) alloc = roundUpPow2(pages);
     long aperture = (1L << Math.min(AddressWidth.widthOfAgaw(backend.agaw()), backend.cap().guestAddressWidth())) - 1;
-    long limit = Math.min(config.dmaMask() == -1L ? Long.MAX_VALUE : config.dmaMask(), aperture) >>> 12;
+    long limit = Math.min(config.dmaMask() == -1L ? Long.MAX_VALUE : config.dmaMask(), aperture) >>> Page.SHIFT;
     IovaAllocator a = of(d);
     long pfn = -1;
     // a 64-bit device tries below 4 GiB first (intel_alloc_iova ≤5.10, iommu_dma_alloc_iova ≥5.11); only
@@ -53,7 +54,7 @@ final class IovaSpaces {
     IovaAllocator a = of(d);
     if (!a.isLive(pfn) || a.allocatedPages(pfn) < pages) {
       throw new IllegalArgumentException(String.format(
-          "IOVA 0x%x (+%d pages) was not mapped by the DMA API in domain %s", pfn << 12, pages, d.name()));
+          "IOVA 0x%x (+%d pages) was not mapped by the DMA API in domain %s", pfn << Page.SHIFT, pages, d.name()));
     }
   }
 
@@ -67,7 +68,7 @@ final class IovaSpaces {
     return allocators.computeIfAbsent(d, k -> {
       IovaAllocator a = new IovaAllocator(config.preset().iovaRules());
       // the interrupt (MSI) window is kept out of every domain, as Linux's iova reserved regions
-      a.reserve(InterruptRange.START >>> 12, (InterruptRange.END - 1) >>> 12);
+      a.reserve(InterruptRange.START >>> Page.SHIFT, (InterruptRange.END - 1) >>> Page.SHIFT);
       return a;
     });
   }

@@ -7,6 +7,7 @@ import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.flush.Flush;
 import io.vtdsim.driver.pagetable.TablePagePool;
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,8 +73,8 @@ final class LazyUnmaps {
   /** IOVAs (first byte of each range) waiting, oldest first. */
   List<Long> pendingIovas() {
     List<Long> out = new ArrayList<>();
-    if (deferred != null) deferred.pending().forEach(e -> out.add(e.pfn() << 12));
-    for (LazyFlushQueue<Deferred> q : flushQueues.values()) q.pending().forEach(e -> out.add(e.pfn() << 12));
+    if (deferred != null) deferred.pending().forEach(e -> out.add(e.pfn() << Page.SHIFT));
+    for (LazyFlushQueue<Deferred> q : flushQueues.values()) q.pending().forEach(e -> out.add(e.pfn() << Page.SHIFT));
     return out;
   }
 

@@ -3,6 +3,7 @@ package io.vtdsim.driver.flush;
 import io.vtdsim.driver.DriverPreset;
 import io.vtdsim.driver.FlushPolicyName;
 import io.vtdsim.emu.spec.Capability;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,7 +42,7 @@ public final class FlushPolicy {
         return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false, "policy always-dsi: " + range(pfn, pages) + " → DSI"));
       case NO_MAP_FLUSH:
         if (map) {
-          return List.of(new Flush(Flush.Kind.NONE, did, pfn << 12, 0, false,
+          return List.of(new Flush(Flush.Kind.NONE, did, pfn << Page.SHIFT, 0, false,
               "policy no-map-flush: no invalidation after non-present→present (" + range(pfn, pages) + ")"));
         }
         break;
@@ -81,13 +82,13 @@ public final class FlushPolicy {
   /**
    * The PSI address for a range from {@code pfn} with mask {@code am}: 6.10+ cache.c aligns ADDR down
    * to the mask; before (and so under unaligned-undershoot, the pre-5.18 rule) Linux sends first
-   * pfn << 12 as it is. The PSI covers the aligned 2^AM block that contains ADDR either way (VT-d
+   * pfn << Page.SHIFT as it is. The PSI covers the aligned 2^AM block that contains ADDR either way (VT-d
    * spec 6.5.2.3).
    */
   public long psiAddress(long pfn, int am) {
-    long address = pfn << 12;
+    long address = pfn << Page.SHIFT;
     if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
-      address &= ~((1L << (12 + am)) - 1);
+      address &= ~((1L << (Page.SHIFT + am)) - 1);
     }
     return address;
   }
@@ -138,7 +139,7 @@ public final class FlushPolicy {
     while (left > 0) {
       int k = Math.min(max, p == 0 ? 63 : Long.numberOfTrailingZeros(p));
       while ((1L << k) > left) k--;
-      out.add(new Flush(Flush.Kind.PSI, did, p << 12, k, ih,
+      out.add(new Flush(Flush.Kind.PSI, did, p << Page.SHIFT, k, ih,
           String.format("policy strict-psi: %s split, chunk pfn 0x%x AM %d ≤ MAMV %d", range, p, k, max)));
       p += 1L << k;
       left -= 1L << k;

@@ -2,6 +2,7 @@ package io.vtdsim.driver.pagetable;
 
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +15,6 @@ import java.util.List;
  * that the caller frees only after the IOTLB flush.
  */
 public final class PageTable {
-  /** Pages of 4 KiB. */
-  public static final int PAGE_SHIFT = 12;
-
   private final GuestMemory memory;
   private final TablePagePool pool;
   private final int levels;
@@ -89,7 +87,7 @@ public final class PageTable {
    * set" WARN) without changing anything if a leaf in the range is present.
    */
   public MapResult map(long iova, long phys, long size, boolean read, boolean write) {
-    if (((iova | phys | size) & 0xFFF) != 0 || size <= 0) {
+    if (((iova | phys | size) & Page.OFFSET_MASK) != 0 || size <= 0) {
       throw new IllegalArgumentException(String.format(
           "map needs 4 KiB aligned iova/phys/size: iova 0x%x phys 0x%x size 0x%x", iova, phys, size));
     }
@@ -104,13 +102,13 @@ public final class PageTable {
     }
     List<Long> freelist = null; // allocated when a superpage replaces a table (rare)
     List<long[]> switched = null;
-    long pages = size >>> PAGE_SHIFT;
-    long ipfn = iova >>> PAGE_SHIFT;
-    long ppfn = phys >>> PAGE_SHIFT;
+    long pages = size >>> Page.SHIFT;
+    long ipfn = iova >>> Page.SHIFT;
+    long ppfn = phys >>> Page.SHIFT;
     while (pages > 0) {
       int level = largePageLevel(ipfn, ppfn, pages);
       long levelPages = 1L << (9 * (level - 1));
-      long a = ipfn << PAGE_SHIFT;
+      long a = ipfn << Page.SHIFT;
       long table = tableFor(a, level);
       long s = slot(table, a, level);
       long old = memory.read64(s);
@@ -121,9 +119,9 @@ public final class PageTable {
           switched = new ArrayList<>();
         }
         collectTables(SecondLevelPte.addressOf(old), level - 1, freelist);
-        switched.add(new long[] {a, levelPages << PAGE_SHIFT});
+        switched.add(new long[] {a, levelPages << Page.SHIFT});
       }
-      long pte = (ppfn << PAGE_SHIFT) | (read ? SecondLevelPte.R : 0) | (write ? SecondLevelPte.W : 0)
+      long pte = (ppfn << Page.SHIFT) | (read ? SecondLevelPte.R : 0) | (write ? SecondLevelPte.W : 0)
           | (level > 1 ? SecondLevelPte.PS : 0);
       memory.write64(s, pte);
       ipfn += levelPages;
@@ -138,7 +136,7 @@ public final class PageTable {
     int level = 1;
     int support = superpageLevels;
     long merge = ipfn | ppfn;
-    while (support > 0 && (merge & 0x1FF) == 0) {
+    while (support > 0 && (merge & (SecondLevelPte.ENTRIES - 1)) == 0) {
       pages >>>= 9;
       if (pages == 0) break;
       merge >>>= 9;
@@ -215,7 +213,7 @@ public final class PageTable {
 
   /** {@link #unmap}, returning only its freelist (an empty one is shared): the DMA API's unmap path. */
   public List<Long> unmapFreeing(long iova, long size) {
-    if (((iova | size) & 0xFFF) != 0 || size <= 0) {
+    if (((iova | size) & Page.OFFSET_MASK) != 0 || size <= 0) {
       throw new IllegalArgumentException(String.format("unmap needs 4 KiB aligned iova/size: 0x%x/0x%x", iova, size));
     }
     int level = leafLevel(iova);

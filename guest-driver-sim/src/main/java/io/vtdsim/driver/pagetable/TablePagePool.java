@@ -2,6 +2,7 @@ package io.vtdsim.driver.pagetable;
 
 import io.vtdsim.driver.DriverException;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayDeque;
 
 /**
@@ -43,7 +44,7 @@ public final class TablePagePool {
   }
 
   public synchronized void free(long page) {
-    if (page < base || page >= end || (page & 0xFFF) != 0) {
+    if (page < base || page >= end || (page & Page.OFFSET_MASK) != 0) {
       throw new IllegalArgumentException(String.format("0x%x is not a page of this pool", page));
     }
     free.push(page);

@@ -63,7 +63,7 @@ public final class QueuedInvalidator implements Invalidator {
   }
 
   private void writeSlot(int index, long lo, long hi) {
-    long a = queueBase + 16L * index;
+    long a = InvalidationQueueRegisters.descriptorAddress(queueBase, index, false);
     memory.write64(a, lo);
     memory.write64(a + 8, hi);
   }
@@ -160,7 +160,7 @@ public final class QueuedInvalidator implements Invalidator {
       int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), false);
       if (head == index) {
         // overwrite the rejected descriptor with a copy of our wait, then clear IQE
-        long w = queueBase + 16L * waitIndex;
+        long w = InvalidationQueueRegisters.descriptorAddress(queueBase, waitIndex, false);
         writeSlot(index, memory.read64(w), memory.read64(w + 8));
         mmio.write32(Registers.FSTS, FaultStatus.IQE);
         return EINVAL;

@@ -15,9 +15,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** PSI mask and PSI/DSI decisions (iommu_flush_iotlb_psi; calculate_psi_aligned_address in drivers/iommu/intel/cache.c). */
 class FlushPolicyTest {
-  /** QEMU: PSI=1, MAMV=18 (docs/linux-6.1-trace.md). */
-  static final Capability QEMU = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22, 3, true, 0, 18,
-      true, true, false, false, false, false, false).withAddressWidth(48);
+  /**
+   * QEMU 7.2's CAP at aw-bits 48 as a Linux 6.1 guest reads it (docs/linux-6.1-trace.md; QEMU's
+   * vtd_cap_init in hw/i386/intel_iommu.c): PSI=1, MAMV=18.
+   */
+  static final Capability QEMU = Capability.decode(0x00d2008c222f0686L);
 
   @ParameterizedTest(name = "pfn {0} pages {1}: AM {2} plain, {3} corrected")
   @CsvSource({
@@ -46,10 +48,8 @@ class FlushPolicyTest {
   void theOneObjectFreePsiIsTheDecisionRangeMakes() {
     // Flusher's hot path (nobody listening) sends singlePsiMask/psiAddress instead of range(): every
     // preset, policy, map flag and a spread of ranges must give the same PSI, or none on both sides
-    Capability smallMamv = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22, 3, true, 0, 2,
-        true, true, false, false, false, false, false).withAddressWidth(48);
-    Capability noPsi = new Capability(6, false, false, false, false, true, 0, 0, false, 0x22, 3, false, 0, 18,
-        true, true, false, false, false, false, false).withAddressWidth(48);
+    Capability smallMamv = QEMU.toBuilder().mamv(2).build();
+    Capability noPsi = QEMU.toBuilder().psi(false).build();
     long[][] ranges = {{0x0, 1}, {0x200, 1}, {0x17f, 2}, {0x17f, 3}, {0x100, 257}, {0x3, 2}, {0x1000, 1 << 20}};
     int singles = 0;
     for (Capability cap : List.of(QEMU, smallMamv, noPsi)) {

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Issue 5's size target: a scenario mapping 1M 4 KiB pages (4 GiB of sparse guest RAM, superpages
+ * The size target (README "Benchmarks"): a scenario mapping 1M 4 KiB pages (4 GiB of sparse guest RAM, superpages
  * off) through the IOMMU API, a DMA at its last page and the 4 GiB unmap, with the oracle, in a JVM
  * limited to 512 MB of heap. Each operation is one whole run (single shot); an OutOfMemoryError
  * fails the benchmark.

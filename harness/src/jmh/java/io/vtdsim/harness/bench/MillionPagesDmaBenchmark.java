@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Issue 5's size target through the DMA API: 1,048,576 {@code dma-map} steps of one 4 KiB buffer each
+ * The size target (README "Benchmarks") through the DMA API: 1,048,576 {@code dma-map} steps of one 4 KiB buffer each
  * (a repeat of 16 buffers spread over 4 GiB of sparse guest RAM, superpages off), all left mapped, so
  * the IOVA allocator holds a million live ranges — below 4 GiB until that is full (less the MSI
  * window), then at the top of the 48-bit aperture; then a DMA at the last buffer. The oracle checks

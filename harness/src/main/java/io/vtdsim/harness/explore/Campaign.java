@@ -313,7 +313,7 @@ public final class Campaign {
 
     private Finding shrinkOne(Failure f, Mechanism m) {
       Scenario s = scenario(f.seed());
-      boolean shrinkable = m.kind().equals(Shrinker.ERROR) || io.vtdsim.harness.oracle.Violation.KINDS.contains(m.kind());
+      boolean shrinkable = m.kind().equals(Shrinker.ERROR) || io.vtdsim.harness.oracle.Violation.Kind.LABELS.contains(m.kind());
       Shrinker.Result r = shrinkable ? new Shrinker(shrink, options.shrinkRuns()).shrink(s, m) : null;
       Finding finding = new Finding(m, f.seed(), s.steps().size(), r);
       synchronized (this) {

@@ -85,7 +85,7 @@ public record Mechanism(String kind, String step, boolean lazy, String flush) {
 
   private static Mechanism of(Violation v, List<StaleWindow> windows, Map<Integer, String> flushes) {
     String step = v.stepText().startsWith(ScenarioRunner.FINAL_CHECK) ? FINAL : keyword(v.stepText());
-    return new Mechanism(v.kind(), step, inLazyWindow(v, windows), flushes.get(v.step()));
+    return new Mechanism(v.kind().label(), step, inLazyWindow(v, windows), flushes.get(v.step()));
   }
 
   /** The step keyword: the first word of {@code Step.describe()}. */

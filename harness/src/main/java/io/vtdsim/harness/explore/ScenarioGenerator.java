@@ -1,6 +1,7 @@
 package io.vtdsim.harness.explore;
 
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.harness.explore.ScenarioModel.Domain;
 import io.vtdsim.harness.explore.ScenarioModel.Handle;
 import io.vtdsim.harness.explore.ScenarioModel.Range;
@@ -205,7 +206,7 @@ public final class ScenarioGenerator {
       if (kind < 60) {
         size = pages(1 + rnd.nextInt(8));
       } else if (kind < 85) {
-        size = 64 + rnd.nextInt(4 * 4096); // a buffer that is not whole pages
+        size = 64 + rnd.nextInt(4 * Page.SIZE); // a buffer that is not whole pages
         offset = 16L * rnd.nextInt(256);
       } else {
         size = pages(32 + rnd.nextInt(481)); // 128 KiB – 2 MiB
@@ -275,7 +276,7 @@ public final class ScenarioGenerator {
     }
 
     private int length(long available) {
-      int[] lengths = {8, 64, 256, 4096};
+      int[] lengths = {8, 64, 256, Page.SIZE};
       return (int) Math.max(1, Math.min(available, lengths[rnd.nextInt(lengths.length)]));
     }
 

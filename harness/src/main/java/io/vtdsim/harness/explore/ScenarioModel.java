@@ -3,6 +3,7 @@ package io.vtdsim.harness.explore;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.Step;
@@ -26,7 +27,7 @@ import java.util.TreeMap;
  * that never had a DMA-API buffer, and such a domain takes no DMA-API buffers afterwards.
  */
 final class ScenarioModel {
-  static final long PAGE = 0x1000;
+  static final long PAGE = Page.SIZE;
   static final long SUPERPAGE = 0x20_0000;
   /** IOMMU-API ranges below this never meet DMA-API IOVAs. */
   static final long LOW_IOVA_LIMIT = 0xC000_0000L;

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.Scenario;
@@ -74,6 +75,11 @@ public final class Shrinker {
   /** Shrinks keeping at least one violation of {@code kind} ({@link #ERROR}: a run that ends in an error). */
   public Result shrink(Scenario scenario, String kind) {
     return new Search(scenario, kind, null).run();
+  }
+
+  /** Shrinks keeping at least one violation of {@code kind}. */
+  public Result shrink(Scenario scenario, Violation.Kind kind) {
+    return shrink(scenario, kind.label());
   }
 
   /** One shrink: the best scenario so far and the runs spent. */
@@ -203,8 +209,8 @@ public final class Shrinker {
 
     private boolean shows(ScenarioResult r) {
       if (kind.equals(ERROR)) return ScenarioResult.ERROR.equals(r.outcome());
-      if (mechanism == null) return r.violations().stream().anyMatch(v -> v.kind().equals(kind));
-      return r.violations().stream().anyMatch(v -> v.kind().equals(kind))
+      if (mechanism == null) return r.violations().stream().anyMatch(v -> v.kind().label().equals(kind));
+      return r.violations().stream().anyMatch(v -> v.kind().label().equals(kind))
           && Mechanism.all(r).stream().anyMatch(mechanism::matches);
     }
 

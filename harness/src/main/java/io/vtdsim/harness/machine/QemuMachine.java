@@ -13,6 +13,7 @@ import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.Fidelity;
@@ -323,7 +324,7 @@ public final class QemuMachine implements MachineUnderTest {
       } else if (offset == Registers.RTADDR + 4 && size == 4) {
         rtaddrWritten = (rtaddrWritten & 0xFFFF_FFFFL) | (value << 32);
       } else if (offset == Registers.GCMD) {
-        if ((value & GlobalCommand.SRTP) != 0) rootLatched = rtaddrWritten & ~0xFFFL;
+        if ((value & GlobalCommand.SRTP) != 0) rootLatched = rtaddrWritten & ~Page.OFFSET_MASK;
         teWritten = (value & GlobalCommand.TE) != 0;
       }
       translated(() -> {

@@ -6,6 +6,7 @@ import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.harness.oracle.MachineView;
 
@@ -37,7 +38,7 @@ final class QemuView implements MachineView {
 
   @Override
   public long rootTableAddress() {
-    return translated(() -> registers.read(Registers.RTADDR, 8)) & ~0xFFFL;
+    return translated(() -> registers.read(Registers.RTADDR, 8)) & ~Page.OFFSET_MASK;
   }
 
   @Override

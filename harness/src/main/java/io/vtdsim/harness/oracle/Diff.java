@@ -9,7 +9,7 @@ package io.vtdsim.harness.oracle;
 final class Diff {
   /** Receives merged findings. */
   interface Sink {
-    void found(String kind, long iova, long size, String detail);
+    void found(Violation.Kind kind, long iova, long size, String detail);
   }
 
   /** Decides whether a piece found only in {@code actual} is tolerated (lazy flush queue). */
@@ -21,7 +21,7 @@ final class Diff {
   private final String actualName;
   private final StaleFilter staleFilter;
   private final Sink sink;
-  private String pendingKind;
+  private Violation.Kind pendingKind;
   private long pendingStart;
   private long pendingEnd;
   private String pendingDetail;
@@ -86,8 +86,8 @@ final class Diff {
     }
   }
 
-  private void emit(String kind, long start, long end, String detail) {
-    if (kind.equals(pendingKind) && start == pendingEnd) {
+  private void emit(Violation.Kind kind, long start, long end, String detail) {
+    if (kind == pendingKind && start == pendingEnd) {
       pendingEnd = end;
       return;
     }

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.oracle;
 
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.spec.Page;
 import java.util.List;
 import java.util.Optional;
 
@@ -28,7 +29,7 @@ public interface HostView {
         out.add(m.get());
         x = Math.max(m.get().end(), x + 1);
       } else {
-        x = (x & ~0xFFFL) + 0x1000;
+        x = (x & ~Page.OFFSET_MASK) + Page.SIZE;
       }
     }
     return out;

@@ -7,6 +7,7 @@ import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.harness.oracle.ReferenceWalker.Context;
 import io.vtdsim.harness.oracle.ReferenceWalker.ContextKind;
@@ -136,8 +137,8 @@ public final class MappingOracle {
       touchAll = true;
       return;
     }
-    long start = iova & ~0xFFFL;
-    long end = Math.max(start + 0x1000, (iova + size + 0xFFF) & ~0xFFFL);
+    long start = iova & ~Page.OFFSET_MASK;
+    long end = Math.max(start + Page.SIZE, (iova + size + Page.OFFSET_MASK) & ~Page.OFFSET_MASK);
     Map.Entry<Long, Long> f = touched.floorEntry(start);
     if (f != null && f.getValue() >= start) {
       start = f.getKey();

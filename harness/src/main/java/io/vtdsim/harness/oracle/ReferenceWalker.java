@@ -3,6 +3,7 @@ package io.vtdsim.harness.oracle;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextEntry;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.RootEntry;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.SourceId;
@@ -60,7 +61,7 @@ public final class ReferenceWalker {
     this.mem = mem;
     this.machine = machine;
     long pages = 0;
-    for (var region : mem.regions()) pages += (region.end() - region.base()) >>> 12;
+    for (var region : mem.regions()) pages += (region.end() - region.base()) >>> Page.SHIFT;
     this.leafBudget = Math.max(1, pages);
     this.entryBudget = leafBudget * 512;
   }
@@ -102,7 +103,7 @@ public final class ReferenceWalker {
 
   /** The top of the translatable IOVA space for a context: 2^min(AGAW, MGAW+1) (spec 3.6). */
   public long limit(Context c) {
-    int bits = Math.min(12 + 9 * c.levels(), machine.guestAddressWidth());
+    int bits = Math.min(Page.SHIFT + 9 * c.levels(), machine.guestAddressWidth());
     return bits >= 63 ? Long.MAX_VALUE : 1L << bits;
   }
 

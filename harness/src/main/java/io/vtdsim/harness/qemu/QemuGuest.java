@@ -7,6 +7,7 @@ import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.testing.TableBuilder;
 
@@ -44,7 +45,7 @@ final class QemuGuest {
   void bringUp() {
     regs.write(Registers.RTADDR, 8, tables.rootTable());
     command(GlobalCommand.SRTP, true);
-    mem.zero(QUEUE, 4096);
+    mem.zero(QUEUE, Page.SIZE);
     regs.write(Registers.IQA, 8, InvalidationQueueRegisters.iqa(QUEUE, false, 0));
     regs.write(Registers.IQT, 8, 0);
     tail = 0;
@@ -97,7 +98,7 @@ final class QemuGuest {
   }
 
   private void put(long lo, long hi) {
-    long a = QUEUE + 16L * tail;
+    long a = InvalidationQueueRegisters.descriptorAddress(QUEUE, tail, false);
     mem.write64(a, lo);
     mem.write64(a + 8, hi);
     tail = (tail + 1) % QUEUE_ENTRIES;

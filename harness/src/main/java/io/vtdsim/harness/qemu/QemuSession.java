@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  */
 public final class QemuSession implements AutoCloseable {
   /** Where q35's intel-iommu maps its registers (hw/i386/intel_iommu.c, Q35_HOST_BRIDGE_IOMMU_ADDR). */
-  public static final long VTD_BASE = 0xFED9_0000L;
+  public static final long VTD_BASE = Registers.DEFAULT_BASE;
   /** Where emulated (edu) devices' BAR0 go: above q35's MMCONFIG window (0xb0000000, 256 MiB). */
   static final long EDU_BAR_BASE = 0xC000_0000L;
   static final int PCI_COMMAND = 0x04;

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.scenario.Overrides;
 import io.vtdsim.harness.scenario.Scenario;
@@ -201,7 +202,7 @@ public final class BackendDiff {
 
   private static String fault(Long sid, Long reason, Long addr) {
     return String.format("sid %s reason 0x%x page 0x%x", io.vtdsim.emu.spec.SourceId.of((int) (long) sid),
-        reason, addr & ~0xFFFL);
+        reason, addr & ~Page.OFFSET_MASK);
   }
 
   private static List<String> mappings(Map<String, TreeMap<Long, String[]>> host) {

@@ -198,7 +198,7 @@ public final class HtmlReport {
       sb.append("<h3>Violations</h3><table class=\"violations\"><thead><tr><th>kind</th><th>step</th><th>device</th>"
           + "<th>iova</th><th>size</th><th>detail</th></tr></thead><tbody>\n");
       for (Violation v : r.violations()) {
-        sb.append("<tr><td class=\"bad\">").append(esc(v.kind())).append("</td><td>")
+        sb.append("<tr><td class=\"bad\">").append(esc(v.kind().label())).append("</td><td>")
             .append(v.step() < 0 ? "final check" : v.step() + " (" + esc(v.stepText()) + ")").append("</td><td>")
             .append(esc(v.device())).append("</td><td><code>").append(Units.hex(v.iova())).append("</code></td><td>")
             .append(v.size() > 0 ? esc(Units.formatSize(v.size())) : "").append("</td><td>").append(esc(v.detail()))

@@ -62,7 +62,7 @@ public final class JsonReport {
   private static void violations(ArrayNode vs, List<Violation> list) {
     for (Violation v : list) {
       ObjectNode o = vs.addObject();
-      o.put("kind", v.kind());
+      o.put("kind", v.kind().label());
       o.put("step", v.step());
       o.put("device", v.device());
       o.put("iova", Units.hex(v.iova()));

@@ -138,7 +138,7 @@ public final class MatrixTable {
     for (MatrixCell c : cells) {
       for (String col : cols) sb.append(csvField(config(c, col))).append(',');
       sb.append(csvField(c.outcome())).append(',').append(c.result().met()).append(',')
-          .append(String.join("+", c.result().violations().stream().map(v -> v.kind()).distinct().toList()));
+          .append(String.join("+", c.result().violations().stream().map(v -> v.kind().label()).distinct().toList()));
       for (String name : CSV_COUNTERS) sb.append(',').append(c.counter(name));
       sb.append('\n');
     }

@@ -5,7 +5,6 @@ import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,18 +20,6 @@ import java.util.regex.Pattern;
 public final class OutcomeTag {
   private OutcomeTag() {}
 
-  static final Map<String, String> TAGS = Map.of(
-      "stale-mapping", "STALE",
-      "missing-mapping", "MISSING",
-      "wrong-target", "TARGET",
-      "wrong-permission", "PERM",
-      "host-error", "HOSTERR",
-      "dma-mismatch", "DMA",
-      "unexpected-fault", "FAULT",
-      "unexpected-success", "NOFAULT",
-      "queue-error", "IQE",
-      "driver-timeout", "TIMEOUT");
-
   private static final Pattern ERRNO = Pattern.compile("\\b(EEXIST|EINVAL|ENOENT|EFAULT|ENOSPC|ENOMEM)\\b");
 
   public static String of(ScenarioResult r) {
@@ -47,8 +34,8 @@ public final class OutcomeTag {
     if (expect.outcome().equals(Expect.PASS)) return "ok";
     if (expect.violations().isEmpty()) return "violation";
     Set<String> tags = new LinkedHashSet<>();
-    for (String kind : Violation.KINDS) {
-      if (expect.violations().contains(kind)) tags.add(TAGS.get(kind));
+    for (Violation.Kind kind : Violation.Kind.values()) {
+      if (expect.violations().contains(kind.label())) tags.add(kind.tag());
     }
     return String.join("+", tags);
   }
@@ -56,14 +43,14 @@ public final class OutcomeTag {
   public static String of(List<Violation> violations) {
     if (violations.isEmpty()) return "ok";
     Set<String> tags = new LinkedHashSet<>();
-    for (String kind : Violation.KINDS) {
+    for (Violation.Kind kind : Violation.Kind.values()) {
       for (Violation v : violations) {
-        if (!v.kind().equals(kind)) continue;
-        if (kind.equals("host-error")) {
+        if (v.kind() != kind) continue;
+        if (kind == Violation.Kind.HOST_ERROR) {
           Matcher m = ERRNO.matcher(v.detail() == null ? "" : v.detail());
-          tags.add(m.find() ? m.group(1) : TAGS.get(kind));
+          tags.add(m.find() ? m.group(1) : kind.tag());
         } else {
-          tags.add(TAGS.get(kind));
+          tags.add(kind.tag());
         }
       }
     }

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads scenario YAML files (the format of issue 5) into {@link Scenario}s. Every problem — YAML
+ * Reads scenario YAML files (the format of README "Scenario files") into {@link Scenario}s. Every problem — YAML
  * syntax, unknown keys at any level, wrong types, bad sizes, unknown names, impossible values — is a
  * {@link ScenarioException} whose message reads {@code file:line: key: what is wrong}. Keys inside a
  * step are named from the step kind, e.g. {@code map.iova}; top-level blocks by their path, e.g.

@@ -4,6 +4,7 @@ import io.vtdsim.emu.platform.Event;
 import io.vtdsim.harness.oracle.MappingOracle;
 import io.vtdsim.harness.oracle.StaleWindow;
 import io.vtdsim.harness.oracle.Violation;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,9 +81,9 @@ public record ScenarioResult(
     return e.attrs() != null && e.attrs().get(key) instanceof Number n ? n.longValue() : absent;
   }
 
-  /** The distinct violation kinds found, in {@link Violation#KINDS} order. */
-  public List<String> violationKinds() {
-    return Violation.KINDS.stream().filter(k -> violations.stream().anyMatch(v -> v.kind().equals(k))).toList();
+  /** The distinct violation kinds found, in {@link Violation.Kind} declaration order. */
+  public List<Violation.Kind> violationKinds() {
+    return Arrays.stream(Violation.Kind.values()).filter(k -> violations.stream().anyMatch(v -> v.kind() == k)).toList();
   }
 
   /**

@@ -112,7 +112,7 @@ public final class ScenarioRunner {
     private final Set<String> reported = new HashSet<>();
     /** Per mapping-state kind and device, the IOVA ranges already reported (start → end, disjoint). */
     private final Map<String, java.util.TreeMap<Long, Long>> reportedRanges = new HashMap<>();
-    private static final Set<String> MAPPING_STATE = Set.of(Violation.STALE_MAPPING,
+    private static final Set<Violation.Kind> MAPPING_STATE = Set.of(Violation.STALE_MAPPING,
         Violation.MISSING_MAPPING, Violation.WRONG_TARGET, Violation.WRONG_PERMISSION);
     private long dropped;
     private int index;
@@ -171,7 +171,7 @@ public final class ScenarioRunner {
 
     private boolean met(String outcome) {
       if (error != null) return false; // an error or a timeout
-      List<String> kinds = violations.stream().map(Violation::kind).distinct().toList();
+      List<String> kinds = violations.stream().map(v -> v.kind().label()).distinct().toList();
       return scenario.effectiveExpect().isMetBy(outcome, kinds);
     }
 
@@ -234,7 +234,7 @@ public final class ScenarioRunner {
         index++;
         return;
       }
-      if (queueException) checked.removeIf(v -> v.kind().equals(Violation.QUEUE_ERROR));
+      if (queueException) checked.removeIf(v -> v.kind() == Violation.Kind.QUEUE_ERROR);
       for (Violation v : found) add(List.of(v.atStep(index, text)), false);
       add(checked, false);
       verdict(before);
@@ -328,8 +328,8 @@ public final class ScenarioRunner {
       boolean write = d.op().equals("write");
       if (!bed.queuedForLazyFlush(d.device(), iova, d.len())) return bed.dma(d.device(), iova, write, d.len(), false);
       List<Violation> vs = new ArrayList<>(bed.dma(d.device(), iova, write, d.len(), true));
-      boolean landed = vs.stream().noneMatch(v -> v.kind().equals(Violation.UNEXPECTED_FAULT));
-      vs.removeIf(v -> v.kind().equals(Violation.UNEXPECTED_FAULT) || landed && v.kind().equals(Violation.DMA_MISMATCH));
+      boolean landed = vs.stream().noneMatch(v -> v.kind() == Violation.Kind.UNEXPECTED_FAULT);
+      vs.removeIf(v -> v.kind() == Violation.Kind.UNEXPECTED_FAULT || landed && v.kind() == Violation.Kind.DMA_MISMATCH);
       log.emit(io.vtdsim.harness.report.EventKinds.DMA_LAZY_STALE, "harness", (landed ? "landed" : "faulted") + " in a lazy stale window",
           Attrs.of("index", index, "device", d.device(), "iova", iova, "landed", landed));
       return vs;

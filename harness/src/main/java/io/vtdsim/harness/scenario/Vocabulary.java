@@ -1,10 +1,12 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
+import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 
-/** The fixed names a scenario file may use (issue 5's scenario format). */
+/** The fixed names a scenario file may use (README "Scenario files"). */
 public final class Vocabulary {
   private Vocabulary() {}
 
@@ -40,10 +42,8 @@ public final class Vocabulary {
   public static final String LAZY_STALE = "lazy-stale";
   public static final List<String> PERMS = List.of("r", "w", "rw");
   public static final List<String> OUTCOMES = List.of(Expect.PASS, Expect.VIOLATION);
-  public static final List<String> VIOLATION_KINDS = List.of(
-      "stale-mapping", "missing-mapping", "wrong-target", "wrong-permission", "host-error",
-      "dma-mismatch", "unexpected-fault", "unexpected-success", "queue-error", "driver-timeout");
+  public static final List<String> VIOLATION_KINDS = Violation.Kind.LABELS;
 
   /** Guest page size: map/unmap/dma-map addresses and sizes must be multiples of it. */
-  public static final long PAGE = 4096;
+  public static final long PAGE = Page.SIZE;
 }

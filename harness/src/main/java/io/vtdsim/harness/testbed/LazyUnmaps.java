@@ -1,5 +1,6 @@
 package io.vtdsim.harness.testbed;
 
+import io.vtdsim.emu.spec.Page;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ final class LazyUnmaps {
     TreeMap<Long, Long> ranges = new TreeMap<>();
     Map<Long, Long> here = unmapped.getOrDefault(domain, Map.of());
     for (long start : pending) {
-      long page = start & ~0xFFFL;
+      long page = start & ~Page.OFFSET_MASK;
       Long bytes = here.get(page);
       if (bytes != null) ranges.merge(page, bytes, Math::max); // else: another domain's queued unmap
     }

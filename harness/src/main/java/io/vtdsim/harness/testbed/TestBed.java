@@ -12,6 +12,7 @@ import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
@@ -148,7 +149,7 @@ public final class TestBed implements AutoCloseable {
    */
   public static RamRegion tablePool(GuestMemory memory) {
     RamRegion low = memory.regions().get(0);
-    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~0xFFFL);
+    long size = Math.min(MAX_TABLE_POOL, (low.size() / 4) & ~Page.OFFSET_MASK);
     if (size == 0) throw new IllegalArgumentException("low RAM " + low + " has no room for a table pool");
     return new RamRegion(low.end() - size, size);
   }
@@ -245,7 +246,7 @@ public final class TestBed implements AutoCloseable {
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);
     long iova = vcpus.run(() -> driver.mapSingle(sid(device), gpa, size, dir));
-    long offset = gpa & 0xFFF;
+    long offset = gpa & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
     boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
     intent.map(dmaDomain(device), iova - offset, gpa - offset, bytes, read, dir.deviceWrites());
@@ -256,7 +257,7 @@ public final class TestBed implements AutoCloseable {
   /** DMA API: unmaps what {@link #dmaMap} returned; a call the driver rejects leaves the intent as it was. */
   public void dmaUnmap(String device, long iova, long size, Direction dir) {
     vcpus.run(() -> driver.unmapSingle(sid(device), iova, size, dir));
-    long offset = iova & 0xFFF;
+    long offset = iova & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
     lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
     intent.unmap(dmaDomain(device), iova - offset, bytes);
@@ -338,7 +339,7 @@ public final class TestBed implements AutoCloseable {
   }
 
   private static long pagesBytes(long offset, long size) {
-    return ((offset + size + 0xFFF) & ~0xFFFL);
+    return ((offset + size + Page.OFFSET_MASK) & ~Page.OFFSET_MASK);
   }
 
   /** Lazy mode: whether [iova, iova+size) is a DMA-API unmap still waiting in the driver's flush queue. */

@@ -2,7 +2,6 @@ package io.vtdsim.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,14 +19,7 @@ class BadInputTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return CliRun.execute(out, err, args);
-  }
+  private final CliRun cli = new CliRun();
 
   private Path file(String name, String yaml) throws Exception {
     Path f = dir.resolve(name);
@@ -68,16 +60,16 @@ class BadInputTest {
   void aBadScenarioFileIsExitTwoWithFileLineKeyReason(String what, String machine, String step, String message)
       throws Exception {
     Path f = file("x.yaml", scenario(machine.replace("\\n", "\n"), step));
-    assertThat(run("run", f.toString())).as(what + ": " + err).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).as(what).startsWith(f + message.substring("x.yaml".length()));
-    assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(cli.run("run", f.toString())).as(what + ": " + cli.err()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).as(what).startsWith(f + message.substring("x.yaml".length()));
+    assertThat(cli.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
   @Test
   void stepsBeforeBootAreExitTwoNamingTheStep() throws Exception {
     Path f = file("x.yaml", DEVICE + "steps:\n  - advance: 1ms\n  - attach: { device: nic, domain: d1 }\n  - boot\n");
-    assertThat(run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith(f + ":4: attach: comes before boot");
+    assertThat(cli.run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith(f + ":4: attach: comes before boot");
   }
 
   @Test
@@ -87,8 +79,8 @@ class BadInputTest {
         + "\\n  - unmap: { domain: d1, iova: 0x100000, size: 4KiB }"
         + "\\n  - map: { domain: d1, iova: 0x100000, gpa: 0x3000000, size: 4KiB }"
         + "\\n  - map: { domain: d1, iova: 0x101000, gpa: 0x3000000, size: 4KiB }"));
-    assertThat(run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith(f + ":9: map.iova: IOVA range [0x101000, +4KiB) overlaps [0x101000, 0x102000)");
+    assertThat(cli.run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith(f + ":9: map.iova: IOVA range [0x101000, +4KiB) overlaps [0x101000, 0x102000)");
   }
 
   @Test
@@ -96,16 +88,16 @@ class BadInputTest {
     Path f = file("x.yaml", scenario("ram: 1GiB", "- repeat: { times: 3, steps: ["
         + " { map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 8KiB } },"
         + " { unmap: { domain: d1, iova: 0x100000, size: 8KiB } } ] }"));
-    assertThat(run("run", f.toString())).as(err.toString()).isEqualTo(ExitCodes.MET);
+    assertThat(cli.run("run", f.toString())).as(cli.err()).isEqualTo(ExitCodes.MET);
   }
 
   @Test
   void theLargestRamTheAddressWidthHoldsLoads() throws Exception {
     // 2^39 - 2 GiB of RAM ends exactly at 2^39 in the q35 layout
     Path f = file("x.yaml", scenario("ram: 510GiB, aw-bits: 39", "- advance: 1ms"));
-    assertThat(run("run", f.toString())).as(err.toString()).isEqualTo(ExitCodes.MET);
+    assertThat(cli.run("run", f.toString())).as(cli.err()).isEqualTo(ExitCodes.MET);
     Path over = file("y.yaml", scenario("ram: 0x7f80001000, aw-bits: 39", "- advance: 1ms"));
-    assertThat(run("run", over.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.run("run", over.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
   }
 
   @Test
@@ -119,27 +111,27 @@ class BadInputTest {
       for (int i = 0; i < 50; i++) w.write(chunk);
       w.write("\"\nsteps: [ boot ]\n");
     }
-    assertThat(run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith(f + ": file: 52,428,825 bytes is too large: a scenario may have at most"
+    assertThat(cli.run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith(f + ": file: 52,428,825 bytes is too large: a scenario may have at most"
         + " 4,194,304 bytes");
   }
 
   @Test
   void nestingTooDeepNamesTheLine() throws Exception {
     Path f = file("x.yaml", "name: deep\nsteps:\n  - boot\n  - " + "[".repeat(100) + "]".repeat(100) + "\n");
-    assertThat(run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith(f + ":4: yaml: nested deeper than 64 maps and lists");
+    assertThat(cli.run("run", f.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith(f + ":4: yaml: nested deeper than 64 maps and lists");
   }
 
   @Test
   void aRunPastItsTimeoutEndsAsTimeoutExitOne() {
     // the limit is checked before each step; building the machine alone takes longer than 1 ns
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--timeout", "1ns")).isEqualTo(ExitCodes.NOT_MET);
-    assertThat(out.toString()).startsWith("FAIL  map-unmap-4k: timeout [RUN-TIMEOUT] (expected pass)")
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--timeout", "1ns")).isEqualTo(ExitCodes.NOT_MET);
+    assertThat(cli.out()).startsWith("FAIL  map-unmap-4k: timeout [RUN-TIMEOUT] (expected pass)")
         .contains("timeout: the run took longer than 1ns; stopped before step 0 (boot)");
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--timeout", "10min")).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith("--timeout: not a duration: '10min'");
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--timeout", "0s")).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--timeout", "10min")).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith("--timeout: not a duration: '10min'");
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--timeout", "0s")).isEqualTo(ExitCodes.INVALID_INPUT);
   }
 
   @Test
@@ -147,44 +139,44 @@ class BadInputTest {
     Path missing = dir.resolve("nonexistent/dir");
     for (String option : new String[] {"--json", "--trace", "--diagram"}) {
       Path target = missing.resolve("x.out");
-      assertThat(run("run", "--builtin", "map-unmap-4k", option, target.toString())).as(option)
+      assertThat(cli.run("run", "--builtin", "map-unmap-4k", option, target.toString())).as(option)
           .isEqualTo(ExitCodes.INVALID_INPUT);
-      assertThat(err.toString()).startsWith(option + " " + target + ": cannot write: directory " + missing
+      assertThat(cli.err()).startsWith(option + " " + target + ": cannot write: directory " + missing
           + " does not exist");
-      assertThat(out.toString()).as("nothing ran").isEmpty();
+      assertThat(cli.out()).as("nothing ran").isEmpty();
     }
-    assertThat(run("explore", "--runs", "1", "--out", missing.resolve("s.yaml").toString()))
+    assertThat(cli.run("explore", "--runs", "1", "--out", missing.resolve("s.yaml").toString()))
         .isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith("--out " + missing.resolve("s.yaml") + ": cannot write: directory");
+    assertThat(cli.err()).startsWith("--out " + missing.resolve("s.yaml") + ": cannot write: directory");
     assertThat(Files.exists(dir.resolve("nonexistent"))).as("no directory is created").isFalse();
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--json", dir.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).contains("it is a directory");
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--json", dir.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).contains("it is a directory");
   }
 
   @Test
   void explainTakesOneScenarioAsItsHelpSays() throws Exception {
-    assertThat(run("explain", "--help")).isEqualTo(0);
-    assertThat(out.toString()).contains("(FILE | --builtin=NAME)");
+    assertThat(cli.run("explain", "--help")).isEqualTo(0);
+    assertThat(cli.out()).contains("(FILE | --builtin=NAME)");
     Path a = file("a.yaml", "steps: [ boot ]\n");
     Path b = file("b.yaml", "steps: [ boot ]\n");
-    assertThat(run("explain", a.toString(), b.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith("explain takes exactly one scenario (a FILE or --builtin NAME), got 2");
-    assertThat(run("explain", a.toString(), "--builtin", "map-unmap-4k")).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(run("explain", a.toString())).isEqualTo(ExitCodes.MET);
+    assertThat(cli.run("explain", a.toString(), b.toString())).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith("explain takes exactly one scenario (a FILE or --builtin NAME), got 2");
+    assertThat(cli.run("explain", a.toString(), "--builtin", "map-unmap-4k")).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.run("explain", a.toString())).isEqualTo(ExitCodes.MET);
   }
 
   @Test
   void matrixBlamesTheOptionThatNamedTheScenario() {
-    assertThat(run("matrix", "--scenarios", "nosuch")).isEqualTo(ExitCodes.INVALID_INPUT);
-    assertThat(err.toString()).startsWith("--scenarios: nosuch: unknown built-in scenario; known: map-unmap-4k");
+    assertThat(cli.run("matrix", "--scenarios", "nosuch")).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(cli.err()).startsWith("--scenarios: nosuch: unknown built-in scenario; known: map-unmap-4k");
   }
 
   @Test
   void threadsMustBeAtLeastOne() {
     for (String n : new String[] {"0", "-1"}) {
-      assertThat(run("matrix", "--threads", n)).as(n).isEqualTo(ExitCodes.INVALID_INPUT);
-      assertThat(err.toString()).startsWith("--threads must be at least 1, got " + n);
-      assertThat(run("demo", "--threads", n)).as(n).isEqualTo(ExitCodes.INVALID_INPUT);
+      assertThat(cli.run("matrix", "--threads", n)).as(n).isEqualTo(ExitCodes.INVALID_INPUT);
+      assertThat(cli.err()).startsWith("--threads must be at least 1, got " + n);
+      assertThat(cli.run("demo", "--threads", n)).as(n).isEqualTo(ExitCodes.INVALID_INPUT);
     }
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vtdsim.harness.scenario.BuiltinScenarios;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,14 +29,7 @@ class CliOnTheRealHarnessTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return CliRun.execute(out, err, args);
-  }
+  private final CliRun cli = new CliRun();
 
   private Path tiny() throws Exception {
     Path f = dir.resolve("tiny-4k.yaml");
@@ -51,9 +43,9 @@ class CliOnTheRealHarnessTest {
     Path trace = dir.resolve("t.txt");
     Path diagram = dir.resolve("d.md");
     // linux-6.1: the era of the real trace (linux-6.1-trace.md)
-    assertThat(run("run", tiny().toString(), "--set", "driver.preset=linux-6.1", "--json", json.toString(),
-        "--trace", trace.toString(), "--diagram", diagram.toString())).as(err.toString()).isEqualTo(0);
-    assertThat(out.toString()).startsWith("ok    tiny-4k: pass [ok] (expected pass)");
+    assertThat(cli.run("run", tiny().toString(), "--set", "driver.preset=linux-6.1", "--json", json.toString(),
+        "--trace", trace.toString(), "--diagram", diagram.toString())).as(cli.err()).isEqualTo(0);
+    assertThat(cli.out()).startsWith("ok    tiny-4k: pass [ok] (expected pass)");
 
     JsonNode s = new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
     assertThat(s.get("met").asBoolean()).isTrue();
@@ -96,8 +88,8 @@ class CliOnTheRealHarnessTest {
 
   @Test
   void explainTellsEachStepWithItsVerdict() throws Exception {
-    assertThat(run("explain", tiny().toString())).isEqualTo(0);
-    String text = out.toString();
+    assertThat(cli.run("explain", tiny().toString())).isEqualTo(0);
+    String text = cli.out();
     assertThat(text).startsWith("Scenario tiny-4k\n")
         .contains("Step 2: map d1 iova 0x100000 -> gpa 0x2000000 size 4KiB rw\n")
         .contains("Step 5: dma nic write 64 B at 0x100000 expect fault\n")
@@ -113,30 +105,30 @@ class CliOnTheRealHarnessTest {
   @Test
   void psiOnlyIgnoresTheDsiFallbackAsTheScenarioDeclaresAndExitsZero() {
     // the seed thread's concern: psi-only ignores the DSI (AM 19 > MAMV 18) → stale-mapping + unexpected-success
-    assertThat(run("run", "--builtin", "psi-to-dsi-fallback", "--set", "machine.shadow-sync=psi-only")).isEqualTo(0);
-    assertThat(out.toString()).startsWith("ok    psi-to-dsi-fallback: violation [STALE+NOFAULT] "
+    assertThat(cli.run("run", "--builtin", "psi-to-dsi-fallback", "--set", "machine.shadow-sync=psi-only")).isEqualTo(0);
+    assertThat(cli.out()).startsWith("ok    psi-to-dsi-fallback: violation [STALE+NOFAULT] "
         + "(expected violation [stale-mapping, unexpected-success])");
     // demanding pass on the command line makes the same run fail
-    assertThat(run("run", "--builtin", "psi-to-dsi-fallback", "--set", "machine.shadow-sync=psi-only",
+    assertThat(cli.run("run", "--builtin", "psi-to-dsi-fallback", "--set", "machine.shadow-sync=psi-only",
         "--set", "expect.outcome=pass")).isEqualTo(1);
-    assertThat(out.toString()).startsWith("FAIL  psi-to-dsi-fallback: violation [STALE+NOFAULT] (expected pass)");
+    assertThat(cli.out()).startsWith("FAIL  psi-to-dsi-fallback: violation [STALE+NOFAULT] (expected pass)");
   }
 
   @Test
   void listAndDemoCoverEveryBuiltin() {
-    assertThat(run("list")).isEqualTo(0);
+    assertThat(cli.run("list")).isEqualTo(0);
     // a name, then its description wrapped to 100 columns on indented lines
-    assertThat(out.toString().lines().filter(l -> !l.startsWith(" ")).map(l -> l.split(" ")[0]).toList())
+    assertThat(cli.out().lines().filter(l -> !l.startsWith(" ")).map(l -> l.split(" ")[0]).toList())
         .isEqualTo(BuiltinScenarios.names());
-    assertThat(out.toString().lines()).allMatch(l -> l.length() <= 100);
+    assertThat(cli.out().lines()).allMatch(l -> l.length() <= 100);
     // whole descriptions: the last sentence of one is there too
-    assertThat(String.join(" ", out.toString().split("\\s+"))).contains("iova-tree → pass (DSI = full re-sync).");
-    assertThat(run("show", "psi-to-dsi-fallback")).isEqualTo(0);
-    assertThat(out.toString()).isEqualTo(BuiltinScenarios.text("psi-to-dsi-fallback"));
-    assertThat(run("show", "no-such")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("show: no-such: unknown built-in scenario; known: map-unmap-4k,");
-    assertThat(run("demo")).isEqualTo(0);
-    String demo = out.toString();
+    assertThat(String.join(" ", cli.out().split("\\s+"))).contains("iova-tree → pass (DSI = full re-sync).");
+    assertThat(cli.run("show", "psi-to-dsi-fallback")).isEqualTo(0);
+    assertThat(cli.out()).isEqualTo(BuiltinScenarios.text("psi-to-dsi-fallback"));
+    assertThat(cli.run("show", "no-such")).isEqualTo(2);
+    assertThat(cli.err()).startsWith("show: no-such: unknown built-in scenario; known: map-unmap-4k,");
+    assertThat(cli.run("demo")).isEqualTo(0);
+    String demo = cli.out();
     for (String n : BuiltinScenarios.names()) assertThat(demo).contains(n);
     assertThat(demo).contains("psi-only", "unmap-all-replay", "iova-tree", "How to read it:")
         .contains("39 runs:").contains("39 as declared, 0 not");

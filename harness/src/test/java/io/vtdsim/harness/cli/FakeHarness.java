@@ -38,14 +38,14 @@ final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
     options.add(o);
     List<Violation> vs = new ArrayList<>();
     if (s.machine().shadowSyncOrDefault().equals("psi-only")) {
-      vs.add(new Violation("stale-mapping", 2, "unmap d1 iova 0x100000 size 2MiB", "nic", 0x100000, 0x200000,
+      vs.add(new Violation(Violation.Kind.STALE_MAPPING, 2, "unmap d1 iova 0x100000 size 2MiB", "nic", 0x100000, 0x200000,
           "host maps 0x100000 -> 0x2000000, guest table has no entry"));
     }
     if (s.machine().hostOrDefault().equals("iommufd")) {
-      vs.add(new Violation("host-error", 1, "map", "nic", 0x100000, 0x1000, "EEXIST: already mapped"));
+      vs.add(new Violation(Violation.Kind.HOST_ERROR, 1, "map", "nic", 0x100000, 0x1000, "EEXIST: already mapped"));
     }
     String outcome = vs.isEmpty() ? "pass" : "violation";
-    boolean met = s.effectiveExpect().isMetBy(outcome, vs.stream().map(Violation::kind).toList());
+    boolean met = s.effectiveExpect().isMetBy(outcome, vs.stream().map(v -> v.kind().label()).toList());
     Map<String, Long> counters = new LinkedHashMap<>();
     for (String name : List.of("mmio-reads", "mmio-writes", "desc-cc-global", "desc-cc-domain", "desc-cc-device",
         "desc-iotlb-global", "desc-iotlb-dsi", "desc-iotlb-psi", "desc-wait", "host-map", "host-unmap",

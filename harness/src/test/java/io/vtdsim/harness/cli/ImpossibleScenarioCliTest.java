@@ -2,7 +2,6 @@ package io.vtdsim.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,21 +11,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Impossible scenario values are invalid input: exit 2 with {@code file:line: key: problem} on stderr
- * before anything runs (issue 5), not a run that ends in "error" (exit 1). Layouts as in
+ * before anything runs (README "Scenario files"), not a run that ends in "error" (exit 1). Layouts as in
  * ScenarioValidatorTest: 1 GiB of RAM puts the driver's table pool at [0x3c000000, 0x40000000).
  */
 class ImpossibleScenarioCliTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return CliRun.execute(out, err, args);
-  }
+  private final CliRun cli = new CliRun();
 
   private Path file(String ram, String step) throws Exception {
     Path f = dir.resolve("impossible.yaml");
@@ -53,29 +45,29 @@ class ImpossibleScenarioCliTest {
       """)
   void runAndExplainExitTwoNamingFileLineAndKey(String what, String ram, String step, String where) throws Exception {
     Path f = file(ram, step);
-    assertThat(run("run", f.toString())).as(what).isEqualTo(2);
-    assertThat(err.toString()).startsWith(f + ":" + where);
-    assertThat(out.toString()).as("nothing ran").isEmpty();
-    assertThat(run("explain", f.toString())).isEqualTo(2);
-    assertThat(err.toString()).startsWith(f + ":" + where);
+    assertThat(cli.run("run", f.toString())).as(what).isEqualTo(2);
+    assertThat(cli.err()).startsWith(f + ":" + where);
+    assertThat(cli.out()).as("nothing ran").isEmpty();
+    assertThat(cli.run("explain", f.toString())).isEqualTo(2);
+    assertThat(cli.err()).startsWith(f + ":" + where);
   }
 
   @Test
   void aSetThatMakesAMapImpossibleExitsTwoNamingTheStepAndTheSet() throws Exception {
     // 2^39 = 0x8000000000: possible with the default 48 bits, not with 39
     Path f = file("1GiB", "- map: { domain: d1, iova: 0x8000000000, gpa: 0x2000000, size: 4KiB }");
-    assertThat(run("run", f.toString())).isZero();
-    assertThat(run("run", f.toString(), "--set", "machine.aw-bits=39")).isEqualTo(2);
-    assertThat(err.toString().trim()).isEqualTo(f + ":7: map.iova: IOVA range [0x8000000000, +4KiB) reaches beyond"
+    assertThat(cli.run("run", f.toString())).isZero();
+    assertThat(cli.run("run", f.toString(), "--set", "machine.aw-bits=39")).isEqualTo(2);
+    assertThat(cli.err().trim()).isEqualTo(f + ":7: map.iova: IOVA range [0x8000000000, +4KiB) reaches beyond"
         + " the 39-bit address width (machine.aw-bits 39): IOVAs must stay below 0x8000000000"
         + " (after --set machine.aw-bits=39)");
-    assertThat(out.toString()).isEmpty();
+    assertThat(cli.out()).isEmpty();
   }
 
   @Test
   void aSetMachineKeyThatIsImpossibleIsReportedAgainstTheSet() {
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--set", "machine.ram=4KiB")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("--set: machine.ram: 4KiB is too small");
-    assertThat(run("matrix", "--set", "machine.ram=4KiB")).isEqualTo(2);
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--set", "machine.ram=4KiB")).isEqualTo(2);
+    assertThat(cli.err()).startsWith("--set: machine.ram: 4KiB is too small");
+    assertThat(cli.run("matrix", "--set", "machine.ram=4KiB")).isEqualTo(2);
   }
 }

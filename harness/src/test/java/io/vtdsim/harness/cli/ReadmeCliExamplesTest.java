@@ -2,7 +2,6 @@ package io.vtdsim.harness.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,14 +24,7 @@ class ReadmeCliExamplesTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return CliRun.execute(out, err, args);
-  }
+  private final CliRun cli = new CliRun();
 
   /** A README argument naming a file of the repository, resolved from the module directory. */
   private static String resolve(String arg) {
@@ -51,8 +43,8 @@ class ReadmeCliExamplesTest {
     }
     assertThat(examples).extracting(f -> f.getFileName().toString()).contains("tiny-4k.yaml");
     for (Path f : examples) {
-      assertThat(run("run", f.toString())).as(f + ": " + out + err).isZero();
-      assertThat(out.toString()).startsWith("ok    ");
+      assertThat(cli.run("run", f.toString())).as(f + ": " + cli.out() + cli.err()).isZero();
+      assertThat(cli.out()).startsWith("ok    ");
     }
   }
 
@@ -65,22 +57,22 @@ class ReadmeCliExamplesTest {
     assertThat(ROOT.resolve("examples/tiny-4k.yaml")).exists();
     String excerpt = codeBlockAfter(readme, at);
     assertThat(excerpt).startsWith("Step 2: map d1 iova 0x100000");
-    assertThat(run("explain", resolve("examples/tiny-4k.yaml"))).isZero();
-    assertThat(out.toString()).contains(excerpt);
+    assertThat(cli.run("explain", resolve("examples/tiny-4k.yaml"))).isZero();
+    assertThat(cli.out()).contains(excerpt);
 
     int traceAt = readme.indexOf("run examples/tiny-4k.yaml --trace FILE", at);
     assertThat(traceAt).isNotNegative();
     String traceExcerpt = codeBlockAfter(readme, traceAt);
     Path trace = dir.resolve("t.txt");
-    assertThat(run("run", resolve("examples/tiny-4k.yaml"), "--trace", trace.toString())).isZero();
+    assertThat(cli.run("run", resolve("examples/tiny-4k.yaml"), "--trace", trace.toString())).isZero();
     assertThat(Files.readString(trace)).contains(traceExcerpt);
   }
 
   @Test
   void everyTranscriptIsWhatTheCommandPrints() throws Exception {
     String readme = readme();
-    String cli = readme.substring(readme.indexOf("## CLI"));
-    List<String> lines = cli.lines().toList();
+    String section = readme.substring(readme.indexOf("## CLI"));
+    List<String> lines = section.lines().toList();
     int checked = 0;
     for (int i = 0; i < lines.size(); i++) {
       if (!lines.get(i).startsWith(PROMPT)) continue;
@@ -92,9 +84,9 @@ class ReadmeCliExamplesTest {
         shown.add(lines.get(j));
       }
       if (needsQemu(args) && !qemuAvailable()) continue; // the QEMU tests' gate: CI has QEMU and requires it
-      int code = run(args);
-      String printed = out.toString();
-      assertThat(code).as(lines.get(i) + "\n" + err).isEqualTo(shownExitCode(lines, j, code));
+      int code = cli.run(args);
+      String printed = cli.out();
+      assertThat(code).as(lines.get(i) + "\n" + cli.err()).isEqualTo(shownExitCode(lines, j, code));
       // the shown lines appear in order; "..." stands for lines left out
       int from = 0;
       for (String s : shown) {

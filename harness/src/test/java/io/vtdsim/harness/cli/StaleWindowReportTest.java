@@ -13,7 +13,6 @@ import io.vtdsim.harness.scenario.BuiltinScenarios;
 import io.vtdsim.harness.scenario.RunOptions;
 import io.vtdsim.harness.scenario.ScenarioResult;
 import io.vtdsim.harness.scenario.ScenarioRunner;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5: in lazy mode "the stale window (steps and simulated time) is reported" — in run's output,
+ * In lazy mode "the stale window (steps and simulated time) is reported" — in run's output,
  * the JSON, explain, the trace and the diagram. The built-in lazy-dsi-batching scenario unmaps buffer a
  * (8 KiB) at step 6 and b (4 KiB) at step 7; Linux 5.10 keeps them in the flush queue until its 10 ms
  * timeout (Linux iova.c/dma-iommu.c IOVA_FQ_TIMEOUT), which falls inside the 20 ms advance of step 8. The DMA API allocates
@@ -37,14 +36,7 @@ class StaleWindowReportTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
-
-  private int run(String... args) {
-    out = new StringWriter();
-    err = new StringWriter();
-    return CliRun.execute(out, err, args);
-  }
+  private final CliRun cli = new CliRun();
 
   private JsonNode scenario(Path json) throws Exception {
     return new ObjectMapper().readTree(Files.readString(json)).get("scenarios").get(0);
@@ -53,8 +45,8 @@ class StaleWindowReportTest {
   @Test
   void runPrintsOneLinePerStaleWindowAndTheJsonListsThem() throws Exception {
     Path json = dir.resolve("r.json");
-    assertThat(run("run", "--builtin", "lazy-dsi-batching", "--json", json.toString())).as(err.toString()).isZero();
-    assertThat(out.toString().lines().map(String::strip)).contains(LINE_A, LINE_B);
+    assertThat(cli.run("run", "--builtin", "lazy-dsi-batching", "--json", json.toString())).as(cli.err()).isZero();
+    assertThat(cli.out().lines().map(String::strip)).contains(LINE_A, LINE_B);
 
     JsonNode windows = scenario(json).get("staleWindows");
     assertThat(windows).hasSize(2);
@@ -72,30 +64,30 @@ class StaleWindowReportTest {
   @Test
   void theWindowsAreReportedWhateverTheEventRetention() throws Exception {
     Path json = dir.resolve("r.json");
-    assertThat(run("run", "--builtin", "lazy-dsi-batching", "--retain", "0", "--json", json.toString())).isZero();
+    assertThat(cli.run("run", "--builtin", "lazy-dsi-batching", "--retain", "0", "--json", json.toString())).isZero();
     assertThat(scenario(json).get("staleWindows")).hasSize(2);
-    assertThat(out.toString()).contains(LINE_A, LINE_B);
+    assertThat(cli.out()).contains(LINE_A, LINE_B);
   }
 
   @Test
   void strictModeHasNoStaleWindows() throws Exception {
     Path json = dir.resolve("r.json");
-    assertThat(run("run", "--builtin", "map-unmap-4k", "--json", json.toString())).isZero();
+    assertThat(cli.run("run", "--builtin", "map-unmap-4k", "--json", json.toString())).isZero();
     assertThat(scenario(json).get("staleWindows").isArray()).isTrue();
     assertThat(scenario(json).get("staleWindows")).isEmpty();
-    assertThat(out.toString()).doesNotContain("stale window");
+    assertThat(cli.out()).doesNotContain("stale window");
   }
 
   @Test
   void explainTraceAndDiagramTellTheWindowsAtTheStepThatClosedThem() throws Exception {
-    assertThat(run("explain", "--builtin", "lazy-dsi-batching")).isZero();
-    String text = out.toString();
+    assertThat(cli.run("explain", "--builtin", "lazy-dsi-batching")).isZero();
+    String text = cli.out();
     String step8 = text.substring(text.indexOf("Step 8: advance 20ms"), text.indexOf("Step 9:"));
     assertThat(step8).contains("oracle  " + LINE_A, "oracle  " + LINE_B);
 
     Path trace = dir.resolve("t.txt");
     Path diagram = dir.resolve("d.md");
-    assertThat(run("run", "--builtin", "lazy-dsi-batching", "--trace", trace.toString(), "--diagram",
+    assertThat(cli.run("run", "--builtin", "lazy-dsi-batching", "--trace", trace.toString(), "--diagram",
         diagram.toString())).isZero();
     assertThat(Files.readString(trace)).contains(LINE_A, LINE_B);
     assertThat(Files.readString(diagram)).contains("Note over Shadow,Host: stale window nic iova 0xffffe000 size 8KiB");

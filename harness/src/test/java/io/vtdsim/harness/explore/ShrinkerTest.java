@@ -37,7 +37,7 @@ class ShrinkerTest {
       }
     }
     assertThat(failing).as("psi-only with MAMV 4 loses a mapping within 20 seeds").isNotNull();
-    String kind = first.violationKinds().contains(Violation.STALE_MAPPING) ? Violation.STALE_MAPPING : Violation.MISSING_MAPPING;
+    Violation.Kind kind = first.violationKinds().contains(Violation.STALE_MAPPING) ? Violation.STALE_MAPPING : Violation.MISSING_MAPPING;
 
     Shrinker.Result shrunk = new Shrinker(runner::run, 150).shrink(failing, kind);
 
@@ -87,7 +87,7 @@ class ShrinkerTest {
         // 128 KiB = 32 pages at a 4 MiB-aligned IOVA needs AM 5 > 4; 64 KiB (AM 4) would be a PSI
         new Step.MapRange(0, "d1", 0x400000, 0x4000000, 0x20000, "rw"));
     assertThat(shrunk.scenario().devices()).extracting(d -> d.id()).containsExactly("nic");
-    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING);
+    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING.label());
     assertThat(shrunk.result().violationKinds()).contains(Violation.MISSING_MAPPING);
   }
 
@@ -146,7 +146,7 @@ class ShrinkerTest {
     Scenario failing = new ScenarioGenerator(1, lazyPsiOnly).generate();
     ScenarioResult r = runner.run(failing);
     Mechanism drain = Mechanism.all(r).stream().filter(m -> m.step().equals("advance") && m.lazy()).findFirst().orElseThrow();
-    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING);
+    assertThat(drain.kind()).isEqualTo(Violation.STALE_MAPPING.label());
     assertThat(drain.flush()).isEqualTo("queue-dsi");
 
     Shrinker.Result byKind = new Shrinker(runner::run, 150).shrink(failing, Violation.STALE_MAPPING);

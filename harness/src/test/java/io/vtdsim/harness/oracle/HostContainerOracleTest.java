@@ -47,7 +47,7 @@ class HostContainerOracleTest {
     assertThat(oracle.check(0, "setup", true)).isEmpty();
   }
 
-  List<String> kinds() {
+  List<Violation.Kind> kinds() {
     return oracle.check(1, "planted", true).stream().map(Violation::kind).toList();
   }
 

@@ -8,7 +8,7 @@ import io.vtdsim.emu.platform.EventLog;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Counters are views of the event vocabulary of CONTRACTS.md: one event, one count (walks sum entries). */
+/** Counters are views of the event vocabulary (EventKind; ARCHITECTURE.md "Events"): one event, one count (walks sum entries). */
 class CountersTest {
   @Test
   void countsEachEventKindIntoItsCounter() {

@@ -24,7 +24,7 @@ class ExplanationTest {
   @Test
   void finalCheckViolationsAndSetupErrorsAreTold() {
     ScenarioResult r = new ScenarioResult(scenario, "error", false,
-        List.of(new Violation("missing-mapping", -1, "final check", "gpu", 0x2000, 0x1000, "host has no mapping")),
+        List.of(new Violation(Violation.Kind.MISSING_MAPPING, -1, "final check", "gpu", 0x2000, 0x1000, "host has no mapping")),
         Map.of(), HandBuiltEvents.tinyRun().subList(0, 6), "attach: caching mode is off");
     String s = new Explanation(text).render(r);
     assertThat(s).contains("device:  gpu at 00:04.0, emulated (DMA translated by the emulated VT-d unit)")

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class OutcomeTagTest {
   private static Violation v(String kind, String detail) {
-    return new Violation(kind, 1, "step", "nic", 0x1000, 0x1000, detail);
+    return new Violation(Violation.Kind.of(kind), 1, "step", "nic", 0x1000, 0x1000, detail);
   }
 
   @Test
@@ -31,7 +31,7 @@ class OutcomeTagTest {
 
   @Test
   void everyKindHasATag() {
-    for (String kind : Violation.KINDS) {
+    for (String kind : Violation.Kind.LABELS) {
       assertThat(OutcomeTag.of(List.of(v(kind, "")))).isNotBlank().isNotEqualTo("ok").doesNotContain("null");
     }
   }

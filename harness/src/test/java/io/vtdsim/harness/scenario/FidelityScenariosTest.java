@@ -2,6 +2,7 @@ package io.vtdsim.harness.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +35,7 @@ class FidelityScenariosTest {
   void strictCatchesTheUnflushedMapAndQemuToleratesIt(String preset, String strategy) {
     ScenarioResult strict = run("unflushed-map-4.10", "machine.preset=" + preset, "machine.shadow-sync=" + strategy);
     assertThat(strict.met()).isTrue();
-    assertThat(strict.violationKinds()).containsExactly("unexpected-fault");
+    assertThat(strict.violationKinds()).containsExactly(Violation.Kind.UNEXPECTED_FAULT);
 
     ScenarioResult qemu = run("unflushed-map-4.10", "machine.preset=" + preset, "machine.shadow-sync=" + strategy,
         "machine.fidelity=qemu");

@@ -34,7 +34,7 @@ class LazyStaleDmaTest {
     // psi-only ignores the flush queue's DSI: after the timeout the host still maps the buffer
     ScenarioResult r = run("psi-only");
     assertThat(r.violations()).extracting(Violation::kind, Violation::step)
-        .contains(org.assertj.core.groups.Tuple.tuple("unexpected-success", 7));
+        .contains(org.assertj.core.groups.Tuple.tuple(Violation.Kind.UNEXPECTED_SUCCESS, 7));
     assertThat(r.counters().get("dma-stale")).isEqualTo(1);
   }
 

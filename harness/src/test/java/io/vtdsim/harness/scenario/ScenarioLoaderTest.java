@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ScenarioLoaderTest {
-  /** The example of issue 5, verbatim except for the elided repeat body. */
+  /** The scenario-format example the project started from (psi-to-dsi-fallback), verbatim except for the elided repeat body. */
   static final String ISSUE_EXAMPLE = """
       name: psi-to-dsi-fallback
       description: free text

@@ -17,7 +17,7 @@ class ReadmeExampleTest {
     bed.map("d1", 0x100000, 0x2000000, 0x8000, true, true);   // 8 pages: AM 3, a PSI
     bed.unmap("d1", 0x100000, 0x8000);
     bed.map("d1", 0x200000, 0x3000000, 0x40000, true, true);  // 64 pages: AM 6 > MAMV 4, a DSI
-    assertThat(bed.check()).extracting(Violation::kind).contains("missing-mapping");
+    assertThat(bed.check()).extracting(Violation::kind).contains(Violation.Kind.MISSING_MAPPING);
   }
 
   @Test

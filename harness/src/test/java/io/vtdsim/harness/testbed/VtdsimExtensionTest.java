@@ -43,7 +43,7 @@ class VtdsimExtensionTest {
       bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
       // calls 0 boot, 1 attach, 2 map; psi-only ignores the map's DSI (CAP.PSI = 0)
       assertThat(bed.check()).first().satisfies(v -> {
-        assertThat(v.kind()).isEqualTo("missing-mapping");
+        assertThat(v.kind()).isEqualTo(Violation.Kind.MISSING_MAPPING);
         assertThat(v.step()).isEqualTo(2);
         assertThat(v.stepText()).startsWith("check after map domain=d1 iova=0x100000");
       });

@@ -5,6 +5,7 @@ import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.util.RangeMap;
 import io.vtdsim.emu.util.RangeMap.Range;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import java.util.Optional;
  */
 public final class HostContainer {
   /** Host IOMMU page size: every IOVA, size and target must be aligned to it (vfio pgsize_bitmap). */
-  public static final long PAGE_SIZE = 4096;
+  public static final long PAGE_SIZE = Page.SIZE;
 
   /** vfio_iommu_type1's dma_entry_limit module parameter default (U16_MAX). */
   public static final long DEFAULT_DMA_ENTRY_LIMIT = 65535;

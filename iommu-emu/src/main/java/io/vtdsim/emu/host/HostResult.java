@@ -1,5 +1,7 @@
 package io.vtdsim.emu.host;
 
+import io.vtdsim.emu.spec.Page;
+
 /**
  * Outcome of one host call, as the ioctl returns it.
  *
@@ -26,7 +28,7 @@ public record HostResult(boolean ok, Errno errno, long size) {
     EOPNOTSUPP
   }
 
-  private static final HostResult OK_4K = new HostResult(true, null, 4096);
+  private static final HostResult OK_4K = new HostResult(true, null, Page.SIZE);
   private static final HostResult[] ERRORS = new HostResult[Errno.values().length];
 
   static {
@@ -35,7 +37,7 @@ public record HostResult(boolean ok, Errno errno, long size) {
 
   /** Success with {@code size} bytes (a 4 KiB result is shared: a value, nothing allocated). */
   public static HostResult success(long size) {
-    return size == 4096 ? OK_4K : new HostResult(true, null, size);
+    return size == Page.SIZE ? OK_4K : new HostResult(true, null, size);
   }
 
   /** A refusal (one shared value per errno). */

@@ -5,6 +5,7 @@ import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.FirstStageWalk;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -95,7 +96,7 @@ public final class NestedHwpt {
    * (5-level). Supervisor requests are not modelled, so SRE/WPE/EAFE are accepted and recorded only.
    */
   public synchronized void bind(long pgtblAddr, int addrWidth, int flags) {
-    if ((pgtblAddr & 0xFFF) != 0) throw new IllegalArgumentException("pgtbl_addr must be 4 KiB aligned");
+    if ((pgtblAddr & Page.OFFSET_MASK) != 0) throw new IllegalArgumentException("pgtbl_addr must be 4 KiB aligned");
     if (addrWidth != 48 && addrWidth != 57) throw new IllegalArgumentException("addr_width must be 48 or 57: " + addrWidth);
     if ((flags & ~(S1_SRE | S1_EAFE | S1_WPE)) != 0) throw new IllegalArgumentException("unknown S1 flags 0x" + Integer.toHexString(flags));
     this.pgtblAddr = pgtblAddr;
@@ -147,7 +148,7 @@ public final class NestedHwpt {
       return new Access(0, false, readOnly ? FaultReason.SCALABLE_WRITE_DENIED : FaultReason.FIRST_STAGE_ENTRY_UNREADABLE,
           false);
     }
-    int level = (Long.numberOfTrailingZeros(r.pageSize()) - 12) / 9 + 1;
+    int level = (Long.numberOfTrailingZeros(r.pageSize()) - Page.SHIFT) / 9 + 1;
     // cache what stage 2 gives for the whole stage-1 page only when stage 2 maps it contiguously
     long pageGpa = r.address() & ~(r.pageSize() - 1);
     Optional<HostMapping> m = stage2.lookup(pageGpa);
@@ -170,10 +171,10 @@ public final class NestedHwpt {
     int dropped = 0;
     if ((flags & ~INV_FLAGS_LEAF) != 0) {
       result = HostResult.error(HostResult.Errno.EOPNOTSUPP);
-    } else if ((addr & 0xFFF) != 0 || (npages == ALL_PAGES && addr != 0) || npages == 0) {
+    } else if ((addr & Page.OFFSET_MASK) != 0 || (npages == ALL_PAGES && addr != 0) || npages == 0) {
       result = HostResult.error(HostResult.Errno.EINVAL);
     } else {
-      long last = npages == ALL_PAGES || npages > (1L << 52) ? -1L : addr + npages * 4096 - 1;
+      long last = npages == ALL_PAGES || npages > (1L << 52) ? -1L : addr + npages * Page.SIZE - 1;
       for (Iterator<Map.Entry<Long, Leaf>> it = iotlb.entrySet().iterator(); it.hasNext(); ) {
         Map.Entry<Long, Leaf> e = it.next();
         long first = pageOf(e.getKey());
@@ -183,7 +184,7 @@ public final class NestedHwpt {
           dropped++;
         }
       }
-      result = HostResult.success(npages == ALL_PAGES ? 0 : npages * 4096);
+      result = HostResult.success(npages == ALL_PAGES ? 0 : npages * Page.SIZE);
     }
     log.emit(INVALIDATE, "host:" + name, String.format("nested invalidate %s addr 0x%x npages %s flags 0x%x: %s (%d dropped)",
         name, addr, npages == ALL_PAGES ? "all" : Long.toString(npages), flags, result.label(), dropped),

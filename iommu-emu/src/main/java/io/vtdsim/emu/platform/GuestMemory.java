@@ -1,5 +1,6 @@
 package io.vtdsim.emu.platform;
 
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,8 +21,8 @@ import java.util.List;
  * ({@link #mappedFile}) that another process (real QEMU) reads and writes too.
  */
 public final class GuestMemory {
-  public static final int PAGE_SIZE = 4096;
-  public static final int PAGE_SHIFT = 12;
+  public static final int PAGE_SIZE = Page.SIZE;
+  public static final int PAGE_SHIFT = Page.SHIFT;
   /** Start of the 32-bit PCI hole in the q35-like layout. */
   public static final long Q35_LOW_LIMIT = 0x8000_0000L;
   /** Start of RAM relocated above 4 GiB in the q35-like layout. */

@@ -1,10 +1,12 @@
 package io.vtdsim.emu.platform;
 
+import io.vtdsim.emu.spec.Page;
+
 /** A range of guest-physical addresses backed by RAM: [base, base + size). */
 public record RamRegion(long base, long size) {
   public RamRegion {
     if (size <= 0) throw new IllegalArgumentException("RAM region size must be positive: " + size);
-    if ((base & 0xFFF) != 0 || (size & 0xFFF) != 0) {
+    if ((base & Page.OFFSET_MASK) != 0 || (size & Page.OFFSET_MASK) != 0) {
       throw new IllegalArgumentException("RAM regions must be 4 KiB aligned");
     }
     if (base < 0 || base + size < 0) throw new IllegalArgumentException("RAM region beyond 2^63");

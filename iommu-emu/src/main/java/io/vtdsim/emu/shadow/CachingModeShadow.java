@@ -11,6 +11,7 @@ import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 import io.vtdsim.emu.vtd.ContextLookup;
@@ -232,7 +233,7 @@ public final class CachingModeShadow implements RemappingObserver {
   @Override
   public synchronized void iotlbInvalidated(long lo, long hi) {
     int am = IotlbInvalidation.amOf(hi);
-    long size = 1L << (12 + am);
+    long size = 1L << (Page.SHIFT + am);
     iotlbInvalidated(IotlbInvalidation.granularityOf(lo), IotlbInvalidation.didOf(lo),
         IotlbInvalidation.addressOf(hi) & -size, size);
   }

@@ -20,7 +20,7 @@ import java.util.Locale;
  *       per-address-space IOVA tree filters the walk's events; DSI/global re-sync without unmapping.
  * </ul>
  */
-public abstract class ShadowSync {
+public abstract sealed class ShadowSync permits PsiOnlySync, UnmapAllReplaySync, IovaTreeSync {
   /** The user-facing strategy names. */
   public static final List<String> NAMES = List.of("psi-only", "unmap-all-replay", "iova-tree");
 

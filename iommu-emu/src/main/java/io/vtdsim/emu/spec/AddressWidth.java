@@ -29,6 +29,14 @@ public final class AddressWidth {
     return 1L << levelShift(level);
   }
 
+  /** The leaf level whose slot is {@code size} bytes: 4 KiB → 1, 2 MiB → 2, 1 GiB → 3; 0 for any other size. */
+  public static int leafLevelOfSize(long size) {
+    for (int level = 1; level <= 3; level++) {
+      if (size == levelSize(level)) return level;
+    }
+    return 0;
+  }
+
   /** Index into the table at {@code level} for {@code iova}. */
   public static int levelIndex(long iova, int level) {
     return (int) ((iova >>> levelShift(level)) & 0x1FF);

@@ -136,39 +136,196 @@ public record Capability(
     return (sllps & SLLPS_2M) != 0 && (sllps & SLLPS_1G) != 0;
   }
 
+  /** A builder starting from this value. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Sets fields one by one; {@link #build} range-checks as the constructor does. */
+  public static final class Builder {
+    private int nd;
+    private boolean afl;
+    private boolean rwbf;
+    private boolean plmr;
+    private boolean phmr;
+    private boolean cm;
+    private int sagaw;
+    private int mgaw;
+    private boolean zlr;
+    private int fro;
+    private int sllps;
+    private boolean psi;
+    private int nfr;
+    private int mamv;
+    private boolean dwd;
+    private boolean drd;
+    private boolean fl1gp;
+    private boolean pi;
+    private boolean fl5lp;
+    private boolean esirtps;
+    private boolean esrtps;
+
+    private Builder(Capability c) {
+      nd = c.nd;
+      afl = c.afl;
+      rwbf = c.rwbf;
+      plmr = c.plmr;
+      phmr = c.phmr;
+      cm = c.cm;
+      sagaw = c.sagaw;
+      mgaw = c.mgaw;
+      zlr = c.zlr;
+      fro = c.fro;
+      sllps = c.sllps;
+      psi = c.psi;
+      nfr = c.nfr;
+      mamv = c.mamv;
+      dwd = c.dwd;
+      drd = c.drd;
+      fl1gp = c.fl1gp;
+      pi = c.pi;
+      fl5lp = c.fl5lp;
+      esirtps = c.esirtps;
+      esrtps = c.esrtps;
+    }
+
+    public Builder nd(int v) {
+      nd = v;
+      return this;
+    }
+
+    public Builder afl(boolean v) {
+      afl = v;
+      return this;
+    }
+
+    public Builder rwbf(boolean v) {
+      rwbf = v;
+      return this;
+    }
+
+    public Builder plmr(boolean v) {
+      plmr = v;
+      return this;
+    }
+
+    public Builder phmr(boolean v) {
+      phmr = v;
+      return this;
+    }
+
+    public Builder cm(boolean v) {
+      cm = v;
+      return this;
+    }
+
+    public Builder sagaw(int v) {
+      sagaw = v;
+      return this;
+    }
+
+    public Builder mgaw(int v) {
+      mgaw = v;
+      return this;
+    }
+
+    public Builder zlr(boolean v) {
+      zlr = v;
+      return this;
+    }
+
+    public Builder fro(int v) {
+      fro = v;
+      return this;
+    }
+
+    public Builder sllps(int v) {
+      sllps = v;
+      return this;
+    }
+
+    public Builder psi(boolean v) {
+      psi = v;
+      return this;
+    }
+
+    public Builder nfr(int v) {
+      nfr = v;
+      return this;
+    }
+
+    public Builder mamv(int v) {
+      mamv = v;
+      return this;
+    }
+
+    public Builder dwd(boolean v) {
+      dwd = v;
+      return this;
+    }
+
+    public Builder drd(boolean v) {
+      drd = v;
+      return this;
+    }
+
+    public Builder fl1gp(boolean v) {
+      fl1gp = v;
+      return this;
+    }
+
+    public Builder pi(boolean v) {
+      pi = v;
+      return this;
+    }
+
+    public Builder fl5lp(boolean v) {
+      fl5lp = v;
+      return this;
+    }
+
+    public Builder esirtps(boolean v) {
+      esirtps = v;
+      return this;
+    }
+
+    public Builder esrtps(boolean v) {
+      esrtps = v;
+      return this;
+    }
+
+    public Capability build() {
+      return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, psi, nfr, mamv, dwd, drd,
+          fl1gp, pi, fl5lp, esirtps, esrtps);
+    }
+  }
+
   public Capability withCm(boolean on) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, on, sagaw, mgaw, zlr, fro, sllps, psi, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().cm(on).build();
   }
 
   public Capability withPsi(boolean on) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, on, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().psi(on).build();
   }
 
   public Capability withMamv(int value) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, psi, nfr,
-        value, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().mamv(value).build();
   }
 
   public Capability withSllps(int value) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, value, psi, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().sllps(value).build();
   }
 
   public Capability withRwbf(boolean on) {
-    return new Capability(nd, afl, on, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, psi, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().rwbf(on).build();
   }
 
   public Capability withEsrtps(boolean on) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, psi, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, on);
+    return toBuilder().esrtps(on).build();
   }
 
   public Capability withNfr(int value) {
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, sagaw, mgaw, zlr, fro, sllps, psi, value,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().nfr(value).build();
   }
 
   /** Address width: sets SAGAW to every level up to {@code bits} and MGAW = bits−1 (39, 48 or 57). */
@@ -179,7 +336,6 @@ public record Capability(
       case 57 -> SAGAW_39 | SAGAW_48 | SAGAW_57;
       default -> throw new IllegalArgumentException("aw-bits must be 39, 48 or 57, got " + bits);
     };
-    return new Capability(nd, afl, rwbf, plmr, phmr, cm, s, bits - 1, zlr, fro, sllps, psi, nfr,
-        mamv, dwd, drd, fl1gp, pi, fl5lp, esirtps, esrtps);
+    return toBuilder().sagaw(s).mgaw(bits - 1).build();
   }
 }

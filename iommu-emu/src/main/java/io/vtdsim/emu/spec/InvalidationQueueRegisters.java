@@ -44,6 +44,11 @@ public final class InvalidationQueueRegisters {
     return is256(iqa) ? 32 : 16;
   }
 
+  /** Guest address of descriptor {@code index} of a queue at {@code base} (128- or 256-bit descriptors). */
+  public static long descriptorAddress(long base, int index, boolean dw256) {
+    return base + (long) index * (dw256 ? 32 : 16);
+  }
+
   /** IQH/IQT register value for a descriptor index. */
   public static long indexToRegister(int index, boolean dw256) {
     return ((long) index) << (dw256 ? 5 : 4);

@@ -3,6 +3,7 @@ package io.vtdsim.emu.testing;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.FirstStagePte;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.PasidDirectoryEntry;
 import io.vtdsim.emu.spec.PasidTableEntry;
 import io.vtdsim.emu.spec.ScalableContextEntry;
@@ -80,7 +81,7 @@ public final class ScalableTableBuilder {
    * @return the PASID directory's address
    */
   public long pasidContext(int sid, int pdts, int ridPasid) {
-    int pages = (int) Math.max(1, ((1L << (pdts + 7)) * PasidDirectoryEntry.SIZE) / 4096);
+    int pages = (int) Math.max(1, ((1L << (pdts + 7)) * PasidDirectoryEntry.SIZE) / Page.SIZE);
     long dir = allocPage();
     for (int i = 1; i < pages; i++) allocPage(); // contiguous: the bump allocator hands out consecutive pages
     context(sid, ScalableContextEntry.of(dir, pdts, ridPasid));
@@ -153,9 +154,8 @@ public final class ScalableTableBuilder {
   }
 
   private static int levelOf(long pageSize) {
-    if (pageSize == 4096) return 1;
-    if (pageSize == 2L << 20) return 2;
-    if (pageSize == 1L << 30) return 3;
-    throw new IllegalArgumentException("page size must be 4 KiB, 2 MiB or 1 GiB: " + pageSize);
+    int level = AddressWidth.leafLevelOfSize(pageSize);
+    if (level == 0) throw new IllegalArgumentException("page size must be 4 KiB, 2 MiB or 1 GiB: " + pageSize);
+    return level;
   }
 }

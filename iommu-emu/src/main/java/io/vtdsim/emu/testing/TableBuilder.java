@@ -3,8 +3,10 @@ package io.vtdsim.emu.testing;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextEntry;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.RootEntry;
 import io.vtdsim.emu.spec.SecondLevelPte;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 
 /**
@@ -19,7 +21,7 @@ public final class TableBuilder {
   private final long rootTable;
 
   public TableBuilder(GuestMemory mem, long poolBase) {
-    if ((poolBase & 0xFFF) != 0) throw new IllegalArgumentException("pool base must be 4 KiB aligned");
+    if ((poolBase & Page.OFFSET_MASK) != 0) throw new IllegalArgumentException("pool base must be 4 KiB aligned");
     this.mem = mem;
     this.next = poolBase;
     this.rootTable = allocPage();
@@ -32,8 +34,8 @@ public final class TableBuilder {
   /** A fresh zeroed 4 KiB page from the pool. */
   public long allocPage() {
     long p = next;
-    next += 4096;
-    mem.zero(p, 4096);
+    next += Page.SIZE;
+    mem.zero(p, Page.SIZE);
     return p;
   }
 
@@ -54,14 +56,14 @@ public final class TableBuilder {
 
   /** Writes a raw context entry for {@code sid}. */
   public void context(int sid, ContextEntry entry) {
-    long a = ContextEntry.address(contextTable(sid >>> 8), sid & 0xFF);
+    long a = ContextEntry.address(contextTable(SourceId.bus(sid)), SourceId.devfn(sid));
     mem.write64(a, entry.lo());
     mem.write64(a + 8, entry.hi());
   }
 
   /** Writes raw context-entry quadwords (for reserved-bit cases). */
   public void contextRaw(int sid, long lo, long hi) {
-    long a = ContextEntry.address(contextTable(sid >>> 8), sid & 0xFF);
+    long a = ContextEntry.address(contextTable(SourceId.bus(sid)), SourceId.devfn(sid));
     mem.write64(a, lo);
     mem.write64(a + 8, hi);
   }
@@ -138,9 +140,8 @@ public final class TableBuilder {
   }
 
   private static int levelOf(long pageSize) {
-    if (pageSize == 4096) return 1;
-    if (pageSize == 2L << 20) return 2;
-    if (pageSize == 1L << 30) return 3;
-    throw new IllegalArgumentException("page size must be 4 KiB, 2 MiB or 1 GiB: " + pageSize);
+    int level = AddressWidth.leafLevelOfSize(pageSize);
+    if (level == 0) throw new IllegalArgumentException("page size must be 4 KiB, 2 MiB or 1 GiB: " + pageSize);
+    return level;
   }
 }

@@ -10,6 +10,7 @@ import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidGranularTranslationType;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
@@ -64,7 +65,7 @@ import java.util.Map;
  */
 public final class ScalableTranslator {
   private static final String SOURCE = "vtd";
-  private static final long PAGE_4K = 4096;
+  private static final long PAGE_4K = Page.SIZE;
 
   private final VtdConfig config;
   private final GuestMemory memory;
@@ -161,7 +162,7 @@ public final class ScalableTranslator {
     }
     FirstStageWalk.Result w = firstStage.walk(pe.fsptptr(), levels, iova, write);
     if (!w.ok()) return fault(iova, pe.did(), w.fault(), fpd, false);
-    int level = (Long.numberOfTrailingZeros(w.pageSize()) - 12) / 9 + 1;
+    int level = (Long.numberOfTrailingZeros(w.pageSize()) - Page.SHIFT) / 9 + 1;
     if (iotlb.size() >= config.iotlbCapacity()) iotlb.clear(); // as QEMU's vtd_reset_iotlb when full
     iotlb.put(new IotlbKey(pe.did(), pasid, iova >>> AddressWidth.levelShift(level), level),
         new Leaf(w.address() & ~(w.pageSize() - 1), w.writable(), write));
@@ -264,7 +265,7 @@ public final class ScalableTranslator {
       if (t.granularity() == PasidIotlbInvalidation.Granularity.PASID) {
         n = removeIotlb(k -> k.did() == t.did() && k.pasid() == t.pasid());
       } else {
-        int shift = 12 + t.am();
+        int shift = Page.SHIFT + t.am();
         long start = shift >= 64 ? 0 : t.address() & (-1L << shift);
         long end = shift >= 64 ? -1L : start + ((1L << shift) - 1);
         n = removeIotlb(k -> k.did() == t.did() && k.pasid() == t.pasid() && overlaps(k, start, end));

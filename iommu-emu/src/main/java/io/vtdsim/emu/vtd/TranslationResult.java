@@ -1,6 +1,7 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.spec.FaultReason;
+import io.vtdsim.emu.spec.Page;
 
 /**
  * Outcome of translating one DMA request address.
@@ -56,6 +57,6 @@ public record TranslationResult(
   }
 
   public static TranslationResult identity(long iova) {
-    return new TranslationResult(iova, iova, 4096, true, true, -1, null, false, false);
+    return new TranslationResult(iova, iova, Page.SIZE, true, true, -1, null, false, false);
   }
 }

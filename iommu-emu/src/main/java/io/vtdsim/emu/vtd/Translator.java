@@ -9,6 +9,7 @@ import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.InterruptRange;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.RequestType;
 import io.vtdsim.emu.spec.SecondLevelPte;
 import io.vtdsim.emu.spec.TranslationType;
@@ -87,7 +88,7 @@ public final class Translator {
 
   private static final String SOURCE = "vtd";
   private static final String PAGING_STRUCTURE = "paging-structure";
-  private static final long PAGE_4K = 4096;
+  private static final long PAGE_4K = Page.SIZE;
 
   private final VtdConfig config;
   private final GuestMemory memory;
@@ -485,7 +486,7 @@ public final class Translator {
   public void invalidateIotlbPage(int did, long address, int am, boolean ih) {
     checkDid(did);
     if (am < 0 || am > 63) throw new IllegalArgumentException("address mask must be 0..63: " + am);
-    int shift = 12 + am;
+    int shift = Page.SHIFT + am;
     long start = shift >= 64 ? 0 : address & (-1L << shift);
     long end = shift >= 64 ? -1L : start + ((1L << shift) - 1);
     int n;

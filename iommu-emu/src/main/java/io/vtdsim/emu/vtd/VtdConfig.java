@@ -2,14 +2,15 @@ package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.ExtendedCapability;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Configuration of one emulated remapping unit: capability registers, MMIO base, host address width,
- * cache sizes and queue processing mode. Start from a named {@link #preset} and adjust with the
- * {@code with*} methods.
+ * cache sizes and queue processing mode. Start from a named {@link #preset} and adjust with
+ * {@link #toBuilder} (or a {@code with*} shorthand for one component).
  *
  * @param cap the CAP register value the unit reports
  * @param ecap the ECAP register value the unit reports
@@ -193,47 +194,134 @@ public record VtdConfig(
     return behaviour.fenceOnlyWaitAccepted();
   }
 
+  /** A builder starting from this configuration: the one place that lists every component. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Sets components one by one; {@link #build} validates as the constructor does. */
+  public static final class Builder {
+    private Capability cap;
+    private ExtendedCapability ecap;
+    private long mmioBase;
+    private int hostAddressWidth;
+    private boolean negativeCaching;
+    private int iotlbCapacity;
+    private int contextCacheCapacity;
+    private int pagingStructureCacheCapacity;
+    private QueueProcessing queueProcessing;
+    private UnitBehaviour behaviour;
+
+    private Builder(VtdConfig c) {
+      cap = c.cap;
+      ecap = c.ecap;
+      mmioBase = c.mmioBase;
+      hostAddressWidth = c.hostAddressWidth;
+      negativeCaching = c.negativeCaching;
+      iotlbCapacity = c.iotlbCapacity;
+      contextCacheCapacity = c.contextCacheCapacity;
+      pagingStructureCacheCapacity = c.pagingStructureCacheCapacity;
+      queueProcessing = c.queueProcessing;
+      behaviour = c.behaviour;
+    }
+
+    public Builder cap(Capability v) {
+      cap = v;
+      return this;
+    }
+
+    public Builder ecap(ExtendedCapability v) {
+      ecap = v;
+      return this;
+    }
+
+    public Builder mmioBase(long v) {
+      mmioBase = v;
+      return this;
+    }
+
+    public Builder hostAddressWidth(int v) {
+      hostAddressWidth = v;
+      return this;
+    }
+
+    public Builder negativeCaching(boolean v) {
+      negativeCaching = v;
+      return this;
+    }
+
+    public Builder iotlbCapacity(int v) {
+      iotlbCapacity = v;
+      return this;
+    }
+
+    public Builder contextCacheCapacity(int v) {
+      contextCacheCapacity = v;
+      return this;
+    }
+
+    public Builder pagingStructureCacheCapacity(int v) {
+      pagingStructureCacheCapacity = v;
+      return this;
+    }
+
+    public Builder queueProcessing(QueueProcessing v) {
+      queueProcessing = v;
+      return this;
+    }
+
+    public Builder behaviour(UnitBehaviour v) {
+      behaviour = v;
+      return this;
+    }
+
+    public VtdConfig build() {
+      return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity,
+          contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    }
+  }
+
+  // The single-component changes tests and the harness use, each through the builder.
+
   public VtdConfig withCap(Capability c) {
-    return new VtdConfig(c, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().cap(c).build();
   }
 
   public VtdConfig withEcap(ExtendedCapability e) {
-    return new VtdConfig(cap, e, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().ecap(e).build();
   }
 
   public VtdConfig withMmioBase(long base) {
-    return new VtdConfig(cap, ecap, base, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().mmioBase(base).build();
   }
 
   public VtdConfig withNegativeCaching(boolean on) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, on, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().negativeCaching(on).build();
   }
 
   public VtdConfig withIotlbCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, n, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().iotlbCapacity(n).build();
   }
 
   public VtdConfig withPagingStructureCacheCapacity(int n) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, n, queueProcessing, behaviour);
+    return toBuilder().pagingStructureCacheCapacity(n).build();
   }
 
   public VtdConfig withQueueProcessing(QueueProcessing q) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, q, behaviour);
+    return toBuilder().queueProcessing(q).build();
   }
 
   public VtdConfig withFenceOnlyWaitAccepted(boolean accepted) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, behaviour.withFenceOnlyWaitAccepted(accepted));
+    return toBuilder().behaviour(behaviour.withFenceOnlyWaitAccepted(accepted)).build();
   }
 
   public VtdConfig withBehaviour(UnitBehaviour b) {
-    return new VtdConfig(cap, ecap, mmioBase, hostAddressWidth, negativeCaching, iotlbCapacity, contextCacheCapacity,
-        pagingStructureCacheCapacity, queueProcessing, b);
+    return toBuilder().behaviour(b).build();
   }
 
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
-    return new VtdConfig(cap.withAddressWidth(bits), ecap, mmioBase, bits, negativeCaching, iotlbCapacity, contextCacheCapacity, pagingStructureCacheCapacity, queueProcessing, behaviour);
+    return toBuilder().cap(cap.withAddressWidth(bits)).hostAddressWidth(bits).build();
   }
 
   /**
@@ -241,15 +329,13 @@ public record VtdConfig(
    * the whole 4 KiB page with {@link UnitBehaviour#zeroBeyondRegisters}.
    */
   public int windowSize() {
-    return behaviour.zeroBeyondRegisters() ? Math.max(PAGE, registersSize()) : registersSize();
+    return behaviour.zeroBeyondRegisters() ? Math.max(Page.SIZE, registersSize()) : registersSize();
   }
-
-  private static final int PAGE = 4096;
 
   /** Size of the register window: covers the IOTLB registers and every fault record. */
   public int registersSize() {
-    int frEnd = cap.fro() * 16 + (cap.nfr() + 1) * 16;
-    int iotlbEnd = ecap.iro() * 16 + 16;
+    int frEnd = Registers.faultRecord(cap.fro(), cap.nfr() + 1); // past the last 128-bit record
+    int iotlbEnd = Registers.iotlb(ecap.iro()) + 8; // past the 64-bit IOTLB register
     return Math.max(Registers.WINDOW_SIZE, Math.max(frEnd, iotlbEnd));
   }
 }

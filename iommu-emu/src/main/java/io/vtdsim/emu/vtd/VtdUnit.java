@@ -75,17 +75,12 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   private long interruptRemapTable;
 
   public VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi) {
-    this(config, memory, log, msi, new Translator(config, memory, log));
-  }
-
-  /** With a given translator (tests substitute one). */
-  VtdUnit(VtdConfig config, GuestMemory memory, EventLog log, MsiSink msi, Translator translator) {
-    if (config == null || memory == null || log == null || msi == null || translator == null) {
-      throw new IllegalArgumentException("VtdUnit needs a config, guest memory, an event log, an MSI sink and a translator");
+    if (config == null || memory == null || log == null || msi == null) {
+      throw new IllegalArgumentException("VtdUnit needs a config, guest memory, an event log and an MSI sink");
     }
     this.config = config;
     this.log = log;
-    this.translator = translator;
+    this.translator = new Translator(config, memory, log);
     this.scalable = new ScalableTranslator(config, memory, log, translator);
     this.behaviour = config.behaviour();
     this.iva = Registers.iva(config.ecap().iro());
@@ -273,10 +268,6 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     } finally {
       unlock();
     }
-  }
-
-  public Translator translator() {
-    return translator;
   }
 
   /** Why the emulator stopped ({@link #EV_EMULATOR_ABORT}), or null while it runs. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cases that separate the three strategies (issue 3 "Done when"), each asserting the exact host
+ * The cases that separate the three strategies, each asserting the exact host
  * calls and the final host state. Expected behaviour: QEMU's vtd_page_walk / vtd_page_walk_one and
  * its IOVA tree (hw/i386/intel_iommu.c, and their history), vfio type1's vfio_dma_do_map/unmap rules
  * (drivers/vfio/vfio_iommu_type1.c) and the seed thread (psi-only ignores DSI).

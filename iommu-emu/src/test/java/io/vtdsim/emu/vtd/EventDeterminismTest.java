@@ -12,7 +12,7 @@ import io.vtdsim.emu.spec.Registers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Same guest actions, same event log — down to the attribute order (CONTRACTS: deterministic). */
+/** Same guest actions, same event log — down to the attribute order (ARCHITECTURE.md principle 3: deterministic). */
 class EventDeterminismTest {
   private static List<String> run() {
     VtdTestBed bed = VtdTestBed.qemu72();

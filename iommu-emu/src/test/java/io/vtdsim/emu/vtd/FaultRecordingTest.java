@@ -2,18 +2,16 @@ package io.vtdsim.emu.vtd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.ArgumentMatchers.anyInt;
-import static org.mockito.ArgumentMatchers.anyLong;
-import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.verifyNoInteractions;
-import static org.mockito.Mockito.when;
 
+import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.TranslationType;
+import io.vtdsim.emu.testing.TableBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -174,30 +172,40 @@ class FaultRecordingTest {
 
   @Test
   void translateIsIdentityWhileTranslationIsOff() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
+    VtdTestBed bed = VtdTestBed.qemu72();
+    // no root table at all: a walk would fault, so identity without a fault shows none happened
     assertThat(bed.unit.translate(SID_A, 0xABC_D123L, true)).isEqualTo(TranslationResult.identity(0xABC_D123L));
-    verifyNoInteractions(translator);
+    assertThat(bed.events(FaultRecorder.EV_FAULT)).isEmpty();
+    assertThat(bed.fsts()).isZero();
   }
 
-  @Test
-  void translateRecordsAFaultTheTranslatorReturnsUnlessFpdSuppressesIt() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
-    bed.w64(Registers.RTADDR, 0x5000);
+  /** SID_A: 0x7000 mapped read-only in domain 3; SID_B: domain 3's context with FPD=1 over an empty table. */
+  private static VtdTestBed withTables() {
+    VtdTestBed bed = VtdTestBed.qemu72();
+    TableBuilder tables = new TableBuilder(bed.memory, 0x10_0000);
+    long top = tables.multiLevelContext(SID_A, 3, AGAW_48);
+    tables.map(top, 4, 0x7000, 0x9000, Page.SIZE, true, false);
+    tables.map(top, 4, 0x1000, 0x9000, Page.SIZE, true, true);
+    tables.context(SID_B, new ContextEntry(true, true, TranslationType.MULTI_LEVEL, tables.allocPage(), AGAW_48, 3));
+    bed.w64(Registers.RTADDR, tables.rootTable());
     bed.command(GlobalCommand.SRTP, true);
     bed.command(GlobalCommand.TE, true);
-    TranslationResult denied = TranslationResult.fault(0x7123, 3, FaultReason.WRITE_DENIED, false, false);
-    TranslationResult suppressed = TranslationResult.fault(0x8000, 3, FaultReason.CONTEXT_NOT_PRESENT, true, false);
-    when(translator.translate(eq(0x5000L), eq(SID_A), anyLong(), eq(true))).thenReturn(denied);
-    when(translator.translate(eq(0x5000L), eq(SID_B), anyLong(), eq(false))).thenReturn(suppressed);
+    return bed;
+  }
 
-    assertThat(bed.unit.translate(SID_B, 0x8000, false)).isEqualTo(suppressed);
+  static final int AGAW_48 = 2; // 4-level
+
+  @Test
+  void translateRecordsTheWalksFaultUnlessFpdSuppressesIt() {
+    VtdTestBed bed = withTables();
+    TranslationResult suppressed = bed.unit.translate(SID_B, 0x8000, false);
+    assertThat(suppressed.fault()).isEqualTo(FaultReason.READ_DENIED); // spec 7.1.3: a not-present read
+    assertThat(suppressed.faultSuppressed()).isTrue();
     assertThat(bed.fsts()).isZero();
     assertThat(bed.events(FaultRecorder.EV_FAULT).get(0).attrs())
         .containsEntry("recorded", false).containsEntry("outcome", "SUPPRESSED");
 
-    assertThat(bed.unit.translate(SID_A, 0x7123, true)).isEqualTo(denied);
+    assertThat(bed.unit.translate(SID_A, 0x7123, true).fault()).isEqualTo(FaultReason.WRITE_DENIED);
     assertThat(FaultRecord.decode(bed.r64(FRCD0), bed.r64(FRCD0 + 8)))
         .isEqualTo(new FaultRecord(0x7000, SID_A, 5, false, true));
     assertThat(bed.fsts()).isEqualTo(FaultStatus.PPF);
@@ -212,12 +220,11 @@ class FaultRecordingTest {
 
   @Test
   void aSuccessfulTranslationRecordsNothing() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
-    bed.command(GlobalCommand.TE, true);
-    TranslationResult ok = new TranslationResult(0x1000, 0x9000, 4096, true, true, 1, null, false, false);
-    when(translator.translate(anyLong(), anyInt(), anyLong(), eq(false))).thenReturn(ok);
-    assertThat(bed.unit.translate(SID_A, 0x1000, false)).isEqualTo(ok);
+    VtdTestBed bed = withTables();
+    TranslationResult ok = bed.unit.translate(SID_A, 0x1234, false);
+    assertThat(ok.ok()).isTrue();
+    assertThat(ok.address()).isEqualTo(0x9234);
     assertThat(bed.events(FaultRecorder.EV_FAULT)).isEmpty();
+    assertThat(bed.fsts()).isZero();
   }
 }

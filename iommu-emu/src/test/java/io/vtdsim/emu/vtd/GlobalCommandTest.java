@@ -1,10 +1,6 @@
 package io.vtdsim.emu.vtd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.never;
-import static org.mockito.Mockito.times;
-import static org.mockito.Mockito.verify;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.spec.ExtendedCapability;
@@ -26,39 +22,36 @@ class GlobalCommandTest {
 
   @Test
   void translationEnableSetsAndClearsTesAndResetsCaches() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
+    VtdTestBed bed = VtdTestBed.qemu72();
     bed.command(GlobalCommand.TE, true);
     assertThat(bed.r32(Registers.GSTS) & GlobalCommand.TE).isEqualTo(GlobalCommand.TE);
     assertThat(bed.unit.translationEnabled()).isTrue();
     bed.command(GlobalCommand.TE, false);
     assertThat(bed.r32(Registers.GSTS) & GlobalCommand.TE).isZero();
     assertThat(bed.unit.translationEnabled()).isFalse();
-    verify(translator, times(2)).resetCaches();
+    assertThat(bed.translatorCalls()).containsExactly("resetCaches()", "resetCaches()");
     assertThat(bed.observer.calls).containsExactly("te true", "te false");
     assertThat(bed.events(VtdUnit.EV_COMMAND)).extracting(e -> e.attrs().get("enabled")).containsExactly(true, false);
   }
 
   @Test
   void writingTheCurrentStatusBackChangesNothing() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
+    VtdTestBed bed = VtdTestBed.qemu72();
     bed.command(GlobalCommand.TE, true);
     bed.w32(Registers.GCMD, bed.r32(Registers.GSTS)); // TE already set: no change
-    verify(translator, times(1)).resetCaches();
+    assertThat(bed.translatorCalls()).containsExactly("resetCaches()");
     assertThat(bed.observer.calls).containsExactly("te true");
   }
 
   @Test
   void srtpLatchesRtaddrMaskedToTheHostAddressWidth() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.preset("qemu-7.2", 39), translator);
+    VtdTestBed bed = new VtdTestBed(VtdConfig.preset("qemu-7.2", 39));
     bed.w64(Registers.RTADDR, (1L << 45) | 0x12_3000L | 0x400); // bit 45 above HAW 39; bit 10 (TTM)
     assertThat(bed.unit.rootTableAddress()).isZero(); // not latched before SRTP
     bed.command(GlobalCommand.SRTP, true);
     assertThat(bed.unit.rootTableAddress()).isEqualTo(0x12_3000L);
     assertThat(bed.r32(Registers.GSTS) & GlobalCommand.SRTP).isEqualTo(GlobalCommand.SRTP);
-    verify(translator).resetCaches();
+    assertThat(bed.translatorCalls()).containsExactly("resetCaches()");
     assertThat(bed.observer.calls).containsExactly("root 0x123000");
     // RTPS is never cleared; a later RTADDR write is not used until the next SRTP
     bed.w64(Registers.RTADDR, 0x55_5000L);
@@ -153,10 +146,9 @@ class GlobalCommandTest {
 
   @Test
   void ignoredCommandsSetNoStatus() {
-    Translator translator = mock(Translator.class);
-    VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72(), translator);
+    VtdTestBed bed = VtdTestBed.qemu72();
     bed.w32(Registers.GCMD, GlobalCommand.SFL | GlobalCommand.EAFL | GlobalCommand.CFI);
     assertThat(bed.r32(Registers.GSTS)).isZero();
-    verify(translator, never()).resetCaches();
+    assertThat(bed.translatorCalls()).isEmpty();
   }
 }

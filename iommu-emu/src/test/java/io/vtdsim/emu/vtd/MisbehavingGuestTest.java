@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A guest writing garbage everywhere — registers, queue contents, queue pointers outside RAM,
  * wrapping tails — gets hardware answers (IQE, fault records), never an exception or a hang
- * (issue 2, "Misbehaving guests"). Seeded, so every run is the same.
+ * (ARCHITECTURE.md principle 2). Seeded, so every run is the same.
  */
 class MisbehavingGuestTest {
   private static final int[] INTERESTING = {

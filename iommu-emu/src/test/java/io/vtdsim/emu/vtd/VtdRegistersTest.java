@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Register reset values and write semantics over MMIO, against QEMU's vtd_init (hw/i386/intel_iommu.c) and
- * the values read from real QEMU 7.2 (issue 2).
+ * the values read from real QEMU 7.2 (docs/linux-6.1-trace.md).
  */
 class VtdRegistersTest {
 

@@ -2,6 +2,7 @@ package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
@@ -66,17 +67,35 @@ public final class VtdTestBed implements AutoCloseable {
   public final VtdUnit unit;
 
   public VtdTestBed(VtdConfig config) {
-    this(config, null);
-  }
-
-  /** With a substitute translator (a Mockito mock), or the real one when null. */
-  public VtdTestBed(VtdConfig config, Translator translator) {
     this.config = config;
-    this.unit = translator == null
-        ? new VtdUnit(config, memory, log, this::deliver)
-        : new VtdUnit(config, memory, log, this::deliver, translator);
+    this.unit = new VtdUnit(config, memory, log, this::deliver);
     unit.addObserver(observer);
     bus.map(config.mmioBase(), unit);
+  }
+
+  /**
+   * The second-level translator's cache operations so far, read from its cache-invalidation events
+   * and written as the {@link Translator} calls that emit them: {@code resetCaches()},
+   * {@code invalidateContextGlobal()}, {@code invalidateContextDomain(did)},
+   * {@code invalidateContextDevice(0xSSSS, fm)}, {@code invalidateIotlbGlobal()},
+   * {@code invalidateIotlbDomain(did)}, {@code invalidateIotlbPage(did, 0xaddress, am, ih)}.
+   */
+  public List<String> translatorCalls() {
+    List<String> out = new ArrayList<>();
+    for (Event e : log.events()) {
+      if (!(e.body() instanceof EventBody.CacheInvalidate c)) continue;
+      switch (c.cache() + " " + c.scope()) {
+        case "context reset" -> out.add("resetCaches()");
+        case "context global" -> out.add("invalidateContextGlobal()");
+        case "context domain" -> out.add("invalidateContextDomain(" + c.did() + ")");
+        case "context device" -> out.add(String.format("invalidateContextDevice(0x%04x, %d)", c.sid(), c.fm()));
+        case "iotlb global" -> out.add("invalidateIotlbGlobal()");
+        case "iotlb domain" -> out.add("invalidateIotlbDomain(" + c.did() + ")");
+        case "iotlb page" -> out.add(String.format("invalidateIotlbPage(%d, 0x%x, %d, %b)", c.did(), c.addr(), c.am(), c.ih()));
+        default -> { } // the IOTLB half of a reset, the paging-structure cache, the scalable-mode caches
+      }
+    }
+    return out;
   }
 
   public static VtdTestBed qemu72() {

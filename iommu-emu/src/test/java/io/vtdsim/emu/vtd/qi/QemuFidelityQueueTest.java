@@ -2,6 +2,7 @@ package io.vtdsim.emu.vtd.qi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.GlobalCommand;
@@ -125,13 +126,18 @@ class QemuFidelityQueueTest {
       bed.w64(Registers.RTADDR, tables.rootTable());
       bed.command(GlobalCommand.SRTP, true);
       bed.command(GlobalCommand.TE, true);
-      assertThat(bed.unit.translate(0x18, 0x4000_0000L, false).ok()).isTrue();
-      assertThat(bed.unit.translator().contextCacheSize()).isEqualTo(1);
+      assertThat(bed.unit.translate(0x18, 0x4000_0000L, false).ok()).isTrue(); // caches the context entry
 
       bed.submit(ContextCacheInvalidation.domain(0x77), DONE);
 
       assertThat(bed.fsts()).isZero();
-      assertThat(bed.unit.translator().contextCacheSize()).isEqualTo(left);
+      // what is left: a global invalidation afterwards drops exactly that many context entries
+      bed.submit(ContextCacheInvalidation.global(), DONE);
+      EventBody.CacheInvalidate last = bed.log.events().stream()
+          .filter(e -> e.body() instanceof EventBody.CacheInvalidate c && c.cache().equals("context"))
+          .map(e -> (EventBody.CacheInvalidate) e.body()).reduce((a, b) -> b).orElseThrow();
+      assertThat(last.scope()).isEqualTo("global");
+      assertThat(last.dropped()).isEqualTo(left);
     }
   }
 }
