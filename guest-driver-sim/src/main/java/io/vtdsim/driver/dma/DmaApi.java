@@ -122,13 +122,13 @@ public final class DmaApi {
 
   private void unmapPages(Domain d, long pfn, long pages) {
     iovas.requireLive(d, pfn, pages);
-    PageTable.UnmapResult r = d.table().unmap(pfn << Page.SHIFT, pages << Page.SHIFT);
+    List<Long> freed = d.table().unmapFreeing(pfn << Page.SHIFT, pages << Page.SHIFT);
     if (lazy.active()) {
-      lazy.add(d, pfn, pages, r.freelist());
+      lazy.add(d, pfn, pages, freed);
       return;
     }
-    if (d.did() != 0) backend.flush(backend.flushPolicy().range(d.did(), pfn, pages, r.freelist().isEmpty(), false));
-    r.freelist().forEach(pool::free);
+    if (d.did() != 0) backend.unmapFlush(d.did(), pfn, pages, freed.isEmpty());
+    for (int i = 0; i < freed.size(); i++) pool.free(freed.get(i));
     iovas.free(d, pfn);
   }
 
