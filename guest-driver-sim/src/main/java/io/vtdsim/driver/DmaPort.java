@@ -60,4 +60,9 @@ final class DmaPort implements DmaBackend {
   public void flush(List<Flush> flushes) {
     flusher.flush(flushes);
   }
+
+  @Override
+  public void unmapFlush(int did, long pfn, long pages, boolean ih) {
+    flusher.flushRange(did, pfn, pages, ih, false);
+  }
 }

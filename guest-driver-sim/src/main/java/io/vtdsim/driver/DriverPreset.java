@@ -70,6 +70,7 @@ public enum DriverPreset {
         .lazyRule(LazyRule.PER_ENTRY_PSI_UNDER_CM)
         .flushQueueEntries(250)
         .roundsDmaSizeToPowerOfTwo(true)
+        .dmaIommu(false)
         .writeOnlyMapsReadable(true)
         .flushesSuperpageSwitch(false)
         .ihOnRegisterPath(true)
@@ -102,6 +103,7 @@ public enum DriverPreset {
         .unmapFlushPerChunk(false) // 5.11: iommu_iotlb_gather, one intel_iommu_tlb_sync per call
         .lazyRule(LazyRule.CM_FORCES_STRICT) // 29b32839725f (5.11), iommu_set_dma_strict() from 5.14
         .roundsDmaSizeToPowerOfTwo(false) // 5.11 dma-iommu: iova.c rounds only below 32 pages
+        .dmaIommu(true) // c588072bba6b (5.11): the DMA API is drivers/iommu/dma-iommu.c
         .writeOnlyMapsReadable(false) // the dma_ops that added R for !CAP.ZLR went with 5.11
         .probeFlush(ProbeFlush.AFTER_ATTACH) // c588072bba6b (5.11) gave intel flush_iotlb_all
         .iovaRules(IovaRules.LINUX_5_11) // 4e89dce72521: retry above the cached node (5.11)
@@ -199,6 +201,10 @@ public enum DriverPreset {
   }
 
   /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0. */
+  public boolean dmaIommu() {
+    return era.dmaIommu();
+  }
+
   public boolean writeOnlyMapsReadable() {
     return era.writeOnlyMapsReadable();
   }
@@ -275,6 +281,8 @@ public enum DriverPreset {
    *     IOVA_FQ_SIZE 256 less the slot the ring keeps free (≥4.14)
    * @param roundsDmaSizeToPowerOfTwo intel_alloc_iova rounds every size up to a power of two (≤5.10
    *     dma_ops); dma-iommu's iova.c only below 32 pages (IOVA_RANGE_CACHE_MAX_SIZE)
+   * @param dmaIommu the DMA API is dma-iommu.c (≥5.11: iommu_dma_map_sg pads segments to the device's
+   *     segment boundary and merges the returned segments) rather than Intel's own dma_ops (intel_map_sg)
    * @param writeOnlyMapsReadable __intel_map_single / intel_map_sg add DMA_PTE_READ to DMA_FROM_DEVICE
    *     maps when !cap_zlr (≤5.10 dma_ops)
    * @param flushesSuperpageSwitch switch_to_super_page (6.x) flushes (IH=0) the span of the lower
@@ -301,6 +309,7 @@ public enum DriverPreset {
       LazyRule lazyRule,
       int flushQueueEntries,
       boolean roundsDmaSizeToPowerOfTwo,
+      boolean dmaIommu,
       boolean writeOnlyMapsReadable,
       boolean flushesSuperpageSwitch,
       boolean ihOnRegisterPath,
@@ -327,6 +336,7 @@ public enum DriverPreset {
           .lazyRule(lazyRule)
           .flushQueueEntries(flushQueueEntries)
           .roundsDmaSizeToPowerOfTwo(roundsDmaSizeToPowerOfTwo)
+          .dmaIommu(dmaIommu)
           .writeOnlyMapsReadable(writeOnlyMapsReadable)
           .flushesSuperpageSwitch(flushesSuperpageSwitch)
           .ihOnRegisterPath(ihOnRegisterPath)
@@ -351,6 +361,7 @@ public enum DriverPreset {
     private LazyRule lazyRule;
     private Integer flushQueueEntries;
     private Boolean roundsDmaSizeToPowerOfTwo;
+    private Boolean dmaIommu;
     private Boolean writeOnlyMapsReadable;
     private Boolean flushesSuperpageSwitch;
     private Boolean ihOnRegisterPath;
@@ -419,6 +430,11 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder dmaIommu(boolean v) {
+      dmaIommu = v;
+      return this;
+    }
+
     Builder writeOnlyMapsReadable(boolean v) {
       writeOnlyMapsReadable = v;
       return this;
@@ -468,6 +484,7 @@ public enum DriverPreset {
           required(lazyRule, "lazyRule"),
           required(flushQueueEntries, "flushQueueEntries"),
           required(roundsDmaSizeToPowerOfTwo, "roundsDmaSizeToPowerOfTwo"),
+          required(dmaIommu, "dmaIommu"),
           required(writeOnlyMapsReadable, "writeOnlyMapsReadable"),
           required(flushesSuperpageSwitch, "flushesSuperpageSwitch"),
           required(ihOnRegisterPath, "ihOnRegisterPath"),

@@ -6,6 +6,7 @@ import io.vtdsim.driver.pagetable.PageTable;
 import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationDescriptor;
+import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import java.util.ArrayList;
@@ -72,7 +73,26 @@ final class Flusher {
       return;
     }
     if (d.did() == 0) return;
-    flush(ctx.flushPolicy.range(d.did(), pfn, pages, false, true));
+    flushRange(d.did(), pfn, pages, false, true);
+  }
+
+  /**
+   * The policy's flushes of [pfn, pfn+pages) ({@link FlushPolicy#range}), reported and submitted.
+   * When nobody listens and the decision is one plain PSI over the queue, its two descriptor words
+   * go straight to the invalidator: the same descriptor, with no decision, reason or list built.
+   */
+  void flushRange(int did, long pfn, long pages, boolean ih, boolean map) {
+    if (!ctx.log.enabled() && ctx.invalidator.queued() && did >= 0 && did <= 0xFFFF) {
+      int am = ctx.flushPolicy.singlePsiMask(pfn, pages, map);
+      if (am >= 0) {
+        // over QI the hint is dropped, as Flush.descriptor does (qi_flush_iotlb sends IH=0)
+        ctx.invalidator.submitOne(
+            IotlbInvalidation.loWord(IotlbInvalidation.Granularity.PAGE, ctx.cap.drd(), ctx.cap.dwd(), did),
+            IotlbInvalidation.hiWord(ctx.flushPolicy.psiAddress(pfn, am), am, false));
+        return;
+      }
+    }
+    flush(ctx.flushPolicy.range(did, pfn, pages, ih, map));
   }
 
   /**

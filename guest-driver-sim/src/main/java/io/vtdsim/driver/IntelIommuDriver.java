@@ -151,17 +151,23 @@ public final class IntelIommuDriver {
   }
 
   /**
-   * dma_map_sg: one contiguous IOVA range for the whole list, each segment padded to whole pages,
-   * flushed once; returns each segment's device address.
+   * dma_map_sg for a device with PCI's default limits ({@link DmaLimits#PCI_DEFAULT}): one IOVA range
+   * for the whole list, laid out as the era's map_sg does ({@link io.vtdsim.driver.dma.SgLayout}).
    */
-  public List<Long> mapSg(SourceId dev, List<SgEntry> sg, Direction dir) {
-    return apiCall(() -> dma.mapSg(dev, sg, dir), "map-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
+  public SgMapping mapSg(SourceId dev, List<SgEntry> sg, Direction dir) {
+    return mapSg(dev, sg, dir, DmaLimits.PCI_DEFAULT);
   }
 
-  /** dma_unmap_sg of a list mapped by {@link #mapSg}: one range from the first segment's page. */
-  public void unmapSg(SourceId dev, List<Long> dmaAddresses, List<SgEntry> sg, Direction dir) {
-    apiRun(() -> dma.unmapSg(dev, dmaAddresses, sg, dir),
-        "unmap-sg", "dev", name(dev), "segments", sg.size(), "dir", dir.name());
+  /** dma_map_sg for a device whose driver set {@code limits} (dma_set_max_seg_size / dma_set_seg_boundary). */
+  public SgMapping mapSg(SourceId dev, List<SgEntry> sg, Direction dir, DmaLimits limits) {
+    return apiCall(() -> dma.mapSg(dev, sg, dir, limits), "map-sg", "dev", name(dev), "segments", sg.size(),
+        "dir", dir.name());
+  }
+
+  /** dma_unmap_sg of a list {@link #mapSg} mapped: its whole IOVA range. */
+  public void unmapSg(SourceId dev, SgMapping m, Direction dir) {
+    apiRun(() -> dma.unmapSg(dev, m, dir), "unmap-sg", "dev", name(dev), "iova", m.iova(), "size", m.bytes(),
+        "dir", dir.name());
   }
 
   /** IOVAs (first byte of each range) of DMA-API unmaps waiting in lazy flush queues, oldest first. */

@@ -3,15 +3,15 @@ package io.vtdsim.driver.dma;
 import io.vtdsim.driver.Direction;
 import io.vtdsim.driver.DriverConfig;
 import io.vtdsim.driver.DriverPreset;
+import io.vtdsim.driver.DmaLimits;
 import io.vtdsim.driver.SgEntry;
+import io.vtdsim.driver.SgMapping;
 import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.pagetable.PageTable;
 import io.vtdsim.driver.pagetable.TablePagePool;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 
@@ -59,31 +59,55 @@ public final class DmaApi {
   }
 
   /**
-   * dma_map_sg: one contiguous IOVA range for the whole list, each segment padded to whole pages,
-   * flushed once; returns each segment's device address.
+   * dma_map_sg: one IOVA range for the whole list, laid out per era by {@link SgLayout} (intel_map_sg
+   * ≤5.10, iommu_dma_map_sg ≥5.11), mapped and flushed once for the whole range.
+   *
+   * <p>≤5.10 intel_map_sg → domain_sg_mapping maps segment by segment (__domain_mapping picks superpages
+   * per segment); ≥5.11 iommu_map_sg (drivers/iommu/iommu.c) maps each run of physically contiguous
+   * segments with one __iommu_map and ends with one iotlb_sync_map over the mapped length (5.12). The
+   * flush covers the mapped pages (iova_len), not the allocator's power-of-two rounding.
    */
-  public List<Long> mapSg(SourceId dev, List<SgEntry> sg, Direction dir) {
-    if (sg.isEmpty()) throw new IllegalArgumentException("scatter list is empty");
+  public SgMapping mapSg(SourceId dev, List<SgEntry> sg, Direction dir, DmaLimits limits) {
+    SgLayout layout = SgLayout.of(sg, preset.dmaIommu(), limits);
     Domain d = backend.dmaDomain(dev);
-    long total = sgPages(sg);
-    long pfn = iovas.allocate(d, total);
-    List<Long> out = new ArrayList<>();
-    long at = pfn;
-    for (SgEntry e : sg) {
-      long pages = pagesOf(e.gpa() & Page.OFFSET_MASK, e.length());
-      d.table().map(at << Page.SHIFT, (e.gpa() >>> Page.SHIFT) << Page.SHIFT, pages << Page.SHIFT, permRead(dir), permWrite(dir));
-      out.add((at << Page.SHIFT) + (e.gpa() & Page.OFFSET_MASK));
-      at += pages;
+    long pages = layout.bytes() >>> Page.SHIFT;
+    long pfn = iovas.allocate(d, pages);
+    SgMapping m = layout.at(pfn << Page.SHIFT);
+    boolean r = permRead(dir);
+    boolean w = permWrite(dir);
+    List<SgMapping.Segment> segs = m.segments();
+    for (int i = 0; i < segs.size(); ) {
+      SgMapping.Segment s = segs.get(i);
+      long iova = s.mappedIova();
+      long gpa = s.mappedGpa();
+      long len = s.mappedBytes();
+      i++;
+      // iommu_map_sg: "if (len && s_phys != start + len)" ends a run; intel_map_sg has no runs
+      while (preset.dmaIommu() && i < segs.size() && segs.get(i).mappedGpa() == gpa + len) {
+        len += segs.get(i).mappedBytes();
+        i++;
+      }
+      PageTable.MapResult res = d.table().map(iova, gpa, len, r, w);
+      backend.releaseSwitchedTables(d, res);
     }
-    backend.mapFlush(d, pfn, total);
-    return Collections.unmodifiableList(out);
+    backend.mapFlush(d, pfn, pages);
+    return m;
   }
 
-  /** dma_unmap_sg of a list mapped by {@link #mapSg}: one range from the first segment's page. */
-  public void unmapSg(SourceId dev, List<Long> dmaAddresses, List<SgEntry> sg, Direction dir) {
-    if (sg.isEmpty() || dmaAddresses.isEmpty()) throw new IllegalArgumentException("scatter list is empty");
+  /**
+   * dma_unmap_sg of a list {@link #mapSg} mapped: the whole range from its first page. ≤5.10
+   * intel_unmap_sg unmaps Σ aligned_nrpages(sg_dma_address, sg_dma_len) from the first dma_address's
+   * page; ≥5.11 iommu_dma_unmap_sg unmaps from the first DMA segment's start to the last one's end,
+   * page-aligned (__iommu_dma_unmap) — both the mapped range, padding included.
+   */
+  public void unmapSg(SourceId dev, SgMapping m, Direction dir) {
     Domain d = backend.attachedDomain(dev);
-    unmapPages(d, dmaAddresses.get(0) >>> Page.SHIFT, sgPages(sg));
+    SgMapping.DmaSegment last = m.dmaSegments().get(m.dmaSegments().size() - 1);
+    long first = m.dmaSegments().get(0).address() & ~Page.OFFSET_MASK;
+    long pages = preset.dmaIommu()
+        ? pagesOf(0, last.address() + last.length() - first)
+        : m.dmaSegments().stream().mapToLong(s -> pagesOf(s.address() & Page.OFFSET_MASK, s.length())).sum();
+    unmapPages(d, first >>> Page.SHIFT, pages);
   }
 
   /** IOVAs (first byte of each range) of DMA-API unmaps waiting in lazy flush queues, oldest first. */
@@ -98,20 +122,14 @@ public final class DmaApi {
 
   private void unmapPages(Domain d, long pfn, long pages) {
     iovas.requireLive(d, pfn, pages);
-    PageTable.UnmapResult r = d.table().unmap(pfn << Page.SHIFT, pages << Page.SHIFT);
+    List<Long> freed = d.table().unmapFreeing(pfn << Page.SHIFT, pages << Page.SHIFT);
     if (lazy.active()) {
-      lazy.add(d, pfn, pages, r.freelist());
+      lazy.add(d, pfn, pages, freed);
       return;
     }
-    if (d.did() != 0) backend.flush(backend.flushPolicy().range(d.did(), pfn, pages, r.freelist().isEmpty(), false));
-    r.freelist().forEach(pool::free);
+    if (d.did() != 0) backend.unmapFlush(d.did(), pfn, pages, freed.isEmpty());
+    for (int i = 0; i < freed.size(); i++) pool.free(freed.get(i));
     iovas.free(d, pfn);
-  }
-
-  private static long sgPages(List<SgEntry> sg) {
-    long total = 0;
-    for (SgEntry e : sg) total += pagesOf(e.gpa() & Page.OFFSET_MASK, e.length());
-    return total;
   }
 
   private static long pagesOf(long offset, long size) {

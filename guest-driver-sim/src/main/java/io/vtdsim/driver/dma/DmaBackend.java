@@ -37,4 +37,12 @@ public interface DmaBackend {
 
   /** Reports each decision as driver.flush and submits its descriptors. */
   void flush(List<Flush> flushes);
+
+  /**
+   * The unmap flush of [pfn, pfn+pages) in domain {@code did}: {@link #flush} of the policy's
+   * {@link FlushPolicy#range} decisions (without the decision objects where nothing reads them).
+   */
+  default void unmapFlush(int did, long pfn, long pages, boolean ih) {
+    flush(flushPolicy().range(did, pfn, pages, ih, false));
+  }
 }

@@ -242,6 +242,8 @@ public final class IovaAllocator {
   }
 
   private CpuCache cache(int cpu, int order) {
+    CpuCache[] known = cpuCaches.get(cpu); // no capturing lambda once the CPU has its caches
+    if (known != null) return known[order];
     return cpuCaches.computeIfAbsent(cpu, c -> {
       CpuCache[] a = new CpuCache[CACHED_ORDERS];
       for (int i = 0; i < a.length; i++) a[i] = new CpuCache(rules.magazineSize());

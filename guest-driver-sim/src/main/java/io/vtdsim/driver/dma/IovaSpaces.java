@@ -63,6 +63,8 @@ final class IovaSpaces {
   }
 
   private IovaAllocator of(Domain d) {
+    IovaAllocator known = allocators.get(d); // no capturing lambda on the hot path
+    if (known != null) return known;
     return allocators.computeIfAbsent(d, k -> {
       IovaAllocator a = new IovaAllocator(config.preset().iovaRules());
       // the interrupt (MSI) window is kept out of every domain, as Linux's iova reserved regions

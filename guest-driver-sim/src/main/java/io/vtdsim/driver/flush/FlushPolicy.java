@@ -51,7 +51,7 @@ public final class FlushPolicy {
       default:
         break;
     }
-    boolean correct = preset.unalignedCorrection() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT;
+    boolean correct = corrects();
     int plain = PsiMask.of(pages);
     int am = correct ? PsiMask.corrected(pfn, pages) : plain;
     int mamv = cap.mamv();
@@ -62,13 +62,7 @@ public final class FlushPolicy {
       return List.of(new Flush(Flush.Kind.DSI, did, 0, 0, false,
           why(pfn, pages, plain, am) + ", AM " + am + " > MAMV " + mamv + " → DSI"));
     }
-    long address = pfn << Page.SHIFT;
-    // 6.10+ cache.c aligns ADDR down to the mask; before (and so under unaligned-undershoot, the
-    // pre-5.18 rule) Linux sends first pfn << 12 as it is. The PSI covers the aligned 2^AM block that
-    // contains ADDR either way (VT-d spec 6.5.2.3).
-    if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
-      address &= ~((1L << (Page.SHIFT + am)) - 1);
-    }
+    long address = psiAddress(pfn, am);
     boolean undershoots = (pfn & ((1L << am) - 1)) != 0 && !correct;
     // the PSI path is the hot one: its reason is rendered only when someone reads it
     Flush.Why psiWhy = () -> why(pfn, pages, plain, am)
@@ -78,6 +72,46 @@ public final class FlushPolicy {
       return List.of(psi, new Flush(Flush.Kind.PSI, did, address, am, ih, () -> "policy duplicate-psi: " + psiWhy.text() + " (again)"));
     }
     return List.of(psi);
+  }
+
+  /** The ≥5.18 unaligned-base correction of AM applies (not under unaligned-undershoot). */
+  private boolean corrects() {
+    return preset.unalignedCorrection() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT;
+  }
+
+  /**
+   * The PSI address for a range from {@code pfn} with mask {@code am}: 6.10+ cache.c aligns ADDR down
+   * to the mask; before (and so under unaligned-undershoot, the pre-5.18 rule) Linux sends first
+   * pfn << Page.SHIFT as it is. The PSI covers the aligned 2^AM block that contains ADDR either way (VT-d
+   * spec 6.5.2.3).
+   */
+  public long psiAddress(long pfn, int am) {
+    long address = pfn << Page.SHIFT;
+    if (preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT) {
+      address &= ~((1L << (Page.SHIFT + am)) - 1);
+    }
+    return address;
+  }
+
+  /**
+   * The AM of the single PSI that {@link #range}{@code (did, pfn, pages, ih, map)} decides, or −1 when
+   * it decides anything else (DSI, global, no flush, several PSIs, or an invalid range): with
+   * {@link #psiAddress} the same decision, without its objects.
+   */
+  public int singlePsiMask(long pfn, long pages, boolean map) {
+    if (pages < 1) return -1;
+    switch (name) {
+      case GLOBAL, ALWAYS_DSI, STRICT_PSI, DUPLICATE_PSI:
+        return -1;
+      case NO_MAP_FLUSH:
+        if (map) return -1;
+        break;
+      default:
+        break;
+    }
+    if (!cap.psi()) return -1;
+    int am = corrects() ? PsiMask.corrected(pfn, pages) : PsiMask.of(pages);
+    return am > cap.mamv() ? -1 : am;
   }
 
   private static String range(long pfn, long pages) {

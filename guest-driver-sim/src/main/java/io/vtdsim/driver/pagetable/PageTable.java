@@ -22,7 +22,10 @@ public final class PageTable {
   private final long root;
 
   /** Result of a map: lower tables removed to make room for superpages (free after a flush). */
-  public record MapResult(List<Long> freelist, List<long[]> switchedRanges) {}
+  public record MapResult(List<Long> freelist, List<long[]> switchedRanges) {
+    /** Nothing removed: what almost every map returns (shared, nothing allocated). */
+    static final MapResult NONE = new MapResult(List.of(), List.of());
+  }
 
   /**
    * Result of an unmap: the range Linux reports cleared (possibly enlarged to a superpage), the freelist,
@@ -97,8 +100,8 @@ public final class PageTable {
       throw new IllegalStateException(String.format(
           "DMA PTE already set in [0x%x, 0x%x): Linux never overwrites a present leaf", iova, iova + size));
     }
-    List<Long> freelist = new ArrayList<>();
-    List<long[]> switched = new ArrayList<>();
+    List<Long> freelist = null; // allocated when a superpage replaces a table (rare)
+    List<long[]> switched = null;
     long pages = size >>> Page.SHIFT;
     long ipfn = iova >>> Page.SHIFT;
     long ppfn = phys >>> Page.SHIFT;
@@ -111,6 +114,10 @@ public final class PageTable {
       long old = memory.read64(s);
       if (SecondLevelPte.present(old)) {
         // only an empty lower table can be here (anyPresent checked): remove it (switch_to_super_page)
+        if (freelist == null) {
+          freelist = new ArrayList<>();
+          switched = new ArrayList<>();
+        }
         collectTables(SecondLevelPte.addressOf(old), level - 1, freelist);
         switched.add(new long[] {a, levelPages << Page.SHIFT});
       }
@@ -121,7 +128,7 @@ public final class PageTable {
       ppfn += levelPages;
       pages -= levelPages;
     }
-    return new MapResult(freelist, switched);
+    return freelist == null ? MapResult.NONE : new MapResult(freelist, switched);
   }
 
   /** Linux's hardware_largepage_caps: the highest supported level both pfns are aligned to and that fits. */
@@ -196,6 +203,16 @@ public final class PageTable {
    * look like present entries and frees what they point to; guest data is left alone here.)
    */
   public UnmapResult unmap(long iova, long size) {
+    List<Long> freed = unmapFreeing(iova, size);
+    return new UnmapResult(iova, lastUnmapSize, freed, lastKeptSuperpage);
+  }
+
+  /** The size and kept superpage of the last {@link #unmapFreeing} (what {@link #unmap} returns with it). */
+  private long lastUnmapSize;
+  private long lastKeptSuperpage;
+
+  /** {@link #unmap}, returning only its freelist (an empty one is shared): the DMA API's unmap path. */
+  public List<Long> unmapFreeing(long iova, long size) {
     if (((iova | size) & Page.OFFSET_MASK) != 0 || size <= 0) {
       throw new IllegalArgumentException(String.format("unmap needs 4 KiB aligned iova/size: 0x%x/0x%x", iova, size));
     }
@@ -207,7 +224,9 @@ public final class PageTable {
     }
     scratch.clear();
     clear(root, levels, iova, Math.min(iova + size, aperture()) - 1, scratch);
-    return new UnmapResult(iova, size, scratch.isEmpty() ? List.of() : new ArrayList<>(scratch), kept);
+    lastUnmapSize = size;
+    lastKeptSuperpage = kept;
+    return scratch.isEmpty() ? List.of() : new ArrayList<>(scratch);
   }
 
   private void clear(long table, int level, long first, long last, List<Long> freelist) {

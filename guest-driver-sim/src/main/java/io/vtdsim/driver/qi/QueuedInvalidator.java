@@ -70,7 +70,17 @@ public final class QueuedInvalidator implements Invalidator {
 
   @Override
   public void submit(List<InvalidationDescriptor> descriptors) {
-    int count = descriptors.size();
+    submit(descriptors, 0, 0);
+  }
+
+  @Override
+  public void submitOne(long lo, long hi) {
+    submit(null, lo, hi);
+  }
+
+  /** {@code descriptors}, or when null the one descriptor {@code lo, hi}, then a wait. */
+  private void submit(List<InvalidationDescriptor> descriptors, long lo, long hi) {
+    int count = descriptors == null ? 1 : descriptors.size();
     if (count < 1 || count + 2 > LENGTH) {
       throw new IllegalArgumentException("a submission holds 1.." + (LENGTH - 2) + " descriptors, got " + count);
     }
@@ -83,13 +93,17 @@ public final class QueuedInvalidator implements Invalidator {
         int index = freeHead;
         int waitIndex = (index + count) % LENGTH;
         for (int i = 0; i < count; i++) {
-          InvalidationDescriptor d = descriptors.get(i);
           int slot = (index + i) % LENGTH;
-          writeSlot(slot, d.lo(), d.hi());
+          if (descriptors == null) {
+            writeSlot(slot, lo, hi);
+          } else {
+            InvalidationDescriptor d = descriptors.get(i);
+            writeSlot(slot, d.lo(), d.hi());
+          }
           setStatus(slot, IN_USE);
         }
-        InvalidationWait wait = InvalidationWait.statusWrite(InvalidationWait.QI_DONE, statusAddress(waitIndex));
-        writeSlot(waitIndex, wait.lo(), wait.hi());
+        // the wait: SW=1, QI_DONE to the wait slot's status word (InvalidationWait.statusWrite's words)
+        writeSlot(waitIndex, InvalidationWait.statusWriteLo(InvalidationWait.QI_DONE), statusAddress(waitIndex));
         setStatus(waitIndex, IN_USE);
         freeHead = (freeHead + count + 1) % LENGTH;
         freeCount -= count + 1;
@@ -117,7 +131,7 @@ public final class QueuedInvalidator implements Invalidator {
         if (rc == EINVAL) {
           throw new QueueErrorException(String.format(
               "invalidation queue error (IQE) at slot %d: descriptor lo=0x%x hi=0x%x rejected",
-              index, descriptors.get(0).lo(), descriptors.get(0).hi()));
+              index, descriptors == null ? lo : descriptors.get(0).lo(), descriptors == null ? hi : descriptors.get(0).hi()));
         }
         return;
       }

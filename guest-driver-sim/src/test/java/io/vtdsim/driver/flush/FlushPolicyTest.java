@@ -45,6 +45,44 @@ class FlushPolicyTest {
   }
 
   @Test
+  void theOneObjectFreePsiIsTheDecisionRangeMakes() {
+    // Flusher's hot path (nobody listening) sends singlePsiMask/psiAddress instead of range(): every
+    // preset, policy, map flag and a spread of ranges must give the same PSI, or none on both sides
+    Capability smallMamv = QEMU.toBuilder().mamv(2).build();
+    Capability noPsi = QEMU.toBuilder().psi(false).build();
+    long[][] ranges = {{0x0, 1}, {0x200, 1}, {0x17f, 2}, {0x17f, 3}, {0x100, 257}, {0x3, 2}, {0x1000, 1 << 20}};
+    int singles = 0;
+    for (Capability cap : List.of(QEMU, smallMamv, noPsi)) {
+      for (DriverPreset preset : DriverPreset.values()) {
+        for (FlushPolicyName name : FlushPolicyName.values()) {
+          FlushPolicy p = new FlushPolicy(preset, name, cap);
+          for (long[] r : ranges) {
+            for (boolean map : new boolean[] {false, true}) {
+              List<Flush> decided = p.range(5, r[0], r[1], false, map);
+              int am = p.singlePsiMask(r[0], r[1], map);
+              boolean onePsi = decided.size() == 1 && decided.get(0).kind() == Flush.Kind.PSI;
+              String what = String.format("PSI %s %s %s pfn 0x%x +%d map %s", cap.psi(), preset, name, r[0], r[1], map);
+              // strict-psi's one chunk is a PSI too, but with its own reason: it keeps the slow path
+              assertThat(am >= 0).as(what).isEqualTo(onePsi && name != FlushPolicyName.STRICT_PSI);
+              if (am >= 0) {
+                singles++;
+                assertThat(am).isEqualTo(decided.get(0).am());
+                assertThat(p.psiAddress(r[0], am)).isEqualTo(decided.get(0).address());
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(singles).isPositive();
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.LINUX, QEMU).singlePsiMask(0x17f, 3, false))
+        .isEqualTo(8);
+    // 6.10+ aligns ADDR down to the 2^AM block (cache.c); 6.1 sends pfn << 12 as it is
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.LINUX, QEMU).psiAddress(0x17f, 8)).isEqualTo(0x100000L);
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.LINUX, QEMU).psiAddress(0x17f, 8)).isEqualTo(0x17f000L);
+  }
+
+  @Test
   void unalignedRangeIsCorrectedFrom518AndUndershootsBefore() {
     FlushPolicy p510 = new FlushPolicy(DriverPreset.LINUX_5_10, FlushPolicyName.LINUX, QEMU);
     FlushPolicy p518 = new FlushPolicy(DriverPreset.LINUX_5_18, FlushPolicyName.LINUX, QEMU);

@@ -121,6 +121,18 @@ public final class ScenarioWriter {
       return "dma-map: { device: " + scalar(m.device()) + ", gpa: " + Units.hex(m.gpa()) + ", size: "
           + Units.formatSize(m.size()) + ", dir: " + m.dir() + (m.as() != null ? ", as: " + scalar(m.as()) : "") + " }";
     }
+    if (step instanceof Step.DmaMapSg m) {
+      StringBuilder sb = new StringBuilder("dma-map-sg: { device: " + scalar(m.device()) + ", segments: [");
+      for (int i = 0; i < m.segments().size(); i++) {
+        Step.SgSegment s = m.segments().get(i);
+        sb.append(i == 0 ? "" : ", ").append("{ gpa: ").append(Units.hex(s.gpa())).append(", size: ")
+            .append(Units.formatSize(s.size())).append(" }");
+      }
+      sb.append("], dir: ").append(m.dir());
+      if (m.maxSegmentSize() != null) sb.append(", max-segment-size: ").append(Units.formatSize(m.maxSegmentSize()));
+      if (m.segmentBoundary() != null) sb.append(", segment-boundary: ").append(Units.formatSize(m.segmentBoundary()));
+      return sb.append(m.as() != null ? ", as: " + scalar(m.as()) : "").append(" }").toString();
+    }
     if (step instanceof Step.DmaUnmap u) return "dma-unmap: { handle: " + scalar(u.handle()) + " }";
     if (step instanceof Step.Dma d) {
       return "dma: { device: " + scalar(d.device()) + ", "

@@ -41,6 +41,11 @@ public final class EventKinds {
    * lazy-mode stale window: {index, device, iova, landed}.
    */
   public static final String DMA_LAZY_STALE = "harness.dma-lazy-stale";
+  /**
+   * Emitted by the TestBed after a dma_map_sg: the layout the driver returned {device, iova, size,
+   * segments, dmaSegments, layout} (layout: the text).
+   */
+  public static final String DMA_SG = "harness.dma-sg";
   /** Emitted by the scenario runner after the final check: the violations never repaired {index, violations}. */
   public static final String UNREPAIRED = "harness.unrepaired";
   /**

@@ -96,6 +96,7 @@ public final class EventText {
         case EventKinds.DMA_LAZY_STALE -> "DMA " + str(e, "device") + " at iova " + hex(e, "iova") + " inside a lazy stale window: "
             + (EventAttrs.flag(e, "landed") ? "landed through the mapping queued for a lazy flush (tolerated)" : "faulted");
         case EventKinds.UNREPAIRED -> "never repaired: " + str(e, "violations");
+        case EventKinds.DMA_SG -> "dma_map_sg " + str(e, "device") + " returned " + str(e, "layout");
         default -> e.kind() + " [" + e.source() + "] " + e.text();
       };
     };

@@ -136,7 +136,7 @@ public final class Explanation {
     if (k.equals(StepNarrative.IGNORED) || k.equals(StepNarrative.SWEEP)) return "shadow  ";
     if (k.equals(StepNarrative.SWEEP_HOST)) return "host    ";
     if (k.equals(StepNarrative.GUEST_WRITES)) return "guest   ";
-    if (k.startsWith("driver.")) return "driver  ";
+    if (k.startsWith("driver.") || k.equals(EventKinds.DMA_SG)) return "driver  ";
     if (k.startsWith("mmio.")) return "mmio    ";
     if (k.startsWith("vtd.")) return "vt-d    ";
     if (k.startsWith("shadow.")) return "shadow  ";

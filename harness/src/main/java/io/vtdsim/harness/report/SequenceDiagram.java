@@ -156,7 +156,8 @@ public final class SequenceDiagram {
       case STALE_WINDOW -> "Note over Shadow,Host: " + t;
       case DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;
       case DMA_FAULT -> (translatedDma ? "Device-xVT-d: " : "Device-xHost: ") + t;
-      default -> e.kind().equals(EventKinds.QEMU_START) ? "Note over Driver,Device: " + t : null;
+      default -> e.kind().equals(EventKinds.QEMU_START) ? "Note over Driver,Device: " + t
+          : e.kind().equals(EventKinds.DMA_SG) ? "Note over Driver: " + t : null;
     };
   }
 

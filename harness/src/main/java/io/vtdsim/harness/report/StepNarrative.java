@@ -82,7 +82,8 @@ final class StepNarrative {
     return switch (op) {
       case "map" -> "guest writes the page-table entries of" + range;
       case "unmap", "unmap-single", "unmap-sg" -> "guest clears the page-table entries of" + (range.isEmpty() ? " the buffer" : range);
-      case "map-single", "map-sg" -> "guest writes the page-table entries of the buffer";
+      case "map-single" -> "guest writes the page-table entries of the buffer";
+      case "map-sg" -> "guest writes the page-table entries of the scatter list";
       case "attach", "detach" -> "guest writes the context entry of " + EventAttrs.str(call, "dev");
       default -> null;
     };

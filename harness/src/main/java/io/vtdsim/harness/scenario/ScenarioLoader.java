@@ -4,6 +4,7 @@ import io.vtdsim.harness.scenario.YamlTree.ListNode;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
+import io.vtdsim.emu.spec.Page;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads scenario YAML files (the format of README "Scenario files") into {@link Scenario}s. Every problem — YAML
+ * Reads scenario YAML files (the format of docs/scenarios.md) into {@link Scenario}s. Every problem — YAML
  * syntax, unknown keys at any level, wrong types, bad sizes, unknown names, impossible values — is a
  * {@link ScenarioException} whose message reads {@code file:line: key: what is wrong}. Keys inside a
  * step are named from the step kind, e.g. {@code map.iova}; top-level blocks by their path, e.g.
@@ -36,8 +37,8 @@ public final class ScenarioLoader {
   /** The {@code expect} key holding one expectation per shadow strategy. */
   static final String PER_STRATEGY = "per-strategy";
   static final List<String> STEP_KINDS =
-      List.of("boot", "attach", "map", "dma-map", "dma", "dma-unmap", "unmap", "detach", "shutdown", "advance",
-          "repeat");
+      List.of("boot", "attach", "map", "dma-map", "dma-map-sg", "dma", "dma-unmap", "unmap", "detach", "shutdown",
+          "advance", "repeat");
 
   /**
    * Largest scenario file (and text) read, checked before parsing: a scenario is a few kilobytes
@@ -124,6 +125,8 @@ public final class ScenarioLoader {
     private final Set<String> domains = new HashSet<>();
     private final Set<String> handlesEverMapped = new HashSet<>();
     private final Set<String> handlesMapped = new HashSet<>();
+    /** dma-map-sg segment handles (LIST.N) → the list's handle. */
+    private final Map<String, String> segmentOf = new HashMap<>();
     /** Per domain, the IOMMU-API maps still mapped (iova -> [end, line]) after the steps read so far. */
     private final Map<String, java.util.TreeMap<Long, long[]>> liveMaps = new HashMap<>();
     private int bootLine;
@@ -333,6 +336,7 @@ public final class ScenarioLoader {
         case "attach" -> attach(line, map(body, kind));
         case "map" -> mapRange(line, map(body, kind));
         case "dma-map" -> dmaMap(line, map(body, kind));
+        case "dma-map-sg" -> dmaMapSg(line, map(body, kind));
         case "dma" -> dma(line, map(body, kind));
         case "dma-unmap" -> dmaUnmap(line, map(body, kind));
         case "unmap" -> unmapRange(line, map(body, kind));
@@ -344,7 +348,8 @@ public final class ScenarioLoader {
     }
 
     /** Steps that call the driver's API, which refuses them before boot. */
-    private static final Set<String> NEEDS_BOOT = Set.of("attach", "map", "dma-map", "dma-unmap", "unmap", "detach");
+    private static final Set<String> NEEDS_BOOT = Set.of("attach", "map", "dma-map", "dma-map-sg", "dma-unmap", "unmap",
+        "detach");
 
     private Step boot(int line) {
       if (bootLine != 0) {
@@ -428,12 +433,84 @@ public final class ScenarioLoader {
       long size = values.positive(line(m, "size"), p + "size",
           values.size(line(m, "size"), p + "size", requiredScalar(m, p, "size")));
       String dir = enumOpt(m, p, "dir", Vocabulary.DIRECTIONS);
-      String as = optionalString(m, p, "as");
+      String as = handleName(m, p);
       if (as != null) {
         handlesEverMapped.add(as);
         handlesMapped.add(as);
       }
       return new Step.DmaMap(line, device, gpa, size, dir != null ? dir : "bidirectional", as);
+    }
+
+    /** A handle named by {@code as}: not one that names a segment of an earlier scatter list. */
+    private String handleName(MapNode m, String p) {
+      String as = optionalString(m, p, "as");
+      if (as != null && segmentOf.containsKey(as)) {
+        throw values.error(line(m, "as"), p + "as", "'" + as + "' names segment " + as.substring(as.lastIndexOf('.') + 1)
+            + " of the scatter list '" + segmentOf.get(as) + "'; choose another name");
+      }
+      return as;
+    }
+
+    private Step dmaMapSg(int line, MapNode m) {
+      String p = "dma-map-sg.";
+      checkKeys(m, p, List.of("device", "segments", "dir", "as", "max-segment-size", "segment-boundary"));
+      String device = knownDevice(m, p);
+      if (!m.entries().containsKey("segments")) {
+        throw values.error(line, p + "segments", "missing (a list of { gpa: ..., size: ... })");
+      }
+      ListNode list = list(m.entries().get("segments"), p + "segments");
+      if (list.items().isEmpty()) {
+        throw values.error(line(m, "segments"), p + "segments", "empty (dma_map_sg needs at least one segment)");
+      }
+      List<Step.SgSegment> segments = new ArrayList<>();
+      String sp = p + "segments.";
+      long total = 0;
+      for (Node n : list.items()) {
+        MapNode seg = map(n, p + "segments");
+        checkKeys(seg, sp, List.of("gpa", "size"));
+        long gpa = address(seg, sp, "gpa");
+        if (gpa < 0) throw values.error(line(seg, "gpa"), sp + "gpa", "must not be negative");
+        int sizeLine = line(seg, "size");
+        long size = values.positive(sizeLine, sp + "size", values.size(sizeLine, sp + "size", requiredScalar(seg, sp, "size")));
+        if (size + (gpa & Page.OFFSET_MASK) > io.vtdsim.driver.dma.SgLayout.MAX_SEGMENT) {
+          throw values.error(sizeLine, sp + "size", Units.formatSize(size) + " at page offset " + Units.hex(gpa & Page.OFFSET_MASK)
+              + " does not fit a scatterlist entry (its length is an unsigned int: at most "
+              + Units.formatSize(io.vtdsim.driver.dma.SgLayout.MAX_SEGMENT) + " with the page rounding)");
+        }
+        if (gpa > Long.MAX_VALUE - size) throw values.error(line(seg, "gpa"), sp + "gpa", "the segment's end overflows 2^63");
+        total += size; // each below 4 GiB: no overflow before 2^31 segments
+        segments.add(new Step.SgSegment(seg.line(), gpa, size));
+      }
+      String dir = enumOpt(m, p, "dir", Vocabulary.DIRECTIONS);
+      Long maxSegmentSize = null;
+      if (m.entries().containsKey("max-segment-size")) {
+        int l = line(m, "max-segment-size");
+        maxSegmentSize = values.positive(l, p + "max-segment-size",
+            values.size(l, p + "max-segment-size", scalar(m, p, "max-segment-size")));
+        if (maxSegmentSize > 0xFFFF_FFFFL) {
+          throw values.error(l, p + "max-segment-size", "at most 4GiB-1 (dma_set_max_seg_size takes an unsigned int)");
+        }
+      }
+      Long boundary = null;
+      if (m.entries().containsKey("segment-boundary")) {
+        int l = line(m, "segment-boundary");
+        boundary = values.size(l, p + "segment-boundary", scalar(m, p, "segment-boundary"));
+        if (boundary < Vocabulary.PAGE || Long.bitCount(boundary) != 1) {
+          throw values.error(l, p + "segment-boundary", "must be a power of two of at least 4KiB (the mask"
+              + " dma_set_seg_boundary takes is the boundary - 1), found " + scalar(m, p, "segment-boundary"));
+        }
+      }
+      String as = handleName(m, p);
+      if (as != null) {
+        handlesEverMapped.add(as);
+        handlesMapped.add(as);
+        for (int i = 0; i < segments.size(); i++) {
+          String name = as + "." + i;
+          handlesEverMapped.add(name);
+          segmentOf.put(name, as);
+        }
+      }
+      return new Step.DmaMapSg(line, device, segments, dir != null ? dir : "bidirectional", as, maxSegmentSize, boundary);
     }
 
     private Step dma(int line, MapNode m) {
@@ -444,15 +521,15 @@ public final class ScenarioLoader {
       boolean hasIova = m.entries().containsKey("iova");
       if (hasAt == hasIova) {
         throw values.error(line, "dma", hasAt
-            ? "give either at (a dma-map handle) or iova, not both"
-            : "missing at (a dma-map handle) or iova");
+            ? "give either at (a dma-map or dma-map-sg handle) or iova, not both"
+            : "missing at (a dma-map or dma-map-sg handle) or iova");
       }
       String at = null;
       Long iova = null;
       if (hasAt) {
         at = requiredScalar(m, p, "at");
         if (!handlesEverMapped.contains(at)) {
-          throw values.error(line(m, "at"), p + "at", "unknown handle '" + at + "' (no earlier dma-map names it with as:)");
+          throw values.error(line(m, "at"), p + "at", "unknown handle '" + at + "' (no earlier dma-map or dma-map-sg names it with as:)");
         }
       } else {
         iova = address(m, p, "iova");
@@ -470,7 +547,11 @@ public final class ScenarioLoader {
       String handle = requiredScalar(m, "dma-unmap.", "handle");
       if (!handlesEverMapped.contains(handle)) {
         throw values.error(line(m, "handle"), "dma-unmap.handle",
-            "unknown handle '" + handle + "' (no earlier dma-map names it with as:)");
+            "unknown handle '" + handle + "' (no earlier dma-map or dma-map-sg names it with as:)");
+      }
+      if (segmentOf.containsKey(handle)) {
+        throw values.error(line(m, "handle"), "dma-unmap.handle", "'" + handle + "' is a segment of the scatter list '"
+            + segmentOf.get(handle) + "'; dma_unmap_sg unmaps the whole list (handle: " + segmentOf.get(handle) + ")");
       }
       if (!handlesMapped.remove(handle)) {
         throw values.error(line(m, "handle"), "dma-unmap.handle", "handle '" + handle + "' is already unmapped");

@@ -1,9 +1,12 @@
 package io.vtdsim.harness.scenario;
 
 import io.vtdsim.driver.Direction;
+import io.vtdsim.driver.DmaLimits;
 import io.vtdsim.driver.DriverException;
 import io.vtdsim.driver.DriverTimeoutException;
 import io.vtdsim.driver.QueueErrorException;
+import io.vtdsim.driver.SgEntry;
+import io.vtdsim.driver.SgMapping;
 import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventKind;
@@ -85,19 +88,34 @@ public final class ScenarioRunner {
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
-  /** A dma-map's buffer; stays known after its unmap so that later steps can DMA to the dead IOVA. */
+  /** The device's scatter-gather limits a {@code dma-map-sg} step gives, PCI's defaults for those it omits. */
+  public static DmaLimits limits(Step.DmaMapSg sg) {
+    return new DmaLimits(sg.maxSegmentSize() != null ? sg.maxSegmentSize() : DmaLimits.PCI_DEFAULT.maxSegmentSize(),
+        sg.segmentBoundary() != null ? sg.segmentBoundary() - 1 : DmaLimits.PCI_DEFAULT.segmentBoundaryMask());
+  }
+
+  /**
+   * A dma-map's buffer, a dma-map-sg's list ({@code sg} set) or one segment of it; stays known after its
+   * unmap so that later steps can DMA to the dead IOVA.
+   */
   private static final class Handle {
     final String device;
     final long iova;
     final long size;
     final Direction dir;
+    final SgMapping sg;
     boolean unmapped;
 
     Handle(String device, long iova, long size, Direction dir) {
+      this(device, iova, size, dir, null);
+    }
+
+    Handle(String device, long iova, long size, Direction dir, SgMapping sg) {
       this.device = device;
       this.iova = iova;
       this.size = size;
       this.dir = dir;
+      this.sg = sg;
     }
   }
 
@@ -256,12 +274,24 @@ public final class ScenarioRunner {
         Direction dir = direction(m.dir());
         long iova = bed.dmaMap(m.device(), m.gpa(), m.size(), dir);
         if (m.as() != null) handles.put(m.as(), new Handle(m.device(), iova, m.size(), dir));
+      } else if (step instanceof Step.DmaMapSg m) {
+        Direction dir = direction(m.dir());
+        List<SgEntry> entries = m.segments().stream().map(s -> new SgEntry(s.gpa(), s.size())).toList();
+        SgMapping sg = bed.dmaMapSg(m.device(), entries, dir, limits(m));
+        if (m.as() != null) {
+          handles.put(m.as(), new Handle(m.device(), sg.segments().get(0).iova(), sg.bytes(), dir, sg));
+          for (int i = 0; i < sg.segments().size(); i++) {
+            SgMapping.Segment s = sg.segments().get(i);
+            handles.put(m.as() + "." + i, new Handle(m.device(), s.iova(), s.size(), dir));
+          }
+        }
       } else if (step instanceof Step.DmaUnmap u) {
         Handle h = handles.get(u.handle());
         if (h == null) throw new IllegalArgumentException("no DMA buffer named '" + u.handle() + "'");
         if (h.unmapped) throw new IllegalArgumentException("DMA buffer '" + u.handle() + "' is already unmapped");
         h.unmapped = true;
-        bed.dmaUnmap(h.device, h.iova, h.size, h.dir);
+        if (h.sg != null) bed.dmaUnmapSg(h.device, h.sg, h.dir);
+        else bed.dmaUnmap(h.device, h.iova, h.size, h.dir);
       } else if (step instanceof Step.Dma d) {
         long iova;
         if (d.at() != null) {
@@ -296,6 +326,7 @@ public final class ScenarioRunner {
       if (step instanceof Step.Attach a) return a.device();
       if (step instanceof Step.Detach d) return d.device();
       if (step instanceof Step.DmaMap m) return m.device();
+      if (step instanceof Step.DmaMapSg m) return m.device();
       if (step instanceof Step.Dma d) return d.device();
       if (step instanceof Step.DmaUnmap u && handles.containsKey(u.handle())) return handles.get(u.handle()).device;
       return "";

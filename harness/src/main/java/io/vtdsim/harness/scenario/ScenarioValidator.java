@@ -9,6 +9,10 @@ import io.vtdsim.harness.qemu.QemuMachineOptions;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.testbed.TestBed;
+import io.vtdsim.driver.DriverPreset;
+import io.vtdsim.driver.SgEntry;
+import io.vtdsim.driver.dma.SgLayout;
+import io.vtdsim.emu.spec.Page;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -184,7 +188,45 @@ public final class ScenarioValidator {
         } else if (step instanceof Step.DmaMap d) {
           positive(d, "dma-map.size", d.size());
           gpaRange(d, "dma-map.gpa", d.gpa(), d.size());
+        } else if (step instanceof Step.DmaMapSg sg) {
+          scatterList(sg);
         }
+      }
+    }
+
+    /**
+     * Each segment in usable guest RAM, and what dma_map_sg maps beyond it: from 5.11 the padding to a
+     * segment boundary is mapped from the segment's pages on (dma-iommu.c), so it must be RAM too; and
+     * the list's IOVA size within the address width.
+     */
+    private void scatterList(Step.DmaMapSg sg) {
+      List<SgEntry> entries = new ArrayList<>();
+      for (Step.SgSegment seg : sg.segments()) {
+        if (seg.size() <= 0) throw error(seg.line(), "dma-map-sg.segments.size", "must be greater than 0, got " + seg.size());
+        gpaRange(seg.line(), "dma-map-sg.segments.gpa", seg.gpa(), seg.size(), "");
+        entries.add(new SgEntry(seg.gpa(), seg.size()));
+      }
+      DriverPreset preset = DriverPreset.parse(scenario.driver().presetOrDefault());
+      SgLayout layout;
+      try {
+        layout = SgLayout.of(entries, preset.dmaIommu(), ScenarioRunner.limits(sg));
+      } catch (ArithmeticException e) {
+        throw error(sg, "dma-map-sg.segments", "the list's IOVA size overflows 64 bits");
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        Step.SgSegment seg = sg.segments().get(i);
+        long from = seg.gpa() & ~Page.OFFSET_MASK;
+        long pagesEnd = (seg.gpa() + seg.size() + Page.OFFSET_MASK) & ~Page.OFFSET_MASK;
+        if (from + layout.mappedBytes(i) > pagesEnd) {
+          gpaRange(seg.line(), "dma-map-sg.segments.gpa", from, layout.mappedBytes(i), String.format(" (%s maps %s"
+              + " from this segment's first page: its pages and the padding to the next segment boundary, as"
+              + " dma-iommu.c does)", preset.label(), Units.formatSize(layout.mappedBytes(i))));
+        }
+      }
+      long limit = 1L << awBits;
+      if (layout.bytes() > limit) {
+        throw error(sg, "dma-map-sg.segments", String.format("the list needs %s of IOVA space; the %d-bit address"
+            + " width (machine.aw-bits %d) has %s", Units.formatSize(layout.bytes()), awBits, awBits, Units.formatSize(limit)));
       }
     }
 
@@ -209,15 +251,19 @@ public final class ScenarioValidator {
     }
 
     private void gpaRange(Step step, String key, long gpa, long size) {
+      gpaRange(step.line(), key, gpa, size, "");
+    }
+
+    private void gpaRange(int line, String key, long gpa, long size, String why) {
       if (!memory.isRam(gpa, size)) {
-        throw error(step, key, String.format("GPA range [%s, +%s) is not guest RAM: with machine.ram %s the q35"
-            + " layout has RAM at %s", Units.hex(gpa), Units.formatSize(size), Units.formatSize(ram), regions()));
+        throw error(line, key, String.format("GPA range [%s, +%s) is not guest RAM: with machine.ram %s the q35"
+            + " layout has RAM at %s%s", Units.hex(gpa), Units.formatSize(size), Units.formatSize(ram), regions(), why));
       }
       if (gpa < pool.end() && pool.base() < gpa + size) {
-        throw error(step, key, String.format("GPA range [%s, +%s) overlaps the driver's table pool [%s, %s) at the"
-            + " top of low RAM; use guest RAM below %s%s", Units.hex(gpa), Units.formatSize(size),
+        throw error(line, key, String.format("GPA range [%s, +%s) overlaps the driver's table pool [%s, %s) at the"
+            + " top of low RAM; use guest RAM below %s%s%s", Units.hex(gpa), Units.formatSize(size),
             Units.hex(pool.base()), Units.hex(pool.end()), Units.hex(pool.base()),
-            memory.regions().size() > 1 ? " or from " + Units.hex(memory.regions().get(1).base()) : ""));
+            memory.regions().size() > 1 ? " or from " + Units.hex(memory.regions().get(1).base()) : "", why));
       }
     }
 
@@ -227,7 +273,11 @@ public final class ScenarioValidator {
     }
 
     private ScenarioException error(Step step, String key, String problem) {
-      return new ScenarioException(scenario.source(), step.line(), key, problem);
+      return error(step.line(), key, problem);
+    }
+
+    private ScenarioException error(int line, String key, String problem) {
+      return new ScenarioException(scenario.source(), line, key, problem);
     }
 
     /** The line of key {@code key} of the {@code index}th device in the YAML text, or 0. */

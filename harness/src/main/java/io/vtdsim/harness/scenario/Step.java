@@ -55,6 +55,40 @@ public sealed interface Step {
   }
 
   /**
+   * {@code dma-map-sg}: DMA API scatter-gather map (dma_map_sg) of {@code segments} for {@code device}
+   * into one IOVA range; handle {@code as} names the list (its first segment's IOVA), {@code as.N} its
+   * segment N. {@code maxSegmentSize} and {@code segmentBoundary} (bytes, a power of two) are the
+   * device's limits, null for PCI's defaults (64 KiB, 4 GiB).
+   */
+  record DmaMapSg(int line, String device, List<SgSegment> segments, String dir, String as, Long maxSegmentSize,
+      Long segmentBoundary) implements Step {
+    /** Segments shown in {@link #describe}; the rest are counted. */
+    static final int DESCRIBED = 4;
+
+    public DmaMapSg {
+      segments = List.copyOf(segments);
+    }
+
+    @Override
+    public String describe() {
+      StringBuilder sb = new StringBuilder("dma-map-sg " + device + " " + segments.size() + " segment"
+          + (segments.size() == 1 ? "" : "s") + " [");
+      for (int i = 0; i < Math.min(DESCRIBED, segments.size()); i++) {
+        if (i > 0) sb.append(", ");
+        sb.append(Units.hex(segments.get(i).gpa())).append(" +").append(Units.formatSize(segments.get(i).size()));
+      }
+      if (segments.size() > DESCRIBED) sb.append(", ... ").append(segments.size() - DESCRIBED).append(" more");
+      sb.append("] ").append(dir);
+      if (maxSegmentSize != null) sb.append(" max-segment-size ").append(Units.formatSize(maxSegmentSize));
+      if (segmentBoundary != null) sb.append(" segment-boundary ").append(Units.formatSize(segmentBoundary));
+      return sb.append(as != null ? " as " + as : "").toString();
+    }
+  }
+
+  /** One {@code dma-map-sg} segment: {@code size} bytes of guest memory at {@code gpa}; {@code line} of its list item. */
+  record SgSegment(int line, long gpa, long size) {}
+
+  /**
    * {@code dma}: the device reads or writes {@code len} bytes at a handle's IOVA ({@code at}) or at an
    * explicit {@code iova} (exactly one of the two is set), expecting {@code ok} or {@code fault}.
    */
@@ -66,7 +100,7 @@ public sealed interface Step {
     }
   }
 
-  /** {@code dma-unmap}: DMA API unmap of the buffer a {@code dma-map} named. */
+  /** {@code dma-unmap}: DMA API unmap of the buffer a {@code dma-map} named, or of a {@code dma-map-sg} list. */
   record DmaUnmap(int line, String handle) implements Step {
     @Override
     public String describe() {

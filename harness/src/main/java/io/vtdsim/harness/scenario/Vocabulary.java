@@ -6,7 +6,7 @@ import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 
-/** The fixed names a scenario file may use (README "Scenario files"). */
+/** The fixed names a scenario file may use (docs/scenarios.md). */
 public final class Vocabulary {
   private Vocabulary() {}
 

@@ -1,10 +1,15 @@
 package io.vtdsim.harness.testbed;
 
 import io.vtdsim.driver.Direction;
+import io.vtdsim.driver.DmaLimits;
 import io.vtdsim.driver.DriverConfig;
 import io.vtdsim.driver.IntelIommuDriver;
+import io.vtdsim.driver.SgEntry;
+import io.vtdsim.driver.SgMapping;
+import io.vtdsim.driver.dma.SgLayout;
 import io.vtdsim.emu.device.DmaDevice;
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.platform.Attrs;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventLog;
@@ -32,6 +37,7 @@ import io.vtdsim.harness.report.EventKinds;
 import io.vtdsim.harness.report.EventText;
 import io.vtdsim.harness.report.ProtocolTrace;
 import io.vtdsim.harness.scenario.Scenario;
+import io.vtdsim.harness.scenario.Units;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -262,6 +268,74 @@ public final class TestBed implements AutoCloseable {
     lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
     intent.unmap(dmaDomain(device), iova - offset, bytes);
     oracle.touch(iova - offset, bytes);
+  }
+
+  /** DMA API: {@link #dmaMapSg(String, List, Direction, DmaLimits)} for a device with PCI's default limits. */
+  public SgMapping dmaMapSg(String device, List<SgEntry> sg, Direction dir) {
+    return dmaMapSg(device, sg, dir, DmaLimits.PCI_DEFAULT);
+  }
+
+  /**
+   * DMA API: dma_map_sg of the scatter list {@code sg} for {@code device}, whose driver set {@code limits}.
+   * The intent gets, per segment, its pages and — from 5.11 — the padding to a segment boundary that
+   * dma-iommu.c maps after it, from the segment's first guest page on ({@link SgLayout}); permissions as
+   * {@link #dmaMap}. A {@code harness.dma-sg} event tells the layout the driver returned.
+   */
+  public SgMapping dmaMapSg(String device, List<SgEntry> sg, Direction dir, DmaLimits limits) {
+    SgLayout layout = SgLayout.of(sg, driverConfig.preset().dmaIommu(), limits);
+    for (int i = 0; i < sg.size(); i++) {
+      requireUsableGpa(sg.get(i).gpa(), sg.get(i).length());
+      requireUsableGpa(sg.get(i).gpa() & ~Page.OFFSET_MASK, layout.mappedBytes(i));
+    }
+    SgMapping m = vcpus.run(() -> driver.mapSg(sid(device), sg, dir, limits));
+    boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
+    String domain = dmaDomain(device);
+    for (SgMapping.Segment s : m.segments()) {
+      intent.map(domain, s.mappedIova(), s.mappedGpa(), s.mappedBytes(), read, dir.deviceWrites());
+    }
+    oracle.touch(m.iova(), m.bytes());
+    if (log.enabled()) {
+      String text = sgLayout(m);
+      log.emit(EventKinds.DMA_SG, "harness", text, Attrs.of("device", device, "iova", m.iova(), "size", m.bytes(),
+          "segments", m.segments().size(), "dmaSegments", m.dmaSegments().size(), "layout", text));
+    }
+    return m;
+  }
+
+  /** Segments and DMA segments listed in a {@code harness.dma-sg} text; the rest are counted. */
+  static final int SG_LISTED = 8;
+
+  /**
+   * "IOVA [0xfffe0000, +120KiB): segment 0 at 0xfffe0000 (+52KiB padding), segment 1 at 0xffff0000;
+   * 2 DMA segments: 0xfffe0000 +12KiB, 0xffff0000 +56KiB".
+   */
+  static String sgLayout(SgMapping m) {
+    StringBuilder sb = new StringBuilder("IOVA [").append(Units.hex(m.iova())).append(", +")
+        .append(Units.formatSize(m.bytes())).append("):");
+    List<SgMapping.Segment> segs = m.segments();
+    for (int i = 0; i < Math.min(SG_LISTED, segs.size()); i++) {
+      SgMapping.Segment s = segs.get(i);
+      long pages = ((s.gpa() & Page.OFFSET_MASK) + s.size() + Page.OFFSET_MASK) & ~Page.OFFSET_MASK;
+      sb.append(i == 0 ? " " : ", ").append("segment ").append(i).append(" at ").append(Units.hex(s.iova()));
+      if (s.mappedBytes() > pages) sb.append(" (+").append(Units.formatSize(s.mappedBytes() - pages)).append(" padding)");
+    }
+    if (segs.size() > SG_LISTED) sb.append(", ... ").append(segs.size() - SG_LISTED).append(" more");
+    List<SgMapping.DmaSegment> dma = m.dmaSegments();
+    sb.append("; ").append(dma.size()).append(" DMA segment").append(dma.size() == 1 ? "" : "s").append(':');
+    for (int i = 0; i < Math.min(SG_LISTED, dma.size()); i++) {
+      sb.append(i == 0 ? " " : ", ").append(Units.hex(dma.get(i).address())).append(" +")
+          .append(Units.formatSize(dma.get(i).length()));
+    }
+    if (dma.size() > SG_LISTED) sb.append(", ... ").append(dma.size() - SG_LISTED).append(" more");
+    return sb.toString();
+  }
+
+  /** DMA API: dma_unmap_sg of what {@link #dmaMapSg} returned: the list's whole IOVA range. */
+  public void dmaUnmapSg(String device, SgMapping m, Direction dir) {
+    vcpus.run(() -> driver.unmapSg(sid(device), m, dir));
+    lazyUnmaps.record(dmaDomain(device), m.iova(), m.bytes());
+    intent.unmap(dmaDomain(device), m.iova(), m.bytes());
+    oracle.touch(m.iova(), m.bytes());
   }
 
   /** Lets simulated time pass; timers (the lazy flush queue) fire. */

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every row of the README table "Bad input and what vtdsim answers", end to end through the CLI on the
+ * Every row of the table "Bad input and what vtdsim answers" (docs/scenarios.md), end to end through the CLI on the
  * real harness: the exit code and the first line on stderr ({@code file:line: key: reason}), never a
  * stack trace. The expected limits come from the address arithmetic (q35 puts RAM above 2 GiB from 4
  * GiB on, so with aw-bits 39 RAM may be at most 2^39 - 2 GiB) and the documented caps.

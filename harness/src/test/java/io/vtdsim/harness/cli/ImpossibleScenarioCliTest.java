@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Impossible scenario values are invalid input: exit 2 with {@code file:line: key: problem} on stderr
- * before anything runs (README "Scenario files"), not a run that ends in "error" (exit 1). Layouts as in
+ * before anything runs (docs/scenarios.md), not a run that ends in "error" (exit 1). Layouts as in
  * ScenarioValidatorTest: 1 GiB of RAM puts the driver's table pool at [0x3c000000, 0x40000000).
  */
 class ImpossibleScenarioCliTest {

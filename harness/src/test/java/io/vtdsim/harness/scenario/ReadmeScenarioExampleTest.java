@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The scenario-format example in the README's "Scenario files" section must stay a valid scenario. */
+/** The scenario-format example in docs/scenarios.md must stay a valid scenario. */
 class ReadmeScenarioExampleTest {
   @Test
   void theReadmeExampleParsesAndUsesEveryStepKind() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int section = readme.indexOf("## Scenario files");
+    String readme = Files.readString(Path.of("..", "docs", "scenarios.md"));
+    int section = readme.indexOf("# Scenario files");
     assertThat(section).isNotNegative();
     int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
     String yaml = readme.substring(start, readme.indexOf("```", start));
@@ -27,8 +27,8 @@ class ReadmeScenarioExampleTest {
 
   @Test
   void theReadmesPerStrategyExampleIsWhatTheBuiltinDeclares() throws Exception {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    int section = readme.indexOf("## Scenario files");
+    String readme = Files.readString(Path.of("..", "docs", "scenarios.md"));
+    int section = readme.indexOf("# Scenario files");
     int start = readme.indexOf("```yaml\nexpect:", section) + "```yaml\n".length();
     String yaml = readme.substring(start, readme.indexOf("```", start));
     Expect shown = ScenarioLoader.parse("steps: [boot]\n" + yaml, "README.md").expect();

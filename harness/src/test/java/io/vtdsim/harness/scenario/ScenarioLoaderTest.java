@@ -304,7 +304,7 @@ class ScenarioLoaderTest {
           - dma-map: { device: nic, gpa: 0, size: 4KiB, as: buf }
         """;
     assertThatThrownBy(() -> ScenarioLoader.parse(early, "s.yaml")).hasMessage(
-        "s.yaml:5: dma.at: unknown handle 'buf' (no earlier dma-map names it with as:)");
+        "s.yaml:5: dma.at: unknown handle 'buf' (no earlier dma-map or dma-map-sg names it with as:)");
     String twice = HEAD + """
           - dma-map: { device: nic, gpa: 0, size: 4KiB, as: buf }
           - dma-unmap: { handle: buf }

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Impossible scenario values are errors naming file, line and key (README "Scenario files"). The expected layouts
+ * Impossible scenario values are errors naming file, line and key (docs/scenarios.md). The expected layouts
  * are written out from the rules, not taken from the code: q35 keeps RAM up to 2 GiB below the 32-bit
  * PCI hole and relocates the rest to 4 GiB (QEMU's q35 below-4G limit); the TestBed gives the driver
  * the top quarter of low RAM, at most 64 MiB, for its tables — [0x3c000000, 0x40000000) with 1 GiB,

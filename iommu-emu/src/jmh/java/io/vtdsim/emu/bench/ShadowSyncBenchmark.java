@@ -42,10 +42,9 @@ import org.openjdk.jmh.annotations.State;
  * {@code mvn -B -q -P bench -pl iommu-emu package -DskipTests} then
  * {@code java -jar iommu-emu/target/benchmarks.jar ShadowSyncBenchmark -f 1 -wi 3 -i 5 -w 2s -r 2s}.
  *
- * <p>Measured on 2 shared cores (load ≈ 5), JDK 17: dsiFullSync 1M pages 71 ms (aw 48) / 66 ms
- * (aw 57), ≈ 65 ns per mapped page; 1k pages 0.24 / 0.36 ms (fixed cost of the 512-slot upper
- * tables dominates); psiMapUnmapPair 1.3–2.0 µs. A million-page domain (guest tables, IOVA tree and
- * host container) occupies ≈ 200 MB of heap.
+ * <p>Figures: the README's Benchmarks section (with {@code -prof gc}; divide by {@code pages} for ns
+ * and bytes per page). A million-page domain (guest tables, IOVA tree and host container) occupies
+ * ≈ 200 MB of heap.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,7 +56,7 @@ public class ShadowSyncBenchmark {
   private static final long BASE = 0x1_0000_0000L;
   private static final long SPARE_IOVA = 0x8000_0000L;
 
-  @Param({"1024", "1048576"})
+  @Param({"1024", "65536", "1048576"})
   public int pages;
 
   @Param({"48", "57"})

@@ -224,8 +224,7 @@ public final class HostContainer {
 
   /** True when a mapping starts before {@code boundary} and ends after it. */
   private boolean straddles(long boundary) {
-    Range r = mappings.lower(boundary);
-    return r != null && boundary - r.start() < r.length();
+    return mappings.straddles(boundary);
   }
 
   private static HostMapping toMapping(Range r) {

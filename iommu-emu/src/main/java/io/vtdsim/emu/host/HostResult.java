@@ -1,5 +1,7 @@
 package io.vtdsim.emu.host;
 
+import io.vtdsim.emu.spec.Page;
+
 /**
  * Outcome of one host call, as the ioctl returns it.
  *
@@ -26,12 +28,21 @@ public record HostResult(boolean ok, Errno errno, long size) {
     EOPNOTSUPP
   }
 
-  public static HostResult success(long size) {
-    return new HostResult(true, null, size);
+  private static final HostResult OK_4K = new HostResult(true, null, Page.SIZE);
+  private static final HostResult[] ERRORS = new HostResult[Errno.values().length];
+
+  static {
+    for (Errno e : Errno.values()) ERRORS[e.ordinal()] = new HostResult(false, e, 0);
   }
 
+  /** Success with {@code size} bytes (a 4 KiB result is shared: a value, nothing allocated). */
+  public static HostResult success(long size) {
+    return size == Page.SIZE ? OK_4K : new HostResult(true, null, size);
+  }
+
+  /** A refusal (one shared value per errno). */
   public static HostResult error(Errno errno) {
-    return new HostResult(false, errno, 0);
+    return ERRORS[errno.ordinal()];
   }
 
   /** "ok" or the errno name, as events print it. */

@@ -14,8 +14,10 @@ import java.util.List;
  * (table walks, status writes, DMA): an access outside RAM is reported as a failed access, never
  * thrown, so a misbehaving guest can not crash the emulator.
  *
- * <p>Thread-safe: every access of at most 8 bytes within a page is atomic with respect to the others.
- * The bytes live in a {@link PageStore}: sparse heap pages by default, or a shared file mapping
+ * <p>Thread-safe: every naturally aligned access of 2, 4 or 8 bytes is atomic with respect to the
+ * others, and so is each aligned 8-byte word of an aligned copy; accesses take no lock (the sparse
+ * store locks only to allocate or release a page). The bytes live in a {@link PageStore}: sparse
+ * heap pages by default, or a shared file mapping
  * ({@link #mappedFile}) that another process (real QEMU) reads and writes too.
  */
 public final class GuestMemory {

@@ -2,7 +2,7 @@ package io.vtdsim.emu.platform;
 
 /**
  * Where {@link GuestMemory}'s bytes live. Addresses are already checked against the RAM regions;
- * values are little-endian. Accesses of at most 8 bytes within one 4 KiB page are atomic.
+ * values are little-endian. Naturally aligned accesses of 2, 4 or 8 bytes are atomic.
  */
 interface PageStore {
   /** {@code size} (1, 2, 4 or 8) bytes at {@code gpa}, zero-extended. */

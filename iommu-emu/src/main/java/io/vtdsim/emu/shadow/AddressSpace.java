@@ -37,6 +37,9 @@ final class AddressSpace {
   boolean mappedSinceFullUnmap;
 
   private final EventLog log;
+  /** The two IOVA-tree sinks of this address space, made once (a walk per invalidation builds none). */
+  private GuestTableWalker.SlotSink treeSinkUnmapping;
+  private GuestTableWalker.SlotSink treeSinkMapOnly;
 
   AddressSpace(SourceId sid, HostContainer container, EventLog log) {
     this.sid = sid;
@@ -45,20 +48,44 @@ final class AddressSpace {
     this.log = log;
   }
 
+  /** vtd_page_walk_one through this address space's IOVA tree, with or without notify_unmap. */
+  GuestTableWalker.SlotSink treeSink(boolean notifyUnmap) {
+    if (notifyUnmap) {
+      if (treeSinkUnmapping == null) treeSinkUnmapping = CachingModeShadow.treeSink(this, true);
+      return treeSinkUnmapping;
+    }
+    if (treeSinkMapOnly == null) treeSinkMapOnly = CachingModeShadow.treeSink(this, false);
+    return treeSinkMapOnly;
+  }
+
   /** Sends a MAP notifier event (and the host call) for the aligned slot, per notifier. */
   void notifyMap(long iova, long size, long gpa, int perm) {
     mappedSinceFullUnmap = true;
-    forEachNotifierPiece(iova, size, (s, z) -> {
-      long target = gpa + (s - iova);
-      boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
-      boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
-      emitNotify(true, s, z, target, r, w);
-      container.map(s, z, target, r, w);
-    });
+    if (insideOneNotifier(iova, size)) { // the slot itself: no piece to cut, no lambda
+      mapPiece(iova, size, gpa, perm);
+      return;
+    }
+    forEachNotifierPiece(iova, size, (s, z) -> mapPiece(s, z, gpa + (s - iova), perm));
+  }
+
+  private void mapPiece(long s, long z, long target, int perm) {
+    boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
+    boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
+    emitNotify(true, s, z, target, r, w);
+    container.map(s, z, target, r, w);
+  }
+
+  private static boolean insideOneNotifier(long iova, long size) {
+    long end = iova + size;
+    return end <= InterruptRange.START || iova >= InterruptRange.END;
   }
 
   /** Sends an UNMAP notifier event (and the host call) for the aligned slot, per notifier. */
   void notifyUnmap(long iova, long size) {
+    if (insideOneNotifier(iova, size)) {
+      unmapChunk(iova, size);
+      return;
+    }
     forEachNotifierPiece(iova, size, (s, z) -> {
       emitNotify(false, s, z, 0, false, false);
       container.unmap(s, z);

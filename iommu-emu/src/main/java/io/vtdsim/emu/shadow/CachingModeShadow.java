@@ -11,6 +11,7 @@ import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.spec.TranslationType;
 import io.vtdsim.emu.vtd.ContextLookup;
@@ -225,24 +226,35 @@ public final class CachingModeShadow implements RemappingObserver {
 
   @Override
   public synchronized void iotlbInvalidated(IotlbInvalidation inv) {
+    iotlbInvalidated(inv.granularity().encoding(), inv.did(), inv.alignedBase(), inv.coveredSize());
+  }
+
+  /** The queue's invalidation as its descriptor words: the same as the record, nothing decoded into an object. */
+  @Override
+  public synchronized void iotlbInvalidated(long lo, long hi) {
+    int am = IotlbInvalidation.amOf(hi);
+    long size = 1L << (Page.SHIFT + am);
+    iotlbInvalidated(IotlbInvalidation.granularityOf(lo), IotlbInvalidation.didOf(lo),
+        IotlbInvalidation.addressOf(hi) & -size, size);
+  }
+
+  /** {@code granularity} as encoded (1 global, 2 domain, 3 page); a PSI covers [start, start+size). */
+  private void iotlbInvalidated(int granularity, int did, long start, long size) {
     for (AddressSpace as : spaceArray) {
       if (as.mode != Mode.TRANSLATED) continue;
-      switch (inv.granularity()) {
-        case GLOBAL -> strategy.globalIotlbInvalidated(this, as);
-        case DOMAIN -> {
-          ContextLookup.Result r = context(as);
-          if (r.ok() && r.entry().did() == inv.did()) strategy.domainInvalidated(this, as);
-        }
-        case PAGE -> {
-          ContextLookup.Result r = context(as);
-          if (r.ok() && r.entry().did() == inv.did()) {
-            // The spec (6.5.2.3) and real hardware ignore ADDR's low bits: the PSI covers the
-            // naturally aligned 2^AM-page block containing ADDR. QEMU's shadow walk instead starts
-            // at the unaligned ADDR (its IOTLB invalidation does align); we model the spec.
-            long start = inv.alignedBase();
-            strategy.pageInvalidated(this, as, r.entry(), start, start + inv.coveredSize());
-          }
-        }
+      if (granularity == 1) {
+        strategy.globalIotlbInvalidated(this, as);
+        continue;
+      }
+      ContextLookup.Result r = context(as);
+      if (!r.ok() || r.entry().did() != did) continue;
+      if (granularity == 2) {
+        strategy.domainInvalidated(this, as);
+      } else {
+        // The spec (6.5.2.3) and real hardware ignore ADDR's low bits: the PSI covers the
+        // naturally aligned 2^AM-page block containing ADDR. QEMU's shadow walk instead starts
+        // at the unaligned ADDR (its IOTLB invalidation does align); we model the spec.
+        strategy.pageInvalidated(this, as, r.entry(), start, start + size);
       }
     }
   }
@@ -340,15 +352,15 @@ public final class CachingModeShadow implements RemappingObserver {
     long limit = 1L << Math.min(AddressWidth.widthOfAgaw(ce.aw()), awBits);
     if (start >= limit) return; // as QEMU: a start beyond the limit walks nothing
     long stop = Math.min(end, limit);
-    GuestTableWalker.SlotSink sink = walk.tree ? treeSink(as, walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
-    GuestTableWalker.Outcome outcome = walker.walk(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
+    GuestTableWalker.SlotSink sink = walk.tree ? as.treeSink(walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
+    walker.run(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
     if (log.enabled()) {
-      log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, outcome.entries(), reason, outcome.aborted()));
+      log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, walker.lastEntries(), reason, walker.lastAborted()));
     }
   }
 
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
-  private static GuestTableWalker.SlotSink treeSink(AddressSpace as, boolean notifyUnmap) {
+  static GuestTableWalker.SlotSink treeSink(AddressSpace as, boolean notifyUnmap) {
     IovaTree tree = as.tree;
     return (iova, size, gpa, perm) -> {
       if (perm != 0) {

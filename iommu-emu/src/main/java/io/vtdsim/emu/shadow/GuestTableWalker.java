@@ -111,6 +111,12 @@ final class GuestTableWalker {
    * clamps end to the address-space limit.
    */
   Outcome walk(long slptptr, int levels, long start, long end, boolean unmapInvalidTables, SlotSink sink) {
+    run(slptptr, levels, start, end, unmapInvalidTables, sink);
+    return new Outcome(visited, maps, aborted);
+  }
+
+  /** {@link #walk} without the outcome object: read it from {@link #lastEntries} and {@link #lastAborted}. */
+  void run(long slptptr, int levels, long start, long end, boolean unmapInvalidTables, SlotSink sink) {
     visited = 0;
     maps = 0;
     aborted = null;
@@ -118,7 +124,16 @@ final class GuestTableWalker {
     if (start < end && levels >= 1 && levels <= 5) {
       walkLevel(slptptr, levels, start, end, PERM_READ | PERM_WRITE, unmapInvalidTables, sink);
     }
-    return new Outcome(visited, maps, aborted);
+  }
+
+  /** Entries the last walk visited. */
+  long lastEntries() {
+    return visited;
+  }
+
+  /** Why the last walk ended early, or null. */
+  String lastAborted() {
+    return aborted;
   }
 
   private void walkLevel(long table, int level, long start, long end, int parentPerm,

@@ -37,17 +37,43 @@ public record InvalidationWait(
   }
 
   static InvalidationDescriptor decode(long lo, long hi, boolean pageDrainSupported) {
+    String problem = problem(lo, hi, pageDrainSupported);
+    if (problem != null) return new Malformed(lo, hi, problem);
+    return new InvalidationWait(Bits.bit(lo, 4), Bits.bit(lo, 5), Bits.bit(lo, 6), Bits.bit(lo, 7), statusDataOf(lo),
+        statusAddressOf(hi));
+  }
+
+  // ---- the two descriptor words, without an object (the queue's and the driver's hot path) ----
+
+  /**
+   * Why hardware rejects {@code lo, hi} as a wait descriptor (reserved bits, none of IF/SW/FN), or
+   * null: the checks of {@link #decode}, on the words.
+   */
+  public static String problem(long lo, long hi, boolean pageDrainSupported) {
     long reserved = LO_RESERVED | (pageDrainSupported ? 0 : 1L << 7);
-    if ((lo & reserved) != 0 || (hi & HI_RESERVED) != 0) {
-      return new Malformed(lo, hi, "invalidation wait: reserved bits set");
-    }
-    boolean iflag = Bits.bit(lo, 4);
-    boolean sw = Bits.bit(lo, 5);
-    boolean fn = Bits.bit(lo, 6);
-    if (!iflag && !sw && !fn) {
-      return new Malformed(lo, hi, "invalidation wait: none of IF, SW, FN set");
-    }
-    return new InvalidationWait(iflag, sw, fn, Bits.bit(lo, 7), (int) (lo >>> 32), hi & ~HI_RESERVED);
+    if ((lo & reserved) != 0 || (hi & HI_RESERVED) != 0) return "invalidation wait: reserved bits set";
+    if ((lo & (IF | SW | FN)) == 0) return "invalidation wait: none of IF, SW, FN set";
+    return null;
+  }
+
+  /** Low-word bits IF (4), SW (5), FN (6). */
+  public static final long IF = 1L << 4;
+  public static final long SW = 1L << 5;
+  public static final long FN = 1L << 6;
+
+  /** The low word of {@link #statusWrite}{@code (data, address)}; its high word is the address. */
+  public static long statusWriteLo(int data) {
+    return TYPE_WAIT | SW | ((data & 0xFFFF_FFFFL) << 32);
+  }
+
+  /** Status data (63:32) of the low word. */
+  public static int statusDataOf(long lo) {
+    return (int) (lo >>> 32);
+  }
+
+  /** Status address (63:2) of the high word. */
+  public static long statusAddressOf(long hi) {
+    return hi & ~HI_RESERVED;
   }
 
   @Override

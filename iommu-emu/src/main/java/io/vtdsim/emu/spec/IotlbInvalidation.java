@@ -68,32 +68,79 @@ public record IotlbInvalidation(
 
   @Override
   public long lo() {
-    return TYPE_IOTLB
-        | ((long) granularity.encoding() << 4)
-        | Bits.bit(drainWrites, 6)
-        | Bits.bit(drainReads, 7)
-        | ((long) did << 16);
+    return loWord(granularity, drainReads, drainWrites, did);
   }
 
   @Override
   public long hi() {
-    return granularity == Granularity.PAGE ? address | Bits.bit(ih, 6) | am : 0;
+    return granularity == Granularity.PAGE ? hiWord(address, am, ih) : 0;
+  }
+
+  // ---- the two descriptor words, without an object (the queue's and the driver's hot path) ----
+
+  /** The low word of an IOTLB invalidation of granularity {@code g} (DID ignored for global). */
+  public static long loWord(Granularity g, boolean dr, boolean dw, int did) {
+    return TYPE_IOTLB | ((long) g.encoding() << 4) | Bits.bit(dw, 6) | Bits.bit(dr, 7) | ((long) did << 16);
+  }
+
+  /** The high word of a PSI: ADDR 63:12, IH 6, AM 5:0. */
+  public static long hiWord(long address, int am, boolean ih) {
+    return address | Bits.bit(ih, 6) | am;
+  }
+
+  /**
+   * Why hardware rejects {@code lo, hi} as an IOTLB invalidation (reserved bits, granularity 0), or
+   * null when they decode: the checks of {@link #decode}, on the words.
+   */
+  public static String problem(long lo, long hi) {
+    if ((lo & LO_RESERVED) != 0 || (hi & HI_RESERVED) != 0) return "IOTLB invalidation: reserved bits set";
+    if (granularityOf(lo) == 0) return "IOTLB invalidation: granularity 0";
+    return null;
+  }
+
+  /** Field G (5:4) of the low word: 1 global, 2 domain, 3 page. */
+  public static int granularityOf(long lo) {
+    return (int) ((lo >>> 4) & 3);
+  }
+
+  /** Field DID (31:16) of the low word. */
+  public static int didOf(long lo) {
+    return (int) ((lo >>> 16) & 0xFFFF);
+  }
+
+  /** Field ADDR (63:12) of the high word. */
+  public static long addressOf(long hi) {
+    return hi & ~0xFFFL;
+  }
+
+  /** Field AM (5:0) of the high word. */
+  public static int amOf(long hi) {
+    return (int) (hi & 0x3F);
+  }
+
+  /** Field IH (6) of the high word. */
+  public static boolean ihOf(long hi) {
+    return Bits.bit(hi, 6);
   }
 
   static InvalidationDescriptor decode(long lo, long hi) {
-    if ((lo & LO_RESERVED) != 0 || (hi & HI_RESERVED) != 0) {
-      return new Malformed(lo, hi, "IOTLB invalidation: reserved bits set");
-    }
-    int g = (int) Bits.get(lo, 5, 4);
-    if (g == 0) return new Malformed(lo, hi, "IOTLB invalidation: granularity 0");
+    String problem = problem(lo, hi);
+    if (problem != null) return new Malformed(lo, hi, problem);
+    return fromWords(lo, hi);
+  }
+
+  /** The record of words that {@link #problem} accepts. */
+  public static IotlbInvalidation fromWords(long lo, long hi) {
+    String problem = problem(lo, hi);
+    if (problem != null) throw new IllegalArgumentException(problem);
     return new IotlbInvalidation(
-        Granularity.of(g),
+        Granularity.of(granularityOf(lo)),
         Bits.bit(lo, 7),
         Bits.bit(lo, 6),
-        (int) Bits.get(lo, 31, 16),
-        hi & Bits.mask(63, 12),
-        Bits.bit(hi, 6),
-        (int) Bits.get(hi, 5, 0));
+        didOf(lo),
+        addressOf(hi),
+        ihOf(hi),
+        amOf(hi));
   }
 
   @Override

@@ -141,6 +141,10 @@ public final class RangeMap {
 
   private final int chunkCapacity;
   private Chunk[] chunks = new Chunk[4];
+  /** Each chunk's first start, kept in step with {@link #chunks}: the chunk search reads one array. */
+  private long[] firsts = new long[4];
+  /** The chunk the last search ended in (a hint, checked against {@link #firsts} before use). */
+  private int lastChunk;
   private int chunkCount;
   private int size;
   /** Bumped by every change; a finger is valid only while it is unchanged. */
@@ -174,6 +178,7 @@ public final class RangeMap {
   public void clear() {
     modCount++;
     chunks = new Chunk[4];
+    firsts = new long[4];
     chunkCount = 0;
     size = 0;
   }
@@ -284,6 +289,19 @@ public final class RangeMap {
     return key == Long.MIN_VALUE ? null : floor(key - 1);
   }
 
+  /**
+   * True when a range starts before {@code boundary} and ends after it ({@code lower(boundary)}
+   * covering it), without building the range.
+   */
+  public boolean straddles(long boundary) {
+    if (boundary == Long.MIN_VALUE) return false;
+    long at = floorAt(boundary - 1);
+    if (at == NONE) return false;
+    Chunk c = chunks[chunkOf(at)];
+    int pos = posOf(at);
+    return boundary - c.start[pos] < c.length[pos];
+  }
+
   /** The range with the least start ≥ {@code key}, or null. */
   public Range ceiling(long key) {
     long at = ceilingAt(key);
@@ -309,15 +327,56 @@ public final class RangeMap {
    * [start, start + length).
    */
   public boolean overlaps(long start, long length) {
-    long at = floorAt(start);
+    long at = floorFrom(start);
+    long above;
     if (at != NONE) {
       Chunk c = chunks[chunkOf(at)];
       int p = posOf(at);
       if (start - c.start[p] < c.length[p]) return true;
+      above = after(at); // the least start > start
+    } else {
+      above = chunkCount == 0 ? NONE : at(0, chunks[0].lo);
     }
-    if (start == Long.MAX_VALUE) return false;
-    long above = ceilingAt(start + 1);
     return above != NONE && chunks[chunkOf(above)].start[posOf(above)] - start < length;
+  }
+
+  /** The position after {@code at} in start order, or NONE. */
+  private long after(long at) {
+    int ci = chunkOf(at);
+    int p = posOf(at) + 1;
+    if (p < chunks[ci].hi) return at(ci, p);
+    return ci + 1 < chunkCount ? at(ci + 1, chunks[ci + 1].lo) : NONE;
+  }
+
+  /**
+   * As {@link #floorAt}, first stepping forward (a few ranges at most) from the finger: ascending
+   * lookups (a table walk's empty slots) cost a comparison or two, not a search.
+   */
+  private long floorFrom(long key) {
+    if (fingerMod == modCount && fingerChunk >= 0 && fingerChunk < chunkCount) {
+      int ci = fingerChunk;
+      int p = fingerPos;
+      Chunk c = chunks[ci];
+      if (p >= c.lo && p < c.hi && c.start[p] <= key) {
+        for (int steps = 0; steps < 8; steps++) {
+          long next = after(at(ci, p));
+          if (next == NONE || chunks[chunkOf(next)].start[posOf(next)] > key) {
+            fingerChunk = ci;
+            fingerPos = p;
+            return at(ci, p);
+          }
+          ci = chunkOf(next);
+          p = posOf(next);
+        }
+      }
+    }
+    long at = floorAt(key);
+    if (at != NONE) {
+      fingerChunk = chunkOf(at);
+      fingerPos = posOf(at);
+      fingerMod = modCount;
+    }
+    return at;
   }
 
   /** Visits every range in start order. */
@@ -372,11 +431,16 @@ public final class RangeMap {
     // let the survivors at the seam merge
     int w = ci;
     for (int i = ci; i <= cj; i++) {
-      if (chunks[i].size() > 0) chunks[w++] = chunks[i];
-      else spare = chunks[i];
+      if (chunks[i].size() > 0) {
+        firsts[w] = chunks[i].first(); // a survivor may have lost its front
+        chunks[w++] = chunks[i];
+      } else {
+        spare = chunks[i];
+      }
     }
     if (w <= cj) {
       System.arraycopy(chunks, cj + 1, chunks, w, chunkCount - cj - 1);
+      System.arraycopy(firsts, cj + 1, firsts, w, chunkCount - cj - 1);
       int count = chunkCount - (cj + 1 - w);
       Arrays.fill(chunks, count, chunkCount, null);
       chunkCount = count;
@@ -406,12 +470,21 @@ public final class RangeMap {
 
   /** Index of the last chunk whose first start is ≤ key; -1 when key is below every start (or empty). */
   private int chunkFor(long key) {
+    // the chunk of the last search first: lookups cluster (a DMA pair's IOVA, a walk's slots)
+    int h = lastChunk;
+    if (h < chunkCount && firsts[h] <= key && (h + 1 == chunkCount || firsts[h + 1] > key)) return h;
+    int ans = searchChunks(key);
+    if (ans >= 0) lastChunk = ans;
+    return ans;
+  }
+
+  private int searchChunks(long key) {
     int lo = 0;
     int hi = chunkCount - 1;
     int ans = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      if (chunks[mid].first() <= key) {
+      if (firsts[mid] <= key) {
         ans = mid;
         lo = mid + 1;
       } else {
@@ -449,6 +522,12 @@ public final class RangeMap {
   }
 
   private void insertAt(int ci, int pos, long s, long len, long t, int g) {
+    insertIntoChunks(ci, pos, s, len, t, g);
+    refreshFirst(ci);
+    refreshFirst(ci + 1);
+  }
+
+  private void insertIntoChunks(int ci, int pos, long s, long len, long t, int g) {
     Chunk c = chunks[ci];
     if (c.size() < chunkCapacity) {
       c.insert(pos, s, len, t, g);
@@ -491,6 +570,7 @@ public final class RangeMap {
     if (c.size() == 0) {
       removeChunk(ci);
     } else {
+      refreshFirst(ci);
       rebalance(ci);
     }
   }
@@ -509,15 +589,34 @@ public final class RangeMap {
   }
 
   private void insertChunk(int index, Chunk c) {
-    if (chunkCount == chunks.length) chunks = Arrays.copyOf(chunks, chunkCount * 2);
+    if (chunkCount == chunks.length) {
+      chunks = Arrays.copyOf(chunks, chunkCount * 2);
+      firsts = Arrays.copyOf(firsts, chunkCount * 2);
+    }
     System.arraycopy(chunks, index, chunks, index + 1, chunkCount - index);
+    System.arraycopy(firsts, index, firsts, index + 1, chunkCount - index);
     chunks[index] = c;
+    firsts[index] = c.size() > 0 ? c.first() : 0; // callers refresh it once the chunk is filled
     chunkCount++;
+  }
+
+  /** Chunk {@code ci}'s first start changed (an insertion or a cut at its front). */
+  private void refreshFirst(int ci) {
+    if (ci < chunkCount && chunks[ci].size() > 0) firsts[ci] = chunks[ci].first();
+  }
+
+  /** For tests: every chunk is non-empty and {@link #firsts} holds its first start. */
+  void checkInvariants() {
+    for (int i = 0; i < chunkCount; i++) {
+      if (chunks[i].size() == 0) throw new IllegalStateException("empty chunk " + i);
+      if (firsts[i] != chunks[i].first()) throw new IllegalStateException("stale first of chunk " + i);
+    }
   }
 
   private void removeChunk(int index) {
     spare = chunks[index];
     System.arraycopy(chunks, index + 1, chunks, index, chunkCount - index - 1);
+    System.arraycopy(firsts, index + 1, firsts, index, chunkCount - index - 1);
     chunks[--chunkCount] = null;
   }
 

@@ -20,13 +20,17 @@ import io.vtdsim.emu.spec.AddressWidth;
  * entry's DID either way.
  */
 abstract class PageTaggedCache {
+  /** Slots a new cache starts with; the table doubles (rehashed) up to {@link #maxSlots} as it fills. */
+  private static final int INITIAL_SLOTS = 64;
+
   private final int capacity;
-  private final int mask;
-  private final long[] keys;
-  private final long[] addresses; // output or next-table address (page aligned)
-  private final byte[] perms; // bit 0 read, bit 1 write
-  private final char[] domains; // the DID each entry was filled under
-  private final boolean[] used;
+  private final int maxSlots;
+  private int mask;
+  private long[] keys;
+  private long[] addresses; // output or next-table address (page aligned)
+  private byte[] perms; // bit 0 read, bit 1 write
+  private char[] domains; // the DID each entry was filled under
+  private boolean[] used;
   private int size;
   /** Bit L set while entries of level L may be present (so a range invalidation probes only those). */
   private int levels;
@@ -35,13 +39,38 @@ abstract class PageTaggedCache {
 
   PageTaggedCache(int capacity) {
     this.capacity = capacity;
-    int slots = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
-    this.mask = slots - 1;
-    this.keys = new long[slots];
-    this.addresses = new long[slots];
-    this.perms = new byte[slots];
-    this.domains = new char[slots];
-    this.used = new boolean[slots];
+    // at most half full when holding capacity entries; a new unit starts small (nothing sized up front)
+    this.maxSlots = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
+    allocate(Math.min(maxSlots, INITIAL_SLOTS));
+  }
+
+  private void allocate(int slots) {
+    mask = slots - 1;
+    keys = new long[slots];
+    addresses = new long[slots];
+    perms = new byte[slots];
+    domains = new char[slots];
+    used = new boolean[slots];
+  }
+
+  /** Doubles the table, re-inserting every entry (which entries are cached does not change). */
+  private void grow() {
+    long[] k = keys;
+    long[] a = addresses;
+    byte[] p = perms;
+    char[] d = domains;
+    boolean[] u = used;
+    allocate(k.length * 2);
+    for (int j = 0; j < k.length; j++) {
+      if (!u[j]) continue;
+      int i = slot(k[j]);
+      while (used[i]) i = (i + 1) & mask;
+      used[i] = true;
+      keys[i] = k[j];
+      addresses[i] = a[j];
+      perms[i] = p[j];
+      domains[i] = d[j];
+    }
   }
 
   /** The key of an entry: {@code tag} is the DID or, for a source-id-tagged IOTLB, the source-id. */
@@ -103,6 +132,7 @@ abstract class PageTaggedCache {
       dropped = size;
       clear();
     }
+    if (existing < 0 && (size + 1) * 2 > mask + 1 && mask + 1 < maxSlots) grow();
     int i = existing >= 0 ? existing : slot(key);
     if (existing < 0) {
       while (used[i]) i = (i + 1) & mask;

@@ -17,6 +17,11 @@ final class PostedInterrupts implements MsiSink {
   private final MsiSink sink;
   private final ReentrantLock unitLock;
   private final ArrayDeque<long[]> posted = new ArrayDeque<>();
+  /**
+   * Messages in {@link #posted}: a leaving thread with nothing to send returns without a lock (the
+   * thread that posts a message leaves the unit after it, and sends it then).
+   */
+  private volatile int pending;
 
   PostedInterrupts(MsiSink sink, ReentrantLock unitLock) {
     this.sink = sink;
@@ -28,16 +33,18 @@ final class PostedInterrupts implements MsiSink {
   public void deliver(long address, int data) {
     synchronized (posted) {
       posted.add(new long[] {address, data});
+      pending++;
     }
   }
 
   /** Sends what was posted, unless this thread still holds the unit's lock (a nested access). */
   void sendPosted() {
-    if (unitLock.isHeldByCurrentThread()) return;
+    if (pending == 0 || unitLock.isHeldByCurrentThread()) return;
     while (true) {
       long[] m;
       synchronized (posted) {
         m = posted.poll();
+        if (m != null) pending--;
       }
       if (m == null) return;
       sink.deliver(m[0], (int) m[1]);

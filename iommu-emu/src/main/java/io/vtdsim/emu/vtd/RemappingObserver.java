@@ -26,6 +26,15 @@ public interface RemappingObserver {
   /** An IOTLB invalidation ran (after the unit dropped the matching IOTLB entries). */
   default void iotlbInvalidated(IotlbInvalidation invalidation) {}
 
+  /**
+   * A queued IOTLB invalidation ran, given as its descriptor words (spec 6.5.2.3; the fields through
+   * {@link IotlbInvalidation#granularityOf} and its siblings). By default decoded and passed to
+   * {@link #iotlbInvalidated(IotlbInvalidation)}; an observer on the hot path reads the words instead.
+   */
+  default void iotlbInvalidated(long lo, long hi) {
+    iotlbInvalidated(IotlbInvalidation.fromWords(lo, hi));
+  }
+
   /** A PASID-cache invalidation ran (scalable mode, 256-bit queue). */
   default void pasidCacheInvalidated(PasidCacheInvalidation invalidation) {}
 

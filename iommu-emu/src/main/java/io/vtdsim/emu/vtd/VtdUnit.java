@@ -53,6 +53,8 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   /** Interrupt messages raised under {@link #lock}, sent when it is released ({@link #unlock}). */
   private final PostedInterrupts interrupts;
   private final List<RemappingObserver> observers = new CopyOnWriteArrayList<>();
+  /** The observers again, for the queue's hot path (no iterator per invalidation). */
+  private volatile RemappingObserver[] observerArray = new RemappingObserver[0];
   private final RegisterFile regs;
   private final EventInterrupt faultEvent;
   private final EventInterrupt completionEvent;
@@ -143,6 +145,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
   public void addObserver(RemappingObserver observer) {
     if (observer == null) throw new IllegalArgumentException("observer is null");
     observers.add(observer);
+    observerArray = observers.toArray(new RemappingObserver[0]);
   }
 
   /** GSTS.TES. */
@@ -582,14 +585,16 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     }
 
     @Override
-    public void iotlbInvalidation(IotlbInvalidation t) {
-      switch (t.granularity()) {
-        case GLOBAL -> translator.invalidateIotlbGlobal();
-        case DOMAIN -> translator.invalidateIotlbDomain(t.did());
-        case PAGE -> translator.invalidateIotlbPage(t.did(), t.address(), t.am(), t.ih());
+    public void iotlbInvalidation(long lo, long hi) {
+      int did = IotlbInvalidation.didOf(lo);
+      switch (IotlbInvalidation.granularityOf(lo)) {
+        case 1 -> translator.invalidateIotlbGlobal();
+        case 2 -> translator.invalidateIotlbDomain(did);
+        default -> translator.invalidateIotlbPage(did, IotlbInvalidation.addressOf(hi), IotlbInvalidation.amOf(hi),
+            IotlbInvalidation.ihOf(hi));
       }
-      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.iotlbInvalidated(t);
-      for (RemappingObserver o : observers) o.iotlbInvalidated(t);
+      if (rootMode != RootTableAddress.Mode.LEGACY) scalable.iotlbInvalidated(IotlbInvalidation.fromWords(lo, hi));
+      for (RemappingObserver o : observerArray) o.iotlbInvalidated(lo, hi);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.vtdsim.emu.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +95,51 @@ class DescriptorCodecTest {
     assertThat(new DeviceTlbInvalidation(0, 0, 0x2000, true).coveredSize()).isEqualTo(0x2000);
     assertThat(new DeviceTlbInvalidation(0, 0, 0x1000, true).coveredSize()).isEqualTo(0x4000);
     assertThat(new DeviceTlbInvalidation(0, 0, 0x1000, false).coveredSize()).isEqualTo(0x1000);
+  }
+
+  @Test
+  void iotlbWordsWithoutAnObjectAreTheTracedQuadwords() {
+    // the PSI and DSI Linux 6.1 sent with DR=DW=1 (docs/linux-6.1-trace.md), built from fields
+    assertThat(IotlbInvalidation.loWord(IotlbInvalidation.Granularity.PAGE, true, true, 3)).isEqualTo(0xf2L | 3L << 16);
+    assertThat(IotlbInvalidation.loWord(IotlbInvalidation.Granularity.DOMAIN, true, true, 3)).isEqualTo(0x300e2L);
+    assertThat(IotlbInvalidation.loWord(IotlbInvalidation.Granularity.GLOBAL, true, true, 0)).isEqualTo(0xd2L);
+    assertThat(IotlbInvalidation.hiWord(0xfff00000L, 8, false)).isEqualTo(0xfff00008L);
+    assertThat(IotlbInvalidation.hiWord(0x7000_0000L, 5, true)).isEqualTo(0x7000_0045L); // IH is bit 6
+  }
+
+  @Test
+  void iotlbFieldsReadFromTheWords() {
+    long lo = 0xf2L | 0xBEEFL << 16; // PSI, DR, DW, DID 0xBEEF
+    long hi = 0x1234_5000L | 1 << 6 | 9; // ADDR, IH, AM 9
+    assertThat(IotlbInvalidation.granularityOf(lo)).isEqualTo(3);
+    assertThat(IotlbInvalidation.didOf(lo)).isEqualTo(0xBEEF);
+    assertThat(IotlbInvalidation.addressOf(hi)).isEqualTo(0x1234_5000L);
+    assertThat(IotlbInvalidation.amOf(hi)).isEqualTo(9);
+    assertThat(IotlbInvalidation.ihOf(hi)).isTrue();
+    assertThat(IotlbInvalidation.problem(lo, hi)).isNull();
+    assertThat(IotlbInvalidation.fromWords(lo, hi)).isEqualTo(IotlbInvalidation.page(0xBEEF, 0x1234_5000L, 9, true, true, true));
+  }
+
+  @Test
+  void iotlbProblemsAreTheDecodersReasons() {
+    assertThat(IotlbInvalidation.problem(0x12L | 1L << 8, 0)).contains("reserved bits"); // lo bit 8
+    assertThat(IotlbInvalidation.problem(0x32L, 1L << 7)).contains("reserved bits"); // hi bit 7
+    assertThat(IotlbInvalidation.problem(0x02L, 0)).contains("granularity 0");
+    assertThatThrownBy(() -> IotlbInvalidation.fromWords(0x02L, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("granularity 0");
+  }
+
+  @Test
+  void waitWordsWithoutAnObject() {
+    assertThat(InvalidationWait.statusWriteLo(InvalidationWait.QI_DONE)).isEqualTo(0x0000000200000025L);
+    assertThat(InvalidationWait.statusWriteLo(-1)).isEqualTo(0xFFFF_FFFF_0000_0025L);
+    assertThat(InvalidationWait.statusDataOf(0x0000_00AB_0000_0025L)).isEqualTo(0xAB);
+    assertThat(InvalidationWait.statusAddressOf(0x1234_5678L)).isEqualTo(0x1234_5678L);
+    assertThat(InvalidationWait.problem(0x25L, 0x1000, false)).isNull();
+    assertThat(InvalidationWait.problem(0x05L, 0x1000, false)).contains("none of IF, SW, FN");
+    assertThat(InvalidationWait.problem(0xA5L, 0x1000, false)).contains("reserved bits"); // PD without ECAP.PDS
+    assertThat(InvalidationWait.problem(0xA5L, 0x1000, true)).isNull();
+    assertThat(InvalidationWait.problem(0x25L, 0x1001, true)).contains("reserved bits"); // hi 1:0
   }
 
   private static void assertMalformed(long lo, long hi, String reason) {

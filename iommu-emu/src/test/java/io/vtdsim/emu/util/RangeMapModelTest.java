@@ -33,6 +33,7 @@ class RangeMapModelTest {
     int ops = 150_000;
     long cursor = 0;
     for (int i = 0; i < ops; i++) {
+      if (i % 97 == 0) map.checkInvariants();
       int op = rnd.nextInt(100);
       long key = rnd.nextLong(space) - 16; // a few negative keys: order is signed, as TreeMap<Long>
       long len = 1 + rnd.nextInt(64);
@@ -74,6 +75,9 @@ class RangeMapModelTest {
         if (v != null) assertThat(map.containsExactly(key, v[0], v[1], (int) v[2])).isTrue();
         assertThat(map.floor(key)).isEqualTo(range(model.floorEntry(key)));
         assertThat(map.lower(key)).isEqualTo(range(model.lowerEntry(key)));
+        Map.Entry<Long, long[]> l = model.lowerEntry(key);
+        assertThat(map.straddles(key)).as("straddles(%d)", key)
+            .isEqualTo(l != null && key - l.getKey() < l.getValue()[0]);
         assertThat(map.ceiling(key)).isEqualTo(range(model.ceilingEntry(key)));
         assertThat(map.higher(key)).isEqualTo(range(model.higherEntry(key)));
         Map.Entry<Long, long[]> f = model.floorEntry(key);
@@ -109,12 +113,41 @@ class RangeMapModelTest {
   }
 
   @Test
+  void ascendingSweepsOfOverlapsAndExactLookupsAgreeWithTheModel() {
+    // a table walk asks in ascending order (finger steps, no search): sweep slots of several sizes
+    Random rnd = new Random(11);
+    RangeMap map = new RangeMap(8);
+    TreeMap<Long, long[]> model = new TreeMap<>();
+    for (int i = 0; i < 600; i++) {
+      long s = (long) rnd.nextInt(1 << 14) << 12;
+      long len = (1L + rnd.nextInt(4)) << 12;
+      Map.Entry<Long, long[]> f = model.floorEntry(s + len - 1);
+      if (f != null && s - f.getKey() < f.getValue()[0]) continue; // keep ranges disjoint
+      Map.Entry<Long, long[]> h = model.higherEntry(s);
+      if (h != null && h.getKey() - s < len) continue;
+      put(map, s, len, s ^ 0x5000, 3);
+      model.put(s, new long[] {len, s ^ 0x5000, 3});
+    }
+    for (long slot : new long[] {1L << 12, 1L << 13, 1L << 21}) {
+      for (long a = 0; a < (1L << 27); a += slot) {
+        Map.Entry<Long, long[]> f = model.floorEntry(a);
+        Map.Entry<Long, long[]> h = model.higherEntry(a);
+        boolean want = (f != null && a - f.getKey() < f.getValue()[0]) || (h != null && h.getKey() - a < slot);
+        assertThat(map.overlaps(a, slot)).as("overlaps(0x%x, 0x%x)", a, slot).isEqualTo(want);
+        long[] v = model.get(a);
+        if (v != null) assertThat(map.containsExactly(a, v[0], v[1], (int) v[2])).isTrue();
+      }
+    }
+  }
+
+  @Test
   void extremeKeysAndInvalidArguments() {
     RangeMap map = new RangeMap();
     map.put(Long.MAX_VALUE, 1, 7, 255);
     map.put(Long.MIN_VALUE, 1, 8, 0);
     assertThat(map.higher(Long.MAX_VALUE)).isNull();
     assertThat(map.lower(Long.MIN_VALUE)).isNull();
+    assertThat(map.straddles(Long.MIN_VALUE)).isFalse();
     assertThat(map.floor(0)).isEqualTo(new Range(Long.MIN_VALUE, 1, 8, 0));
     assertThat(map.ceiling(0)).isEqualTo(new Range(Long.MAX_VALUE, 1, 7, 255));
     assertThat(map.overlaps(Long.MAX_VALUE, 1)).isTrue();
@@ -132,6 +165,7 @@ class RangeMapModelTest {
   }
 
   private void assertSame(RangeMap map) {
+    map.checkInvariants(); // no empty chunk, every chunk's first start up to date
     List<long[]> seen = new ArrayList<>();
     map.forEach((s, l, t, g) -> seen.add(new long[] {s, l, t, g}));
     List<long[]> want = new ArrayList<>();

@@ -211,54 +211,85 @@ public final class InvalidationQueue {
     // QEMU 7.2's vtd_process_inv_iec_desc checks the low quadword only
     long hi = behaviour.iecUpperQuadwordIgnored() && lastType == InvalidationDescriptor.TYPE_INTERRUPT_ENTRY_CACHE
         ? 0 : w[1];
+    // the two descriptors of every submission are executed from their words (no object per descriptor)
+    if (lastType == InvalidationDescriptor.TYPE_IOTLB) return executeIotlb(index, w[0], hi, w[1]);
+    if (lastType == InvalidationDescriptor.TYPE_WAIT) return executeWait(index, w[0], hi, w[1]);
     // a 256-bit queue also takes the PASID-based descriptors (types 6-8, spec 6.5.2); a 128-bit queue
     // rejects them as unknown types
     InvalidationDescriptor d = wide
         ? InvalidationDescriptor.decodeWide(w[0], hi, ecap.pds())
         : InvalidationDescriptor.decode(w[0], hi, ecap.pds());
     if (d instanceof InvalidationDescriptor.Malformed m) return m.reason();
-    if (wide && (w[2] | w[3]) != 0) return "descriptor in a 256-bit queue with words 2-3 not zero";
-    if (d instanceof IotlbInvalidation t
-        && t.granularity() == IotlbInvalidation.Granularity.PAGE
-        && t.am() > cap.mamv()) {
-      return String.format("IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
-    }
+    if (wide && (w[2] | w[3]) != 0) return WIDE_WORDS_NOT_ZERO;
     // the same bound for a PASID-based PSI (spec 6.5.2.4: AM at most CAP.MAMV)
     if (d instanceof PasidIotlbInvalidation t
         && t.granularity() == PasidIotlbInvalidation.Granularity.PAGE
         && t.am() > cap.mamv()) {
       return String.format("PASID-based IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
-    if (d instanceof InvalidationWait wait && !behaviour.fenceOnlyWaitAccepted()
-        && wait.fence() && !wait.statusWrite() && !wait.interruptFlag()) {
-      return "invalidation wait with only FN set (rejected by this QEMU version)";
-    }
-    if (d instanceof InvalidationWait wait && behaviour.abortOnWaitWithStatusAndInterrupt()
-        && wait.statusWrite() && wait.interruptFlag()) {
-      stopped = true;
-      host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
-      return null;
-    }
     if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
     if (d instanceof ContextCacheInvalidation c) {
       host.contextCacheInvalidation(c);
-    } else if (d instanceof IotlbInvalidation t) {
-      host.iotlbInvalidation(t);
     } else if (d instanceof PasidIotlbInvalidation t) {
       host.pasidIotlbInvalidation(t);
     } else if (d instanceof PasidCacheInvalidation p) {
       host.pasidCacheInvalidation(p);
-    } else if (d instanceof InvalidationWait wait) {
-      // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
-      if (wait.statusWrite() && !memory.tryWrite32(wait.statusAddress(), wait.statusData())) {
-        return String.format("wait status write to 0x%x is outside RAM", wait.statusAddress());
-      }
-      if (wait.interruptFlag()) host.waitCompletionInterrupt();
-      if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
     }
     // device-TLB invalidations complete at once; interrupt-entry-cache flushes have no cache here
     return null;
   }
+
+  /**
+   * An IOTLB invalidation (spec 6.5.2.3) from its words: the checks {@link InvalidationDescriptor#decode}
+   * and the AM bound make, the event (decoded only when someone listens), then the unit.
+   */
+  private String executeIotlb(int index, long lo, long hi, long rawHi) {
+    String problem = IotlbInvalidation.problem(lo, hi);
+    if (problem != null) return problem;
+    if (wide && (words4[2] | words4[3]) != 0) return WIDE_WORDS_NOT_ZERO;
+    int am = IotlbInvalidation.amOf(hi);
+    if (IotlbInvalidation.granularityOf(lo) == IotlbInvalidation.Granularity.PAGE.encoding() && am > cap.mamv()) {
+      return String.format("IOTLB PSI AM %d > MAMV %d", am, cap.mamv());
+    }
+    if (log.enabled()) {
+      IotlbInvalidation d = IotlbInvalidation.fromWords(lo, hi);
+      log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, lo, rawHi, d));
+    }
+    host.iotlbInvalidation(lo, hi);
+    return null;
+  }
+
+  /** An invalidation wait (spec 6.5.2.8) from its words, with this QEMU version's checks. */
+  private String executeWait(int index, long lo, long hi, long rawHi) {
+    String problem = InvalidationWait.problem(lo, hi, ecap.pds());
+    if (problem != null) return problem;
+    if (wide && (words4[2] | words4[3]) != 0) return WIDE_WORDS_NOT_ZERO;
+    boolean sw = (lo & InvalidationWait.SW) != 0;
+    boolean iflag = (lo & InvalidationWait.IF) != 0;
+    boolean fence = (lo & InvalidationWait.FN) != 0;
+    if (!behaviour.fenceOnlyWaitAccepted() && fence && !sw && !iflag) {
+      return "invalidation wait with only FN set (rejected by this QEMU version)";
+    }
+    if (behaviour.abortOnWaitWithStatusAndInterrupt() && sw && iflag) {
+      stopped = true;
+      host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
+      return null;
+    }
+    if (log.enabled()) {
+      InvalidationDescriptor d = InvalidationDescriptor.decode(lo, hi, ecap.pds());
+      log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, lo, rawHi, d));
+    }
+    // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
+    long statusAddress = InvalidationWait.statusAddressOf(hi);
+    if (sw && !memory.tryWrite32(statusAddress, InvalidationWait.statusDataOf(lo))) {
+      return String.format("wait status write to 0x%x is outside RAM", statusAddress);
+    }
+    if (iflag) host.waitCompletionInterrupt();
+    if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
+    return null;
+  }
+
+  private static final String WIDE_WORDS_NOT_ZERO = "descriptor in a 256-bit queue with words 2-3 not zero";
 
   private void error(int index, String reason) {
     log.emit("vtd", new EventBody.QueueError(index, reason));

@@ -22,8 +22,11 @@ public interface QueueHost {
   /** Execute a context-cache invalidation (caches, then caching-mode observers). */
   void contextCacheInvalidation(ContextCacheInvalidation invalidation);
 
-  /** Execute an IOTLB invalidation (caches, then caching-mode observers). */
-  void iotlbInvalidation(IotlbInvalidation invalidation);
+  /**
+   * Execute an IOTLB invalidation (caches, then caching-mode observers), given as its two descriptor
+   * words ({@link IotlbInvalidation#problem} accepted them): nothing is decoded into an object.
+   */
+  void iotlbInvalidation(long lo, long hi);
 
   /** Execute a PASID-cache invalidation (256-bit queue only). */
   default void pasidCacheInvalidation(PasidCacheInvalidation invalidation) {}

@@ -3,6 +3,7 @@ package io.vtdsim.emu.vtd.qi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.mockingDetails;
@@ -88,7 +89,8 @@ class HardwareThreadFailureTest {
     VtdTestBed bed = new VtdTestBed(VtdConfig.qemu72().withQueueProcessing(VtdConfig.QueueProcessing.THREAD));
     try {
       RemappingObserver failing = mock(RemappingObserver.class);
-      doThrow(new IllegalStateException("observer failed")).doNothing().when(failing).iotlbInvalidated(any());
+      // the queue hands an IOTLB invalidation to observers as its two descriptor words
+      doThrow(new IllegalStateException("observer failed")).doNothing().when(failing).iotlbInvalidated(anyLong(), anyLong());
       bed.unit.addObserver(failing);
       bed.enableQueue(QUEUE, 0);
       bed.submit(IotlbInvalidation.domain(1, false, false), InvalidationWait.statusWrite(2, STATUS));
