@@ -155,8 +155,9 @@ public final class ReferenceWalker {
       boolean r, boolean w, int haw, int shift, long slot, Runs out) {
     for (int i = first; i <= lastIncl && stopped == null; i++) {
       long slotBase = base + ((long) i << shift);
-      Long v = read(table + 8L * i);
-      if (v == null || !SecondLevelPte.present(v)) continue;
+      if (!mem.tryRead64(table + 8L * i, word)) continue; // outside RAM: nothing there
+      long v = word[0];
+      if (!SecondLevelPte.present(v)) continue;
       boolean sp = SecondLevelPte.isSuperpage(v);
       boolean leaf = level == 1 || (sp && level == 2 && machine.superpage2M()) || (sp && level == 3 && machine.superpage1G());
       if (sp && level > 1 && !leaf) continue; // PS where this level can not be a leaf: reserved (spec 9.8)
