@@ -94,7 +94,9 @@ class QemuInstallationTest {
     Path pidFile = tmp.resolve("pid");
     Path childFile = tmp.resolve("child");
     // the launcher and a process it started: both must go
-    Path p = fake("hangs", "11.1.3", ALL, "echo $$ > " + pidFile + "; echo hang-marker >&2; sleep 600 & echo $! > "
+    // a marker of this run only: another build on the machine may run this test at the same time
+    String marker = "hang-marker-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Path p = fake("hangs", "11.1.3", ALL, "echo $$ > " + pidFile + "; echo " + marker + " >&2; sleep 600 & echo $! > "
         + childFile + "; wait");
     QemuMachineOptions o = new QemuMachineOptions(48, true, 64L << 20, List.of(), Duration.ofSeconds(1), Duration.ofMillis(2000));
     assertThatThrownBy(() -> QemuSession.start(QemuInstallation.at(p), o, QemuSession.Listener.ACCEPT_ALL))
@@ -111,7 +113,7 @@ class QemuInstallationTest {
       });
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as(f.getFileName().toString()).isFalse();
     }
-    assertThat(sessionDirectories("hang-marker")).isEmpty();
+    assertThat(sessionDirectories(marker)).isEmpty();
   }
 
   /** Session directories left behind whose QEMU stderr has {@code marker} (none may be). */
