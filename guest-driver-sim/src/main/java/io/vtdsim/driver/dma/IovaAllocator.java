@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * between two nodes is a free range, and the walk takes the highest aligned fit in the first gap, going
  * down, that holds one), so a search costs O(log n) however many nodes it would step over.
  */
-public final class IovaAllocator {
+final class IovaAllocator {
   /** IOVA_RANGE_CACHE_MAX_SIZE: orders 0..5 are cached. */
   public static final int CACHED_ORDERS = 6;
   /** The highest pfn of a 64-bit IOVA space. */

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  *
  * @param <E> what an entry carries (IOVA, pages, freelist ...)
  */
-public final class LazyFlushQueue<E> {
+final class LazyFlushQueue<E> {
   /** FQ_TIMEOUT / the deferred-flush timer: 10 ms. */
   public static final long TIMEOUT_NANOS = 10_000_000L;
 
