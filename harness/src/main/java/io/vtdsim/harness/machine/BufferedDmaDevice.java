@@ -25,8 +25,15 @@ public interface BufferedDmaDevice extends DmaDevice {
    */
   record StagedWrite(DmaResult result, boolean staged) {}
 
+  /**
+   * Refused: such a device can not write bytes handed to it. {@code TestBed.dma} (and a scenario's
+   * {@code dma} step) stage the write with {@link #writeThroughBuffer}.
+   *
+   * @throws IllegalArgumentException always, naming the device and the call to use
+   */
   @Override
   default DmaResult write(long iova, byte[] data) {
-    throw new UnsupportedOperationException("device " + name() + " writes only what it has read: use writeThroughBuffer");
+    throw new IllegalArgumentException("device " + name() + " writes only what it has read (QEMU's edu): a write of"
+        + " chosen bytes is staged with writeThroughBuffer, as TestBed.dma does");
   }
 }

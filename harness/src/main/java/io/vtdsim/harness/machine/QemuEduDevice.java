@@ -59,20 +59,13 @@ final class QemuEduDevice implements BufferedDmaDevice {
       // the staging read's fault is no DMA of the scenario: drop its record before the write (FRCD.F is RW1C)
       dropFaultRecord();
     }
-    DmaAccess a = translated(() -> session.eduWriteBuffer(name, length, iova));
-    if (a.ok()) {
-      log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "write", "iova", iova, "length", length));
-      return new StagedWrite(DmaResult.success(null), staged);
-    }
-    String reason = faultRecord();
-    log.emit(DmaDevice.FAULT, name, "write 0x" + Long.toHexString(iova) + ": " + reason,
-        Attrs.of("device", name, "op", "write", "iova", iova, "reason", reason));
-    return new StagedWrite(DmaResult.fault(iova, reason), staged);
+    return new StagedWrite(outcome(translated(() -> session.eduWriteBuffer(name, length, iova)), "write", iova, length),
+        staged);
   }
 
   private void dropFaultRecord() {
     MmioDevice regs = session.vtdRegisters();
-    int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
+    int fsts = fsts(regs);
     if ((fsts & FaultStatus.PPF) == 0) return;
     int offset = Registers.faultRecord(cap.fro(), FaultStatus.fri(fsts)) + FaultRecord.F_DWORD_OFFSET;
     translated(() -> {
@@ -83,21 +76,29 @@ final class QemuEduDevice implements BufferedDmaDevice {
 
   @Override
   public DmaResult read(long iova, int length) {
-    DmaAccess a = translated(() -> session.dmaRead(name, iova, length));
+    return outcome(translated(() -> session.dmaRead(name, iova, length)), "read", iova, length);
+  }
+
+  /** The transfer's event and result: ok, or the fault QEMU recorded for it. */
+  private DmaResult outcome(DmaAccess a, String op, long iova, int length) {
     if (a.ok()) {
-      log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", "read", "iova", iova, "length", length));
+      log.emit(DmaDevice.OK, name, null, Attrs.of("device", name, "op", op, "iova", iova, "length", length));
       return DmaResult.success(null);
     }
     String reason = faultRecord();
-    log.emit(DmaDevice.FAULT, name, "read 0x" + Long.toHexString(iova) + ": " + reason,
-        Attrs.of("device", name, "op", "read", "iova", iova, "reason", reason));
+    log.emit(DmaDevice.FAULT, name, op + " 0x" + Long.toHexString(iova) + ": " + reason,
+        Attrs.of("device", name, "op", op, "iova", iova, "reason", reason));
     return DmaResult.fault(iova, reason);
+  }
+
+  private static int fsts(MmioDevice regs) {
+    return (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
   }
 
   /** FSTS and the pending FRCD as QEMU recorded them ({@value QemuMachine#EV_FAULT}); then the fault event. */
   private String faultRecord() {
     MmioDevice regs = session.vtdRegisters();
-    int fsts = (int) (long) translated(() -> regs.read(Registers.FSTS, 4));
+    int fsts = fsts(regs);
     if ((fsts & FaultStatus.PPF) == 0) return "QEMU's VT-d refused it (FSTS " + FaultStatus.describe(fsts) + ")";
     int fri = FaultStatus.fri(fsts);
     int offset = Registers.faultRecord(cap.fro(), fri);

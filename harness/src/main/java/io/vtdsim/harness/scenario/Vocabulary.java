@@ -20,7 +20,8 @@ public final class Vocabulary {
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
-  public static final List<String> QUEUES = List.of("inline", "thread");
+  public static final List<String> QUEUES = java.util.Arrays.stream(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.values())
+      .map(q -> q.name().toLowerCase(java.util.Locale.ROOT)).toList();
   /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);

@@ -42,9 +42,8 @@ final class DmaCheck {
       // staged through the device's buffer: plant the pattern, let the device read it, overwrite it,
       // and only a write through the intended translation puts the pattern back
       if (fullyIntended) plant(pieces, pattern);
-      byte[] inverse = pattern.clone();
-      for (int i = 0; i < inverse.length; i++) inverse[i] = (byte) ~inverse[i];
-      BufferedDmaDevice.StagedWrite w = b.writeThroughBuffer(iova, len, fullyIntended ? () -> plant(pieces, inverse) : null);
+      BufferedDmaDevice.StagedWrite w = b.writeThroughBuffer(iova, len,
+          fullyIntended ? () -> plant(pieces, complement(pattern)) : null);
       r = w.result();
       writeLanded = w.staged();
     } else {
@@ -105,6 +104,12 @@ final class DmaCheck {
       memory.write(p.gpa(), bytes, off, (int) p.length());
       off += (int) p.length();
     }
+  }
+
+  private static byte[] complement(byte[] bytes) {
+    byte[] out = new byte[bytes.length];
+    for (int i = 0; i < out.length; i++) out[i] = (byte) ~bytes[i];
+    return out;
   }
 
   private static long gpaOf(List<Piece> pieces, int offset) {

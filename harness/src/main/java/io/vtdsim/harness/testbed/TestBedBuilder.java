@@ -253,12 +253,11 @@ public final class TestBedBuilder {
    * the CPUs; the driver's completion polls then race it, so poll counts vary between runs).
    */
   public TestBedBuilder queue(String mode) {
-    int i = io.vtdsim.harness.scenario.Vocabulary.QUEUES.indexOf(mode);
-    if (i < 0) {
+    if (!io.vtdsim.harness.scenario.Vocabulary.QUEUES.contains(mode)) {
       throw new IllegalArgumentException("unknown queue mode '" + mode + "'; known: "
           + String.join(", ", io.vtdsim.harness.scenario.Vocabulary.QUEUES));
     }
-    this.queue = i == 0 ? VtdConfig.QueueProcessing.INLINE : VtdConfig.QueueProcessing.THREAD;
+    this.queue = VtdConfig.QueueProcessing.valueOf(mode.toUpperCase(java.util.Locale.ROOT));
     return this;
   }
 

@@ -83,7 +83,9 @@ public record TestBedConfig(
     if (fidelity == null) throw new IllegalArgumentException("fidelity is required (strict or qemu)");
     if (waitBound < 1) throw new IllegalArgumentException("the driver's wait bound must be ≥ 1 poll: " + waitBound);
     if (queue == null) throw new IllegalArgumentException("the queue processing mode is required (inline or thread)");
-    if (vcpus < 1 || vcpus > 64) throw new IllegalArgumentException("vCPUs must be 1..64: " + vcpus);
+    if (vcpus < 1 || vcpus > io.vtdsim.harness.scenario.DriverSpec.MAX_VCPUS) {
+      throw new IllegalArgumentException("vCPUs must be 1.." + io.vtdsim.harness.scenario.DriverSpec.MAX_VCPUS + ": " + vcpus);
+    }
     if (backend == Backend.QEMU && queue != VtdConfig.QueueProcessing.INLINE) {
       throw new IllegalArgumentException("machine.queue: QEMU processes its queue itself; thread is a model setting");
     }

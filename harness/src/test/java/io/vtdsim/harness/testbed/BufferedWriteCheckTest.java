@@ -1,6 +1,7 @@
 package io.vtdsim.harness.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -100,5 +101,13 @@ class BufferedWriteCheckTest {
   void aRefusedStagingReadChecksOnlyTheOutcome() {
     GuestMemory m = GuestMemory.flat(1 << 20);
     assertThat(write(new Buffered(m, INTENDED - IOVA, false, true), true)).isEmpty();
+  }
+
+  /** Handing such a device bytes to write is misuse of the Java API: refused, naming the staged call. */
+  @Test
+  void aWriteOfChosenBytesIsRefusedWithTheCallToUse() {
+    Buffered dev = new Buffered(GuestMemory.flat(1 << 20), 0, true, true);
+    assertThatThrownBy(() -> dev.write(IOVA, new byte[4])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("device disk").hasMessageContaining("writeThroughBuffer");
   }
 }

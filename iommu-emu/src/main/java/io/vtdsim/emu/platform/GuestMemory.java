@@ -62,7 +62,7 @@ public final class GuestMemory {
    * {@code memory-backend-file,share=on} on a q35 machine with {@code max-ram-below-4g=2G} — sees
    * every write, and this memory sees its writes. File offset = GPA below 2 GiB; RAM above 4 GiB
    * continues the file at offset 2 GiB, as QEMU's "ram-above-4g" alias of the one backend does
-   * (hw/i386/pc.c, pc_memory_init). {@link #fileOffset} converts.
+   * (hw/i386/pc.c, pc_memory_init). {@link #gpaOfFileOffset} converts a file offset back.
    */
   public static GuestMemory mappedFile(java.nio.file.Path file, long size) throws java.io.IOException {
     if (size <= 0 || (size & (PAGE_SIZE - 1)) != 0 || size > Long.MAX_VALUE - FOUR_GIB) {
@@ -71,12 +71,6 @@ public final class GuestMemory {
     PageStore file0 = MappedFileStore.open(file, size);
     if (size <= Q35_LOW_LIMIT) return new GuestMemory(List.of(new RamRegion(0, size)), file0);
     return new GuestMemory(q35(size).regions(), new RelocatedStore(file0));
-  }
-
-  /** The file offset of RAM at {@code gpa} in the {@link #mappedFile} layout (-1 outside RAM). */
-  public long fileOffset(long gpa) {
-    if (!isRam(gpa, 1)) return -1;
-    return Long.compareUnsigned(gpa, FOUR_GIB) >= 0 ? gpa - FOUR_GIB + Q35_LOW_LIMIT : gpa;
   }
 
   /** The GPA of the byte at file offset {@code offset} in the {@link #mappedFile} layout of this RAM (-1 outside it). */

@@ -1,7 +1,7 @@
 package io.vtdsim.emu.vtd;
 
 import io.vtdsim.emu.platform.MsiSink;
-import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -16,12 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PostedInterrupts implements MsiSink {
   private final MsiSink sink;
   private final ReentrantLock unitLock;
-  private final ArrayDeque<long[]> posted = new ArrayDeque<>();
-  /**
-   * Messages in {@link #posted}: a leaving thread with nothing to send returns without a lock (the
-   * thread that posts a message leaves the unit after it, and sends it then).
-   */
-  private volatile int pending;
+  /** Lock-free, so a leaving thread with nothing to send only reads its head. */
+  private final ConcurrentLinkedQueue<long[]> posted = new ConcurrentLinkedQueue<>();
 
   PostedInterrupts(MsiSink sink, ReentrantLock unitLock) {
     this.sink = sink;
@@ -31,23 +27,12 @@ final class PostedInterrupts implements MsiSink {
   /** Called under the unit's lock. */
   @Override
   public void deliver(long address, int data) {
-    synchronized (posted) {
-      posted.add(new long[] {address, data});
-      pending++;
-    }
+    posted.add(new long[] {address, data});
   }
 
   /** Sends what was posted, unless this thread still holds the unit's lock (a nested access). */
   void sendPosted() {
-    if (pending == 0 || unitLock.isHeldByCurrentThread()) return;
-    while (true) {
-      long[] m;
-      synchronized (posted) {
-        m = posted.poll();
-        if (m != null) pending--;
-      }
-      if (m == null) return;
-      sink.deliver(m[0], (int) m[1]);
-    }
+    if (posted.isEmpty() || unitLock.isHeldByCurrentThread()) return;
+    for (long[] m; (m = posted.poll()) != null; ) sink.deliver(m[0], (int) m[1]);
   }
 }
