@@ -2,6 +2,7 @@ package io.vtdsim.harness.oracle;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventIntake;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -103,7 +104,7 @@ public final class MappingOracle {
     this.intent = intent;
     this.log = log;
     this.walker = new ReferenceWalker(mem, machine);
-    log.subscribe(this::observe);
+    log.subscribeIntake(new Intake());
   }
 
   /**
@@ -322,9 +323,12 @@ public final class MappingOracle {
       }
       case IQE -> queueErrors.add(e);
       case HOST_UNMAP -> {
-        noteUnmapOfStaleWindow(e);
-        if (b instanceof EventBody.HostUnmap u) touch(u.iova(), u.size());
-        else touchRange(e, "iova", "size");
+        if (b instanceof EventBody.HostUnmap u) {
+          hostUnmapped(u.container(), u.iova(), u.size(), e.timeNanos());
+          break;
+        }
+        noteUnmapOfStaleWindow(String.valueOf(e.attrs().get("container")), num(e, "iova"), num(e, "size"), e.timeNanos());
+        touchRange(e, "iova", "size");
       }
       case HOST_MAP -> {
         if (b instanceof EventBody.HostMap m) touch(m.iova(), m.size());
@@ -345,10 +349,8 @@ public final class MappingOracle {
         else touchAll = true;
       }
       case SWITCH, COMMAND -> touchAll = true;
-      case DESCRIPTOR, REGISTER_INVALIDATION -> {
-        String desc = b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc"));
-        if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi")) touchAll = true;
-      }
+      case DESCRIPTOR, REGISTER_INVALIDATION ->
+          invalidated(b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc")));
       case DRIVER_CALL -> {
         Object iova;
         Object size;
@@ -375,14 +377,63 @@ public final class MappingOracle {
 
 
   /** Lazy mode: remembers when a host unmap covered the start of an open stale window. */
-  private void noteUnmapOfStaleWindow(Event e) {
+  /** A context-cache or a domain/global IOTLB invalidation changes whole address spaces. */
+  private void invalidated(String desc) {
+    if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi")) touchAll = true;
+  }
+
+  private void hostUnmapped(String container, long iova, long size, long timeNanos) {
+    noteUnmapOfStaleWindow(container, iova, size, timeNanos);
+    touch(iova, size);
+  }
+
+  private void noteUnmapOfStaleWindow(String container, long iova, long size, long timeNanos) {
     if (openWindows.isEmpty()) return;
-    String device = deviceOfContainer.get(String.valueOf(e.attrs().get("container")));
+    String device = deviceOfContainer.get(container);
     TreeMap<Long, StaleWindow> open = device == null ? null : openWindows.get(device);
     if (open == null || open.isEmpty()) return;
-    long iova = num(e, "iova");
-    for (Long w : open.subMap(iova, true, iova + num(e, "size"), false).keySet()) {
-      windowUnmapTimes.computeIfAbsent(device, k -> new HashMap<>()).put(w, e.timeNanos());
+    for (Long w : open.subMap(iova, true, iova + size, false).keySet()) {
+      windowUnmapTimes.computeIfAbsent(device, k -> new HashMap<>()).put(w, timeNanos);
+    }
+  }
+
+  /**
+   * The oracle's subscription: the frequent kinds as facts ({@link EventIntake}), the others as
+   * events to {@link #observe}; the typed records {@code observe} reads come here as facts.
+   */
+  private final class Intake implements EventIntake {
+    @Override
+    public void event(Event e) {
+      observe(e);
+    }
+
+    @Override
+    public void descriptor(String desc) {
+      synchronized (MappingOracle.this) {
+        invalidated(desc);
+      }
+    }
+
+    @Override
+    public void hostMap(String container, long iova, long size) {
+      touch(iova, size);
+    }
+
+    @Override
+    public void hostUnmap(String container, long iova, long size) {
+      synchronized (MappingOracle.this) {
+        hostUnmapped(container, iova, size, log.clock().nanos());
+      }
+    }
+
+    @Override
+    public void shadowNotify(long iova, long size) {
+      touch(iova, size);
+    }
+
+    @Override
+    public void shadowWalk(long start, long end, long entries) {
+      touch(start, end - start);
     }
   }
 
