@@ -81,8 +81,7 @@ public final class MappingOracle {
   private StaleAllowance staleAllowance = StaleAllowance.NONE;
 
   // what happened since the last check (fed by the event log)
-  private final TreeMap<Long, Long> touched = new TreeMap<>();
-  private long touchedBytes;
+  private final TouchedRanges touched = new TouchedRanges();
   private boolean touchAll;
   private final List<Event> hostErrors = new ArrayList<>();
   private final List<Event> queueErrors = new ArrayList<>();
@@ -140,23 +139,8 @@ public final class MappingOracle {
     }
     long start = iova & ~Page.OFFSET_MASK;
     long end = Math.max(start + Page.SIZE, (iova + size + Page.OFFSET_MASK) & ~Page.OFFSET_MASK);
-    Map.Entry<Long, Long> f = touched.floorEntry(start);
-    if (f != null && f.getValue() >= start) {
-      start = f.getKey();
-      end = Math.max(end, f.getValue());
-      touchedBytes -= f.getValue() - f.getKey();
-      touched.remove(f.getKey());
-    }
-    while (true) {
-      Map.Entry<Long, Long> c = touched.ceilingEntry(start);
-      if (c == null || c.getKey() > end) break;
-      end = Math.max(end, c.getValue());
-      touchedBytes -= c.getValue() - c.getKey();
-      touched.remove(c.getKey());
-    }
-    touched.put(start, end);
-    touchedBytes += end - start;
-    if (touchedBytes >= FULL_CHECK_THRESHOLD) touchAll = true;
+    touched.add(start, end);
+    if (touched.bytes() >= FULL_CHECK_THRESHOLD) touchAll = true;
   }
 
   /** Makes the next check a full one. */
@@ -205,8 +189,7 @@ public final class MappingOracle {
           "invalidation queue error (IQE) at descriptor " + e.attrs().get("index") + ": " + e.text()));
     }
     boolean all = full || touchAll;
-    List<long[]> windows = new ArrayList<>();
-    if (!all) touched.forEach((s, e) -> windows.add(new long[] {s, e}));
+    List<long[]> windows = all ? new ArrayList<>() : touched.ranges();
     if (all || !windows.isEmpty()) {
       if (all) fullChecks++;
       else rangeChecks++;
@@ -217,7 +200,6 @@ public final class MappingOracle {
     queueErrors.clear();
     windowUnmapTimes.clear();
     touched.clear();
-    touchedBytes = 0;
     touchAll = false;
     return out;
   }
