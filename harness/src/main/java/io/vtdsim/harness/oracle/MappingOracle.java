@@ -209,7 +209,7 @@ public final class MappingOracle {
     Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
     boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
     List<RamRegion> ram = mem.regions();
-    Runs hostAll = all ? Runs.of(d.host.mappings()) : null;
+    Runs hostAll = all ? Runs.of(d.host) : null;
     List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
     List<long[]> seenStale = new ArrayList<>();
     for (long[] w : ranges) {

@@ -186,6 +186,17 @@ public final class HostContainer {
     return Collections.unmodifiableList(out);
   }
 
+  /** One mapping, as {@link #forEachMapping} hands it over. */
+  @FunctionalInterface
+  public interface MappingVisitor {
+    void mapping(long iova, long size, long gpa, boolean read, boolean write);
+  }
+
+  /** Every mapping in IOVA order, as {@link #mappings} lists them, without building the list. */
+  public synchronized void forEachMapping(MappingVisitor v) {
+    mappings.forEach((iova, size, gpa, perm) -> v.mapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0));
+  }
+
   /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */
   public synchronized List<HostMapping> mappingsIn(long start, long end) {
     List<HostMapping> out = new ArrayList<>();
