@@ -50,8 +50,13 @@ final class QemuGuest {
   }
 
   QemuGuest(QemuSession s, int awBits, boolean scalable) {
-    this.mem = s.memory();
-    this.regs = s.vtdRegisters();
+    this(s.memory(), s.vtdRegisters(), awBits, scalable);
+  }
+
+  /** A guest of any machine: its RAM and VT-d registers (offsets from the unit's base). */
+  QemuGuest(GuestMemory mem, MmioDevice regs, int awBits, boolean scalable) {
+    this.mem = mem;
+    this.regs = regs;
     this.scalable = scalable;
     this.smTables = scalable ? new ScalableTableBuilder(mem, TABLE_POOL) : null;
     this.tables = scalable ? smTables.secondStage() : new TableBuilder(mem, TABLE_POOL);
@@ -118,6 +123,12 @@ final class QemuGuest {
   /** PASID-cache invalidation of (DID, PASID) (256-bit queues only). */
   void pasidCacheInvalidate(int did, int pasid) {
     PasidCacheInvalidation d = PasidCacheInvalidation.pasid(did, pasid);
+    submit(new long[] {d.lo(), d.hi()});
+  }
+
+  /** PASID-based IOTLB invalidation of every mapping of (DID, PASID) (256-bit queues only). */
+  void pasidInvalidate(int did, int pasid) {
+    PasidIotlbInvalidation d = PasidIotlbInvalidation.pasid(did, pasid);
     submit(new long[] {d.lo(), d.hi()});
   }
 
