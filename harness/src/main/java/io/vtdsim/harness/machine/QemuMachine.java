@@ -116,13 +116,25 @@ public final class QemuMachine implements MachineUnderTest {
    * Starts QEMU for {@code config} and connects everything; QEMU is stopped again if anything fails.
    *
    * @throws IllegalArgumentException for a machine QEMU cannot be (the message starts with the key)
-   * @throws MachineException when there is no usable QEMU or it does not start
+   * @throws MachineException when there is no usable QEMU or it does not start; a QEMU that exits
+   *     during its start (refusing the machine) is named by the keys its intel-iommu properties come
+   *     from, with QEMU's stderr
    */
   public static QemuMachine start(TestBedConfig config, EventLog log, MsiSink msi) {
+    return start(config, log, msi, translated(QemuInstallation::locate));
+  }
+
+  static QemuMachine start(TestBedConfig config, EventLog log, MsiSink msi, QemuInstallation installation) {
     QemuMachineOptions options = options(config);
-    QemuInstallation installation = translated(QemuInstallation::locate);
     QemuMachine m = new QemuMachine(config, log, msi);
-    m.session = translated(() -> QemuSession.start(installation, options, m.new Listener()));
+    try {
+      m.session = QemuSession.start(installation, options, m.new Listener());
+    } catch (QemuCrashedException e) {
+      // no guest input yet: QEMU refused its command line (vtd_decide_config, an unknown property)
+      throw new MachineException(refused(config, options, e.getMessage()), e);
+    } catch (QemuException e) {
+      throw new MachineException(e.getMessage(), e);
+    }
     try {
       m.connect();
       return m;
@@ -170,6 +182,14 @@ public final class QemuMachine implements MachineUnderTest {
       }
       ready = true;
     }
+  }
+
+  /** A QEMU that exits during its start: the keys its intel-iommu properties come from, and QEMU's words. */
+  static String refused(TestBedConfig config, QemuMachineOptions options, String qemu) {
+    String mode = options.firstStage() ? " (scalable-mode=on,fsts=on: machine.scalable-mode, machine.flts)"
+        : options.scalableMode() ? " (scalable-mode=on: machine.scalable-mode)" : "";
+    return "machine.preset=" + config.machinePreset() + mode + ", machine.aw-bits=" + options.awBits()
+        + ": QEMU did not start -device " + options.intelIommuProperties() + ": " + qemu;
   }
 
   /**

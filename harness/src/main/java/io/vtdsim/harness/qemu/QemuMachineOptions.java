@@ -103,6 +103,15 @@ public record QemuMachineOptions(int awBits, boolean cachingMode, boolean scalab
         replyTimeout, startTimeout);
   }
 
+  /**
+   * The {@code intel-iommu} device's properties, with QEMU 11.1's names ({@code -device intel-iommu,help}):
+   * {@code scalable-mode} (once {@code x-scalable-mode}) and {@code fsts} (once {@code x-flts}).
+   */
+  public String intelIommuProperties() {
+    return "intel-iommu,caching-mode=" + (cachingMode ? "on" : "off") + ",intremap=off,aw-bits=" + awBits
+        + (scalableMode ? ",scalable-mode=on" : "") + (firstStage ? ",fsts=on" : "");
+  }
+
   List<QemuDevice> assignedDevices() {
     return devices.stream().filter(QemuDevice::assigned).toList();
   }
