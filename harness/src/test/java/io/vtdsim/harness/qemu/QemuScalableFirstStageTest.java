@@ -2,11 +2,18 @@ package io.vtdsim.harness.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.emu.device.DmaResult;
+import io.vtdsim.emu.host.HostMapping;
+import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.platform.EventLog;
+import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.FaultRecord;
 import io.vtdsim.emu.spec.PasidTableEntry;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.harness.machine.QemuMachine;
 import io.vtdsim.harness.qemu.RecordingListener.Dma;
+import io.vtdsim.harness.testbed.TestBed;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -146,5 +153,38 @@ class QemuScalableFirstStageTest {
     int frcd = Capability.decode(g.regs.read(Registers.CAP, 8)).fro() * 16;
     FaultRecord r = FaultRecord.decode(g.regs.read(frcd, 8), g.regs.read(frcd + FaultRecord.HI_OFFSET, 8));
     assertThat(r.reason()).as("fault reason 0x81, privilege violation").isEqualTo(0x81);
+  }
+
+  /**
+   * On the backend (preset qemu-11.1-sm-fsts) the lag is what an assigned device sees: after the
+   * guest unmapped its page with a PASID-based PSI, the host container still maps it and the
+   * device's DMA through the container still reaches the guest page.
+   */
+  @Test
+  void onTheBackendTheAssignedDeviceStillReachesTheUnmappedPage() {
+    QemuTests.installation();
+    var config = TestBed.builder().backend("qemu").machine("qemu-11.1-sm-fsts").fidelity("qemu").ram(256L << 20)
+        .assigned(NIC, "00:01.0").config();
+    try (QemuMachine machine = QemuMachine.start(config, new EventLog(new Clock()), MsiSink.NONE)) {
+      QemuGuest guest = new QemuGuest(machine.memory(), QemuTests.vtdRegisters(machine.bus(), config.vtdConfig().mmioBase()), 48, true);
+      long dir = guest.smTables.pasidContext(SID, 0, 0);
+      long pml4 = guest.smTables.firstStageRoot();
+      guest.smTables.pasidEntry(dir, 0, PasidTableEntry.firstStage(DID, pml4, false, 2));
+      guest.bringUp();
+      guest.translation(true);
+      guest.smTables.mapFirstStage(pml4, 4, IOVA, GPA, 4096, true);
+      guest.pasidPsi(DID, 0, IOVA, 0);
+      assertThat(machine.hosts().get(NIC).mappings()).as("mapped with a PSI: not for the host").isEmpty();
+      guest.dsi(DID);
+      assertThat(machine.hosts().get(NIC).mappings()).containsExactly(new HostMapping(IOVA, 0x1000, GPA, true, true));
+
+      guest.mem.write64(guest.smTables.firstStageEntry(pml4, 4, IOVA, 1), 0);
+      guest.pasidPsi(DID, 0, IOVA, 0);
+      byte[] secret = "freed guest page".getBytes(StandardCharsets.US_ASCII);
+      machine.memory().write(GPA, secret);
+      DmaResult stale = machine.device(NIC).read(IOVA, secret.length);
+      assertThat(stale.ok()).as("the host mapping outlives the guest's unmap").isTrue();
+      assertThat(stale.data()).isEqualTo(secret);
+    }
   }
 }

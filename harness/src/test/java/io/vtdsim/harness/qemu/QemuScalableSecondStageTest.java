@@ -6,7 +6,6 @@ import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.host.HostMapping;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.EventLog;
-import io.vtdsim.emu.platform.MmioDevice;
 import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.FaultRecord;
@@ -207,29 +206,8 @@ class QemuScalableSecondStageTest {
     var config = TestBed.builder().backend("qemu").machine("qemu-11.1-sm").fidelity("qemu").ram(256L << 20)
         .assigned(NIC, "00:01.0").config();
     try (QemuMachine machine = QemuMachine.start(config, log, MsiSink.NONE)) {
-      long base = config.vtdConfig().mmioBase();
-      MmioDevice regs = new MmioDevice() {
-        @Override
-        public long read(int offset, int size) {
-          return machine.bus().read(base + offset, size);
-        }
-
-        @Override
-        public void write(int offset, int size, long value) {
-          machine.bus().write(base + offset, size, value);
-        }
-
-        @Override
-        public int windowSize() {
-          return Registers.WINDOW_SIZE;
-        }
-
-        @Override
-        public String name() {
-          return "vtd";
-        }
-      };
-      QemuGuest g = new QemuGuest(machine.memory(), regs, 48, true);
+      QemuGuest g = new QemuGuest(machine.memory(),
+          QemuTests.vtdRegisters(machine.bus(), config.vtdConfig().mmioBase()), 48, true);
       long dir = g.smTables.pasidContext(SID, 0, 0);
       long top = g.tables.allocPage();
       g.smTables.pasidEntry(dir, 0, PasidTableEntry.secondStage(DID, top, AGAW_48));
