@@ -7,11 +7,11 @@ import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.InvalidationWait;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
-import io.vtdsim.emu.spec.RootTableAddress;
-import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.testing.ScalableTableBuilder;
 import io.vtdsim.emu.testing.TableBuilder;
 
@@ -69,19 +69,21 @@ final class QemuGuest {
   }
 
   /**
-   * Root table (with SMT in scalable mode), QI, global context-cache (and in scalable mode PASID-cache)
-   * and IOTLB invalidation (TE still off).
+   * In Linux's order (init_dmars: intel_iommu_init_qi, then iommu_set_root_entry): the queue (IQT 0,
+   * IQA with DW in scalable mode as __dmar_enable_qi, QIE), then the root table (TTM 01b in scalable
+   * mode) and SRTP, then global context-cache (in scalable mode PASID-cache) and IOTLB invalidation.
+   * TE stays off.
    */
   void bringUp() {
+    mem.zero(QUEUE, Page.SIZE);
+    regs.write(Registers.IQT, 8, 0);
+    tail = 0;
+    regs.write(Registers.IQA, 8, InvalidationQueueRegisters.iqa(QUEUE, scalable, 0));
+    command(GlobalCommand.QIE, true);
     long root = scalable ? smTables.rootTable() : tables.rootTable();
     regs.write(Registers.RTADDR, 8, new RootTableAddress(root,
         scalable ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY).encode());
     command(GlobalCommand.SRTP, true);
-    mem.zero(QUEUE, Page.SIZE);
-    regs.write(Registers.IQA, 8, InvalidationQueueRegisters.iqa(QUEUE, scalable, 0));
-    regs.write(Registers.IQT, 8, 0);
-    tail = 0;
-    command(GlobalCommand.QIE, true);
     long[] cc = {ContextCacheInvalidation.global().lo(), ContextCacheInvalidation.global().hi()};
     long[] iotlb = {IotlbInvalidation.global(false, false).lo(), IotlbInvalidation.global(false, false).hi()};
     if (scalable) {
