@@ -386,6 +386,7 @@ class ScalableModeTest {
     // 5.10: scalable mode only with intel_iommu=sm_on
     try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_5_10), sm())) {
       assertThat(rig.driver.scalableMode()).isFalse();
+      assertThat(rig.driver.domainId("default:" + DEV)).as("5.x legacy mode: DID 1 is free").isEqualTo(1);
     }
     try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_5_10).withScalableMode(ScalableMode.ON), sm())) {
       assertThat(rig.driver.scalableMode()).isTrue();
@@ -393,6 +394,8 @@ class ScalableModeTest {
       PasidTableEntry pe = rig.driver.attachedPasidEntry(DEV);
       assertThat(pe.pgtt()).isEqualTo(PasidGranularTranslationType.SECOND_STAGE);
       assertThat(pe.sre()).isTrue();
+      // 5.x reserves FLPT_DEFAULT_DID (1) in scalable mode
+      assertThat(pe.did()).isEqualTo(2);
       long iova = rig.driver.mapSingle(DEV, GPA, 0x100, Direction.BIDIRECTIONAL);
       assertThat(rig.unit.translate(DEV.sid(), iova, false).address()).isEqualTo(GPA);
     }
