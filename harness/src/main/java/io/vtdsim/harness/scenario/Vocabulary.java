@@ -25,10 +25,13 @@ public final class Vocabulary {
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
   public static final List<String> QUEUES = java.util.Arrays.stream(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.values())
       .map(q -> q.name().toLowerCase(java.util.Locale.ROOT)).toList();
-  /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
+  /**
+   * The {@code expect.per-strategy} keys: the model's shadow strategies, {@code qemu} for a run on real
+   * QEMU, and {@code nested} (the model without a shadow).
+   */
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS =
-      List.of("psi-only", "unmap-all-replay", "iova-tree", "nested", QEMU_COLUMN);
+      List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN, "nested");
   public static final List<String> DRIVER_PRESETS =
       List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
   public static final List<String> FLUSH_POLICIES = List.of(
