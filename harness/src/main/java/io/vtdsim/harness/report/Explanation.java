@@ -63,7 +63,7 @@ public final class Explanation {
     for (Group g : groups) {
       if (g.index() == null ? from > 0 : g.index() < from || g.index() > to) continue;
       sb.append(g.heading()).append('\n');
-      appendEvents(sb, g.events(), s.machine().shadowSyncOrDefault());
+      appendEvents(sb, g.events(), s.machine().shadowSyncOrDefault().label());
       if (g.index() != null) appendVerdict(sb, r, g.index(), unrepaired(g.events()));
       sb.append('\n');
     }
@@ -203,7 +203,7 @@ public final class Explanation {
     if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
-    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity());
+    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity().text());
     sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault());
     if (!m.backendOrDefault().equals(MachineSpec.DEFAULT_BACKEND)) {
       sb.append("; backend ").append(m.backendOrDefault()).append(" (its own shadow; see the qemu.start event)");

@@ -102,7 +102,7 @@ public final class JsonReport {
       }
       if (r.error() != null) s.put("error", r.error());
       if (!r.machine().equals(ScenarioResult.MODEL)) {
-        s.put("backend", r.scenario().machine().backendOrDefault());
+        s.put("backend", r.scenario().machine().backendOrDefault().label());
         s.put("machine", r.machine());
       }
     }

@@ -111,9 +111,9 @@ public final class ScenarioValidator {
                 + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
             Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
       }
-      if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
+      if (scenario.machine().backendOrDefault() == io.vtdsim.harness.machine.Backend.QEMU) qemuLimits();
       String preset = scenario.machine().presetOrDefault();
-      if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
+      if (scenario.machine().fidelityOrDefault() == io.vtdsim.emu.vtd.Fidelity.QEMU && !Vocabulary.QEMU_PRESETS.contains(preset)) {
         throw new ScenarioException(scenario.source(), machineLine("fidelity"), "machine.fidelity", String.format(
             "qemu reproduces a QEMU version, and machine.preset %s is none; use one of: %s, or fidelity strict",
             preset, String.join(", ", Vocabulary.QEMU_PRESETS)));
@@ -133,7 +133,7 @@ public final class ScenarioValidator {
     /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
     private void qemuLimits() {
       MachineSpec m = scenario.machine();
-      if (!m.queueOrDefault().equals(MachineSpec.DEFAULT_QUEUE)) {
+      if (m.queueOrDefault() != MachineSpec.DEFAULT_QUEUE) {
         throw new ScenarioException(scenario.source(), machineLine("queue"), "machine.queue",
             "QEMU processes its invalidation queue itself; thread is a model setting (machine.backend qemu)");
       }

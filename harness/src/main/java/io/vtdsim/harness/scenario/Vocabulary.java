@@ -22,6 +22,14 @@ public final class Vocabulary {
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
   public static final List<String> QUEUES = java.util.Arrays.stream(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.values())
       .map(q -> q.name().toLowerCase(java.util.Locale.ROOT)).toList();
+
+  /** The queue mode named {@code name}, one of {@link #QUEUES}. */
+  public static VtdConfig.QueueProcessing queue(String name) {
+    if (!QUEUES.contains(name)) {
+      throw new IllegalArgumentException("unknown queue mode '" + name + "'; known: " + String.join(", ", QUEUES));
+    }
+    return VtdConfig.QueueProcessing.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+  }
   /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);
