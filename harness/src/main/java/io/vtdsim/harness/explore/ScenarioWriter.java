@@ -60,6 +60,9 @@ public final class ScenarioWriter {
     if (m.hostMappingLimit() != null) lines.add("host-mapping-limit: " + m.hostMappingLimit());
     if (m.backend() != null) lines.add("backend: " + m.backend());
     if (m.fidelity() != null) lines.add("fidelity: " + m.fidelity().text());
+    if (m.queue() != null) lines.add("queue: " + m.queue().name().toLowerCase(java.util.Locale.ROOT));
+    if (m.scalableMode() != null) lines.add("scalable-mode: " + m.scalableMode());
+    if (m.flts() != null) lines.add("flts: " + m.flts());
     block(out, "machine", lines);
   }
 

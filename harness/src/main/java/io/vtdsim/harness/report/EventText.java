@@ -36,7 +36,7 @@ public final class EventText {
 
   /** The texts for a scenario's machine (its preset and address width name the registers). */
   public static EventText forScenario(io.vtdsim.harness.scenario.Scenario s) {
-    return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
+    return new EventText(VtdConfig.preset(s.machine().registerPreset(), s.machine().awBitsOrDefault()));
   }
 
   /** The register name of an MMIO offset. */

@@ -204,6 +204,10 @@ public final class Explanation {
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
     if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity().text());
+    if (m.scalableMode() != null || m.flts() != null) {
+      sb.append(m.scalableModeOrPreset() ? (m.fltsOrPreset() ? ", scalable mode, first-stage" : ", scalable mode")
+          : ", legacy mode");
+    }
     sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault());
     if (!m.backendOrDefault().equals(MachineSpec.DEFAULT_BACKEND)) {
       sb.append("; backend ").append(m.backendOrDefault()).append(" (its own shadow; see the qemu.start event)");

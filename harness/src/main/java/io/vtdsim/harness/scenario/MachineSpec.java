@@ -31,6 +31,11 @@ import java.util.List;
  *     65535), iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK; default guest RAM + 1 GiB); null: the default
  * @param queue where the unit processes its invalidation queue: inline (in the IQT write,
  *     deterministic) or thread (a hardware thread of its own); default inline
+ * @param scalableMode QEMU's {@code scalable-mode} property: the preset's scalable-mode unit (ECAP.SMTS,
+ *     second stage) instead of its legacy one; default: the preset's ({@code -sm} presets are scalable)
+ * @param flts QEMU's first-stage property ({@code fsts}, before 11.1 {@code x-flts}): the scalable-mode
+ *     unit with first-stage translation (ECAP.FSTS) instead of second-stage; needs scalable mode and
+ *     aw-bits 48; default: the preset's ({@code qemu-11.1-sm-fsts} is first-stage)
  */
 public record MachineSpec(
     String preset,
@@ -47,7 +52,9 @@ public record MachineSpec(
     Backend backend,
     Fidelity fidelity,
     Long hostMappingLimit,
-    VtdConfig.QueueProcessing queue) {
+    VtdConfig.QueueProcessing queue,
+    Boolean scalableMode,
+    Boolean flts) {
 
   public static final String DEFAULT_PRESET = "qemu-7.2";
   public static final long DEFAULT_RAM_BYTES = 1L << 30;
@@ -107,9 +114,56 @@ public record MachineSpec(
         .fidelity(fidelityOrDefault()).queue(queueOrDefault()).build();
   }
 
-  /** The VT-d unit these keys ask for: the preset at the address width with the overrides applied. */
+  /** The presets whose registers are a scalable-mode unit, second-stage and first-stage. */
+  static final String SM_PRESET = "qemu-11.1-sm";
+  static final String SM_FSTS_PRESET = "qemu-11.1-sm-fsts";
+  /** The presets that have a scalable-mode variant: QEMU 11.1's registers (10.2 has the same). */
+  static final List<String> SCALABLE_FAMILY = List.of("qemu-11.1", "qemu-10.2", SM_PRESET, SM_FSTS_PRESET);
+
+  /** Whether the unit is in scalable mode: {@code scalable-mode}, else whether the preset is a {@code -sm} one. */
+  public boolean scalableModeOrPreset() {
+    if (scalableMode != null) return scalableMode;
+    String p = presetOrDefault();
+    return p.equals(SM_PRESET) || p.equals(SM_FSTS_PRESET);
+  }
+
+  /** Whether the unit translates first-stage: {@code flts}, else whether the preset is {@code qemu-11.1-sm-fsts}. */
+  public boolean fltsOrPreset() {
+    if (flts != null) return flts;
+    return scalableModeOrPreset() && presetOrDefault().equals(SM_FSTS_PRESET);
+  }
+
+  /**
+   * The preset whose registers the unit reports: the preset's scalable-mode variant with {@code
+   * scalable-mode} ({@value #SM_PRESET}, with {@code flts} {@value #SM_FSTS_PRESET}), its legacy one
+   * with {@code scalable-mode: false}. An impossible combination is an {@link IllegalArgumentException}
+   * whose message starts with the key, as QEMU refuses it ({@code vtd_decide_config}): "fsts is only
+   * available in scalable mode", "Scalable mode(fsts=on): supported value for aw-bits is: 48".
+   */
+  public String registerPreset() {
+    String p = presetOrDefault();
+    boolean sm = scalableModeOrPreset();
+    if (Boolean.TRUE.equals(flts) && !sm) {
+      throw new IllegalArgumentException("machine.flts: first-stage translation needs scalable mode"
+          + " (set machine.scalable-mode: true; QEMU: fsts is only available in scalable mode)");
+    }
+    if (Boolean.TRUE.equals(flts) && awBitsOrDefault() != DEFAULT_AW_BITS) {
+      throw new IllegalArgumentException("machine.flts: first-stage translation needs aw-bits 48, found "
+          + awBitsOrDefault() + " (QEMU: Scalable mode(fsts=on): supported value for aw-bits is: 48)");
+    }
+    if (scalableMode == null && flts == null) return p;
+    if (!SCALABLE_FAMILY.contains(p)) {
+      if (!sm) return p;
+      throw new IllegalArgumentException("machine.scalable-mode: preset " + p + " has no scalable-mode unit;"
+          + " the scalable-mode registers are QEMU 11.1's (use preset qemu-11.1 or qemu-10.2)");
+    }
+    if (!sm) return p.equals(SM_PRESET) || p.equals(SM_FSTS_PRESET) ? "qemu-11.1" : p;
+    return fltsOrPreset() ? SM_FSTS_PRESET : SM_PRESET;
+  }
+
+  /** The VT-d unit these keys ask for: the {@link #registerPreset} at the address width with the overrides applied. */
   public VtdConfig vtdConfig() {
-    VtdConfig v = VtdConfig.preset(presetOrDefault(), awBitsOrDefault(), fidelityOrDefault());
+    VtdConfig v = VtdConfig.preset(registerPreset(), awBitsOrDefault(), fidelityOrDefault());
     var cap = v.cap();
     if (cachingMode != null) cap = cap.withCm(cachingMode);
     if (psi != null) cap = cap.withPsi(psi);
@@ -153,7 +207,7 @@ public record MachineSpec(
     return new Builder().preset(preset).ramBytes(ramBytes).cachingMode(cachingMode).awBits(awBits).psi(psi)
         .mamv(mamv).superpages(superpages).queuedInvalidation(queuedInvalidation).negativeCaching(negativeCaching)
         .shadowSync(shadowSync).host(host).backend(backend).fidelity(fidelity).hostMappingLimit(hostMappingLimit)
-        .queue(queue);
+        .queue(queue).scalableMode(scalableMode).flts(flts);
   }
 
   /** One machine record under construction; every setter takes null for "not set". */
@@ -173,6 +227,8 @@ public record MachineSpec(
     private Fidelity fidelity;
     private Long hostMappingLimit;
     private VtdConfig.QueueProcessing queue;
+    private Boolean scalableMode;
+    private Boolean flts;
 
     private Builder() {}
 
@@ -251,9 +307,19 @@ public record MachineSpec(
       return this;
     }
 
+    public Builder scalableMode(Boolean v) {
+      scalableMode = v;
+      return this;
+    }
+
+    public Builder flts(Boolean v) {
+      flts = v;
+      return this;
+    }
+
     public MachineSpec build() {
       return new MachineSpec(preset, ramBytes, cachingMode, awBits, psi, mamv, superpages, queuedInvalidation,
-          negativeCaching, shadowSync, host, backend, fidelity, hostMappingLimit, queue);
+          negativeCaching, shadowSync, host, backend, fidelity, hostMappingLimit, queue, scalableMode, flts);
     }
   }
 }

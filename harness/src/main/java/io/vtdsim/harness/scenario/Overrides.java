@@ -72,6 +72,8 @@ public final class Overrides {
       case "machine.backend" -> machine(s, b -> b.backend(Backend.parse(v.oneOf(0, key, value, Vocabulary.BACKENDS))));
       case "machine.fidelity" -> machine(s, b -> b.fidelity(Fidelity.of(v.oneOf(0, key, value, Vocabulary.FIDELITIES))));
       case "machine.host-mapping-limit" -> machine(s, b -> b.hostMappingLimit(v.positiveLong(0, key, value)));
+      case "machine.scalable-mode" -> machine(s, b -> b.scalableMode(v.bool(0, key, value)));
+      case "machine.flts" -> machine(s, b -> b.flts(v.bool(0, key, value)));
       case "machine.queue" -> machine(s, b -> b.queue(Vocabulary.queue(v.oneOf(0, key, value, Vocabulary.QUEUES))));
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));

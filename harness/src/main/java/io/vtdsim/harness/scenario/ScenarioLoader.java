@@ -34,7 +34,7 @@ public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
       "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
-      "host-mapping-limit", "queue");
+      "host-mapping-limit", "queue", "scalable-mode", "flts");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound", "vcpus");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
@@ -197,6 +197,8 @@ public final class ScenarioLoader {
               ? values.positiveLong(line(m, "host-mapping-limit"), p + "host-mapping-limit",
                   scalar(m, p, "host-mapping-limit")) : null)
           .queue(queue == null ? null : Vocabulary.queue(queue))
+          .scalableMode(boolOpt(m, p, "scalable-mode"))
+          .flts(boolOpt(m, p, "flts"))
           .build();
     }
 
@@ -714,7 +716,11 @@ public final class ScenarioLoader {
     private Boolean boolOpt(MapNode m, String p, String key) {
       if (!m.entries().containsKey(key)) return null;
       Node n = m.entries().get(key);
-      if (n instanceof ScalarNode s && s.isBoolean()) return Boolean.valueOf(s.text());
+      // YAML 1.1 also reads yes/no/on/off as booleans; Boolean.valueOf would take "yes" for false
+      if (n instanceof ScalarNode s && s.isBoolean() && (s.text().equalsIgnoreCase("true")
+          || s.text().equalsIgnoreCase("false"))) {
+        return Boolean.valueOf(s.text());
+      }
       return values.bool(line(m, key), p + key, scalarText(n, p + key));
     }
   }

@@ -111,6 +111,14 @@ public final class ScenarioValidator {
                 + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
             Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
       }
+      try {
+        scenario.machine().registerPreset();
+      } catch (IllegalArgumentException e) {
+        String msg = e.getMessage();
+        String key = msg.substring(0, msg.indexOf(": "));
+        throw new ScenarioException(scenario.source(), machineLine(key.substring("machine.".length())), key,
+            msg.substring(key.length() + 2));
+      }
       if (scenario.machine().backendOrDefault() == io.vtdsim.harness.machine.Backend.QEMU) qemuLimits();
       String preset = scenario.machine().presetOrDefault();
       if (scenario.machine().fidelityOrDefault() == io.vtdsim.emu.vtd.Fidelity.QEMU && !Vocabulary.QEMU_PRESETS.contains(preset)) {

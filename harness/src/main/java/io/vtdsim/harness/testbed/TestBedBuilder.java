@@ -117,6 +117,21 @@ public final class TestBedBuilder {
     return this;
   }
 
+  /**
+   * QEMU's {@code scalable-mode}: the preset's scalable-mode unit (qemu-11.1 and qemu-10.2 have one, as
+   * {@code qemu-11.1-sm}); false gives an {@code -sm} preset's legacy unit.
+   */
+  public TestBedBuilder scalableMode(boolean on) {
+    machine.scalableMode(on);
+    return this;
+  }
+
+  /** QEMU's first-stage property ({@code fsts}): the scalable-mode unit with first-stage translation (aw-bits 48). */
+  public TestBedBuilder flts(boolean on) {
+    machine.flts(on);
+    return this;
+  }
+
   public TestBedBuilder shadowSync(String name) {
     return shadowSync(ShadowStrategy.parse(name));
   }

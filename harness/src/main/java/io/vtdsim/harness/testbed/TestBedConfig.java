@@ -57,6 +57,7 @@ public record TestBedConfig(
     if (vcpus < 1 || vcpus > io.vtdsim.harness.scenario.DriverSpec.MAX_VCPUS) {
       throw new IllegalArgumentException("vCPUs must be 1.." + io.vtdsim.harness.scenario.DriverSpec.MAX_VCPUS + ": " + vcpus);
     }
+    machine.registerPreset(); // an impossible scalable-mode / flts combination: its message names the key
     if (machine.backend() == Backend.QEMU && machine.queue() != VtdConfig.QueueProcessing.INLINE) {
       throw new IllegalArgumentException("machine.queue: QEMU processes its queue itself; thread is a model setting");
     }
@@ -135,6 +136,22 @@ public record TestBedConfig(
   /** Where the unit processes its invalidation queue. */
   public VtdConfig.QueueProcessing queue() {
     return machine.queue();
+  }
+
+  /**
+   * Whether the unit is in scalable mode (QEMU's {@code scalable-mode=on}): {@code machine.scalable-mode},
+   * else the preset's ({@code qemu-11.1-sm}, {@code qemu-11.1-sm-fsts}); never null.
+   */
+  public Boolean scalableMode() {
+    return machine.scalableModeOrPreset();
+  }
+
+  /**
+   * Whether the scalable-mode unit translates first-stage (QEMU's {@code fsts=on}): {@code machine.flts},
+   * else the preset's ({@code qemu-11.1-sm-fsts}); never null.
+   */
+  public Boolean flts() {
+    return machine.fltsOrPreset();
   }
 
   /** The VT-d unit this configuration asks for: the preset at {@link #awBits} with the overrides applied. */

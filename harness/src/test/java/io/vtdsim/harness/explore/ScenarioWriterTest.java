@@ -76,4 +76,17 @@ class ScenarioWriterTest {
         Expect.PASSES, "t");
     assertThat(Equivalence.of(ScenarioLoader.parse(writer.write(s), "n.yaml"))).isEqualTo(Equivalence.of(s));
   }
+
+  @Test
+  void scalableModeFirstStageAndQueueRoundTrip() {
+    MachineSpec m = MachineSpec.builder().preset("qemu-11.1").scalableMode(true).flts(true)
+        .queue(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.THREAD).build();
+    Scenario s = new Scenario("sm", "", m, DriverSpec.DEFAULTS, List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED)),
+        List.of(new Step.Boot(0)), Expect.PASSES, "t");
+    String yaml = writer.write(s);
+    assertThat(yaml).contains("  scalable-mode: true\n", "  flts: true\n", "  queue: thread\n");
+    assertThat(ScenarioLoader.parse(yaml, "sm.yaml").machine()).isEqualTo(m);
+    MachineSpec legacy = MachineSpec.builder().preset("qemu-11.1-sm").scalableMode(false).flts(false).build();
+    assertThat(ScenarioLoader.parse(writer.write(s.withMachine(legacy)), "l.yaml").machine()).isEqualTo(legacy);
+  }
 }
