@@ -11,7 +11,9 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,8 @@ import java.util.List;
 /**
  * Brings the unit up as Linux's init_dmars/intel_iommu_init (drivers/iommu/intel/iommu.c): capability
  * reading, queued invalidation, root table and SRTP, the global flushes, the fault interrupt, the
- * default domains and TE. Fills the boot-time state of the {@link DriverContext}. Called under the
+ * default domains and TE; in scalable mode the 256-bit queue, RTADDR.TTM = 01b and the global
+ * PASID-cache invalidation after SRTP. Fills the boot-time state of the {@link DriverContext}. Called under the
  * driver lock.
  */
 final class UnitBringUp {
@@ -46,6 +49,8 @@ final class UnitBringUp {
     if (ctx.booted) throw new IllegalStateException("the driver is already booted");
     readCapabilities();
     initQueuedInvalidation();
+    // sm_supported(iommu): intel_iommu_sm && ecap_smts; the PASID-based invalidations need the queue
+    ctx.scalable = ctx.ecap.smts() && ctx.config.scalableMode().wanted(ctx.preset) && ctx.invalidator.queued();
     attachments.allocateDomainIds();
     ctx.flushPolicy = new FlushPolicy(ctx.preset, ctx.config.flush(), ctx.cap);
     if ((mmio.read32(Registers.GSTS) & GlobalCommand.TE) != 0) {
@@ -56,11 +61,14 @@ final class UnitBringUp {
     }
     ctx.rootTable = ctx.pool.allocate();
     flusher.writeBufferFlush();
-    mmio.write64(Registers.RTADDR, ctx.rootTable);
+    // iommu_set_root_entry: DMA_RTADDR_SMT (TTM = 01b) in scalable mode
+    mmio.write64(Registers.RTADDR, new RootTableAddress(ctx.rootTable,
+        ctx.scalable ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY).encode());
     mmio.write32(Registers.GCMD, ctx.gcmd | GlobalCommand.SRTP);
     mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.SRTP) != 0, "set root table pointer (GSTS.RTPS)");
     if (!ctx.cap.esrtps()) {
       flusher.invalidate(List.of(ContextCacheInvalidation.global()));
+      if (ctx.scalable && ctx.preset.srtpFlushesPasidCache()) flusher.invalidate(List.of(PasidCacheInvalidation.global()));
       flusher.invalidate(List.of(IotlbInvalidation.global(ctx.cap.drd(), ctx.cap.dwd())));
     }
     flusher.writeBufferFlush();
@@ -123,15 +131,18 @@ final class UnitBringUp {
       mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.QIE) == 0, "QI off (GSTS.QIES=0)");
     }
     if (ctx.ecap.qi()) {
-      long queue = ctx.pool.allocate();
+      // dmar_enable_qi (5.0+): with ECAP.SMTS two pages of 256-bit descriptors, IQA.DW and QS=1 — even
+      // when scalable mode is off (__dmar_enable_qi tests ecap_smts, not sm_supported)
+      boolean wide = ctx.ecap.smts() && ctx.preset.scalableModeSupported();
+      long queue = wide ? ctx.pool.allocateContiguous(2) : ctx.pool.allocate();
       long status = ctx.pool.allocate();
       // __dmar_enable_qi (dmar.c, every era): writel(0, IQT), then dmar_writeq(IQA)
       mmio.write32(Registers.IQT, 0);
-      mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, false, 0));
+      mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, wide, wide ? 1 : 0));
       ctx.gcmd |= GlobalCommand.QIE;
       mmio.write32(Registers.GCMD, ctx.gcmd);
       mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.QIE) != 0, "QI enable (GSTS.QIES)");
-      ctx.invalidator = new QueuedInvalidator(mmio, ctx.memory, queue, status);
+      ctx.invalidator = new QueuedInvalidator(mmio, ctx.memory, queue, status, wide);
     } else {
       ctx.invalidator = new RegisterInvalidator(mmio, ctx.ecap.iro(), ctx.preset.ihOnRegisterPath());
     }
