@@ -119,7 +119,8 @@ public final class EventText {
     String name = str(e, "desc");
     String text;
     if (lo != null && hi != null) {
-      text = InvalidationDescriptor.decode(lo, hi, pds).describe();
+      // the wide decoding reads the PASID-based types too (legacy types decode the same in either width)
+      text = InvalidationDescriptor.decodeWide(lo, hi, pds).describe();
     } else {
       text = e.detail() != null ? e.detail() : "";
     }

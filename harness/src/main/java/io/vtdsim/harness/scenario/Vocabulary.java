@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -16,7 +17,11 @@ public final class Vocabulary {
   public static final List<String> FIDELITIES = Fidelity.NAMES;
   public static final List<Integer> AW_BITS = List.of(39, 48, 57);
   public static final List<String> SUPERPAGES = List.of("2M", "1G");
-  public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
+  /** The caching-mode shadow strategies (the matrix's default strategy axis). */
+  public static final List<String> SHADOW_SYNCS = java.util.Arrays.stream(ShadowStrategy.values())
+      .filter(ShadowStrategy::shadows).map(ShadowStrategy::label).toList();
+  /** {@code machine.shadow-sync}: the shadow strategies and {@code nested} (nesting instead of shadowing). */
+  public static final List<String> STRATEGIES = ShadowStrategy.LABELS;
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
@@ -30,9 +35,14 @@ public final class Vocabulary {
     }
     return VtdConfig.QueueProcessing.valueOf(name.toUpperCase(java.util.Locale.ROOT));
   }
-  /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
+  /**
+   * The {@code expect.per-strategy} keys (and the matrix's strategy axis): the model's shadow strategies,
+   * {@code qemu} for a run on real QEMU, then {@code nested}.
+   */
   public static final String QEMU_COLUMN = "qemu";
-  public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);
+  public static final List<String> EXPECT_COLUMNS = java.util.stream.Stream.concat(
+      java.util.stream.Stream.concat(SHADOW_SYNCS.stream(), java.util.stream.Stream.of(QEMU_COLUMN)),
+      STRATEGIES.stream().filter(s -> !SHADOW_SYNCS.contains(s))).toList();
   public static final List<String> DRIVER_PRESETS =
       List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
   public static final List<String> FLUSH_POLICIES = List.of(
