@@ -67,7 +67,7 @@ public final class Overrides {
       case "machine.queued-invalidation" -> machine(s, b -> b.queuedInvalidation(v.bool(0, key, value)));
       case "machine.negative-caching" -> machine(s, b -> b.negativeCaching(v.bool(0, key, value)));
       case "machine.shadow-sync" ->
-          machine(s, b -> b.shadowSync(ShadowStrategy.parse(v.oneOf(0, key, value, Vocabulary.STRATEGIES))));
+          machine(s, b -> b.shadowSync(ShadowStrategy.parse(v.oneOf(0, key, value, Vocabulary.SHADOW_SYNC_NAMES))));
       case "machine.host" -> machine(s, b -> b.host(HostSemantics.parse(v.oneOf(0, key, value, Vocabulary.HOSTS))));
       case "machine.backend" -> machine(s, b -> b.backend(Backend.parse(v.oneOf(0, key, value, Vocabulary.BACKENDS))));
       case "machine.fidelity" -> machine(s, b -> b.fidelity(Fidelity.of(v.oneOf(0, key, value, Vocabulary.FIDELITIES))));

@@ -172,7 +172,7 @@ public final class ScenarioLoader {
     MachineSpec machine(MapNode m) {
       checkKeys(m, "machine.", MACHINE_KEYS);
       String p = "machine.";
-      String shadowSync = enumOpt(m, p, "shadow-sync", Vocabulary.STRATEGIES);
+      String shadowSync = enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNC_NAMES);
       String host = enumOpt(m, p, "host", Vocabulary.HOSTS);
       String backend = enumOpt(m, p, "backend", Vocabulary.BACKENDS);
       String fidelity = enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES);

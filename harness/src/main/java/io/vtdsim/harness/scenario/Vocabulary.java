@@ -20,8 +20,8 @@ public final class Vocabulary {
   /** The caching-mode shadow strategies (the matrix's default strategy axis). */
   public static final List<String> SHADOW_SYNCS = java.util.Arrays.stream(ShadowStrategy.values())
       .filter(ShadowStrategy::shadows).map(ShadowStrategy::label).toList();
-  /** {@code machine.shadow-sync}: the shadow strategies and {@code nested} (nesting instead of shadowing). */
-  public static final List<String> STRATEGIES = ShadowStrategy.LABELS;
+  /** {@code machine.shadow-sync}: a shadow strategy, or {@code nested} (iommufd nesting, no shadow). */
+  public static final List<String> SHADOW_SYNC_NAMES = ShadowStrategy.LABELS;
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
@@ -42,7 +42,7 @@ public final class Vocabulary {
   public static final String QEMU_COLUMN = "qemu";
   public static final List<String> EXPECT_COLUMNS = java.util.stream.Stream.concat(
       java.util.stream.Stream.concat(SHADOW_SYNCS.stream(), java.util.stream.Stream.of(QEMU_COLUMN)),
-      STRATEGIES.stream().filter(s -> !SHADOW_SYNCS.contains(s))).toList();
+      SHADOW_SYNC_NAMES.stream().filter(s -> !SHADOW_SYNCS.contains(s))).toList();
   public static final List<String> DRIVER_PRESETS =
       List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
   public static final List<String> FLUSH_POLICIES = List.of(
