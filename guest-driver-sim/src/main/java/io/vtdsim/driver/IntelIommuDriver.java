@@ -219,7 +219,15 @@ public final class IntelIommuDriver {
     apiRun(faults::handleFaults, "interrupt", "address", address, "data", data);
   }
 
-  // ---------------------------------------------------------------- test hook
+  // ---------------------------------------------------------------- test hooks
+
+  /** Test hook: the RID_PASID entry the driver wrote for {@code dev} in scalable mode, decoded. */
+  io.vtdsim.emu.spec.PasidTableEntry attachedPasidEntry(SourceId dev) {
+    return locked(() -> {
+      if (!ctx.scalable) throw new IllegalStateException("the driver runs legacy mode: no PASID entries");
+      return attachments.scalableTables().pasidEntry(dev);
+    });
+  }
 
   /** Test hook for IQE recovery: submits raw descriptors through the driver's queue, under the driver lock. */
   void submitRaw(List<InvalidationDescriptor> descs) {
