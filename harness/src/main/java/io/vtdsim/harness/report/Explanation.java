@@ -2,6 +2,7 @@ package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventKind;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
@@ -134,6 +135,7 @@ public final class Explanation {
   /** Who acts, as a column the reader can scan. */
   private static String role(String k) {
     if (k.equals(StepNarrative.IGNORED) || k.equals(StepNarrative.SWEEP)) return "shadow  ";
+    if (k.equals(StepNarrative.WHY)) return "why     ";
     if (k.equals(StepNarrative.SWEEP_HOST)) return "host    ";
     if (k.equals(StepNarrative.GUEST_WRITES)) return "guest   ";
     if (k.startsWith("driver.") || k.equals(EventKinds.DMA_SG)) return "driver  ";
@@ -173,6 +175,11 @@ public final class Explanation {
     } else {
       if (unrepaired != null) sb.append("  oracle: never repaired: ").append(unrepaired).append('\n');
       for (Violation v : vs) sb.append("  oracle: VIOLATION ").append(violation(v)).append('\n');
+      if (r.scenario().machine().shadowSyncOrDefault() == ShadowStrategy.NESTED
+          && vs.stream().anyMatch(v -> v.kind() == Violation.Kind.STALE_MAPPING)) {
+        sb.append("  why: the host IOTLB still holds the translation: under nesting the host never walks the guest's"
+            + " table again, and no forwarded invalidation covered the page the guest unmapped\n");
+      }
     }
   }
 
