@@ -53,9 +53,12 @@ final class DeviceAttachments {
     lastDeviceDetached = action;
   }
 
-  /** iommu_init_domains: DID 0 is always reserved, DID 1 too where the preset says so. */
+  /**
+   * iommu_init_domains: DID 0 is always reserved, DID 1 (FLPT_DEFAULT_DID) too where the preset says so,
+   * and in 5.x whenever scalable mode runs ("if (sm_supported(iommu)) set_bit(FLPT_DEFAULT_DID, ...)").
+   */
   void allocateDomainIds() {
-    int firstDid = ctx.preset.reservesDid1() ? 2 : 1;
+    int firstDid = ctx.preset.reservesDid1() || ctx.scalable ? 2 : 1;
     dids = new DomainIdAllocator(ctx.cap.domainCount(), firstDid);
   }
 

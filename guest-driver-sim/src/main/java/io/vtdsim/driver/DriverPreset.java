@@ -109,6 +109,7 @@ public enum DriverPreset {
         .firstLevelExecuteDisable(false)
         .srtpFlushesPasidCache(false)
         .smContextAtProbe(false)
+        .firstLevelSagaw(false)
         .build();
   }
 
@@ -157,6 +158,7 @@ public enum DriverPreset {
         .reservesDid1(true) // FLPT_DEFAULT_DID reserved in every mode in 6.x
         .flushesSuperpageSwitch(true) // 6.x switch_to_super_page flushes removed lower tables
         .allPowerOfTwoPageSizes(false) // 6.x pgsize_bitmap: 4K|2M|1G
+        .firstLevelSagaw(true) // 53fc7ad6edf2 "Correctly calculate sagaw value of IOMMU" (6.0)
         .build();
   }
 
@@ -323,6 +325,14 @@ public enum DriverPreset {
     return era.smContextAtProbe();
   }
 
+  /**
+   * ≥6.0: the AGAW comes from __iommu_calculate_sagaw — in scalable mode with ECAP.FLTS the first
+   * level's widths (48, and 57 with CAP.FL5LP), alone without SSTS, else ANDed with CAP.SAGAW.
+   */
+  public boolean firstLevelSagaw() {
+    return era.firstLevelSagaw();
+  }
+
   public static DriverPreset parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (DriverPreset p : values()) {
@@ -397,6 +407,9 @@ public enum DriverPreset {
    * @param smContextAtProbe intel_pasid_setup_sm_context at probe (6.9): the context entry before the
    *     PASID entry, its CM flush a device-selective context invalidation and a DSI on DID 0; before,
    *     domain_context_mapping_one after the PASID entry with a DSI on the domain's DID
+   * @param firstLevelSagaw __iommu_calculate_sagaw (53fc7ad6edf2, 6.0; its FL5LP test fixed in 6.0 by
+   *     "Check correct capability for sagaw determination"): first-level widths BIT(2) | FL5LP ? BIT(3)
+   *     in scalable mode with FLTS — alone without SLTS, ANDed with CAP.SAGAW with it; before, CAP.SAGAW
    */
   private record EraBehaviour(
       int defaultAddressWidth,
@@ -426,7 +439,8 @@ public enum DriverPreset {
       boolean firstLevelPresetsAccessed,
       boolean firstLevelExecuteDisable,
       boolean srtpFlushesPasidCache,
-      boolean smContextAtProbe) {
+      boolean smContextAtProbe,
+      boolean firstLevelSagaw) {
 
     static Builder builder() {
       return new Builder();
@@ -461,7 +475,8 @@ public enum DriverPreset {
           .firstLevelPresetsAccessed(firstLevelPresetsAccessed)
           .firstLevelExecuteDisable(firstLevelExecuteDisable)
           .srtpFlushesPasidCache(srtpFlushesPasidCache)
-          .smContextAtProbe(smContextAtProbe);
+          .smContextAtProbe(smContextAtProbe)
+          .firstLevelSagaw(firstLevelSagaw);
     }
   }
 
@@ -495,6 +510,7 @@ public enum DriverPreset {
     private Boolean firstLevelExecuteDisable;
     private Boolean srtpFlushesPasidCache;
     private Boolean smContextAtProbe;
+    private Boolean firstLevelSagaw;
 
     Builder defaultAddressWidth(int v) {
       defaultAddressWidth = v;
@@ -636,6 +652,11 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder firstLevelSagaw(boolean v) {
+      firstLevelSagaw = v;
+      return this;
+    }
+
     EraBehaviour build() {
       return new EraBehaviour(
           required(defaultAddressWidth, "defaultAddressWidth"),
@@ -665,7 +686,8 @@ public enum DriverPreset {
           required(firstLevelPresetsAccessed, "firstLevelPresetsAccessed"),
           required(firstLevelExecuteDisable, "firstLevelExecuteDisable"),
           required(srtpFlushesPasidCache, "srtpFlushesPasidCache"),
-          required(smContextAtProbe, "smContextAtProbe"));
+          required(smContextAtProbe, "smContextAtProbe"),
+          required(firstLevelSagaw, "firstLevelSagaw"));
     }
 
     private static <T> T required(T value, String name) {

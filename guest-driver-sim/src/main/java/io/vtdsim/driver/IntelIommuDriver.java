@@ -221,7 +221,7 @@ public final class IntelIommuDriver {
 
   // ---------------------------------------------------------------- test hooks
 
-  /** Test hook: the RID_PASID entry the driver wrote for {@code dev} in scalable mode, decoded. */
+  /** Test hook: the RID_PASID entry the driver wrote for {@code dev} in scalable mode, decoded (null: none). */
   io.vtdsim.emu.spec.PasidTableEntry attachedPasidEntry(SourceId dev) {
     return locked(() -> {
       if (!ctx.scalable) throw new IllegalStateException("the driver runs legacy mode: no PASID entries");

@@ -78,9 +78,11 @@ final class ScalableTables {
     }
   }
 
-  /** The RID_PASID entry of {@code dev}, decoded (not present when it has none). */
+  /** The RID_PASID entry of {@code dev}, decoded; null when the device never had one. */
   PasidTableEntry pasidEntry(SourceId dev) {
-    long e = PasidTableEntry.address(pasidTable(dev), RID_PASID);
+    Long table = pasidTables.get(dev);
+    if (table == null) return null;
+    long e = PasidTableEntry.address(table, RID_PASID);
     return PasidTableEntry.decode(ctx.memory.read64(e), ctx.memory.read64(e + 8), ctx.memory.read64(e + 16));
   }
 

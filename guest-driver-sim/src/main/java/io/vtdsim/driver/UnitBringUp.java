@@ -49,8 +49,6 @@ final class UnitBringUp {
     if (ctx.booted) throw new IllegalStateException("the driver is already booted");
     readCapabilities();
     initQueuedInvalidation();
-    // sm_supported(iommu): intel_iommu_sm && ecap_smts; the PASID-based invalidations need the queue
-    ctx.scalable = ctx.ecap.smts() && ctx.config.scalableMode().wanted(ctx.preset) && ctx.invalidator.queued();
     attachments.allocateDomainIds();
     ctx.flushPolicy = new FlushPolicy(ctx.preset, ctx.config.flush(), ctx.cap);
     if ((mmio.read32(Registers.GSTS) & GlobalCommand.TE) != 0) {
@@ -98,26 +96,40 @@ final class UnitBringUp {
     ctx.cap = cap;
     ctx.ecap = ExtendedCapability.decode(ecapValue);
     if (cap.sagaw() == 0) throw new DriverException("CAP.SAGAW is 0: the unit is ignored");
+    // sm_supported(iommu): intel_iommu_sm && ecap_smts; the PASID-based invalidations need the queue
+    ctx.scalable = ctx.ecap.smts() && ctx.config.scalableMode().wanted(ctx.preset) && ctx.ecap.qi();
+    int sagaw = sagaw(cap, ctx.ecap);
     int max = AddressWidth.agawOfWidth(Math.min(ctx.preset.defaultAddressWidth(), cap.guestAddressWidth()));
     int agaw = -1;
     for (int a = max; a >= 0; a--) {
-      if (cap.supportsAgaw(a)) {
+      if ((sagaw & (1 << a)) != 0) {
         agaw = a;
         break;
       }
     }
     if (agaw < 0) {
       for (int a = max + 1; a < 5; a++) {
-        if (cap.supportsAgaw(a)) {
+        if ((sagaw & (1 << a)) != 0) {
           agaw = a;
           break;
         }
       }
     }
     ctx.agaw = agaw;
-    if (agaw < 0) throw new DriverException("no supported AGAW in SAGAW 0x" + Integer.toHexString(cap.sagaw()));
+    if (agaw < 0) throw new DriverException("no supported AGAW in SAGAW 0x" + Integer.toHexString(sagaw));
     // keep the persistent enables firmware left on
     ctx.gcmd = gsts & (GlobalCommand.TE | GlobalCommand.QIE | GlobalCommand.IRE);
+  }
+
+  /**
+   * The AGAWs the driver may use: CAP.SAGAW; from 6.0 (__iommu_calculate_sagaw) in scalable mode with
+   * ECAP.FLTS the first level's 48 bits (and 57 with CAP.FL5LP) — alone on a unit without SSTS, ANDed
+   * with CAP.SAGAW otherwise.
+   */
+  private int sagaw(Capability cap, ExtendedCapability ecap) {
+    if (!ctx.preset.firstLevelSagaw() || !ctx.scalable || !ecap.fsts()) return cap.sagaw();
+    int firstLevel = Capability.SAGAW_48 | (cap.fl5lp() ? Capability.SAGAW_57 : 0);
+    return ecap.ssts() ? firstLevel & cap.sagaw() : firstLevel;
   }
 
   private void initQueuedInvalidation() {

@@ -386,6 +386,7 @@ class ScalableModeTest {
     // 5.10: scalable mode only with intel_iommu=sm_on
     try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_5_10), sm())) {
       assertThat(rig.driver.scalableMode()).isFalse();
+      assertThat(rig.driver.domainId("default:" + DEV)).as("5.x legacy mode: DID 1 is free").isEqualTo(1);
     }
     try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_5_10).withScalableMode(ScalableMode.ON), sm())) {
       assertThat(rig.driver.scalableMode()).isTrue();
@@ -393,6 +394,8 @@ class ScalableModeTest {
       PasidTableEntry pe = rig.driver.attachedPasidEntry(DEV);
       assertThat(pe.pgtt()).isEqualTo(PasidGranularTranslationType.SECOND_STAGE);
       assertThat(pe.sre()).isTrue();
+      // 5.x reserves FLPT_DEFAULT_DID (1) in scalable mode
+      assertThat(pe.did()).isEqualTo(2);
       long iova = rig.driver.mapSingle(DEV, GPA, 0x100, Direction.BIDIRECTIONAL);
       assertThat(rig.unit.translate(DEV.sid(), iova, false).address()).isEqualTo(GPA);
     }
@@ -427,15 +430,23 @@ class ScalableModeTest {
 
   @Test
   void fiveLevelFirstStageNeedsFl5lp() {
+    // the fsts CAP widened to aw 57: SAGAW 39|48|57, no FL5LP
     VtdConfig aw57 = VtdConfig.preset("qemu-11.1-sm-fsts", 57);
-    try (Rig rig = new Rig(DriverConfig.of(DriverPreset.LINUX_6_12), aw57)) {
+    // 5.18 takes the AGAW from CAP.SAGAW: 57 bits, a 5-level first stage the unit can not walk
+    try (Rig rig = new Rig(DriverConfig.of(DriverPreset.LINUX_5_18), aw57)) {
       assertThatThrownBy(() -> rig.driver.boot(List.of(DEV))).isInstanceOf(DriverException.class)
           .hasMessageContaining("5-level");
+    }
+    // 6.0+ __iommu_calculate_sagaw: an FSTS-only unit without FL5LP offers 48 bits: 4 levels
+    try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_6_12), aw57)) {
+      assertThat(rig.driver.agaw()).isEqualTo(2);
+      assertThat(rig.driver.attachedPasidEntry(DEV).firstStageLevels()).isEqualTo(4);
     }
     VtdConfig fl5 = aw57.withCap(aw57.cap().toBuilder().fl5lp(true).build());
     try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_6_12), fl5)) {
       PasidTableEntry pe = rig.driver.attachedPasidEntry(DEV);
       assertThat(pe.firstStageLevels()).isEqualTo(5);
+      assertThat(pe.fspm()).isEqualTo(PasidTableEntry.FSPM_5_LEVEL);
       long iova = rig.driver.mapSingle(DEV, GPA, 0x100, Direction.BIDIRECTIONAL);
       assertThat(rig.unit.translate(DEV.sid(), iova, true).address()).isEqualTo(GPA);
     }
