@@ -50,4 +50,20 @@ class ScalableModeConfigTest {
     assertThatThrownBy(() -> TestBed.builder().machine("qemu-11.1").scalableMode(true).flts(true).awBits(39).config())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("aw-bits 48");
   }
+
+  /** x86-64 paging has no write-only page: a first-stage FROM_DEVICE map is readable; a second-level one is not (6.12). */
+  @Test
+  void aFirstStageWriteOnlyMapIsReadableInTheIntent() {
+    for (boolean flts : new boolean[] {true, false}) {
+      try (TestBed bed = TestBed.builder().machine("qemu-11.1").scalableMode(true).flts(flts)
+          .shadowSync(flts ? "nested" : "iova-tree").assigned("nic", "00:03.0").build()) {
+        bed.boot();
+        long iova = bed.dmaMap("nic", 0x2000000, 0x1000, io.vtdsim.driver.Direction.FROM_DEVICE);
+        var t = bed.intent().translate("nic", iova).orElseThrow();
+        assertThat(t.write()).isTrue();
+        assertThat(t.read()).as("flts " + flts).isEqualTo(flts);
+        assertThat(bed.check()).as("flts " + flts).isEmpty();
+      }
+    }
+  }
 }
