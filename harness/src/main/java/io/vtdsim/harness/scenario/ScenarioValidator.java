@@ -145,15 +145,16 @@ public final class ScenarioValidator {
         throw new ScenarioException(scenario.source(), machineLine("queue"), "machine.queue",
             "QEMU processes its invalidation queue itself; thread is a model setting (machine.backend qemu)");
       }
-      boolean cm = m.cachingMode() != null ? m.cachingMode()
-          : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
+      VtdConfig asked = m.vtdConfig();
+      boolean cm = asked.cap().cm();
+      boolean firstStage = asked.ecap().fsts();
       List<QemuDevice> devices = new ArrayList<>();
       for (DeviceSpec d : scenario.devices()) {
         SourceId sid = SourceId.parse(d.bdf());
         devices.add(new QemuDevice(d.id(), sid.bus(), sid.device(), sid.function(), d.assigned()));
       }
       try {
-        new QemuMachineOptions(awBits, cm, ram, devices);
+        new QemuMachineOptions(awBits, cm, asked.ecap().smts() || firstStage, firstStage, ram, devices, null, null);
       } catch (IllegalArgumentException e) {
         String msg = e.getMessage();
         int colon = msg.indexOf(": ");
