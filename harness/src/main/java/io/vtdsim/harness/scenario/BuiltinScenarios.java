@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The scenarios shipped with vtdsim ({@code src/main/resources/scenarios/NAME.yaml}). Each file's
  * {@code description} says what it shows and why each shadow strategy behaves as it does; its
  * {@code expect} block declares the outcome and violation kinds under every strategy (a default plus
- * one {@code per-strategy} entry per strategy; unaligned-pre-5.18 has the default only).
+ * one {@code per-strategy} entry per strategy; unaligned-pre-5.18 has the default only). The scalable-mode
+ * ones (first-stage-shadowed, first-stage-nested, second-stage-scalable, nested-skipped-flush)
+ * also declare {@code nested}, nesting instead of shadowing.
  */
 public final class BuiltinScenarios {
   private BuiltinScenarios() {}
@@ -31,11 +33,27 @@ public final class BuiltinScenarios {
       "lazy-dsi-batching",
       "unaligned-pre-5.18",
       "interrupt-window",
-      "translation-disabled");
+      "translation-disabled",
+      "first-stage-shadowed",
+      "first-stage-nested",
+      "second-stage-scalable",
+      "nested-skipped-flush");
+  /** The scalable-mode ones: first- and second-stage guests, shadowed and nested. */
+  private static final List<String> SCALABLE_MODE =
+      List.of("first-stage-shadowed", "first-stage-nested", "second-stage-scalable", "nested-skipped-flush");
 
   /** Every built-in scenario name, in a teaching order. */
   public static List<String> names() {
     return NAMES;
+  }
+
+  /**
+   * The built-ins of the caching-mode shadowing question, legacy-mode guests under the three shadow
+   * strategies: the demo's rows. The scalable-mode ones compare shadowing with nesting (their
+   * {@code nested} column) and are run with {@code matrix --strategies ...,nested}.
+   */
+  public static List<String> shadowingNames() {
+    return NAMES.stream().filter(n -> !SCALABLE_MODE.contains(n)).toList();
   }
 
   /**
