@@ -1,6 +1,7 @@
 package io.vtdsim.harness.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.host.HostMapping;
@@ -9,6 +10,7 @@ import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.MsiSink;
 import io.vtdsim.emu.spec.Capability;
 import io.vtdsim.emu.spec.FaultRecord;
+import io.vtdsim.emu.spec.FaultStatus;
 import io.vtdsim.emu.spec.PasidTableEntry;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.harness.machine.QemuMachine;
@@ -50,6 +52,7 @@ class QemuScalableFirstStageTest {
   static final int DID = 1;
   static final long IOVA = 0xA000000L;
   static final long GPA = 0x300000L;
+  static final long OTHER_GPA = 0x500000L; // above QemuGuest's table pool (0x400000) and queue
 
   private final RecordingListener listener = new RecordingListener();
   private QemuSession session;
@@ -135,6 +138,36 @@ class QemuScalableFirstStageTest {
     g.dsi(DID);
     assertThat(listener.since(m)).containsExactly(Dma.unmap(NIC, IOVA, 0x1000));
     assertThat(session.dmaMappings(NIC)).doesNotContainKey(IOVA);
+  }
+
+  /**
+   * CAP.MAMV bounds a PASID-based PSI too: AM 18 (MAMV) executes and invalidates QEMU's IOTLB, AM 19
+   * is an IQE — although Linux's first-stage qi_flush_piotlb sends AM up to the range's size with no
+   * MAMV fallback (a 2 GiB unaligned unmap gives AM 19). The model's unit answers the same under
+   * both fidelities (InvalidationQueue, ScalableModeUnitTest).
+   */
+  @Test
+  void aPasidBasedPsiUpToMamvInvalidatesAndBeyondItIsAnIqe() {
+    firstStageGuest();
+    assertThat(Capability.decode(g.regs.read(Registers.CAP, 8)).mamv()).isEqualTo(18);
+    g.smTables.mapFirstStage(fs, 4, IOVA, GPA, 4096, true);
+    byte[] before = "page at 0x300000".getBytes(StandardCharsets.US_ASCII);
+    byte[] after = "page at 0x500000".getBytes(StandardCharsets.US_ASCII);
+    g.mem.write(GPA, before);
+    g.mem.write(OTHER_GPA, after);
+    DmaAccess first = session.dmaRead(NIC, IOVA, 16);
+    assertThat(first.ok()).as("errno %d", first.errno()).isTrue();
+    assertThat(first.data()).isEqualTo(before); // fills QEMU's IOTLB
+    g.smTables.mapFirstStage(fs, 4, IOVA, OTHER_GPA, 4096, true); // retarget the leaf
+    assertThat(session.dmaRead(NIC, IOVA, 16).data()).as("QEMU's IOTLB still answers").isEqualTo(before);
+
+    g.pasidPsi(DID, 0, 0, 18); // 2^18 pages from 0: [0, 1 GiB); the wait completes
+    assertThat(g.regs.read(Registers.FSTS, 4) & FaultStatus.IQE).isZero();
+    assertThat(session.dmaRead(NIC, IOVA, 16).data()).as("the entry was invalidated").isEqualTo(after);
+
+    assertThatThrownBy(() -> g.pasidPsi(DID, 0, 0, 19)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not completed");
+    assertThat(g.regs.read(Registers.FSTS, 4) & FaultStatus.IQE).as("AM 19 > MAMV 18").isNotZero();
   }
 
   /** A read-only, supervisor-only first-stage page: the walk reads bit 1 (R/W) as W and ignores U/S. */

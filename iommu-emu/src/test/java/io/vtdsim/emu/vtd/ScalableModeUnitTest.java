@@ -46,7 +46,11 @@ class ScalableModeUnitTest {
     private int tail;
 
     Machine(String preset) {
-      bed = new VtdTestBed(VtdConfig.preset(preset, 48));
+      this(VtdConfig.preset(preset, 48));
+    }
+
+    Machine(VtdConfig config) {
+      bed = new VtdTestBed(config);
       tables = new ScalableTableBuilder(bed.memory, POOL);
       directory = tables.pasidContext(SID, 0, 0);
       fsRoot = tables.firstStageRoot();
@@ -95,7 +99,11 @@ class ScalableModeUnitTest {
   }
 
   private static Machine firstStageMachine() {
-    Machine m = new Machine("qemu-11.1-sm-fsts");
+    return firstStageMachine(VtdConfig.preset("qemu-11.1-sm-fsts", 48));
+  }
+
+  private static Machine firstStageMachine(VtdConfig config) {
+    Machine m = new Machine(config);
     m.tables.pasidEntry(m.directory, 0, PasidTableEntry.firstStage(DID, m.fsRoot, false, 2));
     m.tables.mapFirstStage(m.fsRoot, 4, IOVA, PAGE_A, 4096, true);
     m.enable();
@@ -322,6 +330,21 @@ class ScalableModeUnitTest {
       assertThat(bed.fsts() & FaultStatus.IQE).isNotZero();
     }
     try (Machine m = firstStageMachine()) {
+      m.submit(PasidIotlbInvalidation.page(DID, 0, 0, 19, false)); // AM 19 > MAMV 18
+      assertThat(m.bed.fsts() & FaultStatus.IQE).isNotZero();
+    }
+  }
+
+  /** As QEMU 11.1.3 (measured by QemuScalableFirstStageTest): CAP.MAMV bounds a PASID-based PSI in qemu fidelity too. */
+  @Test
+  void underQemuFidelityAPasidBasedPsiBeyondMamvIsAnIqeAndAtMamvInvalidates() {
+    try (Machine m = firstStageMachine(VtdConfig.preset("qemu-11.1-sm-fsts", 48, Fidelity.QEMU))) {
+      assertThat(m.read(IOVA).ok()).isTrue(); // cached
+      m.tables.mapFirstStage(m.fsRoot, 4, IOVA, PAGE_B, 4096, true); // retarget the PTE
+      assertThat(m.read(IOVA).address()).as("the IOTLB still answers").isEqualTo(PAGE_A);
+      m.submit(PasidIotlbInvalidation.page(DID, 0, 0, 18, false)); // AM 18 = MAMV: 1 GiB from 0
+      assertThat(m.bed.fsts() & FaultStatus.IQE).isZero();
+      assertThat(m.read(IOVA).address()).as("the cached translation went").isEqualTo(PAGE_B);
       m.submit(PasidIotlbInvalidation.page(DID, 0, 0, 19, false)); // AM 19 > MAMV 18
       assertThat(m.bed.fsts() & FaultStatus.IQE).isNotZero();
     }
