@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.harness.oracle.Violation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -78,8 +79,8 @@ public final class Overrides {
         yield s.withExpect(new Expect(outcome, outcome.equals(Expect.PASS) ? List.of() : s.expect().violations()));
       }
       case "expect.violations" -> {
-        List<String> kinds = new ArrayList<>();
-        for (String k : split(value)) kinds.add(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS));
+        List<Violation.Kind> kinds = new ArrayList<>();
+        for (String k : split(value)) kinds.add(Violation.Kind.of(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS)));
         yield s.withExpect(new Expect(kinds.isEmpty() ? s.expect().outcome() : Expect.VIOLATION, kinds));
       }
       default -> {
