@@ -96,7 +96,7 @@ public final class HostContainer {
    * ENOSPC (vfio-type1, the container holds its limit of mappings) or ENOMEM (iommufd, the pages
    * would exceed the pinned-page limit).
    */
-  public synchronized HostResult map(long iova, long size, long gpa, boolean read, boolean write) {
+  public synchronized HostResult map(long iova, long gpa, long size, boolean read, boolean write) {
     HostResult r;
     if (size > 0 && !memory.isRam(gpa, size)) {
       r = HostResult.error(Errno.EFAULT);

@@ -72,7 +72,7 @@ final class AddressSpace {
     boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
     boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
     emitNotify(true, s, z, target, r, w);
-    container.map(s, z, target, r, w);
+    container.map(s, target, z, r, w);
   }
 
   private static boolean insideOneNotifier(long iova, long size) {
@@ -127,7 +127,7 @@ final class AddressSpace {
 
   /** vfio's region_add of guest RAM with DMA remapping off: RAM 1:1, split around the window, in aligned chunks. */
   void mapIdentity(GuestMemory memory) {
-    forEachIdentityChunk(memory, (s, z) -> container.map(s, z, s, true, true));
+    forEachIdentityChunk(memory, (s, z) -> container.map(s, s, z, true, true));
   }
 
   /** vfio's region_del of guest RAM: unmaps exactly the identity chunks. */

@@ -56,7 +56,7 @@ class NestedForwarderTest {
 
   NestedForwarderTest() {
     bus.map(config.mmioBase(), unit);
-    stage2.map(0, 64 * MiB, 0, true, true); // the VMM's stage 2: guest RAM as it is
+    stage2.map(0, 0, 64 * MiB, true, true); // the VMM's stage 2: guest RAM as it is
     forwarder.attach(SID, hwpt);
     unit.addObserver(forwarder);
     tables.mapFirstStage(fsRoot, 4, IOVA, PAGE_A, 4096, true);
