@@ -29,7 +29,7 @@ class HostContainerTest {
     assertThat(type1.map(0x20_0000, 0x4000_0000, M2, true, true).errno()).isEqualTo(Errno.EEXIST);
     assertThat(type1.map(0x30_0000, 0x5000_0000, K4, true, false).errno()).isEqualTo(Errno.EEXIST);
     assertThat(type1.map(0x1F_F000, 0x5000_0000, 2 * K4, true, false).errno()).isEqualTo(Errno.EEXIST);
-    assertThat(type1.mappings()).containsExactly(new HostMapping(0x20_0000, M2, 0x4000_0000, true, true));
+    assertThat(type1.mappings()).containsExactly(new HostMapping(0x20_0000, 0x4000_0000, M2, true, true));
     assertThat(type1.errorCount()).isEqualTo(3);
     Event err = log.eventsOfKind(HostContainer.ERROR).get(0);
     assertThat(err.attrs()).containsEntry("errno", "EEXIST").containsEntry("op", "map").containsEntry("container", "t1");
@@ -55,7 +55,7 @@ class HostContainerTest {
     iommufd.map(0x2000, 0x5000_1000, K4, true, true);
     // [0x1000, 0x30_0000): the two 4 KiB areas go, then the 2 MiB area reaches past the end
     assertThat(iommufd.unmap(0x1000, 0x30_0000 - 0x1000).errno()).isEqualTo(Errno.ENOENT);
-    assertThat(iommufd.mappings()).containsExactly(new HostMapping(0x20_0000, M2, 0x4000_0000, true, true));
+    assertThat(iommufd.mappings()).containsExactly(new HostMapping(0x20_0000, 0x4000_0000, M2, true, true));
     assertThat(log.eventsOfKind(HostContainer.ERROR)).last().satisfies(e -> assertThat(e.text()).contains("reaches past"));
   }
 
@@ -89,7 +89,7 @@ class HostContainerTest {
     type1.map(0x3000, 0x4000_1000, K4, true, true);
     type1.map(0x10_0000, 0x4000_2000, K4, true, true);
     assertThat(type1.unmap(0, 0x8000)).isEqualTo(HostResult.success(2 * K4));
-    assertThat(type1.mappings()).containsExactly(new HostMapping(0x10_0000, K4, 0x4000_2000, true, true));
+    assertThat(type1.mappings()).containsExactly(new HostMapping(0x10_0000, 0x4000_2000, K4, true, true));
   }
 
   @Test
@@ -125,7 +125,7 @@ class HostContainerTest {
   @Test
   void lookupFindsTheMappingContainingAnAddress() {
     type1.map(0x20_0000, 0x4000_0000, M2, true, false);
-    assertThat(type1.lookup(0x2F_F123)).contains(new HostMapping(0x20_0000, M2, 0x4000_0000, true, false));
+    assertThat(type1.lookup(0x2F_F123)).contains(new HostMapping(0x20_0000, 0x4000_0000, M2, true, false));
     assertThat(type1.lookup(0x40_0000)).isEmpty();
     assertThat(type1.lookup(0x1F_FFFF)).isEmpty();
   }
@@ -136,8 +136,8 @@ class HostContainerTest {
     type1.map(0x40_0000, 0x5000_0000, K4, true, true);
     type1.map(0x50_0000, 0x5000_1000, K4, true, true);
     assertThat(type1.mappingsIn(0x30_0000, 0x40_1000)).containsExactly(
-        new HostMapping(0x20_0000, M2, 0x4000_0000, true, true),
-        new HostMapping(0x40_0000, K4, 0x5000_0000, true, true));
+        new HostMapping(0x20_0000, 0x4000_0000, M2, true, true),
+        new HostMapping(0x40_0000, 0x5000_0000, K4, true, true));
     assertThat(type1.mappingsIn(0x40_1000, 0x50_0000)).isEmpty();
   }
 
