@@ -4,6 +4,7 @@ import io.vtdsim.driver.domain.Domain;
 import io.vtdsim.driver.domain.DomainIdAllocator;
 import io.vtdsim.driver.flush.Flush;
 import io.vtdsim.driver.pagetable.PageTable;
+import io.vtdsim.driver.pagetable.PteFormat;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.ContextEntry;
@@ -19,13 +20,16 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Domains and device attachment in legacy mode: named domains (created on first use), domain IDs,
- * root and context entries (domain_context_mapping_one / domain_context_clear_one in
- * drivers/iommu/intel/iommu.c) and the flushes each era sends around them. Called under the driver lock.
+ * Domains and device attachment: named domains (created on first use; in scalable mode first- or
+ * second-stage as first_level_by_default decides), domain IDs, and in legacy mode the root and context
+ * entries (domain_context_mapping_one / domain_context_clear_one in drivers/iommu/intel/iommu.c) with
+ * the flushes each era sends around them; in scalable mode {@link ScalableTables} does the tables.
+ * Called under the driver lock.
  */
 final class DeviceAttachments {
   private final DriverContext ctx;
   private final Flusher flusher;
+  private final ScalableTables scalable;
   private final Map<String, Domain> domains = new LinkedHashMap<>();
   private final Map<SourceId, Domain> attached = new HashMap<>();
   private final Map<Integer, Long> contextTables = new HashMap<>();
@@ -36,6 +40,12 @@ final class DeviceAttachments {
   DeviceAttachments(DriverContext ctx, Flusher flusher) {
     this.ctx = ctx;
     this.flusher = flusher;
+    this.scalable = new ScalableTables(ctx, flusher);
+  }
+
+  /** The scalable-mode tables (meaningful only when the driver runs scalable mode). */
+  ScalableTables scalableTables() {
+    return scalable;
   }
 
   /** Called when a domain loses its last device, before its DID is freed (the DMA API drains its flush queue). */
@@ -43,9 +53,12 @@ final class DeviceAttachments {
     lastDeviceDetached = action;
   }
 
-  /** iommu_init_domains: DID 0 is always reserved, DID 1 too where the preset says so. */
+  /**
+   * iommu_init_domains: DID 0 is always reserved, DID 1 (FLPT_DEFAULT_DID) too where the preset says so,
+   * and in 5.x whenever scalable mode runs ("if (sm_supported(iommu)) set_bit(FLPT_DEFAULT_DID, ...)").
+   */
   void allocateDomainIds() {
-    int firstDid = ctx.preset.reservesDid1() ? 2 : 1;
+    int firstDid = ctx.preset.reservesDid1() || ctx.scalable ? 2 : 1;
     dids = new DomainIdAllocator(ctx.cap.domainCount(), firstDid);
   }
 
@@ -107,7 +120,7 @@ final class DeviceAttachments {
    */
   private void probeFlush(SourceId dev, Domain d) {
     if (d.did() == 0) return;
-    flusher.flush(List.of(new Flush(Flush.Kind.DSI, d.did(), 0, 0, false,
+    flusher.flush(List.of(flusher.domainFlush(d,
         "probe " + dev + ": iommu_create_device_direct_mappings flushes the whole domain (as Linux)")));
   }
 
@@ -117,13 +130,26 @@ final class DeviceAttachments {
     return d;
   }
 
+  /**
+   * The named domain, created on first use: default domains are IOMMU_DOMAIN_DMA, every other one an
+   * IOMMU-API (IOMMU_DOMAIN_UNMANAGED) domain; the stage is first_level_by_default's. Superpages: the
+   * second level's from CAP.SLLPS, the first stage's 2 MiB always and 1 GiB with CAP.FS1GP
+   * (domain_update_iommu_superpage).
+   */
   Domain domainOrCreate(String name) {
     return domains.computeIfAbsent(name, n -> {
       int levels = AddressWidth.levelsOfAgaw(ctx.agaw);
+      if (ctx.firstStageByDefault(!n.startsWith(DEFAULT_PREFIX))) {
+        PteFormat format = PteFormat.firstStage(ctx.preset.firstLevelPresetsAccessed(), ctx.preset.firstLevelExecuteDisable());
+        return new Domain(n, new PageTable(ctx.memory, ctx.pool, levels, ctx.cap.fl1gp() ? 2 : 1, format));
+      }
       int sp = ctx.cap.supports1G() ? 2 : ctx.cap.supports2M() ? 1 : 0;
       return new Domain(n, new PageTable(ctx.memory, ctx.pool, levels, sp));
     });
   }
+
+  /** Names of default (IOMMU_DOMAIN_DMA) domains start with this. */
+  static final String DEFAULT_PREFIX = "default:";
 
   /** The domain a device is attached to. */
   Optional<String> domainOf(SourceId dev) {
@@ -151,9 +177,9 @@ final class DeviceAttachments {
   private String defaultDomainName(SourceId d) {
     if (!ctx.preset.translationBeforeAttach()) {
       String g = ctx.config.groups().get(d);
-      if (g != null) return "default:" + g;
+      if (g != null) return DEFAULT_PREFIX + g;
     }
-    return "default:" + d;
+    return DEFAULT_PREFIX + d;
   }
 
   private void attachInternal(SourceId dev, String domainName) {
@@ -162,6 +188,21 @@ final class DeviceAttachments {
     if (current == target) return;
     if (current != null) detachInternal(dev);
     if (target.did() == 0) target.did(dids.allocate());
+    if (ctx.scalable) {
+      try {
+        scalable.attach(dev, target);
+      } catch (DriverException e) {
+        // "Setup RID2PASID failed": the device stays without a domain
+        if (target.devices().isEmpty()) {
+          dids.free(target.did());
+          target.did(0);
+        }
+        throw e;
+      }
+      target.addDevice(dev);
+      attached.put(dev, target);
+      return;
+    }
     long entry = ContextEntry.address(contextTable(dev.bus()), dev.devfn());
     ContextEntry ce = new ContextEntry(true, false, TranslationType.MULTI_LEVEL, target.table().root(), ctx.agaw,
         target.did());
@@ -183,6 +224,11 @@ final class DeviceAttachments {
 
   private void detachInternal(SourceId dev) {
     Domain d = attached.remove(dev);
+    if (ctx.scalable) {
+      scalable.detach(dev);
+      released(dev, d);
+      return;
+    }
     long entry = ContextEntry.address(contextTable(dev.bus()), dev.devfn());
     int oldDid = ContextEntry.decode(ctx.memory.read64(entry), ctx.memory.read64(entry + 8)).did();
     // clear P first, then the rest
@@ -196,6 +242,11 @@ final class DeviceAttachments {
       flusher.flush(List.of(new Flush(Flush.Kind.DSI, oldDid, 0, 0, false,
           "detach " + dev + ": DSI on the old DID (as Linux ≥5.x)")));
     }
+    released(dev, d);
+  }
+
+  /** {@code dev} left {@code d}: a domain without devices drains its flush queue and gives its DID back. */
+  private void released(SourceId dev, Domain d) {
     d.removeDevice(dev);
     if (d.devices().isEmpty()) {
       lastDeviceDetached.accept(d);

@@ -62,7 +62,17 @@ final class DmaPort implements DmaBackend {
   }
 
   @Override
-  public void unmapFlush(int did, long pfn, long pages, boolean ih) {
-    flusher.flushRange(did, pfn, pages, ih, false);
+  public void unmapFlush(Domain d, long pfn, long pages, boolean ih) {
+    flusher.unmapFlush(d, pfn, pages, ih);
+  }
+
+  @Override
+  public Flush domainFlush(Domain d, String reason) {
+    return flusher.domainFlush(d, reason);
+  }
+
+  @Override
+  public boolean firstStageDmaDomains() {
+    return ctx.firstStageByDefault(false);
   }
 }

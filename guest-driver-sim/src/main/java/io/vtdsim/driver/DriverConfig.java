@@ -21,6 +21,7 @@ import java.util.Map;
  * @param dmaMask the devices' DMA mask (limits IOVAs)
  * @param faultMsiAddress fault-event MSI address written to FEADDR/FEUADDR
  * @param faultMsiData fault-event MSI data written to FEDATA
+ * @param scalableMode intel_iommu=sm_on|sm_off, or the era's default ({@link ScalableMode})
  */
 public record DriverConfig(
     DriverPreset preset,
@@ -33,7 +34,8 @@ public record DriverConfig(
     Map<SourceId, String> groups,
     long dmaMask,
     long faultMsiAddress,
-    int faultMsiData) {
+    int faultMsiData,
+    ScalableMode scalableMode) {
 
   /** Default pool: 16 MiB at 16 MiB. */
   public static final long DEFAULT_POOL_BASE = 0x100_0000L;
@@ -44,8 +46,8 @@ public record DriverConfig(
   public static final int DEFAULT_FAULT_MSI_DATA = 0x21;
 
   public DriverConfig {
-    if (preset == null || flush == null || dmaMode == null) {
-      throw new IllegalArgumentException("preset, flush policy and DMA mode are required");
+    if (preset == null || flush == null || dmaMode == null || scalableMode == null) {
+      throw new IllegalArgumentException("preset, flush policy, DMA mode and scalable mode are required");
     }
     if ((tablePoolBase & Page.OFFSET_MASK) != 0 || (tablePoolSize & Page.OFFSET_MASK) != 0 || tablePoolSize < 4 * Page.SIZE) {
       throw new IllegalArgumentException(String.format(
@@ -64,37 +66,37 @@ public record DriverConfig(
   public static DriverConfig of(DriverPreset preset) {
     return new DriverConfig(preset, FlushPolicyName.LINUX, DmaMode.STRICT, Registers.DEFAULT_BASE,
         DEFAULT_POOL_BASE, DEFAULT_POOL_SIZE, DEFAULT_WAIT_BOUND, Map.of(), -1L,
-        DEFAULT_FAULT_MSI_ADDRESS, DEFAULT_FAULT_MSI_DATA);
+        DEFAULT_FAULT_MSI_ADDRESS, DEFAULT_FAULT_MSI_DATA, ScalableMode.DEFAULT);
   }
 
   public DriverConfig withFlush(FlushPolicyName f) {
     return new DriverConfig(preset, f, dmaMode, mmioBase, tablePoolBase, tablePoolSize, waitBound, groups, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   public DriverConfig withDmaMode(DmaMode m) {
     return new DriverConfig(preset, flush, m, mmioBase, tablePoolBase, tablePoolSize, waitBound, groups, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   public DriverConfig withMmioBase(long base) {
     return new DriverConfig(preset, flush, dmaMode, base, tablePoolBase, tablePoolSize, waitBound, groups, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   public DriverConfig withTablePool(long base, long size) {
     return new DriverConfig(preset, flush, dmaMode, mmioBase, base, size, waitBound, groups, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   public DriverConfig withWaitBound(int bound) {
     return new DriverConfig(preset, flush, dmaMode, mmioBase, tablePoolBase, tablePoolSize, bound, groups, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   public DriverConfig withGroups(Map<SourceId, String> g) {
     return new DriverConfig(preset, flush, dmaMode, mmioBase, tablePoolBase, tablePoolSize, waitBound, g, dmaMask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
   }
 
   /** Adds devices to one IOMMU group. */
@@ -106,6 +108,12 @@ public record DriverConfig(
 
   public DriverConfig withDmaMask(long mask) {
     return new DriverConfig(preset, flush, dmaMode, mmioBase, tablePoolBase, tablePoolSize, waitBound, groups, mask,
-        faultMsiAddress, faultMsiData);
+        faultMsiAddress, faultMsiData, scalableMode);
+  }
+
+  /** intel_iommu=sm_on / sm_off, or {@link ScalableMode#DEFAULT} (the era's kernel default). */
+  public DriverConfig withScalableMode(ScalableMode m) {
+    return new DriverConfig(preset, flush, dmaMode, mmioBase, tablePoolBase, tablePoolSize, waitBound, groups, dmaMask,
+        faultMsiAddress, faultMsiData, m);
   }
 }

@@ -35,6 +35,8 @@ final class DriverContext {
   /** Shadow of the persistent GCMD enables (TE, QIE, IRE), as Linux's iommu->gcmd. */
   int gcmd;
   long rootTable;
+  /** Scalable mode (RTADDR.TTM = 01b): ECAP.SMTS, the era and intel_iommu=sm_on|sm_off agreed (sm_supported). */
+  boolean scalable;
   Invalidator invalidator;
   FlushPolicy flushPolicy;
   boolean booted;
@@ -49,6 +51,22 @@ final class DriverContext {
     this.preset = config.preset();
     this.mmio = mmio;
     this.pool = new TablePagePool(memory, config.tablePoolBase(), config.tablePoolSize());
+  }
+
+  /**
+   * first_level_by_default for a new domain: never in legacy mode; 5.6–5.14 whenever ECAP.FLTS; 5.15+
+   * the one stage offered when only one of FLTS/SSTS is, else first level except for IOMMU-API
+   * (IOMMU_DOMAIN_UNMANAGED) domains.
+   *
+   * @param unmanaged an IOMMU-API domain rather than a DMA-API default domain
+   */
+  boolean firstStageByDefault(boolean unmanaged) {
+    if (!scalable) return false;
+    return switch (preset.firstLevelDefault()) {
+      case NEVER -> false;
+      case WHEN_OFFERED -> ecap.fsts();
+      case SECOND_LEVEL_FOR_UNMANAGED -> ecap.fsts() != ecap.ssts() ? ecap.fsts() : !unmanaged;
+    };
   }
 
   void requireBooted() {

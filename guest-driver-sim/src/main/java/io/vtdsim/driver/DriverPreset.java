@@ -35,8 +35,14 @@ public enum DriverPreset {
     PER_ENTRY_PSI_UNDER_CM,
     /** 4.14–5.10 flush queue: a DSI of the domain, even under CM. */
     DSI,
-    /** ≥5.11: CM forces strict; CM=0 → flush queue with DSI. */
-    CM_FORCES_STRICT
+    /** 5.11–6.2: CM forces strict; CM=0 → flush queue with DSI. */
+    CM_FORCES_STRICT,
+    /**
+     * 6.3+ ("iommu/vt-d: Allow to use flush-queue when first level is default", Tina Zhang): CM forces
+     * strict only when DMA domains do not use the first level by default (iommu_set_dma_strict in
+     * intel_iommu_init); a first-level guest under CM keeps the flush queue.
+     */
+    CM_FORCES_STRICT_UNLESS_FIRST_LEVEL
   }
 
   /** Where probing a hot-added device flushes its domain (iommu_create_device_direct_mappings → iommu_flush_iotlb_all). */
@@ -53,6 +59,23 @@ public enum DriverPreset {
      * attach, so the flush reaches only a domain other devices already hold a DID for (read, not traced).
      */
     BEFORE_ATTACH
+  }
+
+  /** Which stage a new domain's page table uses in scalable mode (first_level_by_default). */
+  public enum FirstLevelDefault {
+    /** No scalable mode, so no first level (4.10). */
+    NEVER,
+    /**
+     * b802d070a52a / ddf09b6d43ec (5.6) to 5.14: first level whenever every unit runs scalable mode
+     * with ECAP.FLTS, whatever the domain type (first_level_by_default(void)).
+     */
+    WHEN_OFFERED,
+    /**
+     * 5.15+ ("iommu/vt-d: Use second level for GPA->HPA translation", Lu Baolu, 2021): only one of
+     * FLTS/SSTS offered → that one; both → first level except for IOMMU_DOMAIN_UNMANAGED (the IOMMU-API
+     * domains vfio uses) — first_level_by_default(type), read in 6.1 and 6.12.
+     */
+    SECOND_LEVEL_FOR_UNMANAGED
   }
 
   /** The 4.9/4.10 intel-iommu.c (the oldest era modelled). */
@@ -78,6 +101,16 @@ public enum DriverPreset {
         .probeFlush(ProbeFlush.NONE)
         .iovaRules(IovaRules.LINUX_4_7)
         .shutdownDisablesTranslation(false)
+        .scalableModeSupported(false)
+        .scalableModeByDefault(false)
+        .firstLevelDefault(FirstLevelDefault.NEVER)
+        .rid2pasidSupervisor(false)
+        .firstLevelPresetsAccessed(false)
+        .firstLevelExecuteDisable(false)
+        .srtpFlushesPasidCache(false)
+        .smContextAtProbe(false)
+        .firstLevelSagaw(false)
+        .tearDownFlushByPgtt(false)
         .build();
   }
 
@@ -92,6 +125,11 @@ public enum DriverPreset {
         .flushQueueEntries(255) // iova.c flush queue: IOVA_FQ_SIZE 256, one slot kept free
         .iovaRules(IovaRules.LINUX_4_15) // e60aa7b53845 cached_node + anchor (4.15), max32_alloc_size (5.1)
         .shutdownDisablesTranslation(true) // 6c3a44ed3c55 intel_iommu_shutdown (5.1)
+        .scalableModeSupported(true) // 5.0: 7373a8cc3819 "Setup context and enable RID2PASID support"
+        .scalableModeByDefault(false) // INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON (5.5) had no default: sm_on needed
+        .firstLevelDefault(FirstLevelDefault.WHEN_OFFERED) // 5.6 "Use iova over first level"
+        .rid2pasidSupervisor(true) // domain_setup_first_level: PASID_FLAG_SUPERVISOR_MODE until 5.13
+        .firstLevelExecuteDisable(true) // __domain_mapping: DMA_FL_PTE_XD | DMA_FL_PTE_US
         .build();
   }
 
@@ -107,6 +145,12 @@ public enum DriverPreset {
         .writeOnlyMapsReadable(false) // the dma_ops that added R for !CAP.ZLR went with 5.11
         .probeFlush(ProbeFlush.AFTER_ATTACH) // c588072bba6b (5.11) gave intel flush_iotlb_all
         .iovaRules(IovaRules.LINUX_5_11) // 4e89dce72521: retry above the cached node (5.11)
+        .scalableModeByDefault(true) // the Kconfig option got "default y" (5.15)
+        .firstLevelDefault(FirstLevelDefault.SECOND_LEVEL_FOR_UNMANAGED) // 5.15 "Use second level for GPA->HPA"
+        .rid2pasidSupervisor(false) // 5.13 "Use user privilege for RID2PASID translation"
+        .firstLevelPresetsAccessed(true) // 5.12 "Preset Access/Dirty bits for IOVA over FL", 5.15 for all domains
+        .srtpFlushesPasidCache(true) // 5.13 "Invalidate PASID cache when root/context entry changed"
+        .tearDownFlushByPgtt(true) // 5.15 "Fix incomplete cache flush in intel_pasid_tear_down_entry()"
         .build();
   }
 
@@ -116,6 +160,7 @@ public enum DriverPreset {
         .reservesDid1(true) // FLPT_DEFAULT_DID reserved in every mode in 6.x
         .flushesSuperpageSwitch(true) // 6.x switch_to_super_page flushes removed lower tables
         .allPowerOfTwoPageSizes(false) // 6.x pgsize_bitmap: 4K|2M|1G
+        .firstLevelSagaw(true) // 53fc7ad6edf2 "Correctly calculate sagaw value of IOMMU" (6.0)
         .build();
   }
 
@@ -127,6 +172,9 @@ public enum DriverPreset {
         .ihOnRegisterPath(false) // f701c9f36bcb dropped IH (fixed by 6b38a108eeb3, Oct 2025)
         .probeFlush(ProbeFlush.BEFORE_ATTACH) // 6.6 iommu_setup_default_domain: direct mappings first
         .iovaRules(IovaRules.LINUX_6_6) // 911aa1245da8: 127-pfn magazines, unbounded depot (6.6)
+        .lazyRule(LazyRule.CM_FORCES_STRICT_UNLESS_FIRST_LEVEL) // 6.3 "Allow to use flush-queue when first level is default"
+        .firstLevelExecuteDisable(false) // 6.11 "Remove control over Execute-Requested requests"
+        .smContextAtProbe(true) // 6.9 intel_pasid_setup_sm_context at probe (pasid.c)
         .build();
   }
 
@@ -239,6 +287,59 @@ public enum DriverPreset {
     return era.shutdownDisablesTranslation();
   }
 
+  /** Scalable mode exists (5.0+): the 256-bit queue on an ECAP.SMTS unit, and the scalable tables when enabled. */
+  public boolean scalableModeSupported() {
+    return era.scalableModeSupported();
+  }
+
+  /** intel_iommu_sm without sm_on/sm_off: CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON's default (y from 5.15). */
+  public boolean scalableModeByDefault() {
+    return era.scalableModeByDefault();
+  }
+
+  /** first_level_by_default: which stage a new domain uses in scalable mode. */
+  public FirstLevelDefault firstLevelDefault() {
+    return era.firstLevelDefault();
+  }
+
+  /** ≤5.12: the RID_PASID entry of a first-level domain sets SRE (PASID_FLAG_SUPERVISOR_MODE), needing ECAP.SRS. */
+  public boolean rid2pasidSupervisor() {
+    return era.rid2pasidSupervisor();
+  }
+
+  /** ≥5.12/5.15: first-level entries are written with A (and D when writable) preset. */
+  public boolean firstLevelPresetsAccessed() {
+    return era.firstLevelPresetsAccessed();
+  }
+
+  /** ≤6.10: first-level entries carry XD (bit 63). */
+  public boolean firstLevelExecuteDisable() {
+    return era.firstLevelExecuteDisable();
+  }
+
+  /** ≥5.13: iommu_set_root_entry adds a global PASID-cache invalidation in scalable mode (unless ESRTPS). */
+  public boolean srtpFlushesPasidCache() {
+    return era.srtpFlushesPasidCache();
+  }
+
+  /** ≥6.9: the scalable-mode context entry is set at probe, before any PASID entry, flushing DID 0. */
+  public boolean smContextAtProbe() {
+    return era.smContextAtProbe();
+  }
+
+  /**
+   * ≥6.0: the AGAW comes from __iommu_calculate_sagaw — in scalable mode with ECAP.FLTS the first
+   * level's widths (48, and 57 with CAP.FL5LP), alone without SSTS, else ANDed with CAP.SAGAW.
+   */
+  public boolean firstLevelSagaw() {
+    return era.firstLevelSagaw();
+  }
+
+  /** ≥5.15: intel_pasid_tear_down_entry flushes a second-stage entry's DID with a DSI, not a PASID-based IOTLB. */
+  public boolean tearDownFlushByPgtt() {
+    return era.tearDownFlushByPgtt();
+  }
+
   public static DriverPreset parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (DriverPreset p : values()) {
@@ -295,6 +396,30 @@ public enum DriverPreset {
    *     of a hot-added device relative to its attach (drivers/iommu/iommu.c)
    * @param iovaRules drivers/iommu/iova.c: where the rbtree search starts and what the rcache does
    * @param shutdownDisablesTranslation intel_iommu_shutdown → iommu_disable_translation (6c3a44ed3c55, 5.1)
+   * @param scalableModeSupported the driver knows scalable mode (5.0: 765b6a98c1de "Enumerate the scalable
+   *     mode capability", 7373a8cc3819 "Setup context and enable RID2PASID support"); __dmar_enable_qi then
+   *     sets IQA.DW and QS=1 whenever ECAP.SMTS, even when scalable mode is off
+   * @param scalableModeByDefault intel_iommu_sm = IS_ENABLED(CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON):
+   *     the option came without a default (5.5) and got "default y" in 5.15
+   * @param firstLevelDefault first_level_by_default (5.6: every domain when FLTS; 5.15: by domain type)
+   * @param rid2pasidSupervisor domain_setup_first_level passes PASID_FLAG_SUPERVISOR_MODE for RID2PASID
+   *     (SRE, refused without ECAP.SRS) until "Use user privilege for RID2PASID translation" (5.13); the
+   *     second-level entry sets SRE the same way
+   * @param firstLevelPresetsAccessed __domain_mapping / pfn_to_dma_pte preset DMA_FL_PTE_ACCESS (and
+   *     DMA_FL_PTE_DIRTY on writable leaves): DMA domains from 5.12, every domain from 5.15
+   * @param firstLevelExecuteDisable first-level entries carry DMA_FL_PTE_XD until "Remove control over
+   *     Execute-Requested requests" (6.11)
+   * @param srtpFlushesPasidCache iommu_set_root_entry's qi_flush_pasid_cache(QI_PC_GLOBAL) in scalable mode
+   *     ("Invalidate PASID cache when root/context entry changed", 5.13)
+   * @param smContextAtProbe intel_pasid_setup_sm_context at probe (6.9): the context entry before the
+   *     PASID entry, its CM flush a device-selective context invalidation and a DSI on DID 0; before,
+   *     domain_context_mapping_one after the PASID entry with a DSI on the domain's DID
+   * @param firstLevelSagaw __iommu_calculate_sagaw (53fc7ad6edf2, 6.0; its FL5LP test fixed in 6.0 by
+   *     "Check correct capability for sagaw determination"): first-level widths BIT(2) | FL5LP ? BIT(3)
+   *     in scalable mode with FLTS — alone without SLTS, ANDed with CAP.SAGAW with it; before, CAP.SAGAW
+   * @param tearDownFlushByPgtt intel_pasid_tear_down_entry: PASID-based IOTLB for first-stage and
+   *     pass-through entries, DSI for second-stage ones ("Fix incomplete cache flush in
+   *     intel_pasid_tear_down_entry()", 5.15, per spec 6.5.3.3); before, PASID-based for every entry
    */
   private record EraBehaviour(
       int defaultAddressWidth,
@@ -316,7 +441,17 @@ public enum DriverPreset {
       boolean allPowerOfTwoPageSizes,
       ProbeFlush probeFlush,
       IovaRules iovaRules,
-      boolean shutdownDisablesTranslation) {
+      boolean shutdownDisablesTranslation,
+      boolean scalableModeSupported,
+      boolean scalableModeByDefault,
+      FirstLevelDefault firstLevelDefault,
+      boolean rid2pasidSupervisor,
+      boolean firstLevelPresetsAccessed,
+      boolean firstLevelExecuteDisable,
+      boolean srtpFlushesPasidCache,
+      boolean smContextAtProbe,
+      boolean firstLevelSagaw,
+      boolean tearDownFlushByPgtt) {
 
     static Builder builder() {
       return new Builder();
@@ -343,7 +478,17 @@ public enum DriverPreset {
           .allPowerOfTwoPageSizes(allPowerOfTwoPageSizes)
           .probeFlush(probeFlush)
           .iovaRules(iovaRules)
-          .shutdownDisablesTranslation(shutdownDisablesTranslation);
+          .shutdownDisablesTranslation(shutdownDisablesTranslation)
+          .scalableModeSupported(scalableModeSupported)
+          .scalableModeByDefault(scalableModeByDefault)
+          .firstLevelDefault(firstLevelDefault)
+          .rid2pasidSupervisor(rid2pasidSupervisor)
+          .firstLevelPresetsAccessed(firstLevelPresetsAccessed)
+          .firstLevelExecuteDisable(firstLevelExecuteDisable)
+          .srtpFlushesPasidCache(srtpFlushesPasidCache)
+          .smContextAtProbe(smContextAtProbe)
+          .firstLevelSagaw(firstLevelSagaw)
+          .tearDownFlushByPgtt(tearDownFlushByPgtt);
     }
   }
 
@@ -369,6 +514,16 @@ public enum DriverPreset {
     private ProbeFlush probeFlush;
     private IovaRules iovaRules;
     private Boolean shutdownDisablesTranslation;
+    private Boolean scalableModeSupported;
+    private Boolean scalableModeByDefault;
+    private FirstLevelDefault firstLevelDefault;
+    private Boolean rid2pasidSupervisor;
+    private Boolean firstLevelPresetsAccessed;
+    private Boolean firstLevelExecuteDisable;
+    private Boolean srtpFlushesPasidCache;
+    private Boolean smContextAtProbe;
+    private Boolean firstLevelSagaw;
+    private Boolean tearDownFlushByPgtt;
 
     Builder defaultAddressWidth(int v) {
       defaultAddressWidth = v;
@@ -470,6 +625,56 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder scalableModeSupported(boolean v) {
+      scalableModeSupported = v;
+      return this;
+    }
+
+    Builder scalableModeByDefault(boolean v) {
+      scalableModeByDefault = v;
+      return this;
+    }
+
+    Builder firstLevelDefault(FirstLevelDefault v) {
+      firstLevelDefault = v;
+      return this;
+    }
+
+    Builder rid2pasidSupervisor(boolean v) {
+      rid2pasidSupervisor = v;
+      return this;
+    }
+
+    Builder firstLevelPresetsAccessed(boolean v) {
+      firstLevelPresetsAccessed = v;
+      return this;
+    }
+
+    Builder firstLevelExecuteDisable(boolean v) {
+      firstLevelExecuteDisable = v;
+      return this;
+    }
+
+    Builder srtpFlushesPasidCache(boolean v) {
+      srtpFlushesPasidCache = v;
+      return this;
+    }
+
+    Builder smContextAtProbe(boolean v) {
+      smContextAtProbe = v;
+      return this;
+    }
+
+    Builder firstLevelSagaw(boolean v) {
+      firstLevelSagaw = v;
+      return this;
+    }
+
+    Builder tearDownFlushByPgtt(boolean v) {
+      tearDownFlushByPgtt = v;
+      return this;
+    }
+
     EraBehaviour build() {
       return new EraBehaviour(
           required(defaultAddressWidth, "defaultAddressWidth"),
@@ -491,7 +696,17 @@ public enum DriverPreset {
           required(allPowerOfTwoPageSizes, "allPowerOfTwoPageSizes"),
           required(probeFlush, "probeFlush"),
           required(iovaRules, "iovaRules"),
-          required(shutdownDisablesTranslation, "shutdownDisablesTranslation"));
+          required(shutdownDisablesTranslation, "shutdownDisablesTranslation"),
+          required(scalableModeSupported, "scalableModeSupported"),
+          required(scalableModeByDefault, "scalableModeByDefault"),
+          required(firstLevelDefault, "firstLevelDefault"),
+          required(rid2pasidSupervisor, "rid2pasidSupervisor"),
+          required(firstLevelPresetsAccessed, "firstLevelPresetsAccessed"),
+          required(firstLevelExecuteDisable, "firstLevelExecuteDisable"),
+          required(srtpFlushesPasidCache, "srtpFlushesPasidCache"),
+          required(smContextAtProbe, "smContextAtProbe"),
+          required(firstLevelSagaw, "firstLevelSagaw"),
+          required(tearDownFlushByPgtt, "tearDownFlushByPgtt"));
     }
 
     private static <T> T required(T value, String name) {

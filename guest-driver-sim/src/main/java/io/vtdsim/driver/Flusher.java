@@ -66,14 +66,43 @@ final class Flusher {
     ctx.mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.WBF) == 0, "write-buffer flush (GSTS.WBFS=0)");
   }
 
-  /** After non-present→present: CM → PSI (map=1) per policy; CM=0 → write-buffer flush. */
+  /**
+   * After non-present→present: CM and a second-stage domain → PSI (map=1) per policy; otherwise a
+   * write-buffer flush — a first-stage domain needs no map-time invalidation even under CM
+   * (__mapping_notify_one "only flush if caching mode and second level"; 6.10+ cache_tag_flush_range_np).
+   */
   void mapFlush(Domain d, long pfn, long pages) {
-    if (!ctx.cap.cm()) {
+    if (!ctx.cap.cm() || d.firstStage()) {
+      if (d.firstStage() && ctx.cap.cm() && d.did() != 0 && ctx.log.enabled()) {
+        report(new Flush(Flush.Kind.NONE, d.did(), pfn << Page.SHIFT, 0, false,
+            "first-stage domain: no invalidation after non-present→present, even under CM (as Linux)"));
+      }
       writeBufferFlush();
       return;
     }
     if (d.did() == 0) return;
     flushRange(d.did(), pfn, pages, false, true);
+  }
+
+  /** The policy's unmap-time flushes of [pfn, pfn+pages) for {@code d}'s stage (not submitted). */
+  List<Flush> rangeFlushes(Domain d, long pfn, long pages, boolean ih) {
+    return d.firstStage()
+        ? ctx.flushPolicy.firstStageRange(d.did(), pfn, pages, ih)
+        : ctx.flushPolicy.range(d.did(), pfn, pages, ih, false);
+  }
+
+  /** The unmap flush of [pfn, pfn+pages) in {@code d}: PASID-based for a first-stage domain, else {@link #flushRange}. */
+  void unmapFlush(Domain d, long pfn, long pages, boolean ih) {
+    if (d.firstStage()) {
+      flush(ctx.flushPolicy.firstStageRange(d.did(), pfn, pages, ih));
+    } else {
+      flushRange(d.did(), pfn, pages, ih, false);
+    }
+  }
+
+  /** A flush of the whole domain: DSI, or PASID-selective PASID-based IOTLB for a first-stage domain. */
+  Flush domainFlush(Domain d, String reason) {
+    return d.firstStage() ? ctx.flushPolicy.firstStageDomain(d.did(), reason) : ctx.flushPolicy.domain(d.did(), reason);
   }
 
   /**
@@ -103,7 +132,7 @@ final class Flusher {
     if (r.freelist().isEmpty()) return;
     if (ctx.preset.flushesSuperpageSwitch() && d.did() != 0) {
       for (long[] range : r.switchedRanges()) {
-        flush(ctx.flushPolicy.range(d.did(), range[0] >>> Page.SHIFT, range[1] >>> Page.SHIFT, false, false));
+        flush(rangeFlushes(d, range[0] >>> Page.SHIFT, range[1] >>> Page.SHIFT, false));
       }
     }
     r.freelist().forEach(ctx.pool::free);

@@ -1,6 +1,7 @@
 package io.vtdsim.driver;
 
 import io.vtdsim.driver.dma.DmaApi;
+import io.vtdsim.driver.domain.TranslationStage;
 import io.vtdsim.driver.qi.UnitMmio;
 import io.vtdsim.emu.platform.Clock;
 import io.vtdsim.emu.platform.EventBody;
@@ -19,7 +20,9 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * A Linux-like intel-iommu guest driver for one remapping unit, legacy (non-scalable) mode. It reaches
+ * A Linux-like intel-iommu guest driver for one remapping unit, in legacy mode or — on a unit with
+ * ECAP.SMTS, where the era and {@link ScalableMode} allow it — scalable mode, its domains first- or
+ * second-stage. It reaches
  * the machine only through MMIO on the {@link MmioBus} and its own pages of {@link GuestMemory} (facts:
  * drivers/iommu/intel/, docs/linux-6.1-trace.md). All API calls are serialised by one lock, so several vCPU
  * threads share the invalidation queue; every call emits {@code driver.call} before acting.
@@ -118,6 +121,22 @@ public final class IntelIommuDriver {
     return ctx.rootTable;
   }
 
+  /**
+   * Whether the driver runs the unit in scalable mode (RTADDR.TTM = 01b, PASID tables): ECAP.SMTS, an
+   * era with scalable mode and intel_iommu=sm_on|sm_off ({@link DriverConfig#scalableMode()}) agreed.
+   */
+  public boolean scalableMode() {
+    return locked(() -> {
+      ctx.requireBooted();
+      return ctx.scalable;
+    });
+  }
+
+  /** The stage of the named domain's page table: second in legacy mode, first or second in scalable mode. */
+  public TranslationStage domainStage(String domain) {
+    return locked(() -> attachments.domain(domain).stage());
+  }
+
   /** Guest-physical address of the named domain's top-level page table. */
   public long pageTableRoot(String domain) {
     return locked(() -> attachments.domain(domain).table().root());
@@ -200,7 +219,15 @@ public final class IntelIommuDriver {
     apiRun(faults::handleFaults, "interrupt", "address", address, "data", data);
   }
 
-  // ---------------------------------------------------------------- test hook
+  // ---------------------------------------------------------------- test hooks
+
+  /** Test hook: the RID_PASID entry the driver wrote for {@code dev} in scalable mode, decoded (null: none). */
+  io.vtdsim.emu.spec.PasidTableEntry attachedPasidEntry(SourceId dev) {
+    return locked(() -> {
+      if (!ctx.scalable) throw new IllegalStateException("the driver runs legacy mode: no PASID entries");
+      return attachments.scalableTables().pasidEntry(dev);
+    });
+  }
 
   /** Test hook for IQE recovery: submits raw descriptors through the driver's queue, under the driver lock. */
   void submitRaw(List<InvalidationDescriptor> descs) {

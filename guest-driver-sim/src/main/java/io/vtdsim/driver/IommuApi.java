@@ -40,7 +40,7 @@ final class IommuApi {
     }
     long done = 0;
     while (done < size) {
-      long chunk = chunk(iova + done, gpa + done, size - done);
+      long chunk = chunk(d, iova + done, gpa + done, size - done);
       PageTable.MapResult r = d.table().map(iova + done, gpa + done, chunk, read, write);
       flusher.releaseSwitchedTables(d, r);
       if (ctx.preset.iommuApiMapFlush() == DriverPreset.IommuApiMapFlush.PER_CHUNK) {
@@ -71,7 +71,7 @@ final class IommuApi {
     List<Long> gathered = new ArrayList<>();
     String bug = null;
     while (done < size) {
-      long chunk = chunk(iova + done, 0, size - done);
+      long chunk = chunk(d, iova + done, 0, size - done);
       PageTable.UnmapResult r = d.table().unmap(iova + done, chunk);
       long cleared = Math.max(chunk, r.size());
       if (r.keptSuperpage() >= 0) {
@@ -81,8 +81,8 @@ final class IommuApi {
       }
       if (ctx.preset.unmapFlushPerChunk()) {
         if (d.did() != 0) {
-          flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), (iova + done) >>> Page.SHIFT, cleared >>> Page.SHIFT,
-              r.freelist().isEmpty(), false)));
+          flusher.flush(noted(bug, flusher.rangeFlushes(d, (iova + done) >>> Page.SHIFT, cleared >>> Page.SHIFT,
+              r.freelist().isEmpty())));
         }
         r.freelist().forEach(ctx.pool::free);
       } else {
@@ -94,7 +94,7 @@ final class IommuApi {
     if (!ctx.preset.unmapFlushPerChunk()) {
       // the gather covers [iova, iova + what intel_iommu_unmap returned), whatever it really cleared
       if (d.did() != 0) {
-        flusher.flush(noted(bug, ctx.flushPolicy.range(d.did(), iova >>> Page.SHIFT, done >>> Page.SHIFT, gathered.isEmpty(), false)));
+        flusher.flush(noted(bug, flusher.rangeFlushes(d, iova >>> Page.SHIFT, done >>> Page.SHIFT, gathered.isEmpty())));
       }
       gathered.forEach(ctx.pool::free);
     }
@@ -107,15 +107,19 @@ final class IommuApi {
     return flushes.stream().map(f -> new Flush(f.kind(), f.did(), f.address(), f.am(), f.ih(), note + f.reason())).toList();
   }
 
-  /** iommu_pgsize: the largest page size aligned to iova|gpa that fits (≤5.x: every power of two; 6.x: 4K|2M|1G). */
-  private long chunk(long iova, long gpa, long left) {
+  /**
+   * iommu_pgsize: the largest page size aligned to iova|gpa that fits (≤5.x: every power of two; 6.x:
+   * 4K and the domain's superpages, domain_super_pgsize_bitmap — a first-stage domain's 2M, and 1G with FS1GP).
+   */
+  private long chunk(Domain d, long iova, long gpa, long left) {
     long merged = iova | gpa;
     int align = merged == 0 ? 62 : Long.numberOfTrailingZeros(merged);
     int fit = 63 - Long.numberOfLeadingZeros(left);
     int bits = Math.min(align, fit);
     if (!ctx.preset.allPowerOfTwoPageSizes()) {
-      if (bits >= 30 && ctx.cap.supports1G()) bits = 30;
-      else if (bits >= 21 && ctx.cap.supports2M()) bits = 21;
+      int sp = d.table().superpageLevels();
+      if (bits >= 30 && sp >= 2) bits = 30;
+      else if (bits >= 21 && sp >= 1) bits = 21;
       else bits = 12;
     }
     return 1L << bits;

@@ -11,7 +11,9 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.InvalidationQueueRegisters;
 import io.vtdsim.emu.spec.IotlbInvalidation;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,8 @@ import java.util.List;
 /**
  * Brings the unit up as Linux's init_dmars/intel_iommu_init (drivers/iommu/intel/iommu.c): capability
  * reading, queued invalidation, root table and SRTP, the global flushes, the fault interrupt, the
- * default domains and TE. Fills the boot-time state of the {@link DriverContext}. Called under the
+ * default domains and TE; in scalable mode the 256-bit queue, RTADDR.TTM = 01b and the global
+ * PASID-cache invalidation after SRTP. Fills the boot-time state of the {@link DriverContext}. Called under the
  * driver lock.
  */
 final class UnitBringUp {
@@ -56,11 +59,14 @@ final class UnitBringUp {
     }
     ctx.rootTable = ctx.pool.allocate();
     flusher.writeBufferFlush();
-    mmio.write64(Registers.RTADDR, ctx.rootTable);
+    // iommu_set_root_entry: DMA_RTADDR_SMT (TTM = 01b) in scalable mode
+    mmio.write64(Registers.RTADDR, new RootTableAddress(ctx.rootTable,
+        ctx.scalable ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY).encode());
     mmio.write32(Registers.GCMD, ctx.gcmd | GlobalCommand.SRTP);
     mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.SRTP) != 0, "set root table pointer (GSTS.RTPS)");
     if (!ctx.cap.esrtps()) {
       flusher.invalidate(List.of(ContextCacheInvalidation.global()));
+      if (ctx.scalable && ctx.preset.srtpFlushesPasidCache()) flusher.invalidate(List.of(PasidCacheInvalidation.global()));
       flusher.invalidate(List.of(IotlbInvalidation.global(ctx.cap.drd(), ctx.cap.dwd())));
     }
     flusher.writeBufferFlush();
@@ -90,26 +96,40 @@ final class UnitBringUp {
     ctx.cap = cap;
     ctx.ecap = ExtendedCapability.decode(ecapValue);
     if (cap.sagaw() == 0) throw new DriverException("CAP.SAGAW is 0: the unit is ignored");
+    // sm_supported(iommu): intel_iommu_sm && ecap_smts; the PASID-based invalidations need the queue
+    ctx.scalable = ctx.ecap.smts() && ctx.config.scalableMode().wanted(ctx.preset) && ctx.ecap.qi();
+    int sagaw = sagaw(cap, ctx.ecap);
     int max = AddressWidth.agawOfWidth(Math.min(ctx.preset.defaultAddressWidth(), cap.guestAddressWidth()));
     int agaw = -1;
     for (int a = max; a >= 0; a--) {
-      if (cap.supportsAgaw(a)) {
+      if ((sagaw & (1 << a)) != 0) {
         agaw = a;
         break;
       }
     }
     if (agaw < 0) {
       for (int a = max + 1; a < 5; a++) {
-        if (cap.supportsAgaw(a)) {
+        if ((sagaw & (1 << a)) != 0) {
           agaw = a;
           break;
         }
       }
     }
     ctx.agaw = agaw;
-    if (agaw < 0) throw new DriverException("no supported AGAW in SAGAW 0x" + Integer.toHexString(cap.sagaw()));
+    if (agaw < 0) throw new DriverException("no supported AGAW in SAGAW 0x" + Integer.toHexString(sagaw));
     // keep the persistent enables firmware left on
     ctx.gcmd = gsts & (GlobalCommand.TE | GlobalCommand.QIE | GlobalCommand.IRE);
+  }
+
+  /**
+   * The AGAWs the driver may use: CAP.SAGAW; from 6.0 (__iommu_calculate_sagaw) in scalable mode with
+   * ECAP.FLTS the first level's 48 bits (and 57 with CAP.FL5LP) — alone on a unit without SSTS, ANDed
+   * with CAP.SAGAW otherwise.
+   */
+  private int sagaw(Capability cap, ExtendedCapability ecap) {
+    if (!ctx.preset.firstLevelSagaw() || !ctx.scalable || !ecap.fsts()) return cap.sagaw();
+    int firstLevel = Capability.SAGAW_48 | (cap.fl5lp() ? Capability.SAGAW_57 : 0);
+    return ecap.ssts() ? firstLevel & cap.sagaw() : firstLevel;
   }
 
   private void initQueuedInvalidation() {
@@ -123,15 +143,18 @@ final class UnitBringUp {
       mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.QIE) == 0, "QI off (GSTS.QIES=0)");
     }
     if (ctx.ecap.qi()) {
-      long queue = ctx.pool.allocate();
+      // dmar_enable_qi (5.0+): with ECAP.SMTS two pages of 256-bit descriptors, IQA.DW and QS=1 — even
+      // when scalable mode is off (__dmar_enable_qi tests ecap_smts, not sm_supported)
+      boolean wide = ctx.ecap.smts() && ctx.preset.scalableModeSupported();
+      long queue = wide ? ctx.pool.allocateContiguous(2) : ctx.pool.allocate();
       long status = ctx.pool.allocate();
       // __dmar_enable_qi (dmar.c, every era): writel(0, IQT), then dmar_writeq(IQA)
       mmio.write32(Registers.IQT, 0);
-      mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, false, 0));
+      mmio.write64(Registers.IQA, InvalidationQueueRegisters.iqa(queue, wide, wide ? 1 : 0));
       ctx.gcmd |= GlobalCommand.QIE;
       mmio.write32(Registers.GCMD, ctx.gcmd);
       mmio.await32(Registers.GSTS, v -> (v & GlobalCommand.QIE) != 0, "QI enable (GSTS.QIES)");
-      ctx.invalidator = new QueuedInvalidator(mmio, ctx.memory, queue, status);
+      ctx.invalidator = new QueuedInvalidator(mmio, ctx.memory, queue, status, wide);
     } else {
       ctx.invalidator = new RegisterInvalidator(mmio, ctx.ecap.iro(), ctx.preset.ihOnRegisterPath());
     }

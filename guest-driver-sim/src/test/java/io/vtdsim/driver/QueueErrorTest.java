@@ -35,6 +35,28 @@ class QueueErrorTest {
   }
 
   @Test
+  void iqeRecoveryWorksIn256BitSlots() {
+    // QEMU 11.1 scalable mode: IQA.DW=1, 32-byte slots, IQH/IQT indexes in bits 18:5
+    Rig rig = new Rig(DriverConfig.of("linux-6.12"), io.vtdsim.emu.vtd.VtdConfig.preset("qemu-11.1-sm-fsts", 48));
+    rig.driver.boot(List.of(DEV));
+    rig.resetRecording();
+    // a PASID-cache invalidation with the reserved granularity 10b: IQE
+    InvalidationDescriptor corrupt = new InvalidationDescriptor.Malformed(0x27, 0, "PASID-cache granularity 2");
+    assertThatThrownBy(() -> rig.driver.submitRaw(List.of(corrupt)))
+        .isInstanceOf(QueueErrorException.class).hasMessageContaining("IQE");
+    assertThat(rig.fsts() & FaultStatus.IQE).as("IQE cleared by the driver").isZero();
+    long iova = rig.driver.mapSingle(DEV, 0x300000, 4096, Direction.TO_DEVICE);
+    rig.resetRecording();
+    rig.driver.unmapSingle(DEV, iova, 4096, Direction.TO_DEVICE);
+    // a first-stage map sends nothing under CM: the unmap's submission first runs the repaired slot (a
+    // copy of the wait) and the rejected submission's own wait, then its PASID-based PSI and wait
+    List<InvalidationDescriptor> last = rig.submissions().get(rig.submissions().size() - 1);
+    assertThat(last).hasSize(4);
+    assertThat(last.subList(0, 2)).allMatch(d -> d instanceof InvalidationWait);
+    assertThat(last.get(2)).isEqualTo(io.vtdsim.emu.spec.PasidIotlbInvalidation.page(2, 0, iova, 0, true));
+  }
+
+  @Test
   void hardwareThatNeverCompletesEndsInATimeout() {
     Rig rig = new Rig(DriverConfig.of("linux-6.1").withWaitBound(1000));
     rig.driver.boot(List.of(DEV));

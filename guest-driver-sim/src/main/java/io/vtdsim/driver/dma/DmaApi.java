@@ -127,7 +127,7 @@ public final class DmaApi {
       lazy.add(d, pfn, pages, freed);
       return;
     }
-    if (d.did() != 0) backend.unmapFlush(d.did(), pfn, pages, freed.isEmpty());
+    if (d.did() != 0) backend.unmapFlush(d, pfn, pages, freed.isEmpty());
     for (int i = 0; i < freed.size(); i++) pool.free(freed.get(i));
     iovas.free(d, pfn);
   }

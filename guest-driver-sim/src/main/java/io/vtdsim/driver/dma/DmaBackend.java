@@ -39,10 +39,14 @@ public interface DmaBackend {
   void flush(List<Flush> flushes);
 
   /**
-   * The unmap flush of [pfn, pfn+pages) in domain {@code did}: {@link #flush} of the policy's
-   * {@link FlushPolicy#range} decisions (without the decision objects where nothing reads them).
+   * The unmap flush of [pfn, pfn+pages) in domain {@code d}: {@link #flush} of the policy's decisions for
+   * the domain's stage (without the decision objects where nothing reads them).
    */
-  default void unmapFlush(int did, long pfn, long pages, boolean ih) {
-    flush(flushPolicy().range(did, pfn, pages, ih, false));
-  }
+  void unmapFlush(Domain d, long pfn, long pages, boolean ih);
+
+  /** A flush of the whole domain (the flush queue's flush-all): DSI, or PASID-based for a first-stage domain. */
+  Flush domainFlush(Domain d, String reason);
+
+  /** Whether DMA-API (IOMMU_DOMAIN_DMA) domains use the first stage (first_level_by_default). */
+  boolean firstStageDmaDomains();
 }

@@ -35,7 +35,10 @@ final class IovaSpaces {
     long alloc = pages;
     // ≤5.10 dma_ops round every size up; iova.c rounds sizes below 32 pages (IOVA_RANGE_CACHE_MAX_SIZE)
     if (config.preset().roundsDmaSizeToPowerOfTwo() || pages < 32) alloc = roundUpPow2(pages);
-    long aperture = (1L << Math.min(AddressWidth.widthOfAgaw(backend.agaw()), backend.cap().guestAddressWidth())) - 1;
+    // a first-stage domain's aperture skips the top bit: its IOVAs must be canonical (aperture_end =
+    // __DOMAIN_MAX_ADDR(gaw - 1), "Make first level IOVA canonical", 5.6)
+    int width = Math.min(AddressWidth.widthOfAgaw(backend.agaw()), backend.cap().guestAddressWidth());
+    long aperture = (1L << (d.firstStage() ? width - 1 : width)) - 1;
     long limit = Math.min(config.dmaMask() == -1L ? Long.MAX_VALUE : config.dmaMask(), aperture) >>> Page.SHIFT;
     IovaAllocator a = of(d);
     long pfn = -1;

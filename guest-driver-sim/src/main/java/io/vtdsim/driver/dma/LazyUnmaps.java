@@ -43,10 +43,18 @@ final class LazyUnmaps {
     this.iovas = iovas;
   }
 
-  /** Lazy mode was asked for and the era allows it (≥5.11: CM forces strict). */
+  /**
+   * Lazy mode was asked for and the era allows it: 5.11–6.2 CM forces strict; 6.3+ only when DMA domains
+   * are not first-stage by default (intel_iommu_init: cap_caching_mode && !first_level_by_default).
+   */
   boolean active() {
     if (config.dmaMode() != DmaMode.LAZY) return false;
-    return !(backend.cap().cm() && preset.lazyRule() == DriverPreset.LazyRule.CM_FORCES_STRICT);
+    if (!backend.cap().cm()) return true;
+    return switch (preset.lazyRule()) {
+      case CM_FORCES_STRICT -> false;
+      case CM_FORCES_STRICT_UNLESS_FIRST_LEVEL -> backend.firstStageDmaDomains();
+      default -> true;
+    };
   }
 
   /** Queues an unmapped range; its IOVA and {@code freelist} are released after the flush-all. */
@@ -104,7 +112,7 @@ final class LazyUnmaps {
     } else {
       Domain d = entries.get(0).domain();
       if (d.did() != 0) {
-        backend.flush(List.of(backend.flushPolicy().domain(d.did(), "flush queue: flush-all of " + entries.size() + " unmaps")));
+        backend.flush(List.of(backend.domainFlush(d, "flush queue: flush-all of " + entries.size() + " unmaps")));
       }
     }
     for (Deferred e : entries) {

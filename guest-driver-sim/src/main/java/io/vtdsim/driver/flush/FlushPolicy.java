@@ -130,6 +130,61 @@ public final class FlushPolicy {
     return new Flush(Flush.Kind.DSI, did, 0, 0, false, reason + " → DSI");
   }
 
+  /**
+   * A flush of the whole first-stage domain (intel_flush_iotlb_all / the flush queue's flush-all /
+   * cache_tag_flush_all on a first-level domain): a PASID-selective PASID-based IOTLB invalidation of
+   * (DID, PASID 0) — qi_flush_piotlb with npages −1 — or global under policy global.
+   */
+  public Flush firstStageDomain(int did, String reason) {
+    if (name == FlushPolicyName.GLOBAL) return new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + reason);
+    return new Flush(Flush.Kind.PASID_ALL, did, 0, 0, false, reason + " → PASID-selective PASID-based IOTLB");
+  }
+
+  /** Linux's MAX_AGAW_PFN_WIDTH: the largest AM a first-level flush is sent with. */
+  private static final int MAX_AGAW_PFN_WIDTH = 52;
+
+  /**
+   * Flushes of [pfn, pfn+pages) of first-stage domain {@code did}: PASID-based IOTLB invalidations of
+   * PASID 0, which know no MAMV and no DSI fallback (iommu_flush_iotlb_psi's first-level branch →
+   * qi_flush_piotlb ≤6.9; cache_tag_flush_iotlb → qi_batch_add_piotlb 6.10+). AM =
+   * log2(roundup_pow_of_two(pages)) and ADDR aligned down to it (qi_flush_piotlb's ALIGN_DOWN, with a
+   * WARN): an unaligned range is under-invalidated before 6.10 — the 5.18 unaligned correction was in the
+   * second-level branch only — while 6.10's calculate_psi_aligned_address grows AM as for the second
+   * level. IH travels to the hardware.
+   */
+  public List<Flush> firstStageRange(int did, long pfn, long pages, boolean ih) {
+    if (pages < 1) throw new IllegalArgumentException("pages must be ≥ 1: " + pages);
+    switch (name) {
+      case GLOBAL:
+        return List.of(new Flush(Flush.Kind.GLOBAL, 0, 0, 0, false, "policy global: " + range(pfn, pages) + " → global"));
+      case ALWAYS_DSI:
+        return List.of(firstStageDomain(did, "policy always-dsi: " + range(pfn, pages)));
+      case STRICT_PSI: {
+        List<Flush> out = new ArrayList<>();
+        for (Flush f : split(did, pfn, pages, ih, range(pfn, pages))) {
+          out.add(new Flush(Flush.Kind.PASID_PSI, did, f.address(), f.am(), ih, f.why()));
+        }
+        return out;
+      }
+      default:
+        break;
+    }
+    int plain = PsiMask.of(pages);
+    boolean correct = preset.alignsPsiAddress() && name != FlushPolicyName.UNALIGNED_UNDERSHOOT;
+    int am = Math.min(MAX_AGAW_PFN_WIDTH, correct ? PsiMask.corrected(pfn, pages) : plain);
+    long address = am >= MAX_AGAW_PFN_WIDTH ? 0 : (pfn << Page.SHIFT) & ~((1L << (Page.SHIFT + am)) - 1);
+    boolean undershoots = (pfn & ((1L << am) - 1)) != 0 && !correct
+        && ((pfn + pages - 1) >>> am) != (pfn >>> am);
+    Flush.Why why = () -> why(pfn, pages, plain, am) + (undershoots
+        ? " (unaligned base aligned down: the block ends before the range does, as Linux before 6.10)" : "")
+        + " → PASID-based PSI (first stage: no MAMV)";
+    Flush f = new Flush(Flush.Kind.PASID_PSI, did, address, am, ih, why);
+    if (name == FlushPolicyName.DUPLICATE_PSI) {
+      return List.of(f, new Flush(Flush.Kind.PASID_PSI, did, address, am, ih, () -> "policy duplicate-psi: " + why.text() + " (again)"));
+    }
+    return List.of(f);
+  }
+
   /** strict-psi: naturally aligned power-of-two chunks, each with AM ≤ MAMV; never a DSI. */
   private List<Flush> split(int did, long pfn, long pages, boolean ih, String range) {
     List<Flush> out = new ArrayList<>();

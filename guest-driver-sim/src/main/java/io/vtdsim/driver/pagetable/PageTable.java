@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A domain's second-level page table in guest memory, built as Linux's intel-iommu does (facts:
- * pfn_to_dma_pte / dma_pte_clear_level in drivers/iommu/intel/iommu.c): non-leaf entries are address|R|W; leaves carry the permissions; 2 MiB / 1 GiB
+ * A domain's page table in guest memory — second level, or scalable mode's first stage (the entry
+ * spelling is the table's {@link PteFormat}, the walk is shared) — built as Linux's intel-iommu does (facts:
+ * pfn_to_dma_pte / dma_pte_clear_level in drivers/iommu/intel/iommu.c): non-leaf entries are address|R|W
+ * (first stage: |U/S ...); leaves carry the permissions; 2 MiB / 1 GiB
  * superpages where supported and where IOVA, physical address and remaining length allow; a present leaf
  * is never overwritten ("DMA PTE already set"); unmapping puts fully covered table pages on a freelist
  * that the caller frees only after the IOTLB flush.
@@ -20,6 +22,15 @@ public final class PageTable {
   private final int levels;
   private final int superpageLevels;
   private final long root;
+  private final PteFormat format;
+  // the format's bits, copied out for the map/unmap path
+  private final long presentMask;
+  private final long addressMask;
+  private final long superpageBit;
+  private final long tableBits;
+  private final long leafBits;
+  private final long readBits;
+  private final long writeBits;
 
   /** Result of a map: lower tables removed to make room for superpages (free after a flush). */
   public record MapResult(List<Long> freelist, List<long[]> switchedRanges) {
@@ -39,7 +50,21 @@ public final class PageTable {
    * @param superpageLevels 0 none, 1 up to 2 MiB, 2 up to 1 GiB (Linux's iommu_superpage)
    */
   public PageTable(GuestMemory memory, TablePagePool pool, int levels, int superpageLevels) {
+    this(memory, pool, levels, superpageLevels, PteFormat.SECOND_LEVEL);
+  }
+
+  /** A table whose entries are spelled in {@code format} (second level or first stage). */
+  public PageTable(GuestMemory memory, TablePagePool pool, int levels, int superpageLevels, PteFormat format) {
     if (levels < 2 || levels > 5) throw new IllegalArgumentException("levels must be 2..5: " + levels);
+    if (format == null) throw new IllegalArgumentException("PTE format is required");
+    this.format = format;
+    this.presentMask = format.presentMask();
+    this.addressMask = format.addressMask();
+    this.superpageBit = format.superpageBit();
+    this.tableBits = format.tableBits();
+    this.leafBits = format.leafBits();
+    this.readBits = format.readBits();
+    this.writeBits = format.writeBits();
     this.memory = memory;
     this.pool = pool;
     this.levels = levels;
@@ -53,6 +78,27 @@ public final class PageTable {
 
   public int levels() {
     return levels;
+  }
+
+  public PteFormat format() {
+    return format;
+  }
+
+  /** 0 none, 1 up to 2 MiB, 2 up to 1 GiB. */
+  public int superpageLevels() {
+    return superpageLevels;
+  }
+
+  private boolean present(long pte) {
+    return (pte & presentMask) != 0;
+  }
+
+  private boolean superpage(long pte) {
+    return (pte & superpageBit) != 0;
+  }
+
+  private long addressOf(long pte) {
+    return pte & addressMask;
   }
 
   /** Bytes of IOVA space the table covers. */
@@ -73,10 +119,10 @@ public final class PageTable {
     long span = AddressWidth.levelSize(level);
     for (long a = first; a <= last && a >= first; a = (a & ~(span - 1)) + span) {
       long pte = memory.read64(slot(table, a, level));
-      if (SecondLevelPte.present(pte)) {
-        if (level == 1 || SecondLevelPte.isSuperpage(pte)) return true;
+      if (present(pte)) {
+        if (level == 1 || superpage(pte)) return true;
         long end = Math.min(last, (a & ~(span - 1)) + span - 1);
-        if (anyPresent(SecondLevelPte.addressOf(pte), level - 1, a, end)) return true;
+        if (anyPresent(addressOf(pte), level - 1, a, end)) return true;
       }
     }
     return false;
@@ -112,17 +158,17 @@ public final class PageTable {
       long table = tableFor(a, level);
       long s = slot(table, a, level);
       long old = memory.read64(s);
-      if (SecondLevelPte.present(old)) {
+      if (present(old)) {
         // only an empty lower table can be here (anyPresent checked): remove it (switch_to_super_page)
         if (freelist == null) {
           freelist = new ArrayList<>();
           switched = new ArrayList<>();
         }
-        collectTables(SecondLevelPte.addressOf(old), level - 1, freelist);
+        collectTables(addressOf(old), level - 1, freelist);
         switched.add(new long[] {a, levelPages << Page.SHIFT});
       }
-      long pte = (ppfn << Page.SHIFT) | (read ? SecondLevelPte.R : 0) | (write ? SecondLevelPte.W : 0)
-          | (level > 1 ? SecondLevelPte.PS : 0);
+      long pte = (ppfn << Page.SHIFT) | leafBits | (read ? readBits : 0) | (write ? writeBits : 0)
+          | (level > 1 ? superpageBit : 0);
       memory.write64(s, pte);
       ipfn += levelPages;
       ppfn += levelPages;
@@ -152,12 +198,12 @@ public final class PageTable {
     for (int level = levels; level > target; level--) {
       long s = slot(table, iova, level);
       long pte = memory.read64(s);
-      if (!SecondLevelPte.present(pte)) {
+      if (!present(pte)) {
         long page = pool.allocate();
-        memory.write64(s, page | SecondLevelPte.R | SecondLevelPte.W);
+        memory.write64(s, page | tableBits);
         table = page;
       } else {
-        table = SecondLevelPte.addressOf(pte);
+        table = addressOf(pte);
       }
     }
     return table;
@@ -167,8 +213,8 @@ public final class PageTable {
     if (level > 1) {
       for (int i = 0; i < SecondLevelPte.ENTRIES; i++) {
         long pte = memory.read64(table + (long) i * SecondLevelPte.SIZE);
-        if (SecondLevelPte.present(pte) && !SecondLevelPte.isSuperpage(pte)) {
-          collectTables(SecondLevelPte.addressOf(pte), level - 1, freelist);
+        if (present(pte) && !superpage(pte)) {
+          collectTables(addressOf(pte), level - 1, freelist);
         }
       }
     }
@@ -180,9 +226,9 @@ public final class PageTable {
     long table = root;
     for (int level = levels; level >= 1; level--) {
       long pte = memory.read64(slot(table, iova, level));
-      if (!SecondLevelPte.present(pte)) return 0;
-      if (level == 1 || SecondLevelPte.isSuperpage(pte)) return level;
-      table = SecondLevelPte.addressOf(pte);
+      if (!present(pte)) return 0;
+      if (level == 1 || superpage(pte)) return level;
+      table = addressOf(pte);
     }
     return 0;
   }
@@ -237,13 +283,13 @@ public final class PageTable {
       long slotEnd = slotStart + span - 1;
       long s = slot(table, a, level);
       long pte = memory.read64(s);
-      if (SecondLevelPte.present(pte)) {
-        boolean leaf = level == 1 || SecondLevelPte.isSuperpage(pte);
+      if (present(pte)) {
+        boolean leaf = level == 1 || superpage(pte);
         if (first <= slotStart && last >= slotEnd) {
           memory.write64(s, 0);
-          if (!leaf) collectTables(SecondLevelPte.addressOf(pte), level - 1, freelist);
+          if (!leaf) collectTables(addressOf(pte), level - 1, freelist);
         } else if (!leaf) {
-          clear(SecondLevelPte.addressOf(pte), level - 1, a, Math.min(last, slotEnd), freelist);
+          clear(addressOf(pte), level - 1, a, Math.min(last, slotEnd), freelist);
         }
       }
       if (slotEnd == Long.MAX_VALUE) break;

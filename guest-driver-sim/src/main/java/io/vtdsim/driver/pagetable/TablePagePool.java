@@ -43,6 +43,24 @@ public final class TablePagePool {
     return page;
   }
 
+  /**
+   * {@code pages} zeroed, physically contiguous pages (alloc_pages of a higher order: the 256-bit
+   * invalidation queue's two pages), taken from the never-used part of the pool; freed one by one.
+   */
+  public synchronized long allocateContiguous(int pages) {
+    if (pages < 1) throw new IllegalArgumentException("pages must be ≥ 1: " + pages);
+    if (pages == 1) return allocate();
+    long size = (long) pages * GuestMemory.PAGE_SIZE;
+    if (end - next < size) {
+      throw new DriverException(String.format("table pool [0x%x, 0x%x) has no %d contiguous free pages", base, end, pages));
+    }
+    long first = next;
+    next += size;
+    memory.zero(first, size);
+    inUse += pages;
+    return first;
+  }
+
   public synchronized void free(long page) {
     if (page < base || page >= end || (page & Page.OFFSET_MASK) != 0) {
       throw new IllegalArgumentException(String.format("0x%x is not a page of this pool", page));

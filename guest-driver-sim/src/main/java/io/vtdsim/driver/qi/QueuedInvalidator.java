@@ -14,8 +14,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Queued invalidation as Linux's {@code qi_submit_sync} (dmar.c): descriptors then one invalidation
  * wait whose status write stores QI_DONE into the wait slot's status word; IQT moves past them; the
- * status word in guest memory is polled, calling {@link #checkFault} between polls. 256 legacy
- * (128-bit) descriptors in one 4 KiB page, wrapping.
+ * status word in guest memory is polled, calling {@link #checkFault} between polls. 256 descriptors,
+ * wrapping: 128-bit ones in one 4 KiB page, or — on a unit with ECAP.SMTS, where Linux's
+ * __dmar_enable_qi sets IQA.DW and QS=1 — 256-bit ones in two pages, each descriptor's words 2 and 3
+ * zero unless it has them (qi_submit_sync copies 1 << qi_shift bytes of a zeroed struct qi_desc).
  */
 public final class QueuedInvalidator implements Invalidator {
   /** QI_LENGTH: 256 descriptors with QS=0. */
@@ -28,6 +30,7 @@ public final class QueuedInvalidator implements Invalidator {
   private final GuestMemory memory;
   private final long queueBase;
   private final long statusBase;
+  private final boolean wide;
   private final ReentrantLock qLock = new ReentrantLock();
   private int freeHead;
   private int freeTail;
@@ -38,10 +41,23 @@ public final class QueuedInvalidator implements Invalidator {
    * @param statusBase a 4 KiB page holding one 32-bit status word per slot (Linux's desc_status)
    */
   public QueuedInvalidator(UnitMmio mmio, GuestMemory memory, long queueBase, long statusBase) {
+    this(mmio, memory, queueBase, statusBase, false);
+  }
+
+  /**
+   * @param wide 256-bit descriptors (IQA.DW=1): the queue is two contiguous pages
+   */
+  public QueuedInvalidator(UnitMmio mmio, GuestMemory memory, long queueBase, long statusBase, boolean wide) {
     this.mmio = mmio;
     this.memory = memory;
     this.queueBase = queueBase;
     this.statusBase = statusBase;
+    this.wide = wide;
+  }
+
+  /** Whether descriptors are 256 bits (IQA.DW=1). */
+  public boolean wide() {
+    return wide;
   }
 
   @Override
@@ -63,9 +79,13 @@ public final class QueuedInvalidator implements Invalidator {
   }
 
   private void writeSlot(int index, long lo, long hi) {
-    long a = InvalidationQueueRegisters.descriptorAddress(queueBase, index, false);
+    long a = InvalidationQueueRegisters.descriptorAddress(queueBase, index, wide);
     memory.write64(a, lo);
     memory.write64(a + 8, hi);
+    if (wide) {
+      memory.write64(a + 16, 0);
+      memory.write64(a + 24, 0);
+    }
   }
 
   @Override
@@ -108,7 +128,7 @@ public final class QueuedInvalidator implements Invalidator {
         freeHead = (freeHead + count + 1) % LENGTH;
         freeCount -= count + 1;
         // writel(qi->free_head << shift, iommu->reg + DMAR_IQT_REG): a 32-bit write in every era (dmar.c)
-        mmio.write32(Registers.IQT, (int) InvalidationQueueRegisters.indexToRegister(freeHead, false));
+        mmio.write32(Registers.IQT, (int) InvalidationQueueRegisters.indexToRegister(freeHead, wide));
 
         int rc = 0;
         int polls = 0;
@@ -118,7 +138,7 @@ public final class QueuedInvalidator implements Invalidator {
           if (++polls >= mmio.waitBound()) {
             throw new DriverTimeoutException(String.format(
                 "invalidation wait at queue slot %d not completed after %d polls (IQT=0x%x)",
-                waitIndex, polls, InvalidationQueueRegisters.indexToRegister(freeHead, false)));
+                waitIndex, polls, InvalidationQueueRegisters.indexToRegister(freeHead, wide)));
           }
           // Linux drops q_lock between polls; other submitters here are serialised by the driver
           qLock.unlock();
@@ -157,19 +177,19 @@ public final class QueuedInvalidator implements Invalidator {
   private int checkFault(int index, int waitIndex) {
     int fsts = mmio.read32(Registers.FSTS);
     if ((fsts & FaultStatus.IQE) != 0) {
-      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), false);
+      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), wide);
       if (head == index) {
         // overwrite the rejected descriptor with a copy of our wait, then clear IQE
-        long w = InvalidationQueueRegisters.descriptorAddress(queueBase, waitIndex, false);
+        long w = InvalidationQueueRegisters.descriptorAddress(queueBase, waitIndex, wide);
         writeSlot(index, memory.read64(w), memory.read64(w + 8));
         mmio.write32(Registers.FSTS, FaultStatus.IQE);
         return EINVAL;
       }
     }
     if ((fsts & FaultStatus.ITE) != 0) {
-      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), false);
+      int head = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQH), wide);
       head = ((head - 1 + LENGTH) % LENGTH) | 1;
-      int tail = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQT), false);
+      int tail = InvalidationQueueRegisters.registerToIndex(mmio.read64(Registers.IQT), wide);
       tail = (tail - 1 + LENGTH) % LENGTH;
       mmio.write32(Registers.FSTS, FaultStatus.ITE);
       do {

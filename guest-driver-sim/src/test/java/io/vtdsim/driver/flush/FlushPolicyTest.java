@@ -212,4 +212,40 @@ class FlushPolicyTest {
     FlushPolicy global = new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.GLOBAL, QEMU);
     assertThat(global.domain(5, "flush queue").kind()).isEqualTo(Flush.Kind.GLOBAL);
   }
+
+  @Test
+  void firstStageRangesArePasidBasedAndKnowNoMamv() {
+    Capability small = QEMU.withMamv(0);
+    FlushPolicy p61 = new FlushPolicy(DriverPreset.LINUX_6_1, FlushPolicyName.LINUX, small);
+    // 256 pages at pfn 0x100: AM 8 although MAMV is 0 — no DSI fallback on the first level
+    assertThat(p61.firstStageRange(3, 0x100, 256, false)).singleElement()
+        .extracting(Flush::kind, Flush::did, Flush::address, Flush::am)
+        .containsExactly(Flush.Kind.PASID_PSI, 3, 0x100_000L, 8);
+    // pfn 0x17f + 2 pages: 6.1 sends AM 1 at 0x17e000 (misses pfn 0x180); 6.12 AM 8 at 0x100000
+    assertThat(p61.firstStageRange(3, 0x17f, 2, true).get(0))
+        .extracting(Flush::address, Flush::am, Flush::ih).containsExactly(0x17e_000L, 1, true);
+    FlushPolicy p612 = new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.LINUX, small);
+    assertThat(p612.firstStageRange(3, 0x17f, 2, true).get(0))
+        .extracting(Flush::address, Flush::am).containsExactly(0x100_000L, 8);
+    // descriptors: PASID 0, IH kept (qi_flush_piotlb carries it)
+    assertThat(p612.firstStageRange(3, 0x17f, 2, true).get(0).descriptor(true, true, false))
+        .isEqualTo(io.vtdsim.emu.spec.PasidIotlbInvalidation.page(3, 0, 0x100_000L, 8, true));
+    assertThat(p612.firstStageDomain(3, "flush-all").descriptor(true, true, false))
+        .isEqualTo(io.vtdsim.emu.spec.PasidIotlbInvalidation.pasid(3, 0));
+  }
+
+  @Test
+  void firstStageRangesUnderTheExperimentalPolicies() {
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.GLOBAL, QEMU).firstStageRange(3, 5, 1, false))
+        .extracting(Flush::kind).containsExactly(Flush.Kind.GLOBAL);
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.ALWAYS_DSI, QEMU).firstStageRange(3, 5, 1, false))
+        .extracting(Flush::kind).containsExactly(Flush.Kind.PASID_ALL);
+    // strict-psi: pfn 5 + 3 pages → 5 (AM 0), 6..7 (AM 1)
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.STRICT_PSI, QEMU).firstStageRange(3, 5, 3, false))
+        .extracting(Flush::kind, Flush::address, Flush::am)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Flush.Kind.PASID_PSI, 0x5000L, 0),
+            org.assertj.core.groups.Tuple.tuple(Flush.Kind.PASID_PSI, 0x6000L, 1));
+    assertThat(new FlushPolicy(DriverPreset.LINUX_6_12, FlushPolicyName.DUPLICATE_PSI, QEMU).firstStageRange(3, 5, 1, false))
+        .hasSize(2).allMatch(f -> f.kind() == Flush.Kind.PASID_PSI && f.address() == 0x5000L);
+  }
 }

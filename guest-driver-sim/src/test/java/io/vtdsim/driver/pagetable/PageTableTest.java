@@ -106,4 +106,28 @@ class PageTableTest {
         .hasMessageContaining("aperture");
     assertThatThrownBy(() -> t.map(0, 0, 0x1000, false, false)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /** First stage with XD (Linux ≤6.10): bit 63 set in every entry must not leak into the walk's addresses. */
+  @Test
+  void firstStageTablesWithExecuteDisableMapUnmapAndSwitchToSuperpages() {
+    PageTable t = new PageTable(mem, pool, 4, 2, PteFormat.firstStage(true, true));
+    t.map(0x20_0000L, 0x80_0000L, 0x1000, true, false);
+    t.map(0x20_1000L, 0x80_1000L, 0x1000, true, true); // walks through entries carrying XD
+    long xd = 1L << 63;
+    long[] ro = walk(t.root(), 4, 0x20_0000L);
+    long[] rw = walk(t.root(), 4, 0x20_1000L);
+    // P | U/S | A (+ R/W | D when writable) | XD: 0x25 / 0x67
+    assertThat(ro).containsExactly(0x80_0000L | 0x25 | xd, 1);
+    assertThat(rw).containsExactly(0x80_1000L | 0x67 | xd, 1);
+    long top = mem.read64(t.root());
+    assertThat(top & ~0x000F_FFFF_FFFF_F000L).isEqualTo(0x27 | xd); // P | R/W | U/S | A | XD
+    assertThat(t.leafLevel(0x20_1000L)).isEqualTo(1);
+    assertThat(t.unmap(0x20_0000L, 0x2000).freelist()).isEmpty();
+    assertThat(t.anyPresent(0x20_0000L, 0x20_0000L)).isFalse();
+    // the emptied 4 KiB table gives way to a 2 MiB leaf (PS) and goes on the freelist
+    PageTable.MapResult r = t.map(0x20_0000L, 0x80_0000L, 0x20_0000L, true, true);
+    assertThat(r.freelist()).hasSize(1);
+    assertThat(walk(t.root(), 4, 0x21_2000L)).containsExactly(0x80_0000L | 0x67 | (1 << 7) | xd, 2);
+    assertThat(t.format().firstStage()).isTrue();
+  }
 }
