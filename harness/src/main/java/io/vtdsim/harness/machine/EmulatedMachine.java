@@ -3,12 +3,17 @@ package io.vtdsim.harness.machine;
 import io.vtdsim.emu.device.AssignedDevice;
 import io.vtdsim.emu.device.DmaDevice;
 import io.vtdsim.emu.device.EmulatedDevice;
+import io.vtdsim.emu.device.NestedAssignedDevice;
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.host.NestedHwpt;
+import io.vtdsim.emu.nested.NestedForwarder;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.emu.platform.MsiSink;
+import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 import io.vtdsim.harness.oracle.MachineView;
@@ -17,18 +22,33 @@ import io.vtdsim.harness.testbed.TestBedConfig;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The model: q35-like guest memory, the emulated VT-d unit on the MMIO bus, the caching-mode shadow
  * (the configured strategy) with one host container per assigned device, assigned devices DMAing
  * through their container and emulated devices through the unit.
+ *
+ * <p>With {@code machine.shadow-sync: nested} ({@link ShadowStrategy#NESTED}) there is no shadow: as
+ * QEMU's iommufd path, the VMM maps all guest RAM guest-physical → guest-physical into each assigned
+ * device's container at start (the nesting-parent stage 2), puts a {@link NestedHwpt} on it, and the
+ * unit's observer is a {@link NestedForwarder} (bind at PASID-cache invalidations, SRTP and TE;
+ * PASID-based IOTLB invalidations forwarded); the device DMAs through the HWPT
+ * ({@link NestedAssignedDevice}). Only a first-stage RID_PASID entry binds; with translation off or a
+ * pass-through entry the device is on stage 2 itself; in legacy mode or with a second-stage entry it
+ * is blocked (every DMA faults).
  */
 public final class EmulatedMachine implements MachineUnderTest {
+  /** Host IOTLB entries a nested HWPT caches before it empties itself (QEMU's vIOMMU IOTLB holds 1024). */
+  static final int NESTED_IOTLB_ENTRIES = 1024;
+
   private final GuestMemory memory;
   private final MmioBus bus;
   private final VtdConfig vtdConfig;
   private final VtdUnit unit;
   private final CachingModeShadow shadow;
+  private final NestedForwarder forwarder;
+  private final Map<String, NestedHwpt> hwpts = new LinkedHashMap<>();
   private final MachineView view;
   private final Map<String, HostContainer> hosts = new LinkedHashMap<>();
   private final Map<String, DmaDevice> devices = new LinkedHashMap<>();
@@ -43,14 +63,26 @@ public final class EmulatedMachine implements MachineUnderTest {
     this.vtdConfig = config.vtdConfig();
     this.unit = new VtdUnit(vtdConfig, memory, log, msi);
     bus.map(vtdConfig.mmioBase(), unit);
-    this.shadow = new CachingModeShadow(unit, memory, log, config.shadowSync().create());
+    boolean nested = config.shadowSync() == ShadowStrategy.NESTED;
+    this.shadow = nested ? null : new CachingModeShadow(unit, memory, log, config.shadowSync().create());
+    this.forwarder = nested ? new NestedForwarder(memory, vtdConfig) : null;
+    if (nested) unit.addObserver(forwarder);
     this.view = MachineView.of(unit);
     for (DeviceConfig d : config.devices()) {
       if (d.assigned()) {
         HostContainer c = new HostContainer(d.id(), config.host(), memory, log, config.hostMappingLimitOrDefault());
         hosts.put(d.id(), c);
-        shadow.attach(d.bdf(), c);
-        devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
+        if (nested) {
+          for (RamRegion r : memory.regions()) c.map(r.base(), r.size(), r.base(), true, true);
+          NestedHwpt h = new NestedHwpt(d.id(), c, memory, log, vtdConfig.hostAddressWidth(), vtdConfig.cap().fl1gp(),
+              NESTED_IOTLB_ENTRIES);
+          forwarder.attach(d.bdf().sid(), h);
+          hwpts.put(d.id(), h);
+          devices.put(d.id(), new NestedAssignedDevice(d.id(), d.bdf(), h, memory, log));
+        } else {
+          shadow.attach(d.bdf(), c);
+          devices.put(d.id(), new AssignedDevice(d.id(), d.bdf(), c, memory, log));
+        }
       } else {
         devices.put(d.id(), new EmulatedDevice(d.id(), d.bdf(), unit, memory, log));
       }
@@ -102,8 +134,22 @@ public final class EmulatedMachine implements MachineUnderTest {
     return vtdConfig;
   }
 
+  /**
+   * @throws IllegalStateException under {@code nested}, which has no shadow
+   */
   public CachingModeShadow shadow() {
+    if (shadow == null) throw new IllegalStateException("machine.shadow-sync nested has no caching-mode shadow");
     return shadow;
+  }
+
+  /** The forwarder of guest invalidations under {@code nested}. */
+  public Optional<NestedForwarder> forwarder() {
+    return Optional.ofNullable(forwarder);
+  }
+
+  @Override
+  public Map<String, NestedHwpt> nestedHwpts() {
+    return Collections.unmodifiableMap(hwpts);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.vtdsim.harness.machine;
 
 import io.vtdsim.emu.device.DmaDevice;
 import io.vtdsim.emu.host.HostContainer;
+import io.vtdsim.emu.host.NestedHwpt;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.MmioBus;
 import io.vtdsim.harness.oracle.MachineView;
@@ -34,6 +35,14 @@ public sealed interface MachineUnderTest extends AutoCloseable permits EmulatedM
 
   /** The host containers of the assigned devices, by device id, in device order. */
   Map<String, HostContainer> hosts();
+
+  /**
+   * The nested HWPTs of assigned devices that DMA through one ({@code machine.shadow-sync: nested}),
+   * by device id; their stage 2 is the device's entry in {@link #hosts()}. Empty when shadowing.
+   */
+  default Map<String, NestedHwpt> nestedHwpts() {
+    return Map.of();
+  }
 
   /** The DMA master named {@code id} (a device of the configuration). */
   DmaDevice device(String id);

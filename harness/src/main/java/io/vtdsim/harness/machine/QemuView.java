@@ -8,6 +8,7 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.harness.oracle.MachineView;
 
 /**
@@ -34,6 +35,22 @@ final class QemuView implements MachineView {
   /** QEMU was started with {@code scalable-mode=on} (ECAP.SMTS): RTADDR.TTM = 01b then selects scalable-mode tables. */
   boolean scalableMode() {
     return ecap.smts();
+  }
+
+  /**
+   * RTADDR.TTM as read back from QEMU (the value the guest wrote; QEMU latches it at SRTP, so the two
+   * differ only while a written RTADDR waits for its SRTP); legacy when QEMU runs without scalable mode,
+   * whose root_scalable never becomes true (vtd_update_scalable_state).
+   */
+  @Override
+  public RootTableAddress.Mode rootTableMode() {
+    if (!ecap.smts()) return RootTableAddress.Mode.LEGACY;
+    return RootTableAddress.decode(translated(() -> registers.read(Registers.RTADDR, 8))).mode();
+  }
+
+  @Override
+  public boolean firstStage1G() {
+    return cap.fl1gp();
   }
 
   @Override

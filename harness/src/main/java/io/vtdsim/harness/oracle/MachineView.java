@@ -1,5 +1,6 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.vtd.VtdUnit;
 
 /**
@@ -28,6 +29,16 @@ public interface MachineView {
 
   /** ECAP.SC: the SNP bit is defined (not reserved). */
   boolean snoopControl();
+
+  /** The translation table mode (RTADDR.TTM) latched by the last SRTP; legacy unless told otherwise. */
+  default RootTableAddress.Mode rootTableMode() {
+    return RootTableAddress.Mode.LEGACY;
+  }
+
+  /** CAP.FS1GP: a PS=1 first-stage PDPE is a 1 GiB leaf; otherwise PS is reserved there. */
+  default boolean firstStage1G() {
+    return false;
+  }
 
   /** The view of an emulated unit (its TE state and latched root pointer; capabilities from its config). */
   static MachineView of(VtdUnit unit) {

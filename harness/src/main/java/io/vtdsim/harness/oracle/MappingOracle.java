@@ -5,6 +5,7 @@ import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.host.NestedHwpt;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.Page;
@@ -35,6 +36,16 @@ import java.util.TreeMap;
  *       same way: the mapping stays in the host, and the comparison reports it as stale. It is still
  *       a host.error event, so the host-errors counter shows the calls.
  * </ul>
+ *
+ * <p>A device behind an iommufd nested HWPT ({@link #addNestedDevice}) is checked for what it can
+ * reach: the guest's own stage 1 (the oracle's first-stage walk of the RID_PASID entry's table; with
+ * translation off or a pass-through entry the identity of RAM; a legacy or second-stage context is
+ * what the guest asked for too) composed with the VMM's stage 2 must equal what the host lets the
+ * device reach — the HWPT's cached translations where it has them (stale ones included), elsewhere
+ * the oracle's walk of the table the HWPT is bound to through stage 2, or stage 2 itself when
+ * attached to the parent, or nothing when blocked. A cached translation the guest's stage 1 no
+ * longer maps is a {@code stale-mapping}; guest mappings the device can not reach are
+ * {@code missing-mapping}s (a legacy or second-stage guest under nesting: the device is blocked).
  *
  * <p>Incremental by default: it listens to the event log and compares only the IOVA ranges a step
  * touched (driver calls, notifier events, host calls, intent changes); events that change a whole
@@ -68,7 +79,7 @@ public final class MappingOracle {
     StaleAllowance NONE = (d, i, s) -> false;
   }
 
-  private record Device(String id, SourceId sid, HostView host, String container) {}
+  private record Device(String id, SourceId sid, HostView host, String container, NestedHostView nested) {}
 
   private final GuestMemory mem;
   private final MachineView machine;
@@ -113,7 +124,19 @@ public final class MappingOracle {
    */
   public void addDevice(String id, SourceId sid, HostView host, String container) {
     if (devices.containsKey(id)) throw new IllegalArgumentException("device already added: " + id);
-    devices.put(id, new Device(id, sid, host, container));
+    devices.put(id, new Device(id, sid, host, container, null));
+    deviceOfContainer.put(container, id);
+    touchAll = true;
+  }
+
+  /**
+   * Checks {@code hwpt} as the nested HWPT of the assigned device {@code id} (its stage 2 is the
+   * host container named {@code container}).
+   */
+  public void addNestedDevice(String id, SourceId sid, NestedHostView hwpt, String container) {
+    if (devices.containsKey(id)) throw new IllegalArgumentException("device already added: " + id);
+    if (hwpt == null) throw new IllegalArgumentException("hwpt view is required");
+    devices.put(id, new Device(id, sid, hwpt.stage2(), container, hwpt));
     deviceOfContainer.put(container, id);
     touchAll = true;
   }
@@ -222,6 +245,10 @@ public final class MappingOracle {
   }
 
   private void checkDevice(Device d, boolean all, List<long[]> windows, int step, String text, List<Violation> out) {
+    if (d.nested != null) {
+      checkNestedDevice(d, all, windows, step, text, out);
+      return;
+    }
     boolean te = machine.translationEnabled();
     Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
     boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
@@ -255,6 +282,67 @@ public final class MappingOracle {
         seenStale.add(new long[] {iova, size});
         return true;
       }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+    }
+    trackWindows(d, ranges, seenStale, step);
+  }
+
+  /**
+   * A nested device: the guest's stage 1 (or identity, or its second-stage tables) through the VMM's
+   * stage 2, against what the HWPT lets the device reach (see the class comment).
+   */
+  private void checkNestedDevice(Device d, boolean all, List<long[]> windows, int step, String text,
+      List<Violation> out) {
+    boolean te = machine.translationEnabled();
+    Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
+    boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
+    NestedHostView h = d.nested;
+    NestedHwpt.Attachment at = h.attachment();
+    HostView stage2 = h.stage2();
+    List<RamRegion> ram = mem.regions();
+    Runs cachedAll = Runs.of(h.cached());
+    List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
+    List<long[]> seenStale = new ArrayList<>();
+    for (long[] w : ranges) {
+      long ws = w[0];
+      long we = w[1];
+      Runs guest;
+      if (identity) {
+        guest = Runs.identity(ram).clip(ws, we);
+      } else {
+        guest = new Runs();
+        String aborted = walker.walk(ctx, ws, we, guest);
+        if (aborted != null) {
+          reportAbortedWalk(d, ws, we, aborted, step, text, out);
+          continue;
+        }
+        guest = guest.clip(ws, we);
+        Runs wanted = intent.expected(d.id, ws, we);
+        Diff.compare(wanted, guest, "intent", "guest table", null,
+            (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+        guest = guest.targetsIn(ram);
+      }
+      Runs expected = guest.through(stage2).without(InterruptRange.START, InterruptRange.END);
+      Runs base = new Runs();
+      if (at == NestedHwpt.Attachment.PARENT) {
+        base = hostIn(stage2, ws, we);
+      } else if (at == NestedHwpt.Attachment.NESTED) {
+        Runs bound = new Runs();
+        String aborted = walker.walkFirstStage(h.pgtbl(), h.levels(), ws, we, bound);
+        if (aborted != null) {
+          reportAbortedWalk(d, ws, we, aborted, step, text, out);
+          continue;
+        }
+        base = bound.clip(ws, we).through(stage2);
+      }
+      Runs reach = base.overlaidBy(cachedAll.clip(ws, we)).without(InterruptRange.START, InterruptRange.END);
+      String expectedName = identity ? "identity map of RAM" : "guest stage 1";
+      if (ctx != null && ctx.kind() == ContextKind.TRANSLATED) expectedName = "guest second-stage table";
+      Diff.compare(expected, reach, expectedName + " through stage 2", "nested HWPT (" + at.label() + ")",
+          (iova, size) -> {
+            if (!staleAllowance.allows(d.id, iova, size)) return false;
+            seenStale.add(new long[] {iova, size}); // lazy mode: queued for the flush that will invalidate it
+            return true;
+          }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
     }
     trackWindows(d, ranges, seenStale, step);
   }
@@ -344,10 +432,13 @@ public final class MappingOracle {
         if (s instanceof Number a && en instanceof Number c) touch(a.longValue(), c.longValue() - a.longValue());
         else touchAll = true;
       }
-      case SWITCH, COMMAND -> touchAll = true;
+      case SWITCH, COMMAND, NESTED_BIND, NESTED_INVALIDATE -> touchAll = true;
       case DESCRIPTOR, REGISTER_INVALIDATION -> {
         String desc = b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc"));
-        if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi")) touchAll = true;
+        if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi") || desc.startsWith("pc-")
+            || desc.startsWith("piotlb-")) {
+          touchAll = true;
+        }
       }
       case DRIVER_CALL -> {
         Object iova;

@@ -151,6 +151,49 @@ final class Runs {
     return out;
   }
 
+  /**
+   * These runs (guest IOVA → guest-physical) composed with a stage 2 (guest-physical → final): the
+   * parts stage 2 maps, at its output, with the permissions of both.
+   */
+  Runs through(HostView stage2) {
+    Runs out = new Runs();
+    for (int i = 0; i < n; i++) {
+      long g = gpa[i];
+      long ge = g + size[i];
+      for (MappedRange m : stage2.mappingsIn(g, ge)) {
+        long s = Math.max(g, m.iova());
+        long e = Math.min(ge, m.end());
+        if (s < e) out.add(iova[i] + (s - g), e - s, m.gpa() + (s - m.iova()), perm[i] & perm(m.read(), m.write()));
+      }
+    }
+    return out;
+  }
+
+  /** {@code over} where it has runs, these runs elsewhere (both sorted; {@code over}'s runs must not overlap). */
+  Runs overlaidBy(Runs over) {
+    Runs out = new Runs();
+    int j = 0;
+    long x = Long.MIN_VALUE; // everything below x is emitted
+    for (int k = 0; k < over.n; k++) {
+      long os = Math.max(over.iova[k], x);
+      long oe = over.end(k);
+      if (os >= oe) continue;
+      for (; j < n && end(j) <= os; j++) emitFrom(out, j, x, end(j));
+      if (j < n && iova[j] < os) emitFrom(out, j, x, os);
+      out.add(os, oe - os, over.gpa[k] + (os - over.iova[k]), over.perm[k]);
+      x = oe;
+      while (j < n && end(j) <= x) j++;
+    }
+    for (; j < n; j++) emitFrom(out, j, x, end(j));
+    return out;
+  }
+
+  /** Appends the part of run {@code i} in [max(from, its start), to). */
+  private void emitFrom(Runs out, int i, long from, long to) {
+    long s = Math.max(iova[i], from);
+    if (s < to) out.add(s, to - s, gpa[i] + (s - iova[i]), perm[i]);
+  }
+
   static Runs of(List<MappedRange> ranges) {
     Runs out = new Runs();
     for (MappedRange m : ranges) out.add(m);

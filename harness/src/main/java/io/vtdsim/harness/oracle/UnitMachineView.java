@@ -1,5 +1,6 @@
 package io.vtdsim.harness.oracle;
 
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
 
@@ -38,5 +39,15 @@ record UnitMachineView(VtdUnit unit, VtdConfig config) implements MachineView {
   @Override
   public boolean snoopControl() {
     return config.ecap().sc();
+  }
+
+  @Override
+  public RootTableAddress.Mode rootTableMode() {
+    return unit.rootTableMode();
+  }
+
+  @Override
+  public boolean firstStage1G() {
+    return config.cap().fl1gp();
   }
 }

@@ -22,6 +22,10 @@ import java.util.function.Consumer;
  *       failed ones included); {@code host-errors}: {@code host.error} events.
  *   <li>{@code walk-entries}: the sum of {@code entries} over {@code shadow.walk} events.
  *   <li>{@code dma-ok}/{@code dma-fault}: {@code dma.ok}/{@code dma.fault} events.
+ *   <li>{@code nested-binds}/{@code nested-invalidates}: a nested HWPT's attachments (bind, parent,
+ *       unbind: {@code host.nested-bind}) and the invalidation requests forwarded to it
+ *       ({@code host.nested-invalidate}, refused ones included) — nesting's host calls, where
+ *       shadowing has {@code host-map}/{@code host-unmap}.
  * </ul>
  */
 public final class Counters implements Consumer<Event> {
@@ -45,11 +49,13 @@ public final class Counters implements Consumer<Event> {
    * a lazy flush (lazy mode's accepted cost; one that faulted counts in {@link #DMA_FAULT}).
    */
   public static final String DMA_STALE = "dma-stale";
+  public static final String NESTED_BINDS = "nested-binds";
+  public static final String NESTED_INVALIDATES = "nested-invalidates";
 
   /** Every counter, in report order. */
   public static final List<String> NAMES = List.of(MMIO_READS, MMIO_WRITES, DESC_CC_GLOBAL, DESC_CC_DOMAIN,
       DESC_CC_DEVICE, DESC_IOTLB_GLOBAL, DESC_IOTLB_DSI, DESC_IOTLB_PSI, DESC_WAIT, HOST_MAP, HOST_UNMAP,
-      HOST_ERRORS, WALK_ENTRIES, DMA_OK, DMA_FAULT, DMA_STALE);
+      HOST_ERRORS, WALK_ENTRIES, DMA_OK, DMA_FAULT, DMA_STALE, NESTED_BINDS, NESTED_INVALIDATES);
 
   private final long[] values = new long[NAMES.size()];
 
@@ -86,6 +92,8 @@ public final class Counters implements Consumer<Event> {
       }
       case DMA_OK -> values[13]++;
       case DMA_FAULT -> values[14]++;
+      case NESTED_BIND -> values[16]++;
+      case NESTED_INVALIDATE -> values[17]++;
       case OTHER -> {
         if (e.kind().equals(EventKinds.DMA_LAZY_STALE) && Boolean.TRUE.equals(e.attrs().get("landed"))) values[15]++;
       }

@@ -77,6 +77,7 @@ public final class EventText {
       case HOST_UNMAP -> "host unmap " + str(e, "container") + " iova " + hex(e, "iova") + " size "
           + size(e, "size") + result(e)
           + (has(e, "unmapped") ? " (unmapped " + size(e, "unmapped") + ")" : "");
+      case NESTED_BIND, NESTED_INVALIDATE -> "host " + e.text();
       case HOST_ERROR -> "HOST ERROR " + str(e, "errno") + " on " + str(e, "op") + " "
           + str(e, "container") + " iova " + hex(e, "iova") + " size " + size(e, "size")
           + (has(e, "detail") ? ": " + str(e, "detail") : "");

@@ -151,7 +151,7 @@ public final class SequenceDiagram {
       case FAULT_EVENT -> "VT-d-)Driver: " + t;
       case WAIT_COMPLETE -> "VT-d-->>Driver: " + t;
       case WALK, NOTIFY, SWITCH -> "VT-d->>Shadow: " + t;
-      case HOST_MAP, HOST_UNMAP -> "Shadow->>Host: " + t;
+      case HOST_MAP, HOST_UNMAP, NESTED_BIND, NESTED_INVALIDATE -> "Shadow->>Host: " + t;
       case HOST_ERROR -> "Host--xShadow: " + t;
       case STALE_WINDOW -> "Note over Shadow,Host: " + t;
       case DMA_OK -> (translatedDma ? "Device->>VT-d: " : "Device->>Host: ") + t;

@@ -62,7 +62,7 @@ public final class Overrides {
       case "machine.superpages" -> s.withMachine(machine(m, 6, superpages(v, key, value)));
       case "machine.queued-invalidation" -> s.withMachine(machine(m, 7, v.bool(0, key, value)));
       case "machine.negative-caching" -> s.withMachine(machine(m, 8, v.bool(0, key, value)));
-      case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNCS)));
+      case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNC_NAMES)));
       case "machine.host" -> s.withMachine(machine(m, 10, v.oneOf(0, key, value, Vocabulary.HOSTS)));
       case "machine.backend" -> s.withMachine(m.withBackend(v.oneOf(0, key, value, Vocabulary.BACKENDS)));
       case "machine.fidelity" -> s.withMachine(machine(m, 12, v.oneOf(0, key, value, Vocabulary.FIDELITIES)));

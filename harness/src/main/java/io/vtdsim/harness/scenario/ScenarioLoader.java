@@ -179,7 +179,7 @@ public final class ScenarioLoader {
           m.entries().containsKey("superpages") ? superpages(m) : null,
           boolOpt(m, p, "queued-invalidation"),
           boolOpt(m, p, "negative-caching"),
-          enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNCS),
+          enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNC_NAMES),
           enumOpt(m, p, "host", Vocabulary.HOSTS),
           enumOpt(m, p, "backend", Vocabulary.BACKENDS),
           enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES),

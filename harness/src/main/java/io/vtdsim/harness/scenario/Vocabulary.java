@@ -16,15 +16,22 @@ public final class Vocabulary {
   public static final List<String> FIDELITIES = Fidelity.NAMES;
   public static final List<Integer> AW_BITS = List.of(39, 48, 57);
   public static final List<String> SUPERPAGES = List.of("2M", "1G");
+  /** The caching-mode shadow strategies (the default matrix columns). */
   public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
+  /** {@code machine.shadow-sync}: a shadow strategy, or {@code nested} (iommufd nesting, no shadow). */
+  public static final List<String> SHADOW_SYNC_NAMES = io.vtdsim.emu.shadow.ShadowStrategy.LABELS;
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
   public static final List<String> QUEUES = java.util.Arrays.stream(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.values())
       .map(q -> q.name().toLowerCase(java.util.Locale.ROOT)).toList();
-  /** The {@code expect.per-strategy} keys: the model's strategies, and {@code qemu} for a run on real QEMU. */
+  /**
+   * The {@code expect.per-strategy} keys: the model's shadow strategies, {@code qemu} for a run on real
+   * QEMU, and {@code nested} (the model without a shadow).
+   */
   public static final String QEMU_COLUMN = "qemu";
-  public static final List<String> EXPECT_COLUMNS = List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN);
+  public static final List<String> EXPECT_COLUMNS =
+      List.of("psi-only", "unmap-all-replay", "iova-tree", QEMU_COLUMN, "nested");
   public static final List<String> DRIVER_PRESETS =
       List.of("linux-4.10", "linux-5.10", "linux-5.18", "linux-6.1", "linux-6.12");
   public static final List<String> FLUSH_POLICIES = List.of(

@@ -30,6 +30,7 @@ import io.vtdsim.harness.oracle.IntentModel;
 import io.vtdsim.harness.oracle.MachineView;
 import io.vtdsim.harness.oracle.MappedRange;
 import io.vtdsim.harness.oracle.MappingOracle;
+import io.vtdsim.harness.oracle.NestedHostView;
 import io.vtdsim.harness.oracle.ReferenceWalker;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.report.Counters;
@@ -128,7 +129,10 @@ public final class TestBed implements AutoCloseable {
       this.poolBase = pool.base();
       this.oracle = new MappingOracle(memory, machine.view(), intent, log);
       for (Map.Entry<String, HostContainer> h : machine.hosts().entrySet()) {
-        oracle.addDevice(h.getKey(), deviceConfigs.get(h.getKey()).bdf(), HostView.of(h.getValue()), h.getValue().name());
+        var hwpt = machine.nestedHwpts().get(h.getKey());
+        var sid = deviceConfigs.get(h.getKey()).bdf();
+        if (hwpt != null) oracle.addNestedDevice(h.getKey(), sid, NestedHostView.of(hwpt), h.getValue().name());
+        else oracle.addDevice(h.getKey(), sid, HostView.of(h.getValue()), h.getValue().name());
       }
       this.dmaCheck = new DmaCheck(memory);
       this.driverConfig = DriverConfig.of(config.driverPreset())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vtdsim.emu.platform.Clock;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventLog;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,9 @@ class CountersTest {
     log.emit("dma.ok", "nic", null, Map.of("device", "nic", "op", "write", "iova", 0L, "length", 64));
     log.emit("dma.fault", "nic", null, Map.of("device", "nic", "op", "read", "iova", 0L, "reason", "6"));
     log.emit("driver.call", "driver", "map", Map.of("op", "map"));
+    log.emit("host:nic", new EventBody.NestedBind("nic", "nested", 0x1000, 48, 0, 0));
+    log.emit("host:nic", new EventBody.NestedBind("nic", "blocked", 0, 0, 0, 3));
+    log.emit("host:nic", new EventBody.NestedInvalidate("nic", 0x2000, 1, 0, "ok", 1));
     log.emit("harness.dma-lazy-stale", "harness", null, Map.of("index", 5, "device", "nic", "iova", 0L, "landed", true));
     log.emit("harness.dma-lazy-stale", "harness", null, Map.of("index", 6, "device", "nic", "iova", 0L, "landed", false));
 
@@ -39,7 +43,8 @@ class CountersTest {
         Map.entry("desc-iotlb-global", 1L), Map.entry("desc-iotlb-dsi", 1L), Map.entry("desc-iotlb-psi", 2L),
         Map.entry("desc-wait", 1L), Map.entry("host-map", 1L), Map.entry("host-unmap", 1L),
         Map.entry("host-errors", 1L), Map.entry("walk-entries", 1034L), Map.entry("dma-ok", 1L),
-        Map.entry("dma-fault", 1L), Map.entry("dma-stale", 1L));
+        Map.entry("dma-fault", 1L), Map.entry("dma-stale", 1L), Map.entry("nested-binds", 2L),
+        Map.entry("nested-invalidates", 1L));
     assertThat(Counters.of(log.events()).snapshot()).isEqualTo(c.snapshot());
   }
 

@@ -1,14 +1,18 @@
 package io.vtdsim.emu.host;
 
-import io.vtdsim.emu.platform.Attrs;
+import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.FirstStageWalk;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -24,13 +28,18 @@ import java.util.Optional;
  * cached entries — so a guest that skips a PASID-based invalidation leaves a stale translation in the
  * host, exactly as on hardware.
  *
+ * <p>What the device is attached to ({@link Attachment}): blocked (nothing reachable), the nesting
+ * parent itself (guest-physical addresses as they are: QEMU attaches a device there while DMA
+ * remapping is off or its PASID entry is pass-through, vtd_device_attach_iommufd), or this nested
+ * table bound to a guest first-stage table.
+ *
  * <p>Faults are the first-stage reasons of the walk; a table or output address the stage 2 does not
  * map is reported as an unreadable first-stage entry (0x70), where hardware would report a
  * second-stage fault of the nested walk. Thread-safe (one lock).
  */
 public final class NestedHwpt {
-  public static final String BIND = "host.nested-bind";
-  public static final String INVALIDATE = "host.nested-invalidate";
+  public static final String BIND = EventKind.NESTED_BIND.label();
+  public static final String INVALIDATE = EventKind.NESTED_INVALIDATE.label();
 
   /** IOMMU_VTD_S1_SRE, IOMMU_VTD_S1_EAFE, IOMMU_VTD_S1_WPE (include/uapi/linux/iommufd.h). */
   public static final int S1_SRE = 1;
@@ -41,6 +50,26 @@ public final class NestedHwpt {
   /** npages meaning "everything" (with addr 0), as intel_nested_cache_invalidate_user accepts it. */
   public static final long ALL_PAGES = -1L;
 
+  /** Where the device's DMA goes. */
+  public enum Attachment {
+    /** Nothing: every access faults. */
+    BLOCKED("blocked"),
+    /** The nesting parent (stage 2) directly: guest-physical addresses. */
+    PARENT("parent"),
+    /** The guest's first-stage table on stage 2. */
+    NESTED("nested");
+
+    private final String label;
+
+    Attachment(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
   /** Outcome of one DMA access through the nested table: the final address or a fault. */
   public record Access(long address, boolean writable, FaultReason fault, boolean cached) {
     public boolean ok() {
@@ -50,7 +79,14 @@ public final class NestedHwpt {
 
   private record Leaf(long address, long size, boolean writable, boolean dirty) {}
 
+  /**
+   * One cached composed translation: the stage-1 page [iova, iova + size) → the stage-2 output
+   * {@code address} (what a DMA hitting it reaches, whatever the guest's table says now).
+   */
+  public record CachedTranslation(long iova, long size, long address, boolean writable) {}
+
   private final String name;
+  private final String source;
   private final HostContainer stage2;
   private final EventLog log;
   private final int iotlbCapacity;
@@ -58,7 +94,7 @@ public final class NestedHwpt {
   private final FirstStageWalk walk;
   private long pgtblAddr;
   private int levels;
-  private boolean bound;
+  private Attachment attachment = Attachment.BLOCKED;
 
   /**
    * @param stage2 the nesting parent (IOMMU_HWPT_ALLOC_NEST_PARENT): guest-physical → VMM address
@@ -72,6 +108,7 @@ public final class NestedHwpt {
     }
     if (iotlbCapacity < 1) throw new IllegalArgumentException("IOTLB capacity must be ≥ 1");
     this.name = name;
+    this.source = "host:" + name;
     this.stage2 = stage2;
     this.log = log;
     this.iotlbCapacity = iotlbCapacity;
@@ -101,28 +138,48 @@ public final class NestedHwpt {
     if ((flags & ~(S1_SRE | S1_EAFE | S1_WPE)) != 0) throw new IllegalArgumentException("unknown S1 flags 0x" + Integer.toHexString(flags));
     this.pgtblAddr = pgtblAddr;
     this.levels = addrWidth == 48 ? 4 : 5;
-    this.bound = true;
+    int dropped = iotlb.size();
+    this.attachment = Attachment.NESTED;
     iotlb.clear();
-    log.emit(BIND, "host:" + name, String.format("nested bind %s pgtbl 0x%x addr_width %d flags 0x%x", name,
-        pgtblAddr, addrWidth, flags), Attrs.of("hwpt", name, "pgtbl", pgtblAddr, "addrWidth", addrWidth, "flags", flags));
+    if (log.enabled()) {
+      log.emit(source, new EventBody.NestedBind(name, Attachment.NESTED.label(), pgtblAddr, addrWidth, flags, dropped));
+    }
   }
 
+  /** Whether the HWPT is bound to a guest first-stage table (the device attached to it). */
   public synchronized boolean bound() {
-    return bound;
+    return attachment == Attachment.NESTED;
+  }
+
+  public synchronized Attachment attachment() {
+    return attachment;
   }
 
   /** The guest table is gone (its PASID entry was cleared): the device is blocked, the IOTLB emptied. */
   public synchronized void unbind() {
-    bound = false;
+    detach(Attachment.BLOCKED);
+  }
+
+  /** The device attached to the nesting parent itself (DMA remapping off, or a pass-through entry). */
+  public synchronized void attachParent() {
+    detach(Attachment.PARENT);
+  }
+
+  private void detach(Attachment to) {
+    attachment = to;
     int dropped = iotlb.size();
     iotlb.clear();
-    log.emit(BIND, "host:" + name, String.format("nested unbind %s (%d dropped)", name, dropped),
-        Attrs.of("hwpt", name, "unbind", true, "dropped", dropped));
+    if (log.enabled()) log.emit(source, new EventBody.NestedBind(name, to.label(), 0, 0, 0, dropped));
   }
 
   /** The guest table the HWPT is bound to (0 when unbound). */
   public synchronized long pgtblAddr() {
-    return bound ? pgtblAddr : 0;
+    return bound() ? pgtblAddr : 0;
+  }
+
+  /** First-stage levels of the bound table (4 or 5; 0 when unbound). */
+  public synchronized int levels() {
+    return bound() ? levels : 0;
   }
 
   /**
@@ -131,7 +188,13 @@ public final class NestedHwpt {
    * not-present PASID entry, 0x59).
    */
   public synchronized Access access(long iova, boolean write) {
-    if (!bound) return new Access(0, false, FaultReason.PASID_ENTRY_NOT_PRESENT, false);
+    if (attachment == Attachment.BLOCKED) return new Access(0, false, FaultReason.PASID_ENTRY_NOT_PRESENT, false);
+    if (attachment == Attachment.PARENT) {
+      Optional<Long> out = throughStage2(iova, write);
+      if (out.isPresent()) return new Access(out.get(), stage2.lookup(iova).map(HostMapping::write).orElse(false), null, false);
+      boolean readOnly = write && stage2.lookup(iova).isPresent();
+      return new Access(0, false, readOnly ? FaultReason.WRITE_DENIED : FaultReason.READ_DENIED, false);
+    }
     for (int level = 1; level <= 3; level++) {
       Leaf hit = iotlb.get(key(iova, level));
       if (hit == null) continue;
@@ -186,15 +249,33 @@ public final class NestedHwpt {
       }
       result = HostResult.success(npages == ALL_PAGES ? 0 : npages * Page.SIZE);
     }
-    log.emit(INVALIDATE, "host:" + name, String.format("nested invalidate %s addr 0x%x npages %s flags 0x%x: %s (%d dropped)",
-        name, addr, npages == ALL_PAGES ? "all" : Long.toString(npages), flags, result.label(), dropped),
-        Attrs.of("hwpt", name, "addr", addr, "npages", npages, "flags", flags, "result", result.label(), "dropped", dropped));
+    if (log.enabled()) log.emit(source, new EventBody.NestedInvalidate(name, addr, npages, flags, result.label(), dropped));
     return result;
   }
 
   /** Cached composed translations (for tests and reports). */
   public synchronized int iotlbSize() {
     return iotlb.size();
+  }
+
+  /** The cached composed translations, by IOVA (a copy: what the host IOTLB holds now). */
+  public synchronized List<CachedTranslation> cachedTranslations() {
+    List<CachedTranslation> out = new ArrayList<>(iotlb.size());
+    for (Map.Entry<Long, Leaf> e : iotlb.entrySet()) {
+      Leaf l = e.getValue();
+      out.add(new CachedTranslation(pageOf(e.getKey()), l.size(), l.address(), l.writable()));
+    }
+    out.sort(Comparator.comparingLong(CachedTranslation::iova));
+    return out;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The nesting parent: the VMM's stage 2. */
+  public HostContainer stage2() {
+    return stage2;
   }
 
   private Optional<Long> throughStage2(long gpa, boolean write) {

@@ -6,6 +6,7 @@ import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidGranularTranslationType;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.spec.PasidTableEntry;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.vtd.RemappingObserver;
 import io.vtdsim.emu.vtd.ScalableContextLookup;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -20,7 +21,9 @@ import java.util.Map;
  * <ul>
  *   <li>a PASID-cache invalidation, SRTP and TE re-read each attached device's RID_PASID entry in
  *       scalable mode: a present first-stage entry binds its {@link NestedHwpt} to FSPTPTR (addr_width
- *       48 or 57 from FSPM, SRE/WPE/EAFE as flags), anything else unbinds it (DMA blocked);
+ *       48 or 57 from FSPM, SRE/WPE/EAFE as flags); translation off or a pass-through entry attach
+ *       the device to the nesting parent (guest-physical addresses as they are); anything else
+ *       unbinds it (DMA blocked);
  *   <li>a PASID-based IOTLB invalidation is forwarded to every attached device whose bound entry has
  *       that DID and PASID: page-selective as {addr, 2^AM pages, IH → LEAF}, PASID-selective as
  *       {0, all};
@@ -29,13 +32,18 @@ import java.util.Map;
  * </ul>
  *
  * Runs on the unit's thread with its lock held, like every observer. The RID_PASID is 0 (no preset
- * reports ECAP.RPS).
+ * reports ECAP.RPS). With translation on in legacy mode (RTADDR.TTM 00b at the last SRTP), or with a
+ * second-stage (or nested, or faulting) RID_PASID entry, there is no guest stage 1 to bind: the
+ * device is blocked and its DMA faults — QEMU's iommufd path accepts only first-stage and
+ * pass-through entries ("Invalid PGTT type", vtd_device_attach_iommufd) and x-flts requires
+ * scalable mode.
  */
 public final class NestedForwarder implements RemappingObserver {
   private final GuestMemory memory;
   private final VtdConfig config;
   private final Map<Integer, Attached> devices = new LinkedHashMap<>();
   private long rootTable;
+  private RootTableAddress.Mode rootMode = RootTableAddress.Mode.LEGACY;
   private boolean translationEnabled;
 
   private static final class Attached {
@@ -68,9 +76,16 @@ public final class NestedForwarder implements RemappingObserver {
     syncAll();
   }
 
+  /** SRTP of a legacy-mode root table. */
   @Override
   public synchronized void rootTablePointerSet(long rootTable) {
+    rootTablePointerSet(rootTable, RootTableAddress.Mode.LEGACY);
+  }
+
+  @Override
+  public synchronized void rootTablePointerSet(long rootTable, RootTableAddress.Mode mode) {
     this.rootTable = rootTable;
+    this.rootMode = mode;
     syncAll();
   }
 
@@ -97,15 +112,25 @@ public final class NestedForwarder implements RemappingObserver {
     for (Map.Entry<Integer, Attached> d : devices.entrySet()) sync(d.getKey(), d.getValue());
   }
 
-  /** QEMU's vtd_pasid_cache_sync for one device: bind to the current first-stage entry or unbind. */
+  /**
+   * QEMU's vtd_pasid_cache_sync for one device: bind to the current first-stage entry; attach to the
+   * nesting parent while translation is off or the entry is pass-through (vtd_device_attach_iommufd:
+   * "the supported PGTT is FST or PT"); otherwise block.
+   */
   private void sync(int sid, Attached a) {
     PasidTableEntry now = null;
-    if (translationEnabled) {
+    boolean parent = !translationEnabled;
+    if (translationEnabled && rootMode == RootTableAddress.Mode.SCALABLE) {
       ScalableContextLookup.Result r = ScalableContextLookup.lookup(memory, rootTable, sid, config);
       if (r.ok() && r.entry().pgtt() == PasidGranularTranslationType.FIRST_STAGE) now = r.entry();
+      parent = r.ok() && r.entry().pgtt() == PasidGranularTranslationType.PASS_THROUGH;
     }
     if (now == null) {
-      if (a.entry != null || a.hwpt.bound()) a.hwpt.unbind();
+      NestedHwpt.Attachment want = parent ? NestedHwpt.Attachment.PARENT : NestedHwpt.Attachment.BLOCKED;
+      if (a.hwpt.attachment() != want) {
+        if (parent) a.hwpt.attachParent();
+        else a.hwpt.unbind();
+      }
       a.entry = null;
       return;
     }

@@ -382,6 +382,62 @@ public sealed interface EventBody {
     }
   }
 
+  /**
+   * Where a device behind a nested HWPT was attached: {@code attach} "nested" (IOMMU_HWPT_ALLOC with
+   * IOMMU_HWPT_DATA_VTD_S1 on the guest's first-stage table at {@code pgtbl}), "parent" (the nesting
+   * parent itself) or "blocked"; {@code dropped} cached translations were emptied.
+   */
+  record NestedBind(String hwpt, String attach, long pgtbl, int addrWidth, int flags, int dropped)
+      implements EventBody {
+    @Override
+    public EventKind type() {
+      return EventKind.NESTED_BIND;
+    }
+
+    public boolean nested() {
+      return "nested".equals(attach);
+    }
+
+    @Override
+    public String detail() {
+      if (nested()) {
+        return String.format("nested bind %s pgtbl 0x%x addr_width %d flags 0x%x", hwpt, pgtbl, addrWidth, flags);
+      }
+      return String.format("nested %s %s (%d dropped)", "blocked".equals(attach) ? "unbind" : "attach parent", hwpt,
+          dropped);
+    }
+
+    @Override
+    public Attrs attrs() {
+      return nested() ? Attrs.of("hwpt", hwpt, "attach", attach, "pgtbl", pgtbl, "addrWidth", addrWidth, "flags", flags)
+          : Attrs.of("hwpt", hwpt, "attach", attach, "dropped", dropped);
+    }
+  }
+
+  /**
+   * One IOMMU_HWPT_INVALIDATE request to a nested HWPT: [addr, addr + npages pages), npages -1 for
+   * all; its result ("ok" or the errno's name) and the cached translations it dropped.
+   */
+  record NestedInvalidate(String hwpt, long addr, long npages, int flags, String result, int dropped)
+      implements EventBody {
+    @Override
+    public EventKind type() {
+      return EventKind.NESTED_INVALIDATE;
+    }
+
+    @Override
+    public String detail() {
+      return String.format("nested invalidate %s addr 0x%x npages %s flags 0x%x: %s (%d dropped)", hwpt, addr,
+          npages == -1 ? "all" : Long.toString(npages), flags, result, dropped);
+    }
+
+    @Override
+    public Attrs attrs() {
+      return Attrs.of("hwpt", hwpt, "addr", addr, "npages", npages, "flags", flags, "result", result, "dropped",
+          dropped);
+    }
+  }
+
   // ---- devices ----
 
   /** A DMA that completed ({@code op} read | write). */

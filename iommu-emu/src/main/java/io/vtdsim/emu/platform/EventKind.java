@@ -29,6 +29,10 @@ public enum EventKind {
   HOST_MAP("host.map"),
   HOST_UNMAP("host.unmap"),
   HOST_ERROR("host.error"),
+  /** A nested HWPT bound to a guest first-stage table, or unbound. */
+  NESTED_BIND("host.nested-bind"),
+  /** One invalidation request forwarded to a nested HWPT (IOMMU_HWPT_INVALIDATE). */
+  NESTED_INVALIDATE("host.nested-invalidate"),
   DMA_OK("dma.ok"),
   DMA_FAULT("dma.fault"),
   DRIVER_CALL("driver.call"),

@@ -8,7 +8,6 @@ import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.shadow.CachingModeShadow.Mode;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.SourceId;
-import io.vtdsim.emu.vtd.ContextLookup;
 
 /**
  * One assigned device's DMA address space, as QEMU's VTDAddressSpace seen by vfio: the IOMMU region
@@ -28,11 +27,12 @@ final class AddressSpace {
   final IovaTree tree = new IovaTree();
   Mode mode;
   /**
-   * The present context entry last read for this device, kept until a context-cache invalidation
-   * that covers the device, SRTP or TE (spec 6.5.1: software invalidates the context cache after
-   * changing a context entry); null when not cached.
+   * The present context entry (scalable mode: the RID_PASID's PASID entry) last read for this
+   * device, kept until a context-cache invalidation that covers the device, SRTP or TE (spec 6.5.1:
+   * software invalidates the context cache after changing a context entry) or, in scalable mode, a
+   * PASID-cache invalidation covering it; null when not cached.
    */
-  ContextLookup.Result context;
+  ShadowContext context;
   /** A MAP reached the host since the notifier ranges were last unmapped as a whole. */
   boolean mappedSinceFullUnmap;
 

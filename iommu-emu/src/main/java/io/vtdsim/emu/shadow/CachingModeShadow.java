@@ -5,19 +5,20 @@ import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
-import io.vtdsim.emu.spec.AddressWidth;
 import io.vtdsim.emu.spec.ContextCacheInvalidation;
-import io.vtdsim.emu.spec.ContextEntry;
 import io.vtdsim.emu.spec.FaultReason;
 import io.vtdsim.emu.spec.FunctionMask;
 import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.Page;
+import io.vtdsim.emu.spec.PasidCacheInvalidation;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.spec.SourceId;
-import io.vtdsim.emu.spec.TranslationType;
 import io.vtdsim.emu.vtd.ContextLookup;
+import io.vtdsim.emu.vtd.ScalableContextLookup;
 import io.vtdsim.emu.vtd.RemappingObserver;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
+import io.vtdsim.emu.shadow.ShadowContext.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,17 @@ import java.util.TreeMap;
  *       device-selective context invalidation; DID matching uses the context entry as it is now in
  *       guest memory. What happens then is the {@link ShadowSync strategy}'s choice.
  * </ul>
+ *
+ * <p>Scalable mode (RTADDR.TTM = 01b at SRTP): the device's translation structure is the PASID-table
+ * entry of its RID_PASID ({@link ShadowContext}): PGTT second-stage is walked at SSPTPTR with its AW
+ * and DID, pass-through is identity, first-stage and nested give the host nothing (QEMU's shadow walks
+ * second-stage tables only). Linux flushes second-stage domains with the legacy DID-based IOTLB
+ * invalidations in scalable mode too, so the strategies run unchanged; PASID-based IOTLB invalidations
+ * do not concern second-stage mappings (spec 6.5.2.4) and are ignored. A PASID-cache invalidation
+ * covering the device drops its cached entry and acts as a device-selective context invalidation
+ * (the entry may have been re-pointed or torn down; spec 6.5.2.2). QEMU re-reads PASID entries there
+ * only with x-flts (vtd_pasid_cache_sync); without it its shadow learns a changed entry at the DSI
+ * Linux sends next (pasid_flush_caches), whose sync re-reads it.
  */
 public final class CachingModeShadow implements RemappingObserver {
   public static final String SOURCE = "shadow";
@@ -103,6 +115,7 @@ public final class CachingModeShadow implements RemappingObserver {
   private AddressSpace[] spaceArray = new AddressSpace[0];
   private boolean translationEnabled;
   private long rootTable;
+  private RootTableAddress.Mode rootMode;
   private boolean allowWithoutCachingMode;
 
   /**
@@ -124,6 +137,7 @@ public final class CachingModeShadow implements RemappingObserver {
         config.cap().supports2M(), config.cap().supports1G());
     this.translationEnabled = unit.translationEnabled();
     this.rootTable = unit.rootTableAddress();
+    this.rootMode = unit.rootTableMode();
     unit.addObserver(this);
   }
 
@@ -199,11 +213,48 @@ public final class CachingModeShadow implements RemappingObserver {
     refreshAll();
   }
 
+  /** SRTP of a legacy-mode root table. */
   @Override
   public synchronized void rootTablePointerSet(long root) {
+    rootTablePointerSet(root, RootTableAddress.Mode.LEGACY);
+  }
+
+  @Override
+  public synchronized void rootTablePointerSet(long root, RootTableAddress.Mode mode) {
     rootTable = root;
+    rootMode = mode;
     forgetContexts();
     refreshAll();
+  }
+
+  /**
+   * Scalable mode: each address space whose RID_PASID entry the invalidation covers (global; by the
+   * DID of the entry cached or now in memory; or that DID and the RID_PASID) re-reads its entry and is
+   * handled as by a device-selective context invalidation.
+   */
+  @Override
+  public synchronized void pasidCacheInvalidated(PasidCacheInvalidation inv) {
+    if (rootMode != RootTableAddress.Mode.SCALABLE) return;
+    for (AddressSpace as : new ArrayList<>(spaces.values())) {
+      ShadowContext cached = as.context;
+      ScalableContextLookup.Result now = ScalableContextLookup.lookup(memory, rootTable, as.sid.sid(), config);
+      boolean covered = switch (inv.granularity()) {
+        case GLOBAL -> true;
+        case DOMAIN -> didIs(cached, inv.did()) || didIs(now, inv.did());
+        case PASID -> (didIs(cached, inv.did()) || didIs(now, inv.did())) && now.pasid() == inv.pasid();
+      };
+      if (!covered) continue;
+      as.context = null;
+      strategy.deviceContextInvalidated(this, as);
+    }
+  }
+
+  private static boolean didIs(ShadowContext c, int did) {
+    return c != null && c.ok() && c.did() == did;
+  }
+
+  private static boolean didIs(ScalableContextLookup.Result r, int did) {
+    return r.entry() != null && r.entry().did() == did;
   }
 
   @Override
@@ -246,15 +297,15 @@ public final class CachingModeShadow implements RemappingObserver {
         strategy.globalIotlbInvalidated(this, as);
         continue;
       }
-      ContextLookup.Result r = context(as);
-      if (!r.ok() || r.entry().did() != did) continue;
+      ShadowContext r = context(as);
+      if (!r.ok() || r.did() != did) continue;
       if (granularity == 2) {
         strategy.domainInvalidated(this, as);
       } else {
         // The spec (6.5.2.3) and real hardware ignore ADDR's low bits: the PSI covers the
         // naturally aligned 2^AM-page block containing ADDR. QEMU's shadow walk instead starts
         // at the unaligned ADDR (its IOTLB invalidation does align); we model the spec.
-        strategy.pageInvalidated(this, as, r.entry(), start, start + size);
+        strategy.pageInvalidated(this, as, r, start, start + size);
       }
     }
   }
@@ -294,20 +345,28 @@ public final class CachingModeShadow implements RemappingObserver {
 
   private Mode desiredMode(AddressSpace as) {
     if (!translationEnabled) return Mode.IDENTITY;
-    ContextLookup.Result r = context(as);
-    return r.ok() && r.entry().tt() == TranslationType.PASS_THROUGH ? Mode.IDENTITY : Mode.TRANSLATED;
+    ShadowContext r = context(as);
+    return r.ok() && r.kind() == Kind.PASS_THROUGH ? Mode.IDENTITY : Mode.TRANSLATED;
   }
 
   /**
-   * The device's context entry, read from guest memory once and then kept until a context-cache
-   * invalidation covering the device, SRTP or TE drops it (spec 6.5.1). QEMU re-reads it at every
-   * invalidation (vtd_dev_to_context_entry); the two differ only for a guest that changes a present
-   * context entry without the invalidation the spec requires.
+   * The device's context entry (scalable mode: its RID_PASID's PASID-table entry), read from guest
+   * memory once and then kept until a context-cache invalidation covering the device, SRTP or TE
+   * drops it (spec 6.5.1; in scalable mode also a PASID-cache invalidation, 6.5.2.2). QEMU re-reads
+   * it at every invalidation (vtd_dev_to_context_entry); the two differ only for a guest that changes
+   * a present entry without the invalidation the spec requires.
    */
-  ContextLookup.Result context(AddressSpace as) {
-    ContextLookup.Result r = as.context;
+  ShadowContext context(AddressSpace as) {
+    ShadowContext r = as.context;
     if (r != null) return r;
-    r = ContextLookup.lookup(memory, rootTable, as.sid.sid(), config);
+    int sid = as.sid.sid();
+    if (rootMode == RootTableAddress.Mode.LEGACY) {
+      r = ShadowContext.of(ContextLookup.lookup(memory, rootTable, sid, config));
+    } else if (RootTableAddress.supported(rootMode, config.ecap())) {
+      r = ShadowContext.of(ScalableContextLookup.lookup(memory, rootTable, sid, config));
+    } else {
+      r = ShadowContext.fault(FaultReason.ROOT_TABLE_MODE_INVALID); // every request faults (0x31)
+    }
     if (r.ok()) as.context = r;
     return r;
   }
@@ -322,11 +381,11 @@ public final class CachingModeShadow implements RemappingObserver {
    * leave the shadow untouched; otherwise a full walk with notify_unmap.
    */
   void sync(AddressSpace as, String reason) {
-    ContextLookup.Result r = context(as);
-    if (r.fault() == FaultReason.CONTEXT_NOT_PRESENT) {
+    ShadowContext r = context(as);
+    if (r.absent()) {
       unmapAll(as);
     } else if (r.ok()) {
-      walkRange(as, r.entry(), 0, Long.MAX_VALUE, reason, Walk.TREE);
+      walkRange(as, r, 0, Long.MAX_VALUE, reason, Walk.TREE);
     }
   }
 
@@ -336,24 +395,23 @@ public final class CachingModeShadow implements RemappingObserver {
 
   /** Walks the whole address space if the current context entry is present and translating. */
   void walkAll(AddressSpace as, String reason, Walk walk) {
-    ContextLookup.Result r = context(as);
-    if (r.ok()) walkRange(as, r.entry(), 0, Long.MAX_VALUE, reason, walk);
+    ShadowContext r = context(as);
+    if (r.ok()) walkRange(as, r, 0, Long.MAX_VALUE, reason, walk);
   }
 
   /**
-   * Walks [start, end) ∩ [0, 2^min(AGAW, aw)) of the context's tables and emits the resulting
+   * Walks [start, end) ∩ [0, 2^min(AGAW, aw)) of the context's second-stage tables and emits the resulting
    * notifier events, then one {@code shadow.walk} event with the number of entries visited. A walk
    * that hit the walker's budget (a misbehaving guest's aliased tables) ends early; its event's
    * reason then reads {@code aborted: ...} and names the walk it cut short.
    */
-  void walkRange(AddressSpace as, ContextEntry ce, long start, long end, String reason, Walk walk) {
-    TranslationType tt = ce.tt();
-    if (tt != TranslationType.MULTI_LEVEL && tt != TranslationType.MULTI_LEVEL_DEVICE_TLB) return;
-    long limit = 1L << Math.min(AddressWidth.widthOfAgaw(ce.aw()), awBits);
+  void walkRange(AddressSpace as, ShadowContext ce, long start, long end, String reason, Walk walk) {
+    if (ce.kind() != Kind.SECOND_STAGE) return;
+    long limit = ce.limit(awBits);
     if (start >= limit) return; // as QEMU: a start beyond the limit walks nothing
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? as.treeSink(walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
-    walker.run(ce.slptptr(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
+    walker.run(ce.table(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
     if (log.enabled()) {
       log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, walker.lastEntries(), reason, walker.lastAborted()));
     }

@@ -1,6 +1,5 @@
 package io.vtdsim.emu.shadow;
 
-import io.vtdsim.emu.spec.ContextEntry;
 import java.util.List;
 
 /**
@@ -18,7 +17,7 @@ final class PsiOnlySync extends ShadowSync {
   }
 
   @Override
-  void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ContextEntry ce, long start, long end) {
+  void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ShadowContext ce, long start, long end) {
     shadow.walkRange(as, ce, start, end, "psi", CachingModeShadow.Walk.DIRECT_PRE_2018);
   }
 

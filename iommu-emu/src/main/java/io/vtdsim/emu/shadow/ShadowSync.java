@@ -1,6 +1,5 @@
 package io.vtdsim.emu.shadow;
 
-import io.vtdsim.emu.spec.ContextEntry;
 import java.util.List;
 import java.util.Locale;
 
@@ -42,7 +41,7 @@ public abstract sealed class ShadowSync permits PsiOnlySync, UnmapAllReplaySync,
   }
 
   /** A PSI of [start, end) for a translated address space whose current context has the DID. */
-  abstract void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ContextEntry ce, long start, long end);
+  abstract void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ShadowContext ce, long start, long end);
 
   /** An IOTLB DSI for a translated address space whose current context has the DID. */
   abstract void domainInvalidated(CachingModeShadow shadow, AddressSpace as);

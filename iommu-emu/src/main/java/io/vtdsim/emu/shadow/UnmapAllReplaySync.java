@@ -1,6 +1,5 @@
 package io.vtdsim.emu.shadow;
 
-import io.vtdsim.emu.spec.ContextEntry;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +18,7 @@ final class UnmapAllReplaySync extends ShadowSync {
   }
 
   @Override
-  void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ContextEntry ce, long start, long end) {
+  void pageInvalidated(CachingModeShadow shadow, AddressSpace as, ShadowContext ce, long start, long end) {
     shadow.walkRange(as, ce, start, end, "psi", CachingModeShadow.Walk.DIRECT_PRE_2018);
   }
 

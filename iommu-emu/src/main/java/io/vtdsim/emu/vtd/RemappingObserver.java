@@ -4,6 +4,7 @@ import io.vtdsim.emu.spec.ContextCacheInvalidation;
 import io.vtdsim.emu.spec.IotlbInvalidation;
 import io.vtdsim.emu.spec.PasidCacheInvalidation;
 import io.vtdsim.emu.spec.PasidIotlbInvalidation;
+import io.vtdsim.emu.spec.RootTableAddress;
 
 /**
  * What the VT-d unit tells the caching-mode machinery (the shadow) about, synchronously and in order,
@@ -19,6 +20,15 @@ public interface RemappingObserver {
 
   /** SRTP latched {@code rootTable} into the unit (caches were reset). */
   default void rootTablePointerSet(long rootTable) {}
+
+  /**
+   * SRTP latched {@code rootTable} with the translation table mode RTADDR.TTM selected (spec 11.4.6);
+   * what the unit calls. By default passes the address on to {@link #rootTablePointerSet(long)}, for
+   * observers that read legacy tables only.
+   */
+  default void rootTablePointerSet(long rootTable, RootTableAddress.Mode mode) {
+    rootTablePointerSet(rootTable);
+  }
 
   /** A context-cache invalidation ran. Register-based CCMD is reported with its requested granularity. */
   default void contextCacheInvalidated(ContextCacheInvalidation invalidation) {}

@@ -168,6 +168,16 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
     }
   }
 
+  /** The translation table mode (RTADDR.TTM) latched by the last SRTP; legacy after reset. */
+  public RootTableAddress.Mode rootTableMode() {
+    lock.lock();
+    try {
+      return rootMode;
+    } finally {
+      unlock();
+    }
+  }
+
   /**
    * Translates a DMA request from {@code sid}: identity while translation is off; otherwise through
    * the caches and tables. Faults are recorded in the fault registers (unless FPD suppresses them)
@@ -449,7 +459,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
       log.emit(EV_COMMAND, "vtd", String.format("SRTP: root table 0x%x, TTM %s, caches reset", rootTable, rootMode),
           Attrs.of("bit", "srtp", "rootTable", rootTable, "mode", rootMode.name()));
     }
-    for (RemappingObserver o : observers) o.rootTablePointerSet(rootTable);
+    for (RemappingObserver o : observers) o.rootTablePointerSet(rootTable, rootMode);
   }
 
   /** SIRTP (one-shot): latch IRTA and set IRTPS. */

@@ -2,6 +2,8 @@ package io.vtdsim.emu.nested;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vtdsim.emu.device.DmaResult;
+import io.vtdsim.emu.device.NestedAssignedDevice;
 import io.vtdsim.emu.host.HostContainer;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.host.NestedHwpt;
@@ -19,6 +21,7 @@ import io.vtdsim.emu.spec.PasidIotlbInvalidation;
 import io.vtdsim.emu.spec.PasidTableEntry;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RootTableAddress;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.testing.ScalableTableBuilder;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.emu.vtd.VtdUnit;
@@ -154,5 +157,52 @@ class NestedForwarderTest {
     tables.pasidEntry(directory, 0, PasidTableEntry.passThrough(DID));
     bus.write32(config.mmioBase() + Registers.GCMD, GlobalCommand.QIE | GlobalCommand.TE);
     assertThat(hwpt.bound()).isFalse();
+  }
+
+  @Test
+  void anAssignedDeviceDmasThroughStageOneThenStageTwoAndAClearedPteStaysReachableUntilItsPsiIsForwarded() {
+    // a second HWPT whose stage 2 moves one guest page: GPA PAGE_A is backed by PAGE_B (the VMM's choice)
+    HostContainer moved = new HostContainer("gpu-s2", HostSemantics.IOMMUFD, mem, log);
+    moved.map(0, PAGE_A, 0, true, true);
+    moved.map(PAGE_A, 4096, PAGE_B, true, true);
+    moved.map(PAGE_A + 4096, 64 * MiB - PAGE_A - 4096, PAGE_A + 4096, true, true);
+    int gpuSid = 0x0020;
+    NestedHwpt gpuHwpt = new NestedHwpt("gpu", moved, mem, log, 48, true, 1024);
+    forwarder.attach(gpuSid, gpuHwpt);
+    long gpuDir = tables.pasidContext(gpuSid, 0, 0);
+    tables.pasidEntry(gpuDir, 0, PasidTableEntry.firstStage(DID, fsRoot, false, 2)); // the same guest stage 1
+    NestedAssignedDevice gpu = new NestedAssignedDevice("gpu", SourceId.of(gpuSid), gpuHwpt, mem, log);
+    boot();
+    byte[] data = {1, 2, 3, 4};
+    assertThat(gpu.write(IOVA + 0x10, data).ok()).isTrue();
+    // stage 1 IOVA → PAGE_A, stage 2 PAGE_A → PAGE_B: the bytes land at PAGE_B, PAGE_A is untouched
+    assertThat(mem.read(PAGE_B + 0x10, 4)).containsExactly(data);
+    assertThat(mem.read(PAGE_A + 0x10, 4)).containsExactly(new byte[4]);
+    // the guest clears the PTE and (wrongly) forwards nothing yet: the host IOTLB still reaches PAGE_B
+    mem.write64(tables.firstStageEntry(fsRoot, 4, IOVA, 1), 0);
+    DmaResult stale = gpu.read(IOVA + 0x10, 4);
+    assertThat(stale.ok()).isTrue();
+    assertThat(stale.data()).containsExactly(data);
+    submit(PasidIotlbInvalidation.page(DID, 0, IOVA, 0, false));
+    DmaResult after = gpu.read(IOVA + 0x10, 4);
+    assertThat(after.ok()).isFalse();
+    assertThat(after.detail()).contains(FaultReason.FIRST_STAGE_NOT_PRESENT.toString());
+  }
+
+  @Test
+  void translationOffOrPassThroughAttachesTheParentAndLegacyModeBlocks() {
+    NestedAssignedDevice nic = new NestedAssignedDevice("nic", SourceId.of(SID), hwpt, mem, log);
+    assertThat(hwpt.attachment()).isEqualTo(NestedHwpt.Attachment.BLOCKED);
+    // SRTP of a legacy root with TE off: the nesting parent, guest-physical addresses as they are
+    w64(Registers.RTADDR, new RootTableAddress(tables.rootTable(), RootTableAddress.Mode.LEGACY).encode());
+    bus.write32(config.mmioBase() + Registers.GCMD, GlobalCommand.SRTP);
+    assertThat(hwpt.attachment()).isEqualTo(NestedHwpt.Attachment.PARENT);
+    assertThat(nic.write(PAGE_A, new byte[] {7}).ok()).isTrue();
+    assertThat(mem.read(PAGE_A, 1)).containsExactly((byte) 7);
+    // TE on in legacy mode: no guest stage 1 to bind, the device is blocked
+    bus.write32(config.mmioBase() + Registers.GCMD, GlobalCommand.TE);
+    assertThat(hwpt.attachment()).isEqualTo(NestedHwpt.Attachment.BLOCKED);
+    assertThat(nic.write(PAGE_A, new byte[] {8}).ok()).isFalse();
+    assertThat(log.eventsOfKind(NestedHwpt.BIND)).extracting(e -> e.attrs().get("attach")).containsExactly("parent", "blocked");
   }
 }

@@ -17,13 +17,17 @@ class ShadowStrategyTest {
   @Test
   void theNamesAreTheDocumentedOnesInOrder() {
     assertThat(Arrays.stream(ShadowStrategy.values()).map(ShadowStrategy::label))
-        .containsExactly("psi-only", "unmap-all-replay", "iova-tree");
-    assertThat(Arrays.stream(ShadowStrategy.values()).map(ShadowStrategy::toString)).containsExactlyElementsOf(ShadowSync.NAMES);
+        .containsExactly("psi-only", "unmap-all-replay", "iova-tree", "nested");
+    assertThat(ShadowStrategy.LABELS).containsExactly("psi-only", "unmap-all-replay", "iova-tree", "nested");
+    // the shadowing ones are exactly the ShadowSync strategies
+    assertThat(Arrays.stream(ShadowStrategy.values()).filter(ShadowStrategy::shadows).map(ShadowStrategy::toString))
+        .containsExactlyElementsOf(ShadowSync.NAMES);
   }
 
   @ParameterizedTest
-  @EnumSource(ShadowStrategy.class)
+  @EnumSource(value = ShadowStrategy.class, names = "NESTED", mode = EnumSource.Mode.EXCLUDE)
   void eachNameParsesBackAndCreatesAFreshStrategyOfThatName(ShadowStrategy s) {
+    assertThat(s.shadows()).isTrue();
     assertThat(ShadowStrategy.parse(s.label())).isSameAs(s);
     assertThat(ShadowStrategy.parse("  " + s.label().toUpperCase() + " ")).isSameAs(s);
     ShadowSync a = s.create();
@@ -33,9 +37,18 @@ class ShadowStrategyTest {
   }
 
   @Test
+  void nestedParsesButHasNoShadowStrategy() {
+    assertThat(ShadowStrategy.parse(" Nested")).isSameAs(ShadowStrategy.NESTED);
+    assertThat(ShadowStrategy.NESTED.shadows()).isFalse();
+    assertThatThrownBy(ShadowStrategy.NESTED::create).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'nested' does not shadow");
+    assertThatThrownBy(() -> ShadowSync.named("nested")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void anUnknownNameIsRefusedWithTheKnownOnes() {
     assertThatThrownBy(() -> ShadowStrategy.parse("lazy")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown shadow sync strategy 'lazy'; known: psi-only, unmap-all-replay, iova-tree");
+        .hasMessage("unknown shadow sync strategy 'lazy'; known: psi-only, unmap-all-replay, iova-tree, nested");
     assertThatThrownBy(() -> ShadowStrategy.parse(null)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'null'");
     assertThatThrownBy(() -> ShadowStrategy.parse("")).isInstanceOf(IllegalArgumentException.class);
