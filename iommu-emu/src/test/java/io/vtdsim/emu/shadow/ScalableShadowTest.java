@@ -122,7 +122,7 @@ class ScalableShadowTest {
     tables.secondStage().map(top, 4, IOVA + PAGE, PAGE_B, PAGE, true, false);
     submit(IotlbInvalidation.page(DID, IOVA + PAGE, 0, false, false, false));
     assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE, PAGE_A, true, true),
-        new HostMapping(IOVA + PAGE, PAGE, PAGE_B, true, false));
+        new HostMapping(IOVA + PAGE, PAGE_B, PAGE, true, false));
     // another domain's PSI and a PASID-based PSI (first-stage only, spec 6.5.2.4) are not this table's
     tables.secondStage().map(top, 4, IOVA + 2 * PAGE, PAGE_B + PAGE, PAGE, true, true);
     submit(IotlbInvalidation.page(DID + 1, IOVA + 2 * PAGE, 0, false, false, false),
