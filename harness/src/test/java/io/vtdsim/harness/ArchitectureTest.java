@@ -1,13 +1,18 @@
 package io.vtdsim.harness;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -127,5 +132,65 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("io.vtdsim." + pkg + "..")
         .should().dependOnClassesThat().resideInAnyPackage(forbidden)
         .check(classes);
+  }
+
+  /**
+   * Each module's declared API (ARCHITECTURE.md, "Modules"): the packages another module's main code
+   * may use. The rest — the invalidation queue, the driver's page tables, flush policies and queue
+   * submitter — is reached only through the module's facades.
+   */
+  static final String EXPORTS = """
+      emu    | emu.spec emu.platform emu.vtd emu.shadow emu.host emu.nested emu.device emu.testing emu.util
+      driver | driver driver.dma driver.domain
+      """;
+
+  /** The rule for {@code module} ("emu", "driver") exporting {@code exported} (its exact packages). */
+  static ArchRule onlyExportedPackagesUsedFromOutside(String module, List<String> exported) {
+    String[] api = exported.stream().map(p -> "io.vtdsim." + p).toArray(String[]::new);
+    return noClasses().that().resideOutsideOfPackage("io.vtdsim." + module + "..")
+        .should().dependOnClassesThat(resideInAPackage("io.vtdsim." + module + "..").and(not(resideInAnyPackage(api))))
+        .as("classes outside io.vtdsim." + module + " use only its exported packages " + exported);
+  }
+
+  static List<String> exportsOf(String module) {
+    return EXPORTS.lines().map(l -> l.split("\\|")).filter(f -> f[0].trim().equals(module))
+        .map(f -> List.of(f[1].trim().split(" +"))).findFirst().orElseThrow();
+  }
+
+  @ParameterizedTest(name = "other modules use only what {0} exports")
+  @CsvSource({"emu", "driver"})
+  void otherModulesUseOnlyAModulesExportedPackages(String module) {
+    onlyExportedPackagesUsedFromOutside(module, exportsOf(module)).check(classes);
+  }
+
+  /** The rule can fail: a class outside the modules that takes the driver's FlushPolicy or the unit's queue breaks it. */
+  @Test
+  void reachingPastAModulesExportsIsAViolation() {
+    JavaClasses reaching = new ClassFileImporter().importClasses(ReachesIntoTheDriver.class, ReachesIntoTheQueue.class);
+    assertThat(onlyExportedPackagesUsedFromOutside("driver", exportsOf("driver")).evaluate(reaching).getFailureReport()
+        .getDetails()).anyMatch(d -> d.contains("io.vtdsim.driver.flush.FlushPolicy"));
+    assertThat(onlyExportedPackagesUsedFromOutside("emu", exportsOf("emu")).evaluate(reaching).getFailureReport()
+        .getDetails()).anyMatch(d -> d.contains("io.vtdsim.emu.vtd.qi.InvalidationQueue"));
+    JavaClasses facadeOnly = new ClassFileImporter().importClasses(UsesTheFacades.class);
+    assertThat(onlyExportedPackagesUsedFromOutside("driver", exportsOf("driver")).evaluate(facadeOnly).hasViolation()).isFalse();
+    assertThat(onlyExportedPackagesUsedFromOutside("emu", exportsOf("emu")).evaluate(facadeOnly).hasViolation()).isFalse();
+  }
+
+  static final class ReachesIntoTheDriver {
+    String policy(io.vtdsim.driver.flush.FlushPolicy p) {
+      return p.toString();
+    }
+  }
+
+  static final class ReachesIntoTheQueue {
+    String queue(io.vtdsim.emu.vtd.qi.InvalidationQueue q) {
+      return q.toString();
+    }
+  }
+
+  static final class UsesTheFacades {
+    String facades(io.vtdsim.driver.IntelIommuDriver d, io.vtdsim.emu.vtd.VtdUnit u) {
+      return d + " " + u;
+    }
   }
 }

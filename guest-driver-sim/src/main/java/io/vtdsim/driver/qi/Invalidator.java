@@ -4,7 +4,7 @@ import io.vtdsim.emu.spec.InvalidationDescriptor;
 import java.util.List;
 
 /** Carries out invalidations and returns when the hardware has completed them. */
-public interface Invalidator {
+public sealed interface Invalidator permits QueuedInvalidator, RegisterInvalidator {
   /** Performs {@code descriptors} as one submission (one wait) and waits for completion. */
   void submit(List<InvalidationDescriptor> descriptors);
 

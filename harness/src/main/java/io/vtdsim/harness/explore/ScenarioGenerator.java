@@ -1,15 +1,18 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.harness.explore.ScenarioModel.Domain;
 import io.vtdsim.harness.explore.ScenarioModel.Handle;
 import io.vtdsim.harness.explore.ScenarioModel.Range;
 import io.vtdsim.harness.scenario.DeviceSpec;
+import io.vtdsim.harness.scenario.DmaExpect;
+import io.vtdsim.harness.scenario.DmaOp;
 import io.vtdsim.harness.scenario.Expect;
+import io.vtdsim.harness.scenario.Perm;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.Step;
-import io.vtdsim.harness.scenario.Vocabulary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +89,7 @@ public final class ScenarioGenerator {
     private void emit(Step s) {
       String why = model.illegal(s);
       if (why != null) throw new IllegalStateException("generator produced an illegal step (" + why + "): " + s.describe());
-      if (s instanceof Step.Dma d && !model.expectationOf(d).equals(d.expect())) {
+      if (s instanceof Step.Dma d && model.expectationOf(d) != d.expect()) {
         throw new IllegalStateException("generator produced a wrong expectation: " + s.describe());
       }
       model.apply(s);
@@ -153,9 +156,9 @@ public final class ScenarioGenerator {
       return rnd.nextBoolean() || r.iova() < size ? r.end() : r.iova() - size;
     }
 
-    private String perm() {
+    private Perm perm() {
       int p = rnd.nextInt(10);
-      return p < 7 ? "rw" : p < 9 ? "r" : "w";
+      return p < 7 ? Perm.RW : p < 9 ? Perm.R : Perm.W;
     }
 
     private boolean unmap() {
@@ -212,7 +215,7 @@ public final class ScenarioGenerator {
         size = pages(32 + rnd.nextInt(481)); // 128 KiB – 2 MiB
       }
       long gpa = randomGpa(size + offset, ScenarioModel.PAGE) + offset;
-      String dir = Vocabulary.DIRECTIONS.get(rnd.nextInt(Vocabulary.DIRECTIONS.size()));
+      Direction dir = Direction.values()[rnd.nextInt(Direction.values().length)];
       Step.DmaMap m = new Step.DmaMap(0, device, gpa, size, dir, "b" + (++buffers));
       if (model.illegal(m) != null) return false;
       emit(m);
@@ -239,7 +242,7 @@ public final class ScenarioGenerator {
       else if (kind < 80) d = dmaInRange(device);
       else d = dmaAnywhere(device);
       if (d == null) return false;
-      String expect = model.expectationOf(d);
+      DmaExpect expect = model.expectationOf(d);
       if (expect == null) return false;
       emit(new Step.Dma(0, d.device(), d.at(), d.iova(), d.op(), d.len(), expect));
       return true;
@@ -253,12 +256,12 @@ public final class ScenarioGenerator {
       if (names.isEmpty()) return null;
       String name = pick(names);
       Handle h = model.liveHandles().get(name);
-      String op = switch (h.dir()) {
-        case "to-device" -> rnd.nextInt(5) == 0 ? "write" : "read"; // a write to a to-device buffer must fault
-        case "from-device" -> "write";
-        default -> rnd.nextBoolean() ? "read" : "write";
+      DmaOp op = switch (h.dir()) {
+        case TO_DEVICE -> rnd.nextInt(5) == 0 ? DmaOp.WRITE : DmaOp.READ; // a write to a to-device buffer must fault
+        case FROM_DEVICE -> DmaOp.WRITE;
+        case BIDIRECTIONAL -> rnd.nextBoolean() ? DmaOp.READ : DmaOp.WRITE;
       };
-      return new Step.Dma(0, device, name, null, op, length(h.size()), "ok");
+      return new Step.Dma(0, device, name, null, op, length(h.size()), DmaExpect.OK);
     }
 
     private Step.Dma dmaInRange(String device) {
@@ -267,12 +270,12 @@ public final class ScenarioGenerator {
       List<Range> ranges = new ArrayList<>(model.domain(domain).ranges.values());
       Range r = ranges.get(rnd.nextInt(ranges.size()));
       long iova = r.iova() + pages(rnd.nextLong(r.size() / ScenarioModel.PAGE)) + 64L * rnd.nextInt(8);
-      return new Step.Dma(0, device, null, iova, rnd.nextBoolean() ? "read" : "write", length(r.end() - iova), "ok");
+      return new Step.Dma(0, device, null, iova, rnd.nextBoolean() ? DmaOp.READ : DmaOp.WRITE, length(r.end() - iova), DmaExpect.OK);
     }
 
     private Step.Dma dmaAnywhere(String device) {
       long iova = pages(256 + rnd.nextLong((LOW_IOVA_SPAN - 8 * MIB) / ScenarioModel.PAGE));
-      return new Step.Dma(0, device, null, iova, rnd.nextBoolean() ? "read" : "write", 64, "fault");
+      return new Step.Dma(0, device, null, iova, rnd.nextBoolean() ? DmaOp.READ : DmaOp.WRITE, 64, DmaExpect.FAULT);
     }
 
     private int length(long available) {

@@ -1,10 +1,12 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
 import io.vtdsim.emu.spec.InterruptRange;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.harness.scenario.DeviceSpec;
+import io.vtdsim.harness.scenario.DmaExpect;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.Step;
 import io.vtdsim.harness.testbed.TestBed;
@@ -55,7 +57,7 @@ final class ScenarioModel {
   }
 
   /** A DMA-API buffer. */
-  record Handle(String device, String domain, long gpa, long size, String dir, boolean live) {}
+  record Handle(String device, String domain, long gpa, long size, Direction dir, boolean live) {}
 
   private final Map<String, DeviceSpec> devices = new TreeMap<>();
   private final long gpaLimit;
@@ -182,37 +184,37 @@ final class ScenarioModel {
   }
 
   /**
-   * What a {@code dma} step must give now, ignoring its written {@code expect}: "ok", "fault", or null
+   * What a {@code dma} step must give now, ignoring its written {@code expect}: ok, fault, or null
    * when the model cannot tell (then the step is not legal).
    */
-  String expectationOf(Step.Dma d) {
+  DmaExpect expectationOf(Step.Dma d) {
     if (!booted || !devices.containsKey(d.device()) || d.len() <= 0) return null;
-    boolean write = d.op().equals("write");
+    boolean write = d.op().write();
     String domainName = attached.get(d.device());
     if (d.at() != null) {
       Handle h = handles.get(d.at());
       if (h == null || !h.live() || !h.domain().equals(domainName) || d.len() > h.size()) return null;
-      boolean canRead = !h.dir().equals("from-device"); // a from-device buffer's read permission depends on the era (ZLR)
-      boolean canWrite = !h.dir().equals("to-device");
-      if (write) return canWrite ? "ok" : "fault";
-      return canRead ? "ok" : null;
+      boolean canRead = h.dir().deviceReads(); // a from-device buffer's read permission depends on the era (ZLR)
+      boolean canWrite = h.dir().deviceWrites();
+      if (write) return canWrite ? DmaExpect.OK : DmaExpect.FAULT;
+      return canRead ? DmaExpect.OK : null;
     }
     long iova = d.iova();
     long end = iova + d.len();
     if (end <= iova) return null;
     if (InterruptRange.overlaps(iova, d.len())) return null; // interrupt messages, not DMA
-    if (domainName == null) return "fault"; // detached: no context entry
+    if (domainName == null) return DmaExpect.FAULT; // detached: no context entry
     Domain dom = domains.get(domainName);
     if (end > LOW_IOVA_LIMIT && dom.dmaApiUsed) return null;
     long at = iova & -PAGE;
     while (at < end) {
       Range r = rangeAt(dom, at);
-      if (r == null) return "fault";
+      if (r == null) return DmaExpect.FAULT;
       if (!write && !r.read() && firstStageOffered) return null;
-      if (write ? !r.write() : !r.read()) return "fault";
+      if (write ? !r.write() : !r.read()) return DmaExpect.FAULT;
       at = r.end();
     }
-    return "ok";
+    return DmaExpect.OK;
   }
 
   // ---- effects ------------------------------------------------------------------------------
@@ -294,8 +296,8 @@ final class ScenarioModel {
         continue;
       }
       if (s instanceof Step.Dma d) {
-        String expect = m.expectationOf(d);
-        if (!expect.equals(d.expect())) {
+        DmaExpect expect = m.expectationOf(d);
+        if (expect != d.expect()) {
           s = new Step.Dma(d.line(), d.device(), d.at(), d.iova(), d.op(), d.len(), expect);
           corrected++;
         }

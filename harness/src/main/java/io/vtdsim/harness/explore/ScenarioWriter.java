@@ -1,5 +1,6 @@
 package io.vtdsim.harness.explore;
 
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
 import io.vtdsim.harness.scenario.Expect;
@@ -83,13 +84,13 @@ public final class ScenarioWriter {
 
   private static void expect(StringBuilder out, Expect e) {
     out.append("expect:\n  outcome: ").append(e.outcome()).append('\n');
-    if (!e.violations().isEmpty()) out.append("  violations: [").append(String.join(", ", e.violations())).append("]\n");
+    if (!e.violations().isEmpty()) out.append("  violations: [").append(labels(e.violations())).append("]\n");
     if (e.perStrategy().isEmpty()) return;
     out.append("  per-strategy:\n");
     for (java.util.Map.Entry<String, Expect> s : e.perStrategy().entrySet()) {
       Expect x = s.getValue();
       out.append("    ").append(s.getKey()).append(": { outcome: ").append(x.outcome());
-      if (!x.violations().isEmpty()) out.append(", violations: [").append(String.join(", ", x.violations())).append("]");
+      if (!x.violations().isEmpty()) out.append(", violations: [").append(labels(x.violations())).append("]");
       out.append(" }\n");
     }
   }
@@ -115,7 +116,7 @@ public final class ScenarioWriter {
     if (step instanceof Step.Detach d) return "detach: { device: " + scalar(d.device()) + " }";
     if (step instanceof Step.MapRange m) {
       return "map: { domain: " + scalar(m.domain()) + ", iova: " + Units.hex(m.iova()) + ", gpa: " + Units.hex(m.gpa())
-          + ", size: " + Units.formatSize(m.size()) + ", perm: " + m.perm() + " }";
+          + ", size: " + Units.formatSize(m.size()) + ", perm: " + m.perm().label() + " }";
     }
     if (step instanceof Step.UnmapRange u) {
       return "unmap: { domain: " + scalar(u.domain()) + ", iova: " + Units.hex(u.iova()) + ", size: "
@@ -123,7 +124,7 @@ public final class ScenarioWriter {
     }
     if (step instanceof Step.DmaMap m) {
       return "dma-map: { device: " + scalar(m.device()) + ", gpa: " + Units.hex(m.gpa()) + ", size: "
-          + Units.formatSize(m.size()) + ", dir: " + m.dir() + (m.as() != null ? ", as: " + scalar(m.as()) : "") + " }";
+          + Units.formatSize(m.size()) + ", dir: " + m.dir().label() + (m.as() != null ? ", as: " + scalar(m.as()) : "") + " }";
     }
     if (step instanceof Step.DmaMapSg m) {
       StringBuilder sb = new StringBuilder("dma-map-sg: { device: " + scalar(m.device()) + ", segments: [");
@@ -132,7 +133,7 @@ public final class ScenarioWriter {
         sb.append(i == 0 ? "" : ", ").append("{ gpa: ").append(Units.hex(s.gpa())).append(", size: ")
             .append(Units.formatSize(s.size())).append(" }");
       }
-      sb.append("], dir: ").append(m.dir());
+      sb.append("], dir: ").append(m.dir().label());
       if (m.maxSegmentSize() != null) sb.append(", max-segment-size: ").append(Units.formatSize(m.maxSegmentSize()));
       if (m.segmentBoundary() != null) sb.append(", segment-boundary: ").append(Units.formatSize(m.segmentBoundary()));
       return sb.append(m.as() != null ? ", as: " + scalar(m.as()) : "").append(" }").toString();
@@ -141,13 +142,17 @@ public final class ScenarioWriter {
     if (step instanceof Step.Dma d) {
       return "dma: { device: " + scalar(d.device()) + ", "
           + (d.at() != null ? "at: " + scalar(d.at()) : "iova: " + Units.hex(d.iova()))
-          + ", op: " + d.op() + ", len: " + d.len() + ", expect: " + d.expect() + " }";
+          + ", op: " + d.op().label() + ", len: " + d.len() + ", expect: " + d.expect().label() + " }";
     }
     if (step instanceof Step.Advance a) return "advance: " + Units.formatDuration(a.nanos());
     throw new IllegalArgumentException("cannot write step " + step);
   }
 
   /** A scalar: plain when YAML reads it back unchanged, else double-quoted. */
+  private static String labels(List<Violation.Kind> kinds) {
+    return String.join(", ", kinds.stream().map(Violation.Kind::label).toList());
+  }
+
   static String scalar(String s) {
     if (PLAIN.matcher(s).matches() && !RESERVED.contains(s.toLowerCase(java.util.Locale.ROOT))) return s;
     return quoted(s);

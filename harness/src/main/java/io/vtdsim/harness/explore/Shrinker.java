@@ -217,7 +217,7 @@ public final class Shrinker {
     private Scenario finish() {
       String description = "Shrunk by vtdsim explore from " + best.name() + " (" + originalSteps + " steps → "
           + best.steps().size() + ", " + runs + " runs); shows " + (mechanism != null ? mechanism : kind) + ".";
-      Expect expect = kind.equals(ERROR) ? Expect.PASSES : new Expect(Expect.VIOLATION, List.of(kind));
+      Expect expect = kind.equals(ERROR) ? Expect.PASSES : new Expect(Expect.VIOLATION, List.of(Violation.Kind.of(kind)));
       return new Scenario(best.name() + "-shrunk", description, best.machine(), best.driver(), best.devices(),
           best.steps(), expect, best.source());
     }

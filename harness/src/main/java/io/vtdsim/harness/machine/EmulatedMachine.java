@@ -73,7 +73,7 @@ public final class EmulatedMachine implements MachineUnderTest {
         HostContainer c = new HostContainer(d.id(), config.host(), memory, log, config.hostMappingLimitOrDefault());
         hosts.put(d.id(), c);
         if (nested) {
-          for (RamRegion r : memory.regions()) c.map(r.base(), r.size(), r.base(), true, true);
+          for (RamRegion r : memory.regions()) c.map(r.base(), r.base(), r.size(), true, true);
           NestedHwpt h = new NestedHwpt(d.id(), c, memory, log, vtdConfig.hostAddressWidth(), vtdConfig.cap().fl1gp(),
               NESTED_IOTLB_ENTRIES);
           forwarder.attach(d.bdf().sid(), h);

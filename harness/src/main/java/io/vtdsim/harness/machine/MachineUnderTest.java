@@ -18,7 +18,7 @@ import java.util.Map;
  * host model) and {@code QemuMachine} (real QEMU over qtest, its vfio-user DMA_MAP/UNMAP stream
  * feeding the host containers).
  */
-public interface MachineUnderTest extends AutoCloseable {
+public sealed interface MachineUnderTest extends AutoCloseable permits EmulatedMachine, QemuMachine {
   Backend backend();
 
   /** What ran, for reports: {@code model} or {@code QEMU 11.1.3}. */

@@ -63,7 +63,7 @@ final class NodmarAlias {
   }
 
   private void mapIdentity() {
-    identityChunks((s, z) -> container.map(s, z, s, true, true));
+    identityChunks((s, z) -> container.map(s, s, z, true, true));
     identityMapped = true;
   }
 

@@ -282,7 +282,7 @@ public final class QemuMachine implements MachineUnderTest {
           aliases.get(deviceId).map(iova, size, gpa, read, write);
           return 0;
         }
-        return errno(hosts.get(deviceId).map(iova, size, gpa, read, write));
+        return errno(hosts.get(deviceId).map(iova, gpa, size, read, write));
       }
     }
 

@@ -51,7 +51,7 @@ public final class IntentModel {
       len += after.length();
       m.remove(iova + size);
     }
-    m.put(start, len, target, p);
+    m.put(start, target, len, p);
   }
 
   public void unmap(String domain, long iova, long size) {
@@ -64,13 +64,13 @@ public final class IntentModel {
     Range e = m.lower(iova);
     if (e != null && e.end() > iova) {
       // split the run that starts before iova
-      m.put(e.start(), iova - e.start(), e.target(), e.tag());
-      if (e.end() > end) m.put(end, e.end() - end, e.target() + (end - e.start()), e.tag());
+      m.put(e.start(), e.target(), iova - e.start(), e.tag());
+      if (e.end() > end) m.put(end, e.target() + (end - e.start()), e.end() - end, e.tag());
     }
     // the last run starting inside [iova, end) may reach past end: keep its tail
     Range last = end > iova ? m.lower(end) : null;
     if (last != null && last.start() >= iova && last.end() > end) {
-      m.put(end, last.end() - end, last.target() + (end - last.start()), last.tag());
+      m.put(end, last.target() + (end - last.start()), last.end() - end, last.tag());
     }
     m.removeStartingIn(iova, end);
   }
@@ -89,7 +89,7 @@ public final class IntentModel {
   public List<MappedRange> mappings(String domain) {
     Runs r = new Runs();
     RangeMap m = domains.get(domain);
-    if (m != null) m.forEach((k, len, gpa, perm) -> r.add(k, len, gpa, perm));
+    if (m != null) m.forEach((k, gpa, len, perm) -> r.add(k, len, gpa, perm));
     return r.toList();
   }
 
@@ -101,7 +101,7 @@ public final class IntentModel {
     if (m == null) return r;
     Range floor = m.floor(start);
     long from = floor == null ? start : floor.start();
-    m.forEachStartingIn(from, end, (k, len, gpa, perm) -> {
+    m.forEachStartingIn(from, end, (k, gpa, len, perm) -> {
       long a = Math.max(k, start);
       long b = Math.min(k + len, end);
       if (a < b) r.add(a, b - a, gpa + (a - k), perm);

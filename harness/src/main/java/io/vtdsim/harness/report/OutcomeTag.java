@@ -35,7 +35,7 @@ public final class OutcomeTag {
     if (expect.violations().isEmpty()) return "violation";
     Set<String> tags = new LinkedHashSet<>();
     for (Violation.Kind kind : Violation.Kind.values()) {
-      if (expect.violations().contains(kind.label())) tags.add(kind.tag());
+      if (expect.violations().contains(kind)) tags.add(kind.tag());
     }
     return String.join("+", tags);
   }

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.harness.oracle.Violation;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.Map;
  * @param perStrategy shadow-sync name → the whole expectation under that strategy, in file order;
  *     its entries have no per-strategy entries of their own
  */
-public record Expect(String outcome, List<String> violations, Map<String, Expect> perStrategy) {
+public record Expect(String outcome, List<Violation.Kind> violations, Map<String, Expect> perStrategy) {
   public static final String PASS = "pass";
   public static final String VIOLATION = "violation";
   public static final Expect PASSES = new Expect(PASS, List.of());
@@ -32,7 +33,7 @@ public record Expect(String outcome, List<String> violations, Map<String, Expect
   }
 
   /** An expectation that is the same under every strategy. */
-  public Expect(String outcome, List<String> violations) {
+  public Expect(String outcome, List<Violation.Kind> violations) {
     this(outcome, violations, Map.of());
   }
 
@@ -55,7 +56,7 @@ public record Expect(String outcome, List<String> violations, Map<String, Expect
    * found these violation {@code kinds} meets this expectation (the per-strategy entries are not
    * consulted: resolve with {@link #forStrategy} first). An error never meets it.
    */
-  public boolean isMetBy(String runOutcome, Collection<String> kinds) {
+  public boolean isMetBy(String runOutcome, Collection<Violation.Kind> kinds) {
     return outcome.equals(runOutcome) && kinds.containsAll(violations);
   }
 }

@@ -4,6 +4,7 @@ import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.harness.machine.Backend;
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.testbed.Superpage;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,8 +87,8 @@ public final class Overrides {
         yield s.withExpect(new Expect(outcome, outcome.equals(Expect.PASS) ? List.of() : s.expect().violations()));
       }
       case "expect.violations" -> {
-        List<String> kinds = new ArrayList<>();
-        for (String k : split(value)) kinds.add(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS));
+        List<Violation.Kind> kinds = new ArrayList<>();
+        for (String k : split(value)) kinds.add(Violation.Kind.of(v.oneOf(0, key, k, Vocabulary.VIOLATION_KINDS)));
         yield s.withExpect(new Expect(kinds.isEmpty() ? s.expect().outcome() : Expect.VIOLATION, kinds));
       }
       default -> {

@@ -1,14 +1,15 @@
 package io.vtdsim.harness.scenario;
 
-import io.vtdsim.harness.scenario.YamlTree.ListNode;
-import io.vtdsim.harness.scenario.YamlTree.MapNode;
-import io.vtdsim.harness.scenario.YamlTree.Node;
-import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.harness.machine.Backend;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.YamlTree.ListNode;
+import io.vtdsim.harness.scenario.YamlTree.MapNode;
+import io.vtdsim.harness.scenario.YamlTree.Node;
+import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
 import io.vtdsim.harness.testbed.Superpage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -286,7 +287,7 @@ public final class ScenarioLoader {
     /** {@code outcome} and {@code violations} of an expectation whose keys are named {@code p + key}. */
     private Expect expectation(MapNode m, String p) {
       String outcome = enumOpt(m, p, "outcome", Vocabulary.OUTCOMES);
-      List<String> kinds = new ArrayList<>();
+      List<Violation.Kind> kinds = new ArrayList<>();
       if (m.entries().containsKey("violations")) {
         Node n = m.entries().get("violations");
         String key = p + "violations";
@@ -294,7 +295,7 @@ public final class ScenarioLoader {
           throw values.error(n.line(), key, "expected a list of violation kinds such as [stale-mapping]");
         }
         for (Node item : l.items()) {
-          kinds.add(values.oneOf(item.line(), key, scalarText(item, key), Vocabulary.VIOLATION_KINDS));
+          kinds.add(Violation.Kind.of(values.oneOf(item.line(), key, scalarText(item, key), Vocabulary.VIOLATION_KINDS)));
         }
       }
       if (outcome == null) outcome = kinds.isEmpty() ? Expect.PASS : Expect.VIOLATION;
@@ -391,7 +392,7 @@ public final class ScenarioLoader {
       long size = pageSize(m, p);
       String perm = enumOpt(m, p, "perm", Vocabulary.PERMS);
       addLiveMap(line(m, "iova"), domain, iova, size);
-      return new Step.MapRange(line, domain, iova, gpa, size, perm != null ? perm : "rw");
+      return new Step.MapRange(line, domain, iova, gpa, size, perm != null ? Perm.of(perm) : Perm.RW);
     }
 
     private Step unmapRange(int line, MapNode m) {
@@ -452,7 +453,7 @@ public final class ScenarioLoader {
         handlesEverMapped.add(as);
         handlesMapped.add(as);
       }
-      return new Step.DmaMap(line, device, gpa, size, dir != null ? dir : "bidirectional", as);
+      return new Step.DmaMap(line, device, gpa, size, direction(dir), as);
     }
 
     /** A handle named by {@code as}: not one that names a segment of an earlier scatter list. */
@@ -524,7 +525,7 @@ public final class ScenarioLoader {
           segmentOf.put(name, as);
         }
       }
-      return new Step.DmaMapSg(line, device, segments, dir != null ? dir : "bidirectional", as, maxSegmentSize, boundary);
+      return new Step.DmaMapSg(line, device, segments, direction(dir), as, maxSegmentSize, boundary);
     }
 
     private Step dma(int line, MapNode m) {
@@ -553,7 +554,12 @@ public final class ScenarioLoader {
       int len = m.entries().containsKey("len")
           ? values.smallInt(line(m, "len"), p + "len", scalar(m, p, "len"), 1, MAX_DMA_LEN) : 64;
       String expect = enumOpt(m, p, "expect", Vocabulary.DMA_EXPECTS);
-      return new Step.Dma(line, device, at, iova, op, len, expect != null ? expect : "ok");
+      return new Step.Dma(line, device, at, iova, DmaOp.of(op), len, expect != null ? DmaExpect.of(expect) : DmaExpect.OK);
+    }
+
+    /** A checked {@code dir} label, or the default (bidirectional) when absent. */
+    private static io.vtdsim.driver.Direction direction(String label) {
+      return label != null ? io.vtdsim.driver.Direction.of(label) : io.vtdsim.driver.Direction.BIDIRECTIONAL;
     }
 
     private Step dmaUnmap(int line, MapNode m) {

@@ -189,7 +189,7 @@ public final class ScenarioRunner {
 
     private boolean met(String outcome) {
       if (error != null) return false; // an error or a timeout
-      List<String> kinds = violations.stream().map(v -> v.kind().label()).distinct().toList();
+      List<Violation.Kind> kinds = violations.stream().map(Violation::kind).distinct().toList();
       return scenario.effectiveExpect().isMetBy(outcome, kinds);
     }
 
@@ -271,11 +271,11 @@ public final class ScenarioRunner {
       } else if (step instanceof Step.UnmapRange u) {
         bed.unmap(u.domain(), u.iova(), u.size());
       } else if (step instanceof Step.DmaMap m) {
-        Direction dir = direction(m.dir());
+        Direction dir = m.dir();
         long iova = bed.dmaMap(m.device(), m.gpa(), m.size(), dir);
         if (m.as() != null) handles.put(m.as(), new Handle(m.device(), iova, m.size(), dir));
       } else if (step instanceof Step.DmaMapSg m) {
-        Direction dir = direction(m.dir());
+        Direction dir = m.dir();
         List<SgEntry> entries = m.segments().stream().map(s -> new SgEntry(s.gpa(), s.size())).toList();
         SgMapping sg = bed.dmaMapSg(m.device(), entries, dir, limits(m));
         if (m.as() != null) {
@@ -301,8 +301,8 @@ public final class ScenarioRunner {
         } else {
           iova = d.iova();
         }
-        if (d.expect().equals(Vocabulary.LAZY_STALE)) return lazyStaleDma(d, iova);
-        return bed.dma(d.device(), iova, d.op().equals("write"), d.len(), d.expect().equals("ok"));
+        if (d.expect() == DmaExpect.LAZY_STALE) return lazyStaleDma(d, iova);
+        return bed.dma(d.device(), iova, d.op().write(), d.len(), d.expect() == DmaExpect.OK);
       } else if (step instanceof Step.Shutdown) {
         bed.shutdown();
       } else if (step instanceof Step.Advance a) {
@@ -311,15 +311,6 @@ public final class ScenarioRunner {
         throw new IllegalStateException("unexpected step " + step);
       }
       return List.of();
-    }
-
-    private static Direction direction(String dir) {
-      return switch (dir) {
-        case "to-device" -> Direction.TO_DEVICE;
-        case "from-device" -> Direction.FROM_DEVICE;
-        case "bidirectional" -> Direction.BIDIRECTIONAL;
-        default -> throw new IllegalArgumentException("unknown DMA direction '" + dir + "'");
-      };
     }
 
     private String deviceOf(Step step) {
@@ -356,7 +347,7 @@ public final class ScenarioRunner {
      * guest unmapped the range for good and the DMA must fault.
      */
     private List<Violation> lazyStaleDma(Step.Dma d, long iova) {
-      boolean write = d.op().equals("write");
+      boolean write = d.op().write();
       if (!bed.queuedForLazyFlush(d.device(), iova, d.len())) return bed.dma(d.device(), iova, write, d.len(), false);
       List<Violation> vs = new ArrayList<>(bed.dma(d.device(), iova, write, d.len(), true));
       boolean landed = vs.stream().noneMatch(v -> v.kind() == Violation.Kind.UNEXPECTED_FAULT);

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.driver.Direction;
 import java.util.List;
 
 /**
@@ -29,27 +30,27 @@ public sealed interface Step {
   }
 
   /** {@code map}: IOMMU API map of {@code [iova, iova+size)} to {@code gpa} with {@code perm} r | w | rw. */
-  record MapRange(int line, String domain, long iova, long gpa, long size, String perm) implements Step {
+  record MapRange(int line, String domain, long iova, long gpa, long size, Perm perm) implements Step {
     public boolean read() {
-      return perm.contains("r");
+      return perm.read();
     }
 
     public boolean write() {
-      return perm.contains("w");
+      return perm.write();
     }
 
     @Override
     public String describe() {
       return "map " + domain + " iova " + Units.hex(iova) + " -> gpa " + Units.hex(gpa) + " size "
-          + Units.formatSize(size) + " " + perm;
+          + Units.formatSize(size) + " " + perm.label();
     }
   }
 
   /** {@code dma-map}: DMA API map of a guest buffer; the returned IOVA is remembered as handle {@code as}. */
-  record DmaMap(int line, String device, long gpa, long size, String dir, String as) implements Step {
+  record DmaMap(int line, String device, long gpa, long size, Direction dir, String as) implements Step {
     @Override
     public String describe() {
-      return "dma-map " + device + " gpa " + Units.hex(gpa) + " size " + Units.formatSize(size) + " " + dir
+      return "dma-map " + device + " gpa " + Units.hex(gpa) + " size " + Units.formatSize(size) + " " + dir.label()
           + (as != null ? " as " + as : "");
     }
   }
@@ -60,7 +61,7 @@ public sealed interface Step {
    * segment N. {@code maxSegmentSize} and {@code segmentBoundary} (bytes, a power of two) are the
    * device's limits, null for PCI's defaults (64 KiB, 4 GiB).
    */
-  record DmaMapSg(int line, String device, List<SgSegment> segments, String dir, String as, Long maxSegmentSize,
+  record DmaMapSg(int line, String device, List<SgSegment> segments, Direction dir, String as, Long maxSegmentSize,
       Long segmentBoundary) implements Step {
     /** Segments shown in {@link #describe}; the rest are counted. */
     static final int DESCRIBED = 4;
@@ -78,7 +79,7 @@ public sealed interface Step {
         sb.append(Units.hex(segments.get(i).gpa())).append(" +").append(Units.formatSize(segments.get(i).size()));
       }
       if (segments.size() > DESCRIBED) sb.append(", ... ").append(segments.size() - DESCRIBED).append(" more");
-      sb.append("] ").append(dir);
+      sb.append("] ").append(dir.label());
       if (maxSegmentSize != null) sb.append(" max-segment-size ").append(Units.formatSize(maxSegmentSize));
       if (segmentBoundary != null) sb.append(" segment-boundary ").append(Units.formatSize(segmentBoundary));
       return sb.append(as != null ? " as " + as : "").toString();
@@ -92,11 +93,11 @@ public sealed interface Step {
    * {@code dma}: the device reads or writes {@code len} bytes at a handle's IOVA ({@code at}) or at an
    * explicit {@code iova} (exactly one of the two is set), expecting {@code ok} or {@code fault}.
    */
-  record Dma(int line, String device, String at, Long iova, String op, int len, String expect) implements Step {
+  record Dma(int line, String device, String at, Long iova, DmaOp op, int len, DmaExpect expect) implements Step {
     @Override
     public String describe() {
-      return "dma " + device + " " + op + " " + len + " B at " + (at != null ? at : Units.hex(iova))
-          + " expect " + expect;
+      return "dma " + device + " " + op.label() + " " + len + " B at " + (at != null ? at : Units.hex(iova))
+          + " expect " + expect.label();
     }
   }
 

@@ -48,17 +48,11 @@ public final class Vocabulary {
       "linux", "strict-psi", "always-dsi", "global", "no-map-flush", "duplicate-psi", "unaligned-undershoot");
   public static final List<String> DMA_MODES = List.of("strict", "lazy");
   public static final List<String> DEVICE_KINDS = List.of(DeviceSpec.ASSIGNED, DeviceSpec.EMULATED);
-  public static final List<String> DIRECTIONS = List.of("to-device", "from-device", "bidirectional");
-  public static final List<String> DMA_OPS = List.of("read", "write");
-  /**
-   * A DMA's {@code expect}: {@code ok}, {@code fault}, or {@value #LAZY_STALE} — the range was unmapped
-   * in lazy DMA mode and may still be mapped in the host while it waits in the driver's flush queue (the
-   * mode's accepted cost, Linux iommu.strict=0): inside such a window either outcome is right, and which
-   * one it was is counted ({@code dma-stale}, {@code dma-fault}); outside one the DMA must fault.
-   */
-  public static final List<String> DMA_EXPECTS = List.of("ok", "fault", "lazy-stale");
-  public static final String LAZY_STALE = "lazy-stale";
-  public static final List<String> PERMS = List.of("r", "w", "rw");
+  public static final List<String> DIRECTIONS = io.vtdsim.driver.Direction.LABELS;
+  public static final List<String> DMA_OPS = DmaOp.LABELS;
+  /** A DMA's {@code expect}: {@code ok}, {@code fault} or {@code lazy-stale} (see {@link DmaExpect}). */
+  public static final List<String> DMA_EXPECTS = DmaExpect.LABELS;
+  public static final List<String> PERMS = Perm.LABELS;
   public static final List<String> OUTCOMES = List.of(Expect.PASS, Expect.VIOLATION);
   public static final List<String> VIOLATION_KINDS = Violation.Kind.LABELS;
 

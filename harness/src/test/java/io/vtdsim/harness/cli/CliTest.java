@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.RunOptions;
 import java.io.PrintWriter;
@@ -288,7 +289,7 @@ class CliTest {
 
   @Test
   void demoMarksNothingWhenEveryCellIsAsItsStrategysEntryDeclares() {
-    harness.declared = Expect.PASSES.withStrategy("psi-only", new Expect("violation", List.of("stale-mapping")));
+    harness.declared = Expect.PASSES.withStrategy("psi-only", new Expect("violation", List.of(Violation.STALE_MAPPING)));
     assertThat(run("demo", "--threads", "1")).isEqualTo(0);
     String text = out.toString();
     String pivotRow = text.lines().filter(l -> l.startsWith("tiny-lazy")).findFirst().orElseThrow();

@@ -45,7 +45,7 @@ final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
       vs.add(new Violation(Violation.Kind.HOST_ERROR, 1, "map", "nic", 0x100000, 0x1000, "EEXIST: already mapped"));
     }
     String outcome = vs.isEmpty() ? "pass" : "violation";
-    boolean met = s.effectiveExpect().isMetBy(outcome, vs.stream().map(v -> v.kind().label()).toList());
+    boolean met = s.effectiveExpect().isMetBy(outcome, vs.stream().map(Violation::kind).toList());
     Map<String, Long> counters = new LinkedHashMap<>();
     for (String name : List.of("mmio-reads", "mmio-writes", "desc-cc-global", "desc-cc-domain", "desc-cc-device",
         "desc-iotlb-global", "desc-iotlb-dsi", "desc-iotlb-psi", "desc-wait", "host-map", "host-unmap",

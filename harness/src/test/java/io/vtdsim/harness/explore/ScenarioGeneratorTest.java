@@ -3,6 +3,7 @@ package io.vtdsim.harness.explore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vtdsim.harness.scenario.BuiltinScenarios;
+import io.vtdsim.harness.scenario.DmaExpect;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.ScenarioResult;
@@ -74,7 +75,7 @@ class ScenarioGeneratorTest {
   @Test
   void mapsCoverSuperpagesOddSizesAndTheInterruptWindow() {
     List<Step.MapRange> maps = new ArrayList<>();
-    List<String> expects = new ArrayList<>();
+    List<DmaExpect> expects = new ArrayList<>();
     for (long seed = 1; seed <= 20; seed++) {
       for (Step s : new ScenarioGenerator(seed, GeneratorOptions.defaults()).generate().steps()) {
         if (s instanceof Step.MapRange m) maps.add(m);
@@ -89,7 +90,7 @@ class ScenarioGeneratorTest {
     assertThat(maps).anyMatch(m -> m.size() >= 0x300000);
     // at or across 0xFEE00000–0xFEEFFFFF, where vfio splits its notifiers
     assertThat(maps).anyMatch(m -> m.iova() < 0xFEF00000L && m.iova() + m.size() > 0xFEC00000L);
-    assertThat(expects).contains("ok", "fault");
+    assertThat(expects).contains(DmaExpect.OK, DmaExpect.FAULT);
   }
 
   @Test

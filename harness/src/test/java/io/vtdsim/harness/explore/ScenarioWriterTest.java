@@ -2,22 +2,27 @@ package io.vtdsim.harness.explore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vtdsim.harness.scenario.BuiltinScenarios;
-import io.vtdsim.harness.scenario.DeviceSpec;
-import io.vtdsim.harness.scenario.DriverSpec;
-import io.vtdsim.harness.scenario.Expect;
+import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
+import io.vtdsim.harness.oracle.Violation;
+import io.vtdsim.harness.scenario.BuiltinScenarios;
+import io.vtdsim.harness.scenario.DeviceSpec;
+import io.vtdsim.harness.scenario.DmaExpect;
+import io.vtdsim.harness.scenario.DmaOp;
+import io.vtdsim.harness.scenario.DriverSpec;
+import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.MachineSpec;
-import io.vtdsim.harness.testbed.Superpage;
+import io.vtdsim.harness.scenario.Perm;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.Step;
+import io.vtdsim.harness.testbed.Superpage;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ScenarioWriterTest {
   private final ScenarioWriter writer = new ScenarioWriter();
@@ -54,14 +59,14 @@ class ScenarioWriterTest {
     Scenario s = new Scenario("all", "", m, new DriverSpec("linux-5.10", "strict-psi", "lazy"),
         List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED), new DeviceSpec("disk", "00:1f.7", DeviceSpec.EMULATED)),
         List.of(new Step.Boot(0), new Step.Attach(0, "nic", "d1"),
-            new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0x3000, "w"),
-            new Step.DmaMap(0, "nic", 0x3000010, 1500, "to-device", "buf"),
-            new Step.Dma(0, "nic", "buf", null, "read", 100, "ok"),
-            new Step.Dma(0, "disk", null, 0xFEC00000L, "write", 1, "fault"),
+            new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0x3000, Perm.W),
+            new Step.DmaMap(0, "nic", 0x3000010, 1500, Direction.TO_DEVICE, "buf"),
+            new Step.Dma(0, "nic", "buf", null, DmaOp.READ, 100, DmaExpect.OK),
+            new Step.Dma(0, "disk", null, 0xFEC00000L, DmaOp.WRITE, 1, DmaExpect.FAULT),
             new Step.DmaUnmap(0, "buf"),
             new Step.Repeat(0, 3, List.of(new Step.Advance(0, 1500), new Step.UnmapRange(0, "d1", 0x100000, 0x1000))),
             new Step.Detach(0, "nic"), new Step.Advance(0, 2_000_000_000L)),
-        new Expect(Expect.VIOLATION, List.of("stale-mapping", "host-error")), "t");
+        new Expect(Expect.VIOLATION, List.of(Violation.STALE_MAPPING, Violation.HOST_ERROR)), "t");
     String yaml = writer.write(s);
     assertThat(Equivalence.of(ScenarioLoader.parse(yaml, "all.yaml"))).isEqualTo(Equivalence.of(s));
     assertThat(yaml).contains("  - map: { domain: d1, iova: 0x100000, gpa: 0x2000000, size: 12KiB, perm: w }\n",

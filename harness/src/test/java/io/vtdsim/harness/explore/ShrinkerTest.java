@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.Overrides;
+import io.vtdsim.harness.scenario.Perm;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.ScenarioResult;
@@ -85,9 +86,9 @@ class ShrinkerTest {
     assertThat(Equivalence.withoutLines(shrunk.scenario().steps())).containsExactly(
         new Step.Boot(0), new Step.Attach(0, "nic", "d1"),
         // 128 KiB = 32 pages at a 4 MiB-aligned IOVA needs AM 5 > 4; 64 KiB (AM 4) would be a PSI
-        new Step.MapRange(0, "d1", 0x400000, 0x4000000, 0x20000, "rw"));
+        new Step.MapRange(0, "d1", 0x400000, 0x4000000, 0x20000, Perm.RW));
     assertThat(shrunk.scenario().devices()).extracting(d -> d.id()).containsExactly("nic");
-    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING.label());
+    assertThat(shrunk.scenario().expect().violations()).containsExactly(Violation.MISSING_MAPPING);
     assertThat(shrunk.result().violationKinds()).contains(Violation.MISSING_MAPPING);
   }
 

@@ -65,7 +65,7 @@ class NodmarAliasTest {
         {0xfffc0000L, 0x40000}}) {
       alias.unmap(r[0], r[1]);
     }
-    container.map(0xa000000, 0x1000, 0x300000, true, true); // a guest mapping while translated
+    container.map(0xa000000, 0x300000, 0x1000, true, true); // a guest mapping while translated
     container.unmap(0xa000000, 0x1000);                      // ... gone with the whole-space unmaps
     alias.map(0x0, 0xc0000, 0x0, true, true);
     assertThat(container.mappings()).extracting(HostMapping::iova, HostMapping::size).containsExactly(tuple(0L, RAM));

@@ -42,7 +42,7 @@ class HostContainerOracleTest {
     for (long p = 0; p < 4; p++) {
       intent.map("d1", 0x100000 + p * 0x1000, 0x2000000 + p * 0x1000, 0x1000, true, p != 3);
       tb.map(slpt, 4, 0x100000 + p * 0x1000, 0x2000000 + p * 0x1000, 4096, true, p != 3);
-      host.map(0x100000 + p * 0x1000, 0x1000, 0x2000000 + p * 0x1000, true, p != 3);
+      host.map(0x100000 + p * 0x1000, 0x2000000 + p * 0x1000, 0x1000, true, p != 3);
     }
     assertThat(oracle.check(0, "setup", true)).isEmpty();
   }
@@ -53,7 +53,7 @@ class HostContainerOracleTest {
 
   @Test
   void extraMapping() {
-    host.map(0x900000, 0x1000, 0x3000000, true, true);
+    host.map(0x900000, 0x3000000, 0x1000, true, true);
     assertThat(kinds()).containsExactly(Violation.STALE_MAPPING);
   }
 
@@ -66,20 +66,20 @@ class HostContainerOracleTest {
   @Test
   void wrongTarget() {
     host.unmap(0x101000, 0x1000);
-    host.map(0x101000, 0x1000, 0x2800000, true, true);
+    host.map(0x101000, 0x2800000, 0x1000, true, true);
     assertThat(kinds()).containsExactly(Violation.WRONG_TARGET);
   }
 
   @Test
   void wrongPermission() {
     host.unmap(0x103000, 0x1000);
-    host.map(0x103000, 0x1000, 0x2003000, true, true); // the guest maps it read-only
+    host.map(0x103000, 0x2003000, 0x1000, true, true); // the guest maps it read-only
     assertThat(kinds()).containsExactly(Violation.WRONG_PERMISSION);
   }
 
   @Test
   void refusedHostCallsAreHostErrors() {
-    host.map(0x100000, 0x1000, 0x2000000, true, true); // already mapped: EEXIST
+    host.map(0x100000, 0x2000000, 0x1000, true, true); // already mapped: EEXIST
     host.unmap(0x100000, 0x800); // misaligned: EINVAL
     List<Violation> v = oracle.check(1, "planted", true);
     assertThat(v).extracting(Violation::kind).containsExactly(Violation.HOST_ERROR, Violation.HOST_ERROR);

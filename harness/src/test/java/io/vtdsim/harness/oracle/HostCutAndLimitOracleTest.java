@@ -43,7 +43,7 @@ class HostCutAndLimitOracleTest {
     MappingOracle oracle = oracle(host);
     tb.map(slpt, 4, 0x20_0000, 0x400_0000, M2, true, true);
     intent.map("d1", 0x20_0000, 0x400_0000, M2, true, true);
-    host.map(0x20_0000, M2, 0x400_0000, true, true);
+    host.map(0x20_0000, 0x400_0000, M2, true, true);
     assertThat(oracle.check(0, "map", true)).isEmpty();
     // the guest drops the superpage and maps only its first page again; the VMM unmaps the rest by pages
     tb.unmap(slpt, 4, 0x20_0000, M2);
@@ -74,7 +74,7 @@ class HostCutAndLimitOracleTest {
     for (long p = 0; p < 3; p++) {
       tb.map(slpt, 4, 0x10_0000 + p * 0x1000, 0x200_0000 + p * 0x1000, 0x1000, true, true);
       intent.map("d1", 0x10_0000 + p * 0x1000, 0x200_0000 + p * 0x1000, 0x1000, true, true);
-      host.map(0x10_0000 + p * 0x1000, 0x1000, 0x200_0000 + p * 0x1000, true, true);
+      host.map(0x10_0000 + p * 0x1000, 0x200_0000 + p * 0x1000, 0x1000, true, true);
     }
     List<Violation> found = oracle.check(0, "map", true);
     assertThat(found).extracting(Violation::kind).contains(Violation.MISSING_MAPPING, Violation.HOST_ERROR);
@@ -88,7 +88,7 @@ class HostCutAndLimitOracleTest {
     tb.map(slpt, 4, 0x10_0000, 0x200_0000, 0x1000, true, true);
     tb.map(slpt, 4, 0x10_1000, 0x200_1000, 0x1000, true, true);
     intent.map("d1", 0x10_0000, 0x200_0000, 0x2000, true, true);
-    assertThat(host.map(0x10_0000, 0x2000, 0x200_0000, true, true).errno()).isEqualTo(Errno.ENOMEM);
+    assertThat(host.map(0x10_0000, 0x200_0000, 0x2000, true, true).errno()).isEqualTo(Errno.ENOMEM);
     assertThat(OutcomeTag.of(oracle.check(0, "map", true))).isEqualTo("MISSING+ENOMEM");
   }
 }

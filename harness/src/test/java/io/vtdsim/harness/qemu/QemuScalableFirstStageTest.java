@@ -209,7 +209,7 @@ class QemuScalableFirstStageTest {
       guest.pasidPsi(DID, 0, IOVA, 0);
       assertThat(machine.hosts().get(NIC).mappings()).as("mapped with a PSI: not for the host").isEmpty();
       guest.dsi(DID);
-      assertThat(machine.hosts().get(NIC).mappings()).containsExactly(new HostMapping(IOVA, 0x1000, GPA, true, true));
+      assertThat(machine.hosts().get(NIC).mappings()).containsExactly(new HostMapping(IOVA, GPA, 0x1000, true, true));
 
       guest.mem.write64(guest.smTables.firstStageEntry(pml4, 4, IOVA, 1), 0);
       guest.pasidPsi(DID, 0, IOVA, 0);

@@ -217,7 +217,7 @@ class QemuScalableSecondStageTest {
 
       g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
       g.psi(DID, IOVA, 0);
-      assertThat(machine.hosts().get(NIC).mappings()).containsExactly(new HostMapping(IOVA, 0x1000, GPA, true, true));
+      assertThat(machine.hosts().get(NIC).mappings()).containsExactly(new HostMapping(IOVA, GPA, 0x1000, true, true));
       byte[] bytes = "through the host".getBytes(StandardCharsets.US_ASCII);
       machine.memory().write(GPA, bytes);
       DmaResult read = machine.device(NIC).read(IOVA, bytes.length);

@@ -3,6 +3,7 @@ package io.vtdsim.harness.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,10 +45,10 @@ class BackendKeyTest {
         """, "t.yaml");
     assertThat(s.effectiveExpect()).isEqualTo(Expect.PASSES);
     assertThat(Overrides.apply(s, List.of("machine.backend=qemu")).effectiveExpect())
-        .isEqualTo(new Expect("violation", List.of("host-error")));
+        .isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR)));
     // on qemu the model's strategy does not choose the expectation
     assertThat(Overrides.apply(s, List.of("machine.backend=qemu", "machine.shadow-sync=psi-only")).effectiveExpect())
-        .isEqualTo(new Expect("violation", List.of("host-error")));
+        .isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR)));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.testbed.Superpage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class OverridesTest {
         .negativeCaching(false).shadowSync(ShadowStrategy.UNMAP_ALL_REPLAY).host(HostSemantics.IOMMUFD)
         .fidelity(Fidelity.STRICT).build());
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "always-dsi", "lazy"));
-    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error", "missing-mapping")));
+    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR, Violation.MISSING_MAPPING)));
     assertThat(Overrides.apply(s, List.of("expect.outcome=pass")).expect()).isEqualTo(Expect.PASSES);
     assertThat(Overrides.apply(s, List.of("machine.superpages=")).machine().superpages()).isEmpty();
   }
@@ -60,12 +61,12 @@ class OverridesTest {
     assertThat(a.expect()).isEqualTo(Expect.PASSES).isEqualTo(b.expect());
     assertThat(a.effectiveExpect()).isEqualTo(Expect.PASSES);
     Scenario c = Overrides.apply(declared, List.of("expect.violations=host-error"));
-    assertThat(c.expect()).isEqualTo(new Expect("violation", List.of("host-error")));
+    assertThat(c.expect()).isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR)));
     assertThat(c.expect().perStrategy()).isEmpty();
     // other overrides leave the declarations alone
     Scenario d = Overrides.apply(declared, List.of("machine.shadow-sync=psi-only", "driver.preset=linux-5.10"));
     assertThat(d.expect()).isEqualTo(declared.expect());
-    assertThat(d.effectiveExpect()).isEqualTo(new Expect("violation", List.of("stale-mapping")));
+    assertThat(d.effectiveExpect()).isEqualTo(new Expect("violation", List.of(Violation.STALE_MAPPING)));
   }
 
   @Test

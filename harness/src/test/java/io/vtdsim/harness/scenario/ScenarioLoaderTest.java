@@ -3,9 +3,11 @@ package io.vtdsim.harness.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vtdsim.driver.Direction;
 import io.vtdsim.emu.host.HostSemantics;
 import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.testbed.Superpage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,15 +72,15 @@ class ScenarioLoaderTest {
     assertThat(s.steps()).containsExactly(
         new Step.Boot(23),
         new Step.Attach(24, "nic", "d1"),
-        new Step.MapRange(25, "d1", 0x100000, 0x2000000, 2 << 20, "rw"),
-        new Step.DmaMap(26, "nic", 0x3000000, 8192, "bidirectional", "buf1"),
-        new Step.Dma(27, "nic", "buf1", null, "write", 64, "ok"),
+        new Step.MapRange(25, "d1", 0x100000, 0x2000000, 2 << 20, Perm.RW),
+        new Step.DmaMap(26, "nic", 0x3000000, 8192, Direction.BIDIRECTIONAL, "buf1"),
+        new Step.Dma(27, "nic", "buf1", null, DmaOp.WRITE, 64, DmaExpect.OK),
         new Step.DmaUnmap(28, "buf1"),
         new Step.UnmapRange(29, "d1", 0x100000, 2 << 20),
         new Step.Detach(30, "nic"),
         new Step.Advance(31, 10_000_000L),
-        new Step.Repeat(32, 100, List.of(new Step.Dma(32, "nic", null, 0x100000L, "read", 8, "fault"))));
-    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("stale-mapping")));
+        new Step.Repeat(32, 100, List.of(new Step.Dma(32, "nic", null, 0x100000L, DmaOp.READ, 8, DmaExpect.FAULT))));
+    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of(Violation.STALE_MAPPING)));
   }
 
   @Test
@@ -109,15 +111,15 @@ class ScenarioLoaderTest {
           - dma: { device: a, iova: 4096, op: read }
         """, "t.yaml");
     assertThat(s.devices()).containsExactly(new DeviceSpec("a", "01:00.1", "assigned"));
-    assertThat(s.steps().get(2)).isEqualTo(new Step.MapRange(5, "d", 4096, 8192, 4096, "rw"));
-    assertThat(s.steps().get(3)).isEqualTo(new Step.DmaMap(6, "a", 0x123, 100, "bidirectional", null));
-    assertThat(s.steps().get(4)).isEqualTo(new Step.Dma(7, "a", null, 4096L, "read", 64, "ok"));
+    assertThat(s.steps().get(2)).isEqualTo(new Step.MapRange(5, "d", 4096, 8192, 4096, Perm.RW));
+    assertThat(s.steps().get(3)).isEqualTo(new Step.DmaMap(6, "a", 0x123, 100, Direction.BIDIRECTIONAL, null));
+    assertThat(s.steps().get(4)).isEqualTo(new Step.Dma(7, "a", null, 4096L, DmaOp.READ, 64, DmaExpect.OK));
   }
 
   @Test
   void violationsImplyOutcomeViolation() {
     Scenario s = ScenarioLoader.parse("steps: [boot]\nexpect: { violations: [host-error] }\n", "t.yaml");
-    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error")));
+    assertThat(s.expect()).isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR)));
   }
 
   @Test
@@ -136,9 +138,9 @@ class ScenarioLoaderTest {
     assertThat(e.perStrategy()).containsOnlyKeys("unmap-all-replay", "psi-only");
     assertThat(List.copyOf(e.perStrategy().keySet())).containsExactly("unmap-all-replay", "psi-only");
     // violations listed without an outcome imply outcome violation, as in the default expectation
-    assertThat(e.forStrategy("unmap-all-replay")).isEqualTo(new Expect("violation", List.of("host-error")));
+    assertThat(e.forStrategy("unmap-all-replay")).isEqualTo(new Expect("violation", List.of(Violation.HOST_ERROR)));
     assertThat(e.forStrategy("psi-only"))
-        .isEqualTo(new Expect("violation", List.of("stale-mapping", "unexpected-success")));
+        .isEqualTo(new Expect("violation", List.of(Violation.STALE_MAPPING, Violation.UNEXPECTED_SUCCESS)));
     // a strategy without an entry takes the default, with no per-strategy entries of its own
     assertThat(e.forStrategy("iova-tree")).isEqualTo(Expect.PASSES);
     assertThat(s.effectiveExpect()).isEqualTo(Expect.PASSES); // machine.shadow-sync defaults to iova-tree
@@ -221,6 +223,51 @@ class ScenarioLoaderTest {
         - boot
         - attach: { device: nic, domain: d1 }
       """;
+
+  /** A label outside a typed step field's or an expectation's vocabulary: the whole message, the known labels listed. */
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      - map: { domain: d1, iova: 0, gpa: 0, size: 4KiB, perm: x }               | s.yaml:5: map.perm: unknown value 'x'; expected one of: r, w, rw
+      - map: { domain: d1, iova: 0, gpa: 0, size: 4KiB, perm: RW }              | s.yaml:5: map.perm: unknown value 'RW'; expected one of: r, w, rw
+      - dma-map: { device: nic, gpa: 0, size: 4KiB, dir: TO_DEVICE }            | s.yaml:5: dma-map.dir: unknown value 'TO_DEVICE'; expected one of: to-device, from-device, bidirectional
+      - dma-map-sg: { device: nic, segments: [{ gpa: 0, size: 4KiB }], dir: in } | s.yaml:5: dma-map-sg.dir: unknown value 'in'; expected one of: to-device, from-device, bidirectional
+      - dma: { device: nic, iova: 0, op: rw }                                  | s.yaml:5: dma.op: unknown value 'rw'; expected one of: read, write
+      - dma: { device: nic, iova: 0, op: read, expect: stale }                 | s.yaml:5: dma.expect: unknown value 'stale'; expected one of: ok, fault, lazy-stale
+      `expect: { violations: [stale-mapping, stale] }`                         | s.yaml:5: expect.violations: unknown value 'stale'; expected one of: stale-mapping, missing-mapping, wrong-target, wrong-permission, host-error, dma-mismatch, unexpected-fault, unexpected-success, queue-error, driver-timeout
+      """)
+  void aBadLabelIsAScenarioErrorListingTheKnownOnes(String line5, String message) {
+    assertThatThrownBy(() -> ScenarioLoader.parse(HEAD + (line5.startsWith("expect") ? "" : "  ") + line5 + "\n", "s.yaml"))
+        .isInstanceOf(ScenarioException.class).hasMessage(message);
+  }
+
+  /** Every label a typed field takes comes back as the value it names, and describes itself with that label. */
+  @Test
+  void everyLabelParsesToTheValueThatCarriesIt() {
+    for (String perm : List.of("r", "w", "rw")) {
+      Step.MapRange m = (Step.MapRange) ScenarioLoader.parse(HEAD + "  - map: { domain: d1, iova: 0, gpa: 0, size: 4KiB, perm: "
+          + perm + " }\n", "s.yaml").steps().get(2);
+      assertThat(m.perm().label()).isEqualTo(perm);
+      assertThat(m.describe()).isEqualTo("map d1 iova 0x0 -> gpa 0x0 size 4KiB " + perm);
+    }
+    assertThat(List.of(Perm.R.read(), Perm.R.write(), Perm.W.read(), Perm.W.write(), Perm.RW.read(), Perm.RW.write()))
+        .containsExactly(true, false, false, true, true, true);
+    for (String dir : List.of("to-device", "from-device", "bidirectional")) {
+      Step.DmaMap m = (Step.DmaMap) ScenarioLoader.parse(HEAD + "  - dma-map: { device: nic, gpa: 0, size: 4KiB, dir: "
+          + dir + " }\n", "s.yaml").steps().get(2);
+      assertThat(m.dir().label()).isEqualTo(dir);
+      assertThat(m.describe()).isEqualTo("dma-map nic gpa 0x0 size 4KiB " + dir);
+    }
+    for (String op : List.of("read", "write")) {
+      for (String expect : List.of("ok", "fault", "lazy-stale")) {
+        Step.Dma d = (Step.Dma) ScenarioLoader.parse(HEAD + "  - dma: { device: nic, iova: 0x1000, op: " + op + ", expect: "
+            + expect + " }\n", "s.yaml").steps().get(2);
+        assertThat(List.of(d.op().label(), d.expect().label())).containsExactly(op, expect);
+        assertThat(d.describe()).isEqualTo("dma nic " + op + " 64 B at 0x1000 expect " + expect);
+      }
+    }
+    Expect e = ScenarioLoader.parse("steps: [boot]\nexpect: { violations: [queue-error, wrong-target] }\n", "s.yaml").expect();
+    assertThat(e.violations()).containsExactly(Violation.QUEUE_ERROR, Violation.WRONG_TARGET);
+  }
 
   /** Each error class: the YAML (line 5 onward follows HEAD), then file:line: key: and a fragment of the reason. */
   @ParameterizedTest(name = "{2}")

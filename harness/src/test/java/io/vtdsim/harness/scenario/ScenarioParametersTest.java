@@ -26,8 +26,8 @@ class ScenarioParametersTest {
   void defaultsReplaceTheReferences() {
     Scenario s = ScenarioLoader.parse(FILE, "halves.yaml");
     assertThat(s.description()).isEqualTo("maps 2MiB as two halves");
-    assertThat(s.steps().get(2)).isEqualTo(new Step.MapRange(10, "d1", 0x100000000L, 0x2000000L, 0x100000, "rw"));
-    assertThat(s.steps().get(3)).isEqualTo(new Step.MapRange(11, "d1", 0x100100000L, 0x2100000L, 0x100000, "rw"));
+    assertThat(s.steps().get(2)).isEqualTo(new Step.MapRange(10, "d1", 0x100000000L, 0x2000000L, 0x100000, Perm.RW));
+    assertThat(s.steps().get(3)).isEqualTo(new Step.MapRange(11, "d1", 0x100100000L, 0x2100000L, 0x100000, Perm.RW));
     assertThat(s.steps().get(4)).isEqualTo(new Step.UnmapRange(12, "d1", 0x100000000L, 0x200000));
   }
 
@@ -35,7 +35,7 @@ class ScenarioParametersTest {
   void givenValuesReplaceTheDefaults() {
     Scenario s = ScenarioLoader.parse(FILE, "halves.yaml", Map.of("size", "8KiB"));
     assertThat(s.description()).isEqualTo("maps 8KiB as two halves");
-    assertThat(s.steps().get(3)).isEqualTo(new Step.MapRange(11, "d1", 0x100001000L, 0x2001000L, 0x1000, "rw"));
+    assertThat(s.steps().get(3)).isEqualTo(new Step.MapRange(11, "d1", 0x100001000L, 0x2001000L, 0x1000, Perm.RW));
     assertThat(s.steps().get(4)).isEqualTo(new Step.UnmapRange(12, "d1", 0x100000000L, 0x2000));
   }
 

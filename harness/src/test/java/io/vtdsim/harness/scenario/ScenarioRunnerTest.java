@@ -152,7 +152,7 @@ class ScenarioRunnerTest {
     Scenario base = parse(HEAD + "steps: [ boot ]\n");
     Scenario s = new Scenario(base.name(), base.description(), base.machine(), base.driver(), base.devices(),
         List.of(new Step.Boot(4), new Step.Attach(5, "nic", "d1"),
-            new Step.MapRange(6, "d1", 0x100000, 0x3F000000, 0x1000, "rw")), base.expect(), base.source());
+            new Step.MapRange(6, "d1", 0x100000, 0x3F000000, 0x1000, Perm.RW)), base.expect(), base.source());
     ScenarioResult r = new ScenarioRunner().run(s);
     assertThat(r.outcome()).isEqualTo(ScenarioResult.ERROR);
     assertThat(r.met()).isFalse();

@@ -116,7 +116,7 @@ class ScenarioValidatorTest {
   @Test
   void scenariosBuiltInCodeAreCheckedToo() {
     Scenario s = new Scenario("code", "", MachineSpec.DEFAULTS, DriverSpec.DEFAULTS, List.of(),
-        List.of(new Step.Boot(0), new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0, "rw")), Expect.PASSES, "code");
+        List.of(new Step.Boot(0), new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0, Perm.RW)), Expect.PASSES, "code");
     assertThatThrownBy(() -> ScenarioValidator.validate(s)).isInstanceOf(ScenarioException.class)
         .hasMessage("code: map.size: must be greater than 0, got 0");
   }

@@ -169,7 +169,7 @@ class TestBedTest {
       bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
       // plant a defect: the host sends the device's writes one page off
       bed.host("nic").unmap(0x100000, 0x1000);
-      bed.host("nic").map(0x100000, 0x1000, 0x2001000, true, true);
+      bed.host("nic").map(0x100000, 0x2001000, 0x1000, true, true);
       assertThat(bed.dma("nic", 0x100000, true, 32, true)).singleElement().satisfies(v -> {
         assertThat(v.kind()).isEqualTo(Violation.DMA_MISMATCH);
         assertThat(v.detail()).contains("gpa 0x2000000");

@@ -11,7 +11,7 @@ import io.vtdsim.emu.spec.SourceId;
  * passed — a request never moves part of its data, unless {@link #movesPagesBeforeFault()} (an
  * emulated device of a QEMU-fidelity unit), when the pieces before the failing one move.
  */
-abstract class PageSplitDma implements DmaDevice {
+abstract sealed class PageSplitDma implements DmaDevice permits AssignedDevice, EmulatedDevice, NestedAssignedDevice {
   static final long PAGE = GuestMemory.PAGE_SIZE;
 
   private final String name;

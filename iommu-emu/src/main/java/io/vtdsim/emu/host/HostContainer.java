@@ -96,7 +96,7 @@ public final class HostContainer {
    * ENOSPC (vfio-type1, the container holds its limit of mappings) or ENOMEM (iommufd, the pages
    * would exceed the pinned-page limit).
    */
-  public synchronized HostResult map(long iova, long size, long gpa, boolean read, boolean write) {
+  public synchronized HostResult map(long iova, long gpa, long size, boolean read, boolean write) {
     HostResult r;
     if (size > 0 && !memory.isRam(gpa, size)) {
       r = HostResult.error(Errno.EFAULT);
@@ -109,7 +109,7 @@ public final class HostContainer {
     } else if (semantics == HostSemantics.IOMMUFD && size / PAGE_SIZE > limit - pinnedPages) {
       r = HostResult.error(Errno.ENOMEM);
     } else {
-      mappings.put(iova, size, gpa, (read ? READ : 0) | (write ? WRITE : 0));
+      mappings.put(iova, gpa, size, (read ? READ : 0) | (write ? WRITE : 0));
       pinnedPages += size / PAGE_SIZE;
       r = HostResult.success(size);
     }
@@ -182,7 +182,7 @@ public final class HostContainer {
   /** Every mapping, sorted by IOVA. */
   public synchronized List<HostMapping> mappings() {
     List<HostMapping> out = new ArrayList<>(mappings.size());
-    mappings.forEach((iova, size, gpa, perm) -> out.add(toMapping(iova, size, gpa, perm)));
+    mappings.forEach((iova, gpa, size, perm) -> out.add(toMapping(iova, gpa, size, perm)));
     return Collections.unmodifiableList(out);
   }
 
@@ -194,7 +194,7 @@ public final class HostContainer {
 
   /** Every mapping in IOVA order, as {@link #mappings} lists them, without building the list. */
   public synchronized void forEachMapping(MappingVisitor v) {
-    mappings.forEach((iova, size, gpa, perm) -> v.mapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0));
+    mappings.forEach((iova, gpa, size, perm) -> v.mapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0));
   }
 
   /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */
@@ -202,7 +202,7 @@ public final class HostContainer {
     List<HostMapping> out = new ArrayList<>();
     Range below = mappings.lower(start);
     if (below != null && start - below.start() < below.length()) out.add(toMapping(below));
-    mappings.forEachStartingIn(start, end, (iova, size, gpa, perm) -> out.add(toMapping(iova, size, gpa, perm)));
+    mappings.forEachStartingIn(start, end, (iova, gpa, size, perm) -> out.add(toMapping(iova, gpa, size, perm)));
     return Collections.unmodifiableList(out);
   }
 
@@ -241,11 +241,11 @@ public final class HostContainer {
   }
 
   private static HostMapping toMapping(Range r) {
-    return toMapping(r.start(), r.length(), r.target(), r.tag());
+    return toMapping(r.start(), r.target(), r.length(), r.tag());
   }
 
-  private static HostMapping toMapping(long iova, long size, long gpa, int perm) {
-    return new HostMapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0);
+  private static HostMapping toMapping(long iova, long gpa, long size, int perm) {
+    return new HostMapping(iova, gpa, size, (perm & READ) != 0, (perm & WRITE) != 0);
   }
 
   @Override

@@ -5,7 +5,7 @@ package io.vtdsim.emu.host;
  * VMM has already turned the guest-physical address into its host address; we keep the GPA so
  * checks can compare with guest tables).
  */
-public record HostMapping(long iova, long size, long gpa, boolean read, boolean write) {
+public record HostMapping(long iova, long gpa, long size, boolean read, boolean write) {
   /** True when {@code address} lies in [iova, iova + size). */
   public boolean contains(long address) {
     return address >= iova && address - iova < size;

@@ -4,7 +4,7 @@ package io.vtdsim.emu.platform;
  * Where {@link GuestMemory}'s bytes live. Addresses are already checked against the RAM regions;
  * values are little-endian. Naturally aligned accesses of 2, 4 or 8 bytes are atomic.
  */
-interface PageStore {
+sealed interface PageStore permits SparsePageStore, MappedFileStore, RelocatedStore {
   /** {@code size} (1, 2, 4 or 8) bytes at {@code gpa}, zero-extended. */
   long read(long gpa, int size);
 

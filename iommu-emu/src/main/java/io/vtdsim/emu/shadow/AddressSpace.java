@@ -59,20 +59,20 @@ final class AddressSpace {
   }
 
   /** Sends a MAP notifier event (and the host call) for the aligned slot, per notifier. */
-  void notifyMap(long iova, long size, long gpa, int perm) {
+  void notifyMap(long iova, long gpa, long size, int perm) {
     mappedSinceFullUnmap = true;
     if (insideOneNotifier(iova, size)) { // the slot itself: no piece to cut, no lambda
-      mapPiece(iova, size, gpa, perm);
+      mapPiece(iova, gpa, size, perm);
       return;
     }
-    forEachNotifierPiece(iova, size, (s, z) -> mapPiece(s, z, gpa + (s - iova), perm));
+    forEachNotifierPiece(iova, size, (s, z) -> mapPiece(s, gpa + (s - iova), z, perm));
   }
 
-  private void mapPiece(long s, long z, long target, int perm) {
+  private void mapPiece(long s, long target, long z, int perm) {
     boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
     boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
     emitNotify(true, s, z, target, r, w);
-    container.map(s, z, target, r, w);
+    container.map(s, target, z, r, w);
   }
 
   private static boolean insideOneNotifier(long iova, long size) {
@@ -127,7 +127,7 @@ final class AddressSpace {
 
   /** vfio's region_add of guest RAM with DMA remapping off: RAM 1:1, split around the window, in aligned chunks. */
   void mapIdentity(GuestMemory memory) {
-    forEachIdentityChunk(memory, (s, z) -> container.map(s, z, s, true, true));
+    forEachIdentityChunk(memory, (s, z) -> container.map(s, s, z, true, true));
   }
 
   /** vfio's region_del of guest RAM: unmaps exactly the identity chunks. */

@@ -422,16 +422,16 @@ public final class CachingModeShadow implements RemappingObserver {
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
   static GuestTableWalker.SlotSink treeSink(AddressSpace as, boolean notifyUnmap) {
     IovaTree tree = as.tree;
-    return (iova, size, gpa, perm) -> {
+    return (iova, gpa, size, perm) -> {
       if (perm != 0) {
-        if (tree.containsExactly(iova, size, gpa, perm)) return; // identical: skip
+        if (tree.containsExactly(iova, gpa, size, perm)) return; // identical: skip
         if (tree.overlaps(iova, size)) {
           // translation changed: UNMAP the new slot first (a short window with no mapping, as QEMU)
           as.notifyUnmap(iova, size);
           tree.removeOverlapping(iova, size);
         }
-        tree.insert(iova, size, gpa, perm);
-        as.notifyMap(iova, size, gpa, perm);
+        tree.insert(iova, gpa, size, perm);
+        as.notifyMap(iova, gpa, size, perm);
       } else if (notifyUnmap && tree.overlaps(iova, size)) {
         tree.removeOverlapping(iova, size);
         as.notifyUnmap(iova, size);
@@ -440,9 +440,9 @@ public final class CachingModeShadow implements RemappingObserver {
   }
 
   private static GuestTableWalker.SlotSink directSink(AddressSpace as, boolean notifyUnmap) {
-    return (iova, size, gpa, perm) -> {
+    return (iova, gpa, size, perm) -> {
       if (perm != 0) {
-        as.notifyMap(iova, size, gpa, perm);
+        as.notifyMap(iova, gpa, size, perm);
       } else if (notifyUnmap) {
         as.notifyUnmap(iova, size);
       }

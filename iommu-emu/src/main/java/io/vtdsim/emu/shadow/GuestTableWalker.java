@@ -47,7 +47,7 @@ final class GuestTableWalker {
 
   /** Receives one aligned slot: perm 0 means the slot is not mapped (UNMAP). */
   interface SlotSink {
-    void slot(long iova, long size, long gpa, int perm);
+    void slot(long iova, long gpa, long size, int perm);
   }
 
   private static final VarHandle LE64 =
@@ -170,9 +170,9 @@ final class GuestTableWalker {
         if (aborted != null) return;
       } else if (perm != 0) {
         if (!mapAllowed()) return;
-        sink.slot(iova, slotSize, SecondLevelPte.addressOf(pte), perm);
+        sink.slot(iova, SecondLevelPte.addressOf(pte), slotSize, perm);
       } else if (leaf || unmapInvalidTables) {
-        sink.slot(iova, slotSize, 0, 0);
+        sink.slot(iova, 0, slotSize, 0);
       }
     }
   }
@@ -185,7 +185,7 @@ final class GuestTableWalker {
       if ((pte & rsvd) != 0) continue; // skipped, no event (as QEMU)
       int perm = parentPerm & perm(pte);
       if (perm != 0 && !mapAllowed()) return;
-      sink.slot(iova, GuestMemory.PAGE_SIZE, perm != 0 ? SecondLevelPte.addressOf(pte) : 0, perm);
+      sink.slot(iova, perm != 0 ? SecondLevelPte.addressOf(pte) : 0, GuestMemory.PAGE_SIZE, perm);
     }
   }
 

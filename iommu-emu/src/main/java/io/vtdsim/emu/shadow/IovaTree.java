@@ -14,8 +14,8 @@ final class IovaTree {
   private final RangeMap map = new RangeMap();
 
   /** True when an entry with exactly these four fields exists. */
-  boolean containsExactly(long iova, long size, long gpa, int perm) {
-    return map.containsExactly(iova, size, gpa, perm);
+  boolean containsExactly(long iova, long gpa, long size, int perm) {
+    return map.containsExactly(iova, gpa, size, perm);
   }
 
   boolean overlaps(long iova, long size) {
@@ -28,8 +28,8 @@ final class IovaTree {
     map.removeStartingIn(iova, iova + size);
   }
 
-  void insert(long iova, long size, long gpa, int perm) {
-    map.put(iova, size, gpa, perm);
+  void insert(long iova, long gpa, long size, int perm) {
+    map.put(iova, gpa, size, perm);
   }
 
   void clear() {

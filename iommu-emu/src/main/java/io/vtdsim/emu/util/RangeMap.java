@@ -14,10 +14,13 @@ import java.util.Arrays;
  * boxed key and a {@code long[]} value. Inserting in ascending or descending runs fills chunks
  * completely; random inserts split full chunks in half. Not thread-safe; a visitor must not change
  * the map it is visiting.
+ *
+ * <p>Arguments and record components come in the order start, target, length, tag: the project's
+ * (iova, gpa, size) order, as {@code HostContainer.map} and the guest's {@code map} take them.
  */
 public final class RangeMap {
   /** One range, as queries return it. */
-  public record Range(long start, long length, long target, int tag) {
+  public record Range(long start, long target, long length, int tag) {
     /** The first address after the range. */
     public long end() {
       return start + length;
@@ -27,7 +30,7 @@ public final class RangeMap {
   /** Receives ranges in ascending start order, without allocating a {@link Range} per range. */
   @FunctionalInterface
   public interface Visitor {
-    void visit(long start, long length, long target, int tag);
+    void visit(long start, long target, long length, int tag);
   }
 
   static final int DEFAULT_CHUNK_CAPACITY = 128;
@@ -135,7 +138,7 @@ public final class RangeMap {
     }
 
     Range range(int pos) {
-      return new Range(start[pos], length[pos], target[pos], tag[pos] & 0xFF);
+      return new Range(start[pos], target[pos], length[pos], tag[pos] & 0xFF);
     }
   }
 
@@ -188,7 +191,7 @@ public final class RangeMap {
    *
    * @throws IllegalArgumentException for a non-positive length or a tag outside 0..255
    */
-  public void put(long start, long length, long target, int tag) {
+  public void put(long start, long target, long length, int tag) {
     modCount++;
     if (length <= 0) throw new IllegalArgumentException("range length must be positive: " + length);
     if (tag < 0 || tag > 0xFF) throw new IllegalArgumentException("tag must be 0..255: " + tag);
@@ -222,7 +225,7 @@ public final class RangeMap {
    * nothing; lookups in ascending order (a table walk merged with this map) step from where the last
    * one ended instead of searching from the top.
    */
-  public boolean containsExactly(long start, long length, long target, int tag) {
+  public boolean containsExactly(long start, long target, long length, int tag) {
     long at = findFrom(start);
     if (at == NONE) return false;
     Chunk c = chunks[chunkOf(at)];
@@ -383,7 +386,7 @@ public final class RangeMap {
   public void forEach(Visitor v) {
     for (int i = 0; i < chunkCount; i++) {
       Chunk c = chunks[i];
-      for (int p = c.lo; p < c.hi; p++) v.visit(c.start[p], c.length[p], c.target[p], c.tag[p] & 0xFF);
+      for (int p = c.lo; p < c.hi; p++) v.visit(c.start[p], c.target[p], c.length[p], c.tag[p] & 0xFF);
     }
   }
 
@@ -396,7 +399,7 @@ public final class RangeMap {
       Chunk c = chunks[i];
       for (; p < c.hi; p++) {
         if (c.start[p] >= to) return;
-        v.visit(c.start[p], c.length[p], c.target[p], c.tag[p] & 0xFF);
+        v.visit(c.start[p], c.target[p], c.length[p], c.tag[p] & 0xFF);
       }
     }
   }

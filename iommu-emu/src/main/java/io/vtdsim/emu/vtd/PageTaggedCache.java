@@ -19,7 +19,7 @@ import io.vtdsim.emu.spec.AddressWidth;
  * the source-id ({@link UnitBehaviour#iotlbTaggedBySourceId}, as QEMU); invalidations select by the
  * entry's DID either way.
  */
-abstract class PageTaggedCache {
+abstract sealed class PageTaggedCache permits Iotlb, PagingStructureCache {
   /** Slots a new cache starts with; the table doubles (rehashed) up to {@link #maxSlots} as it fills. */
   private static final int INITIAL_SLOTS = 64;
 

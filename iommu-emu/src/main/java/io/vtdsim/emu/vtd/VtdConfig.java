@@ -315,10 +315,6 @@ public record VtdConfig(
     return toBuilder().behaviour(behaviour.withFenceOnlyWaitAccepted(accepted)).build();
   }
 
-  public VtdConfig withBehaviour(UnitBehaviour b) {
-    return toBuilder().behaviour(b).build();
-  }
-
   /** Address width in bits (MGAW + 1); also changes SAGAW and the host address width. */
   public VtdConfig withAddressWidth(int bits) {
     return toBuilder().cap(cap.withAddressWidth(bits)).hostAddressWidth(bits).build();

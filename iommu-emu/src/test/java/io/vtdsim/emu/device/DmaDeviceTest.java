@@ -40,8 +40,8 @@ class DmaDeviceTest {
 
   @Test
   void assignedWriteCrossingPagesLandsAtEachPagesGuestPhysicalBytes() {
-    container.map(0x1_0000, 4096, 0x4000_0000, true, true);
-    container.map(0x1_1000, 4096, 0x5000_0000, true, true); // next IOVA page, unrelated GPA
+    container.map(0x1_0000, 0x4000_0000, 4096, true, true);
+    container.map(0x1_1000, 0x5000_0000, 4096, true, true); // next IOVA page, unrelated GPA
     byte[] data = pattern(0x100);
     DmaResult r = nic.write(0x1_0F80, data);
     assertThat(r.ok()).isTrue();
@@ -55,7 +55,7 @@ class DmaDeviceTest {
 
   @Test
   void assignedFaultOnAnyPageMovesNoDataAtAll() {
-    container.map(0x1_0000, 4096, 0x4000_0000, true, true);
+    container.map(0x1_0000, 0x4000_0000, 4096, true, true);
     DmaResult r = nic.write(0x1_0F80, pattern(0x100)); // second page 0x1_1000 is not mapped
     assertThat(r.ok()).isFalse();
     assertThat(r.faultIova()).isEqualTo(0x1_1000);
@@ -66,7 +66,7 @@ class DmaDeviceTest {
 
   @Test
   void assignedWriteWithoutWritePermissionFaults() {
-    container.map(0x1_0000, 4096, 0x4000_0000, true, false);
+    container.map(0x1_0000, 0x4000_0000, 4096, true, false);
     assertThat(nic.write(0x1_0000, pattern(8)).ok()).isFalse();
     assertThat(mem.read(0x4000_0000L, 8)).containsOnly(0);
     mem.write(0x4000_0000L, pattern(8));

@@ -32,9 +32,9 @@ class NestedHwptTest {
 
   /** The VMM's stage 2: guest RAM at its own address, except PAGE_A, which it places at PAGE_C. */
   private void stage2WithPageAAtPageC() {
-    stage2.map(0, PAGE_A, 0, true, true);
-    stage2.map(PAGE_A, 4096, PAGE_C, true, true);
-    stage2.map(PAGE_A + 4096, 64 * MiB - PAGE_A - 4096, PAGE_A + 4096, true, true);
+    stage2.map(0, 0, PAGE_A, true, true);
+    stage2.map(PAGE_A, PAGE_C, 4096, true, true);
+    stage2.map(PAGE_A + 4096, PAGE_A + 4096, 64 * MiB - PAGE_A - 4096, true, true);
   }
 
   @Test
@@ -52,7 +52,7 @@ class NestedHwptTest {
 
   @Test
   void aGuestPteChangeIsInvisibleToTheHostUntilTheForwardedInvalidation() {
-    stage2.map(0, 64 * MiB, 0, true, true);
+    stage2.map(0, 0, 64 * MiB, true, true);
     tables.mapFirstStage(root, 4, IOVA, PAGE_A, 4096, true);
     hwpt.bind(root, 48, 0);
     assertThat(hwpt.access(IOVA, false).address()).isEqualTo(PAGE_A);
@@ -73,7 +73,7 @@ class NestedHwptTest {
 
   @Test
   void refusedInvalidationsChangeNothing() {
-    stage2.map(0, 64 * MiB, 0, true, true);
+    stage2.map(0, 0, 64 * MiB, true, true);
     tables.mapFirstStage(root, 4, IOVA, PAGE_A, 4096, true);
     hwpt.bind(root, 48, 0);
     hwpt.access(IOVA, false);
@@ -85,12 +85,12 @@ class NestedHwptTest {
 
   @Test
   void stage2HolesAndPermissions() {
-    stage2.map(0, PAGE_A, 0, true, true); // no stage-2 mapping at or above PAGE_A
+    stage2.map(0, 0, PAGE_A, true, true); // no stage-2 mapping at or above PAGE_A
     tables.mapFirstStage(root, 4, IOVA, PAGE_A, 4096, true);
     hwpt.bind(root, 48, 0);
     // the tables (at 32 MiB) are not reachable through stage 2
     assertThat(hwpt.access(IOVA, false).fault()).isEqualTo(FaultReason.FIRST_STAGE_ENTRY_UNREADABLE);
-    stage2.map(PAGE_A, 4096, PAGE_A, true, false); // output read-only in stage 2
+    stage2.map(PAGE_A, PAGE_A, 4096, true, false); // output read-only in stage 2
     stage2.map(32 * MiB, 32 * MiB, 32 * MiB, true, true);
     assertThat(hwpt.access(IOVA, false).ok()).isTrue();
     assertThat(hwpt.access(IOVA, true).fault()).isEqualTo(FaultReason.SCALABLE_WRITE_DENIED);

@@ -59,7 +59,7 @@ class NestedForwarderTest {
 
   NestedForwarderTest() {
     bus.map(config.mmioBase(), unit);
-    stage2.map(0, 64 * MiB, 0, true, true); // the VMM's stage 2: guest RAM as it is
+    stage2.map(0, 0, 64 * MiB, true, true); // the VMM's stage 2: guest RAM as it is
     forwarder.attach(SID, hwpt);
     unit.addObserver(forwarder);
     tables.mapFirstStage(fsRoot, 4, IOVA, PAGE_A, 4096, true);
@@ -163,9 +163,9 @@ class NestedForwarderTest {
   void anAssignedDeviceDmasThroughStageOneThenStageTwoAndAClearedPteStaysReachableUntilItsPsiIsForwarded() {
     // a second HWPT whose stage 2 moves one guest page: GPA PAGE_A is backed by PAGE_B (the VMM's choice)
     HostContainer moved = new HostContainer("gpu-s2", HostSemantics.IOMMUFD, mem, log);
-    moved.map(0, PAGE_A, 0, true, true);
-    moved.map(PAGE_A, 4096, PAGE_B, true, true);
-    moved.map(PAGE_A + 4096, 64 * MiB - PAGE_A - 4096, PAGE_A + 4096, true, true);
+    moved.map(0, 0, PAGE_A, true, true);
+    moved.map(PAGE_A, PAGE_B, 4096, true, true);
+    moved.map(PAGE_A + 4096, PAGE_A + 4096, 64 * MiB - PAGE_A - 4096, true, true);
     int gpuSid = 0x0020;
     NestedHwpt gpuHwpt = new NestedHwpt("gpu", moved, mem, log, 48, true, 1024);
     forwarder.attach(gpuSid, gpuHwpt);

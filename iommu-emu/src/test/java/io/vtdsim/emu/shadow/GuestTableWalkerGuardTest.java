@@ -21,7 +21,7 @@ class GuestTableWalkerGuardTest {
   final GuestMemory mem = GuestMemory.flat(RAM);
   final GuestTableWalker walker = new GuestTableWalker(mem, 48, false, true, true);
   final List<long[]> slots = new ArrayList<>();
-  final GuestTableWalker.SlotSink sink = (iova, size, gpa, perm) -> slots.add(new long[] {iova, size, gpa, perm});
+  final GuestTableWalker.SlotSink sink = (iova, gpa, size, perm) -> slots.add(new long[] {iova, size, gpa, perm});
 
   private void fill(long table, long value) {
     for (int i = 0; i < SecondLevelPte.ENTRIES; i++) mem.write64(table + 8L * i, value);

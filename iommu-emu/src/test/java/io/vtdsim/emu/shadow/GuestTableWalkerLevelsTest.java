@@ -20,7 +20,7 @@ class GuestTableWalkerLevelsTest {
   final TableBuilder tb = new TableBuilder(mem, 0x1000);
   final GuestTableWalker walker = new GuestTableWalker(mem, 48, false, true, true);
   final List<long[]> slots = new ArrayList<>();
-  final GuestTableWalker.SlotSink sink = (iova, size, gpa, perm) -> slots.add(new long[] {iova, size, gpa, perm});
+  final GuestTableWalker.SlotSink sink = (iova, gpa, size, perm) -> slots.add(new long[] {iova, size, gpa, perm});
 
   private List<String> maps() {
     return slots.stream().filter(s -> s[3] != 0).map(s -> Long.toHexString(s[0]) + "+" + Long.toHexString(s[1])

@@ -117,12 +117,12 @@ class ScalableShadowTest {
     boot();
     assertThat(shadow.mode(DEV)).contains(CachingModeShadow.Mode.TRANSLATED);
     // TE on switched the address space to translated: vfio's replay walked SSPTPTR
-    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE, PAGE_A, true, true));
+    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE_A, PAGE, true, true));
     // a new PTE and its PSI (DID-based, as Linux flushes second-stage domains in scalable mode)
     tables.secondStage().map(top, 4, IOVA + PAGE, PAGE_B, PAGE, true, false);
     submit(IotlbInvalidation.page(DID, IOVA + PAGE, 0, false, false, false));
-    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE, PAGE_A, true, true),
-        new HostMapping(IOVA + PAGE, PAGE, PAGE_B, true, false));
+    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE_A, PAGE, true, true),
+        new HostMapping(IOVA + PAGE, PAGE_B, PAGE, true, false));
     // another domain's PSI and a PASID-based PSI (first-stage only, spec 6.5.2.4) are not this table's
     tables.secondStage().map(top, 4, IOVA + 2 * PAGE, PAGE_B + PAGE, PAGE, true, true);
     submit(IotlbInvalidation.page(DID + 1, IOVA + 2 * PAGE, 0, false, false, false),
@@ -183,12 +183,12 @@ class ScalableShadowTest {
     tables.pasidEntry(directory, 0, PasidTableEntry.passThrough(DID));
     boot();
     assertThat(shadow.mode(DEV)).contains(CachingModeShadow.Mode.IDENTITY);
-    assertThat(container.mappings()).containsExactly(new HostMapping(0, 64 * MiB, 0, true, true));
+    assertThat(container.mappings()).containsExactly(new HostMapping(0, 0, 64 * MiB, true, true));
     // the guest makes it second-stage and says so: the address space switches to translated
     tables.pasidEntry(directory, 0, PasidTableEntry.secondStage(DID, secondStageTable(PAGE_A), 2));
     submit(PasidCacheInvalidation.global());
     assertThat(shadow.mode(DEV)).contains(strategy.equals("psi-only") ? CachingModeShadow.Mode.IDENTITY
         : CachingModeShadow.Mode.TRANSLATED);
-    if (!strategy.equals("psi-only")) assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE, PAGE_A, true, true));
+    if (!strategy.equals("psi-only")) assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, PAGE_A, PAGE, true, true));
   }
 }

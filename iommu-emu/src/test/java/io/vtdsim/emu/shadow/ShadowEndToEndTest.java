@@ -90,7 +90,7 @@ class ShadowEndToEndTest {
     assertThat(container.mappings()).isEmpty();
     tables.map(top, 4, IOVA, GPA, 4096, true, true);
     submit(IotlbInvalidation.page(1, IOVA, 0, false, false, false));
-    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, 4096, GPA, true, true));
+    assertThat(container.mappings()).containsExactly(new HostMapping(IOVA, GPA, 4096, true, true));
 
     AssignedDevice nic = new AssignedDevice("nic", NIC, container, memory, log);
     assertThat(nic.write(IOVA + 0x10, new byte[] {1, 2, 3}).ok()).isTrue();
@@ -123,7 +123,7 @@ class ShadowEndToEndTest {
       // psi-only ignores the DSI (stale host mappings); the others leave exactly the remaining page
       assertThat(m.container.mappings()).as(strategy)
           .hasSize(strategy.equals("psi-only") ? 4 : 1)
-          .startsWith(new HostMapping(IOVA, 4096, GPA, true, true));
+          .startsWith(new HostMapping(IOVA, GPA, 4096, true, true));
       m.close();
     }
   }

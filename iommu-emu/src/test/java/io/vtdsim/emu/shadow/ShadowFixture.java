@@ -110,7 +110,7 @@ final class ShadowFixture {
   }
 
   static HostMapping rw(long iova, long size, long gpa) {
-    return new HostMapping(iova, size, gpa, true, true);
+    return new HostMapping(iova, gpa, size, true, true);
   }
 
   static String map(long iova, long size, long gpa, String result) {

@@ -63,16 +63,16 @@ class RangeMapModelTest {
       } else if (op < 60) {
         long to = key + rnd.nextInt(200) - 8;
         List<long[]> seen = new ArrayList<>();
-        map.forEachStartingIn(key, to, (s, l, t, g) -> seen.add(new long[] {s, l, t, g}));
+        map.forEachStartingIn(key, to, (s, t, l, g) -> seen.add(new long[] {s, l, t, g}));
         List<long[]> want = new ArrayList<>();
         if (key < to) model.subMap(key, true, to, false).forEach((k, v) -> want.add(new long[] {k, v[0], v[1], v[2]}));
         assertThat(seen).usingElementComparator(RangeMapModelTest::compare).containsExactlyElementsOf(want);
       } else if (op < 99) {
         assertThat(map.get(key)).isEqualTo(range(model.containsKey(key) ? model.ceilingEntry(key) : null));
         long[] v = model.get(key);
-        assertThat(map.containsExactly(key, len, target, tag))
+        assertThat(map.containsExactly(key, target, len, tag))
             .isEqualTo(v != null && v[0] == len && v[1] == target && v[2] == tag);
-        if (v != null) assertThat(map.containsExactly(key, v[0], v[1], (int) v[2])).isTrue();
+        if (v != null) assertThat(map.containsExactly(key, v[1], v[0], (int) v[2])).isTrue();
         assertThat(map.floor(key)).isEqualTo(range(model.floorEntry(key)));
         assertThat(map.lower(key)).isEqualTo(range(model.lowerEntry(key)));
         Map.Entry<Long, long[]> l = model.lowerEntry(key);
@@ -135,7 +135,7 @@ class RangeMapModelTest {
         boolean want = (f != null && a - f.getKey() < f.getValue()[0]) || (h != null && h.getKey() - a < slot);
         assertThat(map.overlaps(a, slot)).as("overlaps(0x%x, 0x%x)", a, slot).isEqualTo(want);
         long[] v = model.get(a);
-        if (v != null) assertThat(map.containsExactly(a, v[0], v[1], (int) v[2])).isTrue();
+        if (v != null) assertThat(map.containsExactly(a, v[1], v[0], (int) v[2])).isTrue();
       }
     }
   }
@@ -143,31 +143,31 @@ class RangeMapModelTest {
   @Test
   void extremeKeysAndInvalidArguments() {
     RangeMap map = new RangeMap();
-    map.put(Long.MAX_VALUE, 1, 7, 255);
-    map.put(Long.MIN_VALUE, 1, 8, 0);
+    map.put(Long.MAX_VALUE, 7, 1, 255);
+    map.put(Long.MIN_VALUE, 8, 1, 0);
     assertThat(map.higher(Long.MAX_VALUE)).isNull();
     assertThat(map.lower(Long.MIN_VALUE)).isNull();
     assertThat(map.straddles(Long.MIN_VALUE)).isFalse();
-    assertThat(map.floor(0)).isEqualTo(new Range(Long.MIN_VALUE, 1, 8, 0));
-    assertThat(map.ceiling(0)).isEqualTo(new Range(Long.MAX_VALUE, 1, 7, 255));
+    assertThat(map.floor(0)).isEqualTo(new Range(Long.MIN_VALUE, 8, 1, 0));
+    assertThat(map.ceiling(0)).isEqualTo(new Range(Long.MAX_VALUE, 7, 1, 255));
     assertThat(map.overlaps(Long.MAX_VALUE, 1)).isTrue();
-    assertThat(new Range(4096, 8192, 0, 0).end()).isEqualTo(12288);
+    assertThat(new Range(4096, 0, 8192, 0).end()).isEqualTo(12288);
     assertThatThrownBy(() -> map.put(0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("length");
-    assertThatThrownBy(() -> map.put(0, 1, 0, 256)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> map.put(0, 0, 1, 256)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("tag");
     assertThatThrownBy(() -> new RangeMap(2)).isInstanceOf(IllegalArgumentException.class);
   }
 
   private void put(RangeMap map, long key, long len, long target, int tag) {
-    map.put(key, len, target, tag);
+    map.put(key, target, len, tag);
     model.put(key, new long[] {len, target, tag});
   }
 
   private void assertSame(RangeMap map) {
     map.checkInvariants(); // no empty chunk, every chunk's first start up to date
     List<long[]> seen = new ArrayList<>();
-    map.forEach((s, l, t, g) -> seen.add(new long[] {s, l, t, g}));
+    map.forEach((s, t, l, g) -> seen.add(new long[] {s, l, t, g}));
     List<long[]> want = new ArrayList<>();
     model.forEach((k, v) -> want.add(new long[] {k, v[0], v[1], v[2]}));
     assertThat(seen).usingElementComparator(RangeMapModelTest::compare).containsExactlyElementsOf(want);
@@ -176,9 +176,9 @@ class RangeMapModelTest {
     // and a start with another tag does not
     for (Map.Entry<Long, long[]> e : model.entrySet()) {
       long[] v = e.getValue();
-      assertThat(map.containsExactly(e.getKey(), v[0], v[1], (int) v[2])).isTrue();
-      assertThat(map.containsExactly(e.getKey(), v[0], v[1], (int) (v[2] ^ 1))).isFalse();
-      if (!model.containsKey(e.getKey() + 1)) assertThat(map.containsExactly(e.getKey() + 1, v[0], v[1], (int) v[2])).isFalse();
+      assertThat(map.containsExactly(e.getKey(), v[1], v[0], (int) v[2])).isTrue();
+      assertThat(map.containsExactly(e.getKey(), v[1], v[0], (int) (v[2] ^ 1))).isFalse();
+      if (!model.containsKey(e.getKey() + 1)) assertThat(map.containsExactly(e.getKey() + 1, v[1], v[0], (int) v[2])).isFalse();
     }
     assertThat(map.isEmpty()).isEqualTo(model.isEmpty());
   }
@@ -188,6 +188,6 @@ class RangeMapModelTest {
   }
 
   private static Range range(Map.Entry<Long, long[]> e) {
-    return e == null ? null : new Range(e.getKey(), e.getValue()[0], e.getValue()[1], (int) e.getValue()[2]);
+    return e == null ? null : new Range(e.getKey(), e.getValue()[1], e.getValue()[0], (int) e.getValue()[2]);
   }
 }

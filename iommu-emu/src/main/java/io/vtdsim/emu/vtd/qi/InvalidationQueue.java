@@ -151,11 +151,6 @@ public final class InvalidationQueue {
     return size;
   }
 
-  /** True when there is work: enabled, no IQE pending and head ≠ tail. */
-  public boolean hasWork() {
-    return enabled && !host.queueErrorPending() && head != tail;
-  }
-
   /** Processes descriptors from the head up to the tail; stops at the first error (IQE). */
   public void process() {
     if (processing || stopped || !enabled || host.queueErrorPending()) return;
