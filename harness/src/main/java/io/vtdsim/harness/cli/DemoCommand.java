@@ -64,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     Threads.check(threads);
     List<Scenario> scenarios = new ArrayList<>();
-    for (String n : main.catalog.names()) scenarios.add(main.catalog.load(n));
+    for (String n : main.catalog.demoNames()) scenarios.add(main.catalog.load(n));
     for (String g : strategies) {
       if (!Vocabulary.EXPECT_COLUMNS.contains(g)) {
         throw new ScenarioException("--strategies", 0, g, "unknown value; expected one of: "

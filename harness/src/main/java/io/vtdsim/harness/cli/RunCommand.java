@@ -92,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
         int[] range = StepRange.parse(steps);
         sb.append(new SequenceDiagram(eventText(r.scenario())).render(r.scenario().name(),
             SequenceDiagram.steps(r.events(), range[0], range[1]),
-            r.scenario().machine().shadowSyncOrDefault(), r.violations()));
+            r.scenario().machine().shadowSyncOrDefault().label(), r.violations()));
       }
       write(diagram, "--diagram", sb.toString());
     }
@@ -101,9 +101,10 @@ final class RunCommand implements Callable<Integer> {
       List<String> strategies = new ArrayList<>();
       for (ScenarioResult r : results) {
         Scenario s = r.scenario();
-        cells.add(new MatrixCell(s.name(), s.machine().shadowSyncOrDefault(), s.driver().presetOrDefault(),
+        cells.add(new MatrixCell(s.name(), s.machine().shadowSyncOrDefault().label(), s.driver().presetOrDefault(),
             s.driver().flushOrDefault(), r));
-        if (!strategies.contains(s.machine().shadowSyncOrDefault())) strategies.add(s.machine().shadowSyncOrDefault());
+        String strategy = s.machine().shadowSyncOrDefault().label();
+        if (!strategies.contains(strategy)) strategies.add(strategy);
       }
       HtmlOutput.write(html, "vtdsim run", cells, strategies, null, spec.commandLine().getErr());
     }

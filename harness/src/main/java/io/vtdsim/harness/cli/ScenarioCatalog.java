@@ -30,6 +30,11 @@ public interface ScenarioCatalog {
     return null;
   }
 
+  /** The scenarios the demo runs (default: all of {@link #names}). */
+  default List<String> demoNames() {
+    return names();
+  }
+
   /** One line about the scenario. */
   String summary(String name);
 
@@ -44,6 +49,11 @@ public interface ScenarioCatalog {
       @Override
       public List<String> names() {
         return BuiltinScenarios.names();
+      }
+
+      @Override
+      public List<String> demoNames() {
+        return BuiltinScenarios.shadowingNames();
       }
 
       @Override

@@ -4,6 +4,7 @@ import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
 import io.vtdsim.harness.scenario.Expect;
 import io.vtdsim.harness.scenario.MachineSpec;
+import io.vtdsim.harness.testbed.Superpage;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.Step;
 import io.vtdsim.harness.scenario.Units;
@@ -51,14 +52,17 @@ public final class ScenarioWriter {
     if (m.awBits() != null) lines.add("aw-bits: " + m.awBits());
     if (m.psi() != null) lines.add("psi: " + m.psi());
     if (m.mamv() != null) lines.add("mamv: " + m.mamv());
-    if (m.superpages() != null) lines.add("superpages: [" + String.join(", ", m.superpages()) + "]");
+    if (m.superpages() != null) lines.add("superpages: [" + String.join(", ", m.superpages().stream().map(Superpage::label).toList()) + "]");
     if (m.queuedInvalidation() != null) lines.add("queued-invalidation: " + m.queuedInvalidation());
     if (m.negativeCaching() != null) lines.add("negative-caching: " + m.negativeCaching());
     if (m.shadowSync() != null) lines.add("shadow-sync: " + m.shadowSync());
     if (m.host() != null) lines.add("host: " + m.host());
     if (m.hostMappingLimit() != null) lines.add("host-mapping-limit: " + m.hostMappingLimit());
     if (m.backend() != null) lines.add("backend: " + m.backend());
-    if (m.fidelity() != null) lines.add("fidelity: " + m.fidelity());
+    if (m.fidelity() != null) lines.add("fidelity: " + m.fidelity().text());
+    if (m.queue() != null) lines.add("queue: " + m.queue().name().toLowerCase(java.util.Locale.ROOT));
+    if (m.scalableMode() != null) lines.add("scalable-mode: " + m.scalableMode());
+    if (m.flts() != null) lines.add("flts: " + m.flts());
     block(out, "machine", lines);
   }
 

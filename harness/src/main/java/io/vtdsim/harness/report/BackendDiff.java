@@ -67,7 +67,7 @@ public final class BackendDiff {
   /** "model (iova-tree, qemu-11.1, fidelity qemu)". */
   public static String label(Scenario model) {
     return "model (" + model.machine().shadowSyncOrDefault() + ", " + model.machine().presetOrDefault()
-        + ", fidelity " + model.machine().fidelityOrDefault() + ")";
+        + ", fidelity " + model.machine().fidelityOrDefault().text() + ")";
   }
 
   /**

@@ -36,7 +36,7 @@ public final class EventText {
 
   /** The texts for a scenario's machine (its preset and address width name the registers). */
   public static EventText forScenario(io.vtdsim.harness.scenario.Scenario s) {
-    return new EventText(VtdConfig.preset(s.machine().presetOrDefault(), s.machine().awBitsOrDefault()));
+    return new EventText(VtdConfig.preset(s.machine().registerPreset(), s.machine().awBitsOrDefault()));
   }
 
   /** The register name of an MMIO offset. */
@@ -120,7 +120,8 @@ public final class EventText {
     String name = str(e, "desc");
     String text;
     if (lo != null && hi != null) {
-      text = InvalidationDescriptor.decode(lo, hi, pds).describe();
+      // the wide decoding reads the PASID-based types too (legacy types decode the same in either width)
+      text = InvalidationDescriptor.decodeWide(lo, hi, pds).describe();
     } else {
       text = e.detail() != null ? e.detail() : "";
     }

@@ -2,6 +2,7 @@ package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventKind;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.harness.oracle.Violation;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
@@ -65,7 +66,7 @@ public final class Explanation {
     for (Group g : groups) {
       if (g.index() == null ? from > 0 : g.index() < from || g.index() > to) continue;
       sb.append(g.heading()).append('\n');
-      appendEvents(sb, g.events(), s.machine().shadowSyncOrDefault());
+      appendEvents(sb, g.events(), s.machine().shadowSyncOrDefault().label());
       if (g.index() != null) appendVerdict(sb, r, g.index(), unrepaired(g.events()));
       sb.append('\n');
     }
@@ -136,6 +137,7 @@ public final class Explanation {
   /** Who acts, as a column the reader can scan. */
   private static String role(String k) {
     if (k.equals(StepNarrative.IGNORED) || k.equals(StepNarrative.SWEEP)) return "shadow  ";
+    if (k.equals(StepNarrative.WHY)) return "why     ";
     if (k.equals(StepNarrative.SWEEP_HOST)) return "host    ";
     if (k.equals(StepNarrative.GUEST_WRITES)) return "guest   ";
     if (k.startsWith("driver.") || k.equals(EventKinds.DMA_SG)) return "driver  ";
@@ -175,6 +177,11 @@ public final class Explanation {
     } else {
       if (unrepaired != null) sb.append("  oracle: never repaired: ").append(unrepaired).append('\n');
       for (Violation v : vs) sb.append("  oracle: VIOLATION ").append(violation(v)).append('\n');
+      if (r.scenario().machine().shadowSyncOrDefault() == ShadowStrategy.NESTED
+          && vs.stream().anyMatch(v -> v.kind() == Violation.Kind.STALE_MAPPING)) {
+        sb.append("  why: the host IOTLB still holds the translation: under nesting the host never walks the guest's"
+            + " table again, and no forwarded invalidation covered the page the guest unmapped\n");
+      }
     }
   }
 
@@ -205,7 +212,11 @@ public final class Explanation {
     if (m.superpages() != null) sb.append(", superpages ").append(m.superpages());
     if (m.queuedInvalidation() != null) sb.append(", queued-invalidation ").append(m.queuedInvalidation());
     if (m.negativeCaching() != null) sb.append(", negative-caching ").append(m.negativeCaching());
-    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity());
+    if (m.fidelity() != null) sb.append(", fidelity ").append(m.fidelity().text());
+    if (m.scalableMode() != null || m.flts() != null) {
+      sb.append(m.scalableModeOrPreset() ? (m.fltsOrPreset() ? ", scalable mode, first-stage" : ", scalable mode")
+          : ", legacy mode");
+    }
     sb.append("; shadow ").append(m.shadowSyncOrDefault()).append(", host ").append(m.hostOrDefault());
     if (!m.backendOrDefault().equals(MachineSpec.DEFAULT_BACKEND)) {
       sb.append("; backend ").append(m.backendOrDefault()).append(" (its own shadow; see the qemu.start event)");

@@ -24,6 +24,9 @@ import java.util.Map;
  * stale to the step after which it was gone, and for how long in simulated time ({@code nanos}); a
  * window still open at the end has {@code toStep} and {@code nanos} -1. Empty in strict mode.
  *
+ * <p>A run on a scalable-mode unit ({@code machine.scalable-mode}, or an {@code -sm} preset) also has
+ * {@code "scalableMode": true} and {@code "flts"} (whether it translates first-stage).
+ *
  * <p>A run that was not on the model also has {@code "backend"} ({@code "qemu"}) and {@code "machine"}
  * (e.g. {@code "QEMU 11.1.3"}).
  */
@@ -101,8 +104,12 @@ public final class JsonReport {
         o.put("nanos", w.nanos());
       }
       if (r.error() != null) s.put("error", r.error());
+      if (r.scenario().machine().scalableModeOrPreset()) {
+        s.put("scalableMode", true);
+        s.put("flts", r.scenario().machine().fltsOrPreset());
+      }
       if (!r.machine().equals(ScenarioResult.MODEL)) {
-        s.put("backend", r.scenario().machine().backendOrDefault());
+        s.put("backend", r.scenario().machine().backendOrDefault().label());
         s.put("machine", r.machine());
       }
     }

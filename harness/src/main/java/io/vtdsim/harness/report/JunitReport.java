@@ -21,7 +21,7 @@ public final class JunitReport {
     sb.append("<testsuite name=\"vtdsim\" tests=\"").append(results.size()).append("\" failures=\"").append(failures)
         .append("\" errors=\"").append(errors).append("\" skipped=\"0\">\n");
     for (ScenarioResult r : results) {
-      String strategy = r.scenario().machine().shadowSyncOrDefault();
+      String strategy = r.scenario().machine().shadowSyncOrDefault().label();
       sb.append("  <testcase classname=\"vtdsim.").append(xml(r.scenario().source())).append("\" name=\"")
           .append(xml(r.scenario().name() + " [" + strategy + "]")).append("\">");
       Expect e = r.scenario().effectiveExpect();

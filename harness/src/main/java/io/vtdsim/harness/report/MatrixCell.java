@@ -36,13 +36,13 @@ public record MatrixCell(String scenario, String strategy, String driver, String
 
   /** The host IOMMU model ({@code machine.host}). */
   public String host() {
-    return result.scenario().machine().hostOrDefault();
+    return result.scenario().machine().hostOrDefault().label();
   }
 
   /** CAP.MAMV the unit reported: {@code machine.mamv}, else the preset's. */
   public int mamv() {
     MachineSpec m = result.scenario().machine();
-    return m.mamv() != null ? m.mamv() : VtdConfig.preset(m.presetOrDefault(), m.awBitsOrDefault()).cap().mamv();
+    return m.vtdConfig().cap().mamv();
   }
 
   /** Where the scenario came from: a file path or {@code builtin:NAME}. */

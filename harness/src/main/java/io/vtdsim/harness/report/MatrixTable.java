@@ -1,5 +1,6 @@
 package io.vtdsim.harness.report;
 
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,11 +14,14 @@ import java.util.function.Function;
  * as-expected (whether the run met the scenario's {@code expect} for its strategy: the
  * {@code per-strategy} entry for that shadow-sync, else the default), then costs: MMIO exits, IOTLB PSI,
  * DSI and global descriptors, context-cache invalidations (all granularities), wait descriptors, host
- * map and unmap calls, host errors and walk entries.
+ * map and unmap calls, host errors and walk entries; with a {@code nested} run among the cells, also
+ * the nested HWPT binds and the forwarded invalidations ({@link #NESTED_HEADERS}).
  */
 public final class MatrixTable {
   static final List<String> HEADERS = List.of("scenario", "strategy", "driver", "flush", "outcome", "as-expected",
       "mmio", "psi", "dsi", "global", "cc", "wait", "host-map", "host-unmap", "host-err", "walk");
+  /** The costs of nesting, shown when some run is nested: HWPT binds and forwarded invalidations. */
+  static final List<String> NESTED_HEADERS = List.of("binds", "fwd");
   /** Columns from this index on are numbers (right-aligned). */
   private static final int FIRST_NUMBER = 6;
 
@@ -32,7 +36,13 @@ public final class MatrixTable {
     List<String> h = new ArrayList<>(HEADERS.subList(0, 4));
     h.addAll(settingKeys(cells));
     h.addAll(HEADERS.subList(4, HEADERS.size()));
+    if (anyNested(cells)) h.addAll(NESTED_HEADERS);
     return h;
+  }
+
+  /** Whether some cell ran under {@code nested}: its costs are forwarded invalidations, not walks. */
+  static boolean anyNested(List<MatrixCell> cells) {
+    return cells.stream().anyMatch(c -> c.strategy().equals(ShadowStrategy.NESTED.label()));
   }
 
   static List<String> settingKeys(List<MatrixCell> cells) {
@@ -45,10 +55,14 @@ public final class MatrixTable {
     return keys;
   }
 
-  static List<String> row(MatrixCell c, List<String> settingKeys) {
+  static List<String> row(MatrixCell c, List<String> settingKeys, boolean nestedColumns) {
     List<String> r = new ArrayList<>(List.of(c.scenario(), c.strategy(), c.driver(), c.flush()));
     for (String k : settingKeys) r.add(c.settings().getOrDefault(k, ""));
     r.addAll(row(c).subList(4, HEADERS.size()));
+    if (nestedColumns) {
+      r.add(n(c.counter(Counters.NESTED_BINDS)));
+      r.add(n(c.counter(Counters.NESTED_INVALIDATES)));
+    }
     return r;
   }
 
@@ -71,7 +85,7 @@ public final class MatrixTable {
     int firstNumber = FIRST_NUMBER + keys.size();
     List<List<String>> rows = new ArrayList<>();
     rows.add(headers);
-    for (MatrixCell c : cells) rows.add(row(c, keys));
+    for (MatrixCell c : cells) rows.add(row(c, keys, anyNested(cells)));
     int[] w = new int[headers.size()];
     for (List<String> r : rows) {
       for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
@@ -128,18 +142,20 @@ public final class MatrixTable {
 
   /**
    * CSV: the configuration ({@link #configColumns}), outcome, met, the violation kinds found (joined
-   * by '+'), then every counter by name.
+   * by '+'), then every counter by name (the nesting ones when some run is nested).
    */
   public static String csv(List<MatrixCell> cells) {
     List<String> cols = configColumns(cells);
+    List<String> counters = new ArrayList<>(CSV_COUNTERS);
+    if (anyNested(cells)) counters.addAll(List.of(Counters.NESTED_BINDS, Counters.NESTED_INVALIDATES));
     StringBuilder sb = new StringBuilder(String.join(",", cols)).append(",outcome,met,violations");
-    for (String c : CSV_COUNTERS) sb.append(',').append(c);
+    for (String c : counters) sb.append(',').append(c);
     sb.append('\n');
     for (MatrixCell c : cells) {
       for (String col : cols) sb.append(csvField(config(c, col))).append(',');
       sb.append(csvField(c.outcome())).append(',').append(c.result().met()).append(',')
           .append(String.join("+", c.result().violations().stream().map(v -> v.kind().label()).distinct().toList()));
-      for (String name : CSV_COUNTERS) sb.append(',').append(c.counter(name));
+      for (String name : counters) sb.append(',').append(c.counter(name));
       sb.append('\n');
     }
     return sb.toString();
@@ -159,7 +175,7 @@ public final class MatrixTable {
     for (int i = 0; i < headers.size(); i++) sb.append(i >= FIRST_NUMBER + keys.size() ? "---:|" : "---|");
     sb.append('\n');
     for (MatrixCell c : cells) {
-      List<String> r = new ArrayList<>(row(c, keys));
+      List<String> r = new ArrayList<>(row(c, keys, anyNested(cells)));
       if (!r.get(outcome).equals("ok")) r.set(outcome, "**" + r.get(outcome) + "**");
       sb.append("| ").append(String.join(" | ", r).replace("\n", " ")).append(" |\n");
     }

@@ -132,6 +132,8 @@ public final class SequenceDiagram {
         return "Note over Shadow: " + t;
       case StepNarrative.GUEST_WRITES:
         return "Note over Driver: " + t;
+      case StepNarrative.WHY:
+        return "Note over Shadow,Host: " + t;
       case StepNarrative.SWEEP:
         return "VT-d->>Shadow: " + t;
       case StepNarrative.SWEEP_HOST:

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.report;
 
 import io.vtdsim.emu.platform.Event;
+import io.vtdsim.emu.platform.EventBody;
 import io.vtdsim.harness.scenario.Units;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,11 @@ import java.util.regex.Pattern;
  *       learns of them only from the invalidation that follows (VT-d spec 6.1; QEMU's
  *       vtd_iotlb_page_invalidate_notify walks the tables only then);
  *   <li>under {@code psi-only}, an IOTLB domain/global or context-cache descriptor that no walk
- *       follows gets an explicit "ignored by psi-only" line (the 2017 RFC: only PSIs are walked).
+ *       follows gets an explicit "ignored by psi-only" line (the 2017 RFC: only PSIs are walked);
+ *   <li>a first-stage map that the driver does not flush (Linux flushes a first-stage domain at map
+ *       time never, caching mode or not) gets a line saying why a shadow cannot see it, or under
+ *       {@code nested} why nesting needs no such flush; a PASID-based invalidation forwarded to a
+ *       nested HWPT, that only what it covers leaves the host's cache.
  * </ul>
  */
 final class StepNarrative {
@@ -36,6 +41,9 @@ final class StepNarrative {
   static final String GUEST_WRITES = "report.guest-writes";
   /** A report-made kind: the host calls of a folded sweep. */
   static final String SWEEP_HOST = "report.sweep-host";
+  /** A report-made kind: why a strategy sees (or need not see) what the guest did. */
+  static final String WHY = "report.why";
+  private static final String NESTED = "nested";
 
   private static final Pattern DESCRIPTOR_TYPE = Pattern.compile("^QI\\[\\d+] ([a-z-]+):");
 
@@ -63,6 +71,8 @@ final class StepNarrative {
         String writes = guestWrites(e);
         if (writes != null) out.add(new Shown(GUEST_WRITES, e, writes + " in guest memory (not trapped)"));
       }
+      String why = why(e, strategy);
+      if (why != null) out.add(new Shown(WHY, e, why));
       if (e.kind().equals(EventKinds.DESCRIPTOR) && strategy.equals("psi-only")) {
         String type = descriptorType(text.line(e));
         if (type != null && dropsByPsiOnly(type) && !walkFollows(ordered, i + 1)) {
@@ -71,6 +81,23 @@ final class StepNarrative {
       }
     }
     return out;
+  }
+
+  /** The reason line after {@code e} under {@code strategy}, or null. */
+  static String why(Event e, String strategy) {
+    if (e.body() instanceof EventBody.DriverFlush f && f.decision().equals("none")
+        && f.reason().startsWith("first-stage domain")) {
+      return strategy.equals(NESTED)
+          ? "nested: no invalidation needed — the device translates through the guest's first-stage table itself,"
+              + " bound into the nested HWPT at the PASID-cache invalidation of the attach"
+          : "unseen by " + strategy + ": a shadow learns of maps only from invalidations, and a first-stage"
+              + " domain gets none at map time — the host is never told (nesting binds the guest's table instead)";
+    }
+    if (e.body() instanceof EventBody.NestedInvalidate n && n.npages() != -1) {
+      return "forwarded: nesting passes the guest's PASID-based invalidation to the host as one request;"
+          + " only the pages it covers leave the host IOTLB";
+    }
+    return null;
   }
 
   /** What a driver call writes into its tables or context entries, or null for calls that write none. */

@@ -1,7 +1,13 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.host.HostSemantics;
+import io.vtdsim.emu.shadow.ShadowStrategy;
+import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.machine.Backend;
+import io.vtdsim.harness.testbed.Superpage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Command-line overrides of scalar scenario keys: {@code --set machine.shadow-sync=psi-only --set
@@ -47,26 +53,28 @@ public final class Overrides {
     if (eq <= 0) throw v.error(0, assignment, "expected key=value, e.g. machine.shadow-sync=psi-only");
     String key = assignment.substring(0, eq).trim();
     String value = assignment.substring(eq + 1).trim();
-    MachineSpec m = s.machine();
     DriverSpec d = s.driver();
     return switch (key) {
       case "name" -> s.withName(value);
       case "description" -> s.withDescription(value);
-      case "machine.preset" -> s.withMachine(machine(m, 0, v.oneOf(0, key, value, Vocabulary.MACHINE_PRESETS)));
-      case "machine.ram" -> s.withMachine(machine(m, 1, v.ram(0, key, value)));
-      case "machine.caching-mode" -> s.withMachine(machine(m, 2, v.bool(0, key, value)));
-      case "machine.aw-bits" -> s.withMachine(machine(m, 3, v.awBits(0, key, value)));
-      case "machine.psi" -> s.withMachine(machine(m, 4, v.bool(0, key, value)));
-      case "machine.mamv" -> s.withMachine(machine(m, 5, v.smallInt(0, key, value, 0, 63)));
-      case "machine.superpages" -> s.withMachine(machine(m, 6, superpages(v, key, value)));
-      case "machine.queued-invalidation" -> s.withMachine(machine(m, 7, v.bool(0, key, value)));
-      case "machine.negative-caching" -> s.withMachine(machine(m, 8, v.bool(0, key, value)));
-      case "machine.shadow-sync" -> s.withMachine(machine(m, 9, v.oneOf(0, key, value, Vocabulary.SHADOW_SYNC_NAMES)));
-      case "machine.host" -> s.withMachine(machine(m, 10, v.oneOf(0, key, value, Vocabulary.HOSTS)));
-      case "machine.backend" -> s.withMachine(m.withBackend(v.oneOf(0, key, value, Vocabulary.BACKENDS)));
-      case "machine.fidelity" -> s.withMachine(machine(m, 12, v.oneOf(0, key, value, Vocabulary.FIDELITIES)));
-      case "machine.host-mapping-limit" -> s.withMachine(machine(m, 13, v.positiveLong(0, key, value)));
-      case "machine.queue" -> s.withMachine(machine(m, 14, v.oneOf(0, key, value, Vocabulary.QUEUES)));
+      case "machine.preset" -> machine(s, b -> b.preset(v.oneOf(0, key, value, Vocabulary.MACHINE_PRESETS)));
+      case "machine.ram" -> machine(s, b -> b.ramBytes(v.ram(0, key, value)));
+      case "machine.caching-mode" -> machine(s, b -> b.cachingMode(v.bool(0, key, value)));
+      case "machine.aw-bits" -> machine(s, b -> b.awBits(v.awBits(0, key, value)));
+      case "machine.psi" -> machine(s, b -> b.psi(v.bool(0, key, value)));
+      case "machine.mamv" -> machine(s, b -> b.mamv(v.smallInt(0, key, value, 0, 63)));
+      case "machine.superpages" -> machine(s, b -> b.superpages(superpages(v, key, value)));
+      case "machine.queued-invalidation" -> machine(s, b -> b.queuedInvalidation(v.bool(0, key, value)));
+      case "machine.negative-caching" -> machine(s, b -> b.negativeCaching(v.bool(0, key, value)));
+      case "machine.shadow-sync" ->
+          machine(s, b -> b.shadowSync(ShadowStrategy.parse(v.oneOf(0, key, value, Vocabulary.SHADOW_SYNC_NAMES))));
+      case "machine.host" -> machine(s, b -> b.host(HostSemantics.parse(v.oneOf(0, key, value, Vocabulary.HOSTS))));
+      case "machine.backend" -> machine(s, b -> b.backend(Backend.parse(v.oneOf(0, key, value, Vocabulary.BACKENDS))));
+      case "machine.fidelity" -> machine(s, b -> b.fidelity(Fidelity.of(v.oneOf(0, key, value, Vocabulary.FIDELITIES))));
+      case "machine.host-mapping-limit" -> machine(s, b -> b.hostMappingLimit(v.positiveLong(0, key, value)));
+      case "machine.scalable-mode" -> machine(s, b -> b.scalableMode(v.bool(0, key, value)));
+      case "machine.flts" -> machine(s, b -> b.flts(v.bool(0, key, value)));
+      case "machine.queue" -> machine(s, b -> b.queue(Vocabulary.queue(v.oneOf(0, key, value, Vocabulary.QUEUES))));
       case "driver.preset" -> s.withDriver(d.withPreset(v.oneOf(0, key, value, Vocabulary.DRIVER_PRESETS)));
       case "driver.flush" -> s.withDriver(d.withFlush(v.oneOf(0, key, value, Vocabulary.FLUSH_POLICIES)));
       case "driver.dma-mode" -> s.withDriver(d.withDmaMode(v.oneOf(0, key, value, Vocabulary.DMA_MODES)));
@@ -122,24 +130,17 @@ public final class Overrides {
     return out;
   }
 
-  private static List<String> superpages(Values v, String key, String value) {
-    List<String> out = new ArrayList<>();
+  private static List<Superpage> superpages(Values v, String key, String value) {
+    List<Superpage> out = new ArrayList<>();
     for (String part : split(value)) {
-      String sp = v.superpage(0, key, part);
+      Superpage sp = v.superpage(0, key, part);
       if (!out.contains(sp)) out.add(sp);
     }
     return out;
   }
 
-  /** A copy of {@code m} with component {@code index} (declaration order) replaced. */
-  @SuppressWarnings("unchecked")
-  private static MachineSpec machine(MachineSpec m, int index, Object value) {
-    Object[] c = {m.preset(), m.ramBytes(), m.cachingMode(), m.awBits(), m.psi(), m.mamv(), m.superpages(),
-        m.queuedInvalidation(), m.negativeCaching(), m.shadowSync(), m.host(), m.backend(), m.fidelity(),
-        m.hostMappingLimit(), m.queue()};
-    c[index] = value;
-    return new MachineSpec((String) c[0], (Long) c[1], (Boolean) c[2], (Integer) c[3], (Boolean) c[4],
-        (Integer) c[5], (List<String>) c[6], (Boolean) c[7], (Boolean) c[8], (String) c[9], (String) c[10],
-        (String) c[11], (String) c[12], (Long) c[13], (String) c[14]);
+  /** The scenario with one machine key changed by {@code change}. */
+  private static Scenario machine(Scenario s, UnaryOperator<MachineSpec.Builder> change) {
+    return s.withMachine(change.apply(s.machine().toBuilder()).build());
   }
 }

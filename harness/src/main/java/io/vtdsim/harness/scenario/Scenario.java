@@ -49,8 +49,8 @@ public record Scenario(
 
   /** The {@code expect.per-strategy} key this run is judged under: the strategy, or {@code qemu}. */
   public String expectColumn() {
-    return machine.backendOrDefault().equals(Vocabulary.QEMU_COLUMN) ? Vocabulary.QEMU_COLUMN
-        : machine.shadowSyncOrDefault();
+    return machine.backendOrDefault() == io.vtdsim.harness.machine.Backend.QEMU ? Vocabulary.QEMU_COLUMN
+        : machine.shadowSyncOrDefault().label();
   }
 
   public Scenario withMachine(MachineSpec m) {

@@ -4,7 +4,12 @@ import io.vtdsim.harness.scenario.YamlTree.ListNode;
 import io.vtdsim.harness.scenario.YamlTree.MapNode;
 import io.vtdsim.harness.scenario.YamlTree.Node;
 import io.vtdsim.harness.scenario.YamlTree.ScalarNode;
+import io.vtdsim.emu.host.HostSemantics;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.Page;
+import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.machine.Backend;
+import io.vtdsim.harness.testbed.Superpage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +34,7 @@ public final class ScenarioLoader {
   static final List<String> TOP_KEYS = List.of("name", "description", "parameters", "machine", "driver", "devices", "steps", "expect");
   static final List<String> MACHINE_KEYS = List.of("preset", "ram", "caching-mode", "aw-bits", "psi", "mamv",
       "superpages", "queued-invalidation", "negative-caching", "shadow-sync", "host", "backend", "fidelity",
-      "host-mapping-limit", "queue");
+      "host-mapping-limit", "queue", "scalable-mode", "flts");
   static final List<String> DRIVER_KEYS = List.of("preset", "flush", "dma-mode", "wait-bound", "vcpus");
   static final List<String> DEVICE_KEYS = List.of("id", "bdf", "kind", "group");
   /** The keys of an expectation (the {@code expect} block and each of its per-strategy entries). */
@@ -167,33 +172,42 @@ public final class ScenarioLoader {
     MachineSpec machine(MapNode m) {
       checkKeys(m, "machine.", MACHINE_KEYS);
       String p = "machine.";
-      return new MachineSpec(
-          enumOpt(m, p, "preset", Vocabulary.MACHINE_PRESETS),
-          m.entries().containsKey("ram") ? values.ram(line(m, "ram"), p + "ram", scalar(m, p, "ram")) : null,
-          boolOpt(m, p, "caching-mode"),
-          m.entries().containsKey("aw-bits") ? values.awBits(line(m, "aw-bits"), p + "aw-bits", scalar(m, p, "aw-bits")) : null,
-          boolOpt(m, p, "psi"),
-          m.entries().containsKey("mamv")
-              ? values.smallInt(line(m, "mamv"), p + "mamv", scalar(m, p, "mamv"), 0, 63) : null,
-          m.entries().containsKey("superpages") ? superpages(m) : null,
-          boolOpt(m, p, "queued-invalidation"),
-          boolOpt(m, p, "negative-caching"),
-          enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNC_NAMES),
-          enumOpt(m, p, "host", Vocabulary.HOSTS),
-          enumOpt(m, p, "backend", Vocabulary.BACKENDS),
-          enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES),
-          m.entries().containsKey("host-mapping-limit")
+      String shadowSync = enumOpt(m, p, "shadow-sync", Vocabulary.SHADOW_SYNC_NAMES);
+      String host = enumOpt(m, p, "host", Vocabulary.HOSTS);
+      String backend = enumOpt(m, p, "backend", Vocabulary.BACKENDS);
+      String fidelity = enumOpt(m, p, "fidelity", Vocabulary.FIDELITIES);
+      String queue = enumOpt(m, p, "queue", Vocabulary.QUEUES);
+      return MachineSpec.builder()
+          .preset(enumOpt(m, p, "preset", Vocabulary.MACHINE_PRESETS))
+          .ramBytes(m.entries().containsKey("ram") ? values.ram(line(m, "ram"), p + "ram", scalar(m, p, "ram")) : null)
+          .cachingMode(boolOpt(m, p, "caching-mode"))
+          .awBits(m.entries().containsKey("aw-bits")
+              ? values.awBits(line(m, "aw-bits"), p + "aw-bits", scalar(m, p, "aw-bits")) : null)
+          .psi(boolOpt(m, p, "psi"))
+          .mamv(m.entries().containsKey("mamv")
+              ? values.smallInt(line(m, "mamv"), p + "mamv", scalar(m, p, "mamv"), 0, 63) : null)
+          .superpages(m.entries().containsKey("superpages") ? superpages(m) : null)
+          .queuedInvalidation(boolOpt(m, p, "queued-invalidation"))
+          .negativeCaching(boolOpt(m, p, "negative-caching"))
+          .shadowSync(shadowSync == null ? null : ShadowStrategy.parse(shadowSync))
+          .host(host == null ? null : HostSemantics.parse(host))
+          .backend(backend == null ? null : Backend.parse(backend))
+          .fidelity(fidelity == null ? null : Fidelity.of(fidelity))
+          .hostMappingLimit(m.entries().containsKey("host-mapping-limit")
               ? values.positiveLong(line(m, "host-mapping-limit"), p + "host-mapping-limit",
-                  scalar(m, p, "host-mapping-limit")) : null,
-          enumOpt(m, p, "queue", Vocabulary.QUEUES));
+                  scalar(m, p, "host-mapping-limit")) : null)
+          .queue(queue == null ? null : Vocabulary.queue(queue))
+          .scalableMode(boolOpt(m, p, "scalable-mode"))
+          .flts(boolOpt(m, p, "flts"))
+          .build();
     }
 
-    private List<String> superpages(MapNode m) {
+    private List<Superpage> superpages(MapNode m) {
       Node n = m.entries().get("superpages");
       String key = "machine.superpages";
       if (n instanceof ScalarNode s && s.isNull()) return List.of();
       if (!(n instanceof ListNode l)) throw values.error(n.line(), key, "expected a list such as [2M, 1G]");
-      Set<String> out = new LinkedHashSet<>();
+      Set<Superpage> out = new LinkedHashSet<>();
       for (Node item : l.items()) {
         String text = scalarText(item, key);
         if (!out.add(values.superpage(item.line(), key, text))) {
@@ -702,7 +716,11 @@ public final class ScenarioLoader {
     private Boolean boolOpt(MapNode m, String p, String key) {
       if (!m.entries().containsKey(key)) return null;
       Node n = m.entries().get(key);
-      if (n instanceof ScalarNode s && s.isBoolean()) return Boolean.valueOf(s.text());
+      // YAML 1.1 also reads yes/no/on/off as booleans; Boolean.valueOf would take "yes" for false
+      if (n instanceof ScalarNode s && s.isBoolean() && (s.text().equalsIgnoreCase("true")
+          || s.text().equalsIgnoreCase("false"))) {
+        return Boolean.valueOf(s.text());
+      }
       return values.bool(line(m, key), p + key, scalarText(n, p + key));
     }
   }

@@ -111,9 +111,17 @@ public final class ScenarioValidator {
                 + " from 4 GiB on, so RAM may be at most %s", Units.formatSize(ram), awBits, awBits,
             Units.formatSize(limit - (GuestMemory.FOUR_GIB - GuestMemory.Q35_LOW_LIMIT))));
       }
-      if (scenario.machine().backendOrDefault().equals(Vocabulary.QEMU_COLUMN)) qemuLimits();
+      try {
+        scenario.machine().registerPreset();
+      } catch (IllegalArgumentException e) {
+        String msg = e.getMessage();
+        String key = msg.substring(0, msg.indexOf(": "));
+        throw new ScenarioException(scenario.source(), machineLine(key.substring("machine.".length())), key,
+            msg.substring(key.length() + 2));
+      }
+      if (scenario.machine().backendOrDefault() == io.vtdsim.harness.machine.Backend.QEMU) qemuLimits();
       String preset = scenario.machine().presetOrDefault();
-      if (scenario.machine().fidelityOrDefault().equals("qemu") && !Vocabulary.QEMU_PRESETS.contains(preset)) {
+      if (scenario.machine().fidelityOrDefault() == io.vtdsim.emu.vtd.Fidelity.QEMU && !Vocabulary.QEMU_PRESETS.contains(preset)) {
         throw new ScenarioException(scenario.source(), machineLine("fidelity"), "machine.fidelity", String.format(
             "qemu reproduces a QEMU version, and machine.preset %s is none; use one of: %s, or fidelity strict",
             preset, String.join(", ", Vocabulary.QEMU_PRESETS)));
@@ -133,19 +141,20 @@ public final class ScenarioValidator {
     /** What {@link QemuMachineOptions} refuses, reported at the scenario key its message starts with. */
     private void qemuLimits() {
       MachineSpec m = scenario.machine();
-      if (!m.queueOrDefault().equals(MachineSpec.DEFAULT_QUEUE)) {
+      if (m.queueOrDefault() != MachineSpec.DEFAULT_QUEUE) {
         throw new ScenarioException(scenario.source(), machineLine("queue"), "machine.queue",
             "QEMU processes its invalidation queue itself; thread is a model setting (machine.backend qemu)");
       }
-      boolean cm = m.cachingMode() != null ? m.cachingMode()
-          : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
+      VtdConfig asked = m.vtdConfig();
+      boolean cm = asked.cap().cm();
+      boolean firstStage = asked.ecap().fsts();
       List<QemuDevice> devices = new ArrayList<>();
       for (DeviceSpec d : scenario.devices()) {
         SourceId sid = SourceId.parse(d.bdf());
         devices.add(new QemuDevice(d.id(), sid.bus(), sid.device(), sid.function(), d.assigned()));
       }
       try {
-        new QemuMachineOptions(awBits, cm, ram, devices);
+        new QemuMachineOptions(awBits, cm, asked.ecap().smts() || firstStage, firstStage, ram, devices, null, null);
       } catch (IllegalArgumentException e) {
         String msg = e.getMessage();
         int colon = msg.indexOf(": ");

@@ -1,6 +1,7 @@
 package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.spec.SourceId;
+import io.vtdsim.harness.testbed.Superpage;
 import java.util.List;
 
 /**
@@ -84,10 +85,10 @@ final class Values {
     return (int) v;
   }
 
-  String superpage(int line, String key, String text) {
+  Superpage superpage(int line, String key, String text) {
     return switch (text) {
-      case "2M", "2MiB" -> "2M";
-      case "1G", "1GiB" -> "1G";
+      case "2M", "2MiB" -> Superpage.SIZE_2M;
+      case "1G", "1GiB" -> Superpage.SIZE_1G;
       default -> throw error(line, key, "unknown superpage size '" + text + "'; expected 2M or 1G");
     };
   }

@@ -1,5 +1,6 @@
 package io.vtdsim.harness.scenario;
 
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -16,15 +17,24 @@ public final class Vocabulary {
   public static final List<String> FIDELITIES = Fidelity.NAMES;
   public static final List<Integer> AW_BITS = List.of(39, 48, 57);
   public static final List<String> SUPERPAGES = List.of("2M", "1G");
-  /** The caching-mode shadow strategies (the default matrix columns). */
-  public static final List<String> SHADOW_SYNCS = List.of("psi-only", "unmap-all-replay", "iova-tree");
+  /** The caching-mode shadow strategies (the matrix's default strategy axis). */
+  public static final List<String> SHADOW_SYNCS = java.util.Arrays.stream(ShadowStrategy.values())
+      .filter(ShadowStrategy::shadows).map(ShadowStrategy::label).toList();
   /** {@code machine.shadow-sync}: a shadow strategy, or {@code nested} (iommufd nesting, no shadow). */
-  public static final List<String> SHADOW_SYNC_NAMES = io.vtdsim.emu.shadow.ShadowStrategy.LABELS;
+  public static final List<String> SHADOW_SYNC_NAMES = ShadowStrategy.LABELS;
   public static final List<String> HOSTS = List.of("vfio-type1", "iommufd");
   public static final List<String> BACKENDS = List.of("model", "qemu");
   /** {@code machine.queue}: VtdConfig.QueueProcessing by its lower-case name. */
   public static final List<String> QUEUES = java.util.Arrays.stream(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.values())
       .map(q -> q.name().toLowerCase(java.util.Locale.ROOT)).toList();
+
+  /** The queue mode named {@code name}, one of {@link #QUEUES}. */
+  public static VtdConfig.QueueProcessing queue(String name) {
+    if (!QUEUES.contains(name)) {
+      throw new IllegalArgumentException("unknown queue mode '" + name + "'; known: " + String.join(", ", QUEUES));
+    }
+    return VtdConfig.QueueProcessing.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+  }
   /**
    * The {@code expect.per-strategy} keys: the model's shadow strategies, {@code qemu} for a run on real
    * QEMU, and {@code nested} (the model without a shadow).

@@ -83,7 +83,7 @@ public final class TestBed implements AutoCloseable {
   private final EventLog log;
   /** Driver calls so far and the last one's text, for naming a check's violations. */
   private int driverCalls;
-  private String lastDriverCall;
+  private Event lastDriverCall;
   private final MachineUnderTest machine;
   private final GuestMemory memory;
   private final VtdConfig vtdConfig;
@@ -103,10 +103,10 @@ public final class TestBed implements AutoCloseable {
     this.config = config;
     this.log = new EventLog(clock, config.eventRetention());
     this.counters = Counters.subscribedTo(log);
-    log.subscribe(e -> {
+    log.subscribeIntake(e -> {
       if (e.kind().equals(EventKinds.DRIVER_CALL)) {
         driverCalls++;
-        lastDriverCall = e.text();
+        lastDriverCall = e; // its text is built only when a check names it
       }
     });
     if (config.ramBytes() < MIN_RAM) {
@@ -227,7 +227,7 @@ public final class TestBed implements AutoCloseable {
   public void map(String domain, long iova, long gpa, long size, boolean read, boolean write) {
     requireUsableGpa(gpa, size);
     vcpus.run(() -> driver.map(domain, iova, gpa, size, read, write));
-    intent.map(domain, iova, gpa, size, read, write);
+    intent.map(domain, iova, gpa, size, read || firstStage(domain), write);
     oracle.touch(iova, size);
   }
 
@@ -251,14 +251,16 @@ public final class TestBed implements AutoCloseable {
    * uses. The intent gets the buffer's pages with the permissions Linux derives from the direction
    * (TO_DEVICE → R, FROM_DEVICE → W, BIDIRECTIONAL → RW; eras whose preset says {@link
    * io.vtdsim.driver.DriverPreset#writeOnlyMapsReadable() writeOnlyMapsReadable} add R to write-only
-   * maps when CAP.ZLR=0 — Linux ≤5.10 intel-iommu.c __intel_map_single).
+   * maps when CAP.ZLR=0 — Linux ≤5.10 intel-iommu.c __intel_map_single; a first-stage domain's maps
+   * are all readable, x86-64 paging having no write-only page).
    */
   public long dmaMap(String device, long gpa, long size, Direction dir) {
     requireUsableGpa(gpa, size);
     long iova = vcpus.run(() -> driver.mapSingle(sid(device), gpa, size, dir));
     long offset = gpa & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
-    boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
+    boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead())
+        || firstStage(dmaDomain(device));
     intent.map(dmaDomain(device), iova - offset, gpa - offset, bytes, read, dir.deviceWrites());
     oracle.touch(iova - offset, bytes);
     return iova;
@@ -292,8 +294,8 @@ public final class TestBed implements AutoCloseable {
       requireUsableGpa(sg.get(i).gpa() & ~Page.OFFSET_MASK, layout.mappedBytes(i));
     }
     SgMapping m = vcpus.run(() -> driver.mapSg(sid(device), sg, dir, limits));
-    boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead());
     String domain = dmaDomain(device);
+    boolean read = dir.deviceReads() || (dir == Direction.FROM_DEVICE && zlrAddsRead()) || firstStage(domain);
     for (SgMapping.Segment s : m.segments()) {
       intent.map(domain, s.mappedIova(), s.mappedGpa(), s.mappedBytes(), read, dir.deviceWrites());
     }
@@ -379,7 +381,7 @@ public final class TestBed implements AutoCloseable {
   }
 
   private String checkText() {
-    return lastDriverCall == null ? "check" : "check after " + lastDriverCall;
+    return lastDriverCall == null ? "check" : "check after " + lastDriverCall.text();
   }
 
   // ---- helpers ----
@@ -401,6 +403,15 @@ public final class TestBed implements AutoCloseable {
   }
 
 
+
+  /**
+   * Whether {@code domain} translates first-stage: x86-64 paging has no write-only page (a present entry
+   * is readable, R/W only adds write; Linux's DMA_FL_PTE_PRESENT is DMA_PTE_READ's bit), so every map
+   * of a first-stage domain is readable.
+   */
+  private boolean firstStage(String domain) {
+    return driver.domainStage(domain) == io.vtdsim.driver.domain.TranslationStage.FIRST;
+  }
 
   private boolean zlrAddsRead() {
     return driverConfig.preset().writeOnlyMapsReadable() && !vtdConfig.cap().zlr();

@@ -26,54 +26,26 @@ import java.util.Objects;
  * {@link IllegalArgumentException} from that call); the configuration carries types.
  */
 public final class TestBedBuilder {
-  private Backend backend = Backend.MODEL;
-  private String machinePreset = MachineSpec.DEFAULT_PRESET;
-  private int awBits = MachineSpec.DEFAULT_AW_BITS;
-  private long ramBytes = MachineSpec.DEFAULT_RAM_BYTES;
-  private Boolean cachingMode;
-  private Boolean psi;
-  private Integer mamv;
-  private List<Superpage> superpages;
-  private Boolean queuedInvalidation;
-  private Boolean negativeCaching;
-  private ShadowStrategy shadowSync = ShadowStrategy.parse(MachineSpec.DEFAULT_SHADOW_SYNC);
-  private HostSemantics host = HostSemantics.parse(MachineSpec.DEFAULT_HOST);
+  /** The machine keys set so far (null: the default); TestBedConfig resolves the defaults. */
+  private MachineSpec.Builder machine = MachineSpec.builder();
   private DriverPreset driverPreset = DriverPreset.parse(DriverSpec.DEFAULT_PRESET);
   private FlushPolicyName flush = FlushPolicyName.parse(DriverSpec.DEFAULT_FLUSH);
   private DmaMode dmaMode = DmaMode.parse(DriverSpec.DEFAULT_DMA_MODE);
-  private Fidelity fidelity = Fidelity.STRICT;
-  private Long hostMappingLimit;
   private final List<DeviceConfig> devices = new ArrayList<>();
   private int eventRetention = EventLog.UNBOUNDED;
   private int waitBound = DriverConfig.DEFAULT_WAIT_BOUND;
-  private VtdConfig.QueueProcessing queue = VtdConfig.QueueProcessing.INLINE;
   private int vcpus = 1;
 
   TestBedBuilder() {}
 
   static TestBedBuilder from(Scenario s) {
-    MachineSpec m = s.machine();
     DriverSpec d = s.driver();
     TestBedBuilder b = new TestBedBuilder()
-        .backend(m.backendOrDefault())
-        .machine(m.presetOrDefault())
-        .awBits(m.awBitsOrDefault())
-        .ram(m.ramBytesOrDefault())
-        .shadowSync(m.shadowSyncOrDefault())
-        .host(m.hostOrDefault())
-        .fidelity(m.fidelityOrDefault())
         .driver(d.presetOrDefault())
         .flush(d.flushOrDefault())
         .dmaMode(d.dmaModeOrDefault());
-    b.cachingMode = m.cachingMode();
-    b.psi = m.psi();
-    b.mamv = m.mamv();
-    b.superpages = m.superpages() == null ? null : m.superpages().stream().map(Superpage::parse).toList();
-    b.queuedInvalidation = m.queuedInvalidation();
-    b.negativeCaching = m.negativeCaching();
-    b.hostMappingLimit = m.hostMappingLimit();
+    b.machine = s.machine().toBuilder();
     if (d.waitBound() != null) b.waitBound(d.waitBound());
-    b.queue(m.queueOrDefault());
     b.vcpus(d.vcpusOrDefault());
     for (DeviceSpec dev : s.devices()) b.device(dev.id(), dev.bdf(), dev.assigned(), dev.group());
     return b;
@@ -85,7 +57,7 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder backend(Backend b) {
-    this.backend = Objects.requireNonNull(b, "backend");
+    machine.backend(Objects.requireNonNull(b, "backend"));
     return this;
   }
 
@@ -94,32 +66,32 @@ public final class TestBedBuilder {
       throw new IllegalArgumentException("unknown machine preset '" + preset + "'; known: "
           + String.join(", ", VtdConfig.PRESETS));
     }
-    this.machinePreset = preset;
+    machine.preset(preset);
     return this;
   }
 
   public TestBedBuilder awBits(int bits) {
-    this.awBits = bits;
+    machine.awBits(bits);
     return this;
   }
 
   public TestBedBuilder ram(long bytes) {
-    this.ramBytes = bytes;
+    machine.ramBytes(bytes);
     return this;
   }
 
   public TestBedBuilder cachingMode(boolean on) {
-    this.cachingMode = on;
+    machine.cachingMode(on);
     return this;
   }
 
   public TestBedBuilder psi(boolean on) {
-    this.psi = on;
+    machine.psi(on);
     return this;
   }
 
   public TestBedBuilder mamv(int value) {
-    this.mamv = value;
+    machine.mamv(value);
     return this;
   }
 
@@ -131,17 +103,32 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder superpages(List<Superpage> sizes) {
-    this.superpages = List.copyOf(sizes);
+    machine.superpages(List.copyOf(sizes));
     return this;
   }
 
   public TestBedBuilder queuedInvalidation(boolean on) {
-    this.queuedInvalidation = on;
+    machine.queuedInvalidation(on);
     return this;
   }
 
   public TestBedBuilder negativeCaching(boolean on) {
-    this.negativeCaching = on;
+    machine.negativeCaching(on);
+    return this;
+  }
+
+  /**
+   * QEMU's {@code scalable-mode}: the preset's scalable-mode unit (qemu-11.1 and qemu-10.2 have one, as
+   * {@code qemu-11.1-sm}); false gives an {@code -sm} preset's legacy unit.
+   */
+  public TestBedBuilder scalableMode(boolean on) {
+    machine.scalableMode(on);
+    return this;
+  }
+
+  /** QEMU's first-stage property ({@code fsts}): the scalable-mode unit with first-stage translation (aw-bits 48). */
+  public TestBedBuilder flts(boolean on) {
+    machine.flts(on);
     return this;
   }
 
@@ -150,7 +137,7 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder shadowSync(ShadowStrategy name) {
-    this.shadowSync = Objects.requireNonNull(name, "name");
+    machine.shadowSync(Objects.requireNonNull(name, "name"));
     return this;
   }
 
@@ -159,7 +146,7 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder host(HostSemantics semantics) {
-    this.host = Objects.requireNonNull(semantics, "semantics");
+    machine.host(Objects.requireNonNull(semantics, "semantics"));
     return this;
   }
 
@@ -172,7 +159,7 @@ public final class TestBedBuilder {
   }
 
   public TestBedBuilder fidelity(Fidelity f) {
-    this.fidelity = Objects.requireNonNull(f, "fidelity");
+    machine.fidelity(Objects.requireNonNull(f, "fidelity"));
     return this;
   }
 
@@ -181,7 +168,7 @@ public final class TestBedBuilder {
    * iommufd pinned 4 KiB pages (RLIMIT_MEMLOCK, default guest RAM + 1 GiB).
    */
   public TestBedBuilder hostMappingLimit(long limit) {
-    this.hostMappingLimit = limit;
+    machine.hostMappingLimit(limit);
     return this;
   }
 
@@ -253,11 +240,7 @@ public final class TestBedBuilder {
    * the CPUs; the driver's completion polls then race it, so poll counts vary between runs).
    */
   public TestBedBuilder queue(String mode) {
-    if (!io.vtdsim.harness.scenario.Vocabulary.QUEUES.contains(mode)) {
-      throw new IllegalArgumentException("unknown queue mode '" + mode + "'; known: "
-          + String.join(", ", io.vtdsim.harness.scenario.Vocabulary.QUEUES));
-    }
-    this.queue = VtdConfig.QueueProcessing.valueOf(mode.toUpperCase(java.util.Locale.ROOT));
+    machine.queue(io.vtdsim.harness.scenario.Vocabulary.queue(mode));
     return this;
   }
 
@@ -272,9 +255,7 @@ public final class TestBedBuilder {
   }
 
   public TestBedConfig config() {
-    return new TestBedConfig(backend, machinePreset, awBits, ramBytes, cachingMode, psi, mamv, superpages,
-        queuedInvalidation, negativeCaching, shadowSync, host, driverPreset, flush, dmaMode, devices,
-        eventRetention, fidelity, hostMappingLimit, waitBound, queue, vcpus);
+    return new TestBedConfig(machine.build(), driverPreset, flush, dmaMode, devices, eventRetention, waitBound, vcpus);
   }
 
   public TestBed build() {

@@ -61,7 +61,7 @@ class CliTest {
   void overridesReachTheRunner() {
     run("run", "--builtin", "tiny", "--set", "machine.shadow-sync=unmap-all-replay", "--set", "driver.preset=linux-4.10");
     assertThat(harness.ran).singleElement().satisfies(s -> {
-      assertThat(s.machine().shadowSync()).isEqualTo("unmap-all-replay");
+      assertThat(s.machine().shadowSync().label()).isEqualTo("unmap-all-replay");
       assertThat(s.driver().preset()).isEqualTo("linux-4.10");
     });
   }

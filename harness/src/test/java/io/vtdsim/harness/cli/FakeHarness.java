@@ -37,11 +37,11 @@ final class FakeHarness implements ScenarioExecutor, ScenarioCatalog {
     ran.add(s);
     options.add(o);
     List<Violation> vs = new ArrayList<>();
-    if (s.machine().shadowSyncOrDefault().equals("psi-only")) {
+    if (s.machine().shadowSyncOrDefault().label().equals("psi-only")) {
       vs.add(new Violation(Violation.Kind.STALE_MAPPING, 2, "unmap d1 iova 0x100000 size 2MiB", "nic", 0x100000, 0x200000,
           "host maps 0x100000 -> 0x2000000, guest table has no entry"));
     }
-    if (s.machine().hostOrDefault().equals("iommufd")) {
+    if (s.machine().hostOrDefault().label().equals("iommufd")) {
       vs.add(new Violation(Violation.Kind.HOST_ERROR, 1, "map", "nic", 0x100000, 0x1000, "EEXIST: already mapped"));
     }
     String outcome = vs.isEmpty() ? "pass" : "violation";

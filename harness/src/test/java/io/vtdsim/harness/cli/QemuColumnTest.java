@@ -24,8 +24,8 @@ class QemuColumnTest {
     int rc = run(out, new StringWriter(), "matrix", "--strategies", "iova-tree,qemu", "--scenarios", "tiny", "--threads", "1");
     assertThat(rc).isZero();
     assertThat(fake.ran).hasSize(2);
-    assertThat(fake.ran.get(0).machine().backendOrDefault()).isEqualTo("model");
-    assertThat(fake.ran.get(1).machine().backendOrDefault()).isEqualTo("qemu");
+    assertThat(fake.ran.get(0).machine().backendOrDefault().label()).isEqualTo("model");
+    assertThat(fake.ran.get(1).machine().backendOrDefault().label()).isEqualTo("qemu");
     assertThat(out.toString()).containsPattern("(?m)^tiny +qemu +linux-6.12");
   }
 

@@ -6,7 +6,10 @@ import io.vtdsim.harness.scenario.BuiltinScenarios;
 import io.vtdsim.harness.scenario.DeviceSpec;
 import io.vtdsim.harness.scenario.DriverSpec;
 import io.vtdsim.harness.scenario.Expect;
+import io.vtdsim.emu.host.HostSemantics;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.harness.scenario.MachineSpec;
+import io.vtdsim.harness.testbed.Superpage;
 import io.vtdsim.harness.scenario.Scenario;
 import io.vtdsim.harness.scenario.ScenarioLoader;
 import io.vtdsim.harness.scenario.Step;
@@ -45,8 +48,9 @@ class ScenarioWriterTest {
 
   @Test
   void everyKeyAndStepKindIsWritten() {
-    MachineSpec m = new MachineSpec("qemu-10.2", 6L << 30, true, 57, false, 9, List.of("2M"), true, false,
-        "unmap-all-replay", "iommufd");
+    MachineSpec m = MachineSpec.builder().preset("qemu-10.2").ramBytes(6L << 30).cachingMode(true).awBits(57)
+        .psi(false).mamv(9).superpages(List.of(Superpage.SIZE_2M)).queuedInvalidation(true).negativeCaching(false)
+        .shadowSync(ShadowStrategy.UNMAP_ALL_REPLAY).host(HostSemantics.IOMMUFD).build();
     Scenario s = new Scenario("all", "", m, new DriverSpec("linux-5.10", "strict-psi", "lazy"),
         List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED), new DeviceSpec("disk", "00:1f.7", DeviceSpec.EMULATED)),
         List.of(new Step.Boot(0), new Step.Attach(0, "nic", "d1"),
@@ -67,9 +71,22 @@ class ScenarioWriterTest {
 
   @Test
   void emptySuperpageListAndDefaultsRoundTrip() {
-    MachineSpec m = new MachineSpec(null, null, null, null, null, null, List.of(), null, null, null, null);
+    MachineSpec m = MachineSpec.builder().superpages(List.of()).build();
     Scenario s = new Scenario("none", "", m, DriverSpec.DEFAULTS, List.of(), List.of(new Step.Advance(0, 7)),
         Expect.PASSES, "t");
     assertThat(Equivalence.of(ScenarioLoader.parse(writer.write(s), "n.yaml"))).isEqualTo(Equivalence.of(s));
+  }
+
+  @Test
+  void scalableModeFirstStageAndQueueRoundTrip() {
+    MachineSpec m = MachineSpec.builder().preset("qemu-11.1").scalableMode(true).flts(true)
+        .queue(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.THREAD).build();
+    Scenario s = new Scenario("sm", "", m, DriverSpec.DEFAULTS, List.of(new DeviceSpec("nic", "00:03.0", DeviceSpec.ASSIGNED)),
+        List.of(new Step.Boot(0)), Expect.PASSES, "t");
+    String yaml = writer.write(s);
+    assertThat(yaml).contains("  scalable-mode: true\n", "  flts: true\n", "  queue: thread\n");
+    assertThat(ScenarioLoader.parse(yaml, "sm.yaml").machine()).isEqualTo(m);
+    MachineSpec legacy = MachineSpec.builder().preset("qemu-11.1-sm").scalableMode(false).flts(false).build();
+    assertThat(ScenarioLoader.parse(writer.write(s.withMachine(legacy)), "l.yaml").machine()).isEqualTo(legacy);
   }
 }

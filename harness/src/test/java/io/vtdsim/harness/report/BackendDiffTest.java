@@ -128,7 +128,7 @@ class BackendDiffTest {
     assertThat(BackendDiff.presetFor("QEMU 12.0.0")).isEqualTo("qemu-11.1");
     Scenario m = BackendDiff.modelCounterpart(ScenarioLoader.parse(
         "machine: { backend: qemu, shadow-sync: psi-only }\nsteps: [boot]\n", "t.yaml"), "QEMU 11.1.3");
-    assertThat(m.machine().backendOrDefault()).isEqualTo("model");
+    assertThat(m.machine().backendOrDefault().label()).isEqualTo("model");
     assertThat(BackendDiff.label(m)).isEqualTo("model (iova-tree, qemu-11.1, fidelity qemu)");
   }
 }

@@ -18,10 +18,10 @@ class BackendKeyTest {
   void theBackendIsTheModelUnlessSaid() {
     Scenario s = ScenarioLoader.parse(ASSIGNED, "t.yaml");
     assertThat(s.machine().backend()).isNull();
-    assertThat(s.machine().backendOrDefault()).isEqualTo("model");
+    assertThat(s.machine().backendOrDefault().label()).isEqualTo("model");
     Scenario q = ScenarioLoader.parse("machine: { backend: qemu }\n" + ASSIGNED, "t.yaml");
-    assertThat(q.machine().backendOrDefault()).isEqualTo("qemu");
-    assertThat(Overrides.apply(s, List.of("machine.backend=qemu")).machine().backend()).isEqualTo("qemu");
+    assertThat(q.machine().backendOrDefault().label()).isEqualTo("qemu");
+    assertThat(Overrides.apply(s, List.of("machine.backend=qemu")).machine().backend().label()).isEqualTo("qemu");
   }
 
   @Test

@@ -3,6 +3,10 @@ package io.vtdsim.harness.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vtdsim.emu.host.HostSemantics;
+import io.vtdsim.emu.shadow.ShadowStrategy;
+import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.testbed.Superpage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +16,7 @@ class OverridesTest {
   @Test
   void theIssueExample() {
     Scenario s = Overrides.apply(base, List.of("machine.shadow-sync=psi-only", "driver.preset=linux-4.10"));
-    assertThat(s.machine().shadowSync()).isEqualTo("psi-only");
+    assertThat(s.machine().shadowSync().label()).isEqualTo("psi-only");
     assertThat(s.driver().preset()).isEqualTo("linux-4.10");
     assertThat(s.machine().mamv()).isEqualTo(18);
     assertThat(s.steps()).isEqualTo(base.steps());
@@ -28,8 +32,10 @@ class OverridesTest {
         "expect.violations=host-error,missing-mapping"));
     assertThat(s.name()).isEqualTo("n");
     assertThat(s.description()).isEqualTo("d");
-    assertThat(s.machine()).isEqualTo(new MachineSpec("bare-metal", 2L << 30, false, 39, false, 9, List.of("1G"),
-        false, false, "unmap-all-replay", "iommufd", null, "strict"));
+    assertThat(s.machine()).isEqualTo(MachineSpec.builder().preset("bare-metal").ramBytes(2L << 30)
+        .cachingMode(false).awBits(39).psi(false).mamv(9).superpages(List.of(Superpage.SIZE_1G)).queuedInvalidation(false)
+        .negativeCaching(false).shadowSync(ShadowStrategy.UNMAP_ALL_REPLAY).host(HostSemantics.IOMMUFD)
+        .fidelity(Fidelity.STRICT).build());
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "always-dsi", "lazy"));
     assertThat(s.expect()).isEqualTo(new Expect("violation", List.of("host-error", "missing-mapping")));
     assertThat(Overrides.apply(s, List.of("expect.outcome=pass")).expect()).isEqualTo(Expect.PASSES);
@@ -65,7 +71,7 @@ class OverridesTest {
   @Test
   void laterAssignmentsWin() {
     Scenario s = Overrides.apply(base, List.of("machine.shadow-sync=psi-only", "machine.shadow-sync=iova-tree"));
-    assertThat(s.machine().shadowSync()).isEqualTo("iova-tree");
+    assertThat(s.machine().shadowSync().label()).isEqualTo("iova-tree");
   }
 
   @Test
@@ -89,6 +95,6 @@ class OverridesTest {
     assertThatThrownBy(() -> Overrides.apply(base, List.of("machine.preset=bare-metal", "machine.fidelity=qemu")))
         .hasMessageStartingWith("--set: machine.fidelity: qemu reproduces a QEMU version, and machine.preset"
             + " bare-metal is none");
-    assertThat(Overrides.apply(base, List.of("machine.fidelity=qemu")).machine().fidelityOrDefault()).isEqualTo("qemu");
+    assertThat(Overrides.apply(base, List.of("machine.fidelity=qemu")).machine().fidelityOrDefault().text()).isEqualTo("qemu");
   }
 }

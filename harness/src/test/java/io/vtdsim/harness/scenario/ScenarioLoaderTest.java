@@ -3,6 +3,10 @@ package io.vtdsim.harness.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vtdsim.emu.host.HostSemantics;
+import io.vtdsim.emu.shadow.ShadowStrategy;
+import io.vtdsim.emu.vtd.Fidelity;
+import io.vtdsim.harness.testbed.Superpage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,8 +61,10 @@ class ScenarioLoaderTest {
     assertThat(s.name()).isEqualTo("psi-to-dsi-fallback");
     assertThat(s.description()).isEqualTo("free text");
     assertThat(s.source()).isEqualTo("ex.yaml");
-    assertThat(s.machine()).isEqualTo(new MachineSpec("qemu-7.2", 1L << 30, true, 48, true, 18, List.of("2M", "1G"),
-        true, true, "iova-tree", "vfio-type1", null, "qemu"));
+    assertThat(s.machine()).isEqualTo(MachineSpec.builder().preset("qemu-7.2").ramBytes(1L << 30)
+        .cachingMode(true).awBits(48).psi(true).mamv(18).superpages(List.of(Superpage.SIZE_2M, Superpage.SIZE_1G))
+        .queuedInvalidation(true).negativeCaching(true).shadowSync(ShadowStrategy.IOVA_TREE)
+        .host(HostSemantics.VFIO_TYPE1).fidelity(Fidelity.QEMU).build());
     assertThat(s.driver()).isEqualTo(new DriverSpec("linux-6.12", "linux", "strict"));
     assertThat(s.devices()).containsExactly(new DeviceSpec("nic", "00:03.0", "assigned"));
     assertThat(s.steps()).containsExactly(
@@ -83,8 +89,8 @@ class ScenarioLoaderTest {
     assertThat(s.machine().presetOrDefault()).isEqualTo("qemu-7.2");
     assertThat(s.machine().ramBytesOrDefault()).isEqualTo(1L << 30);
     assertThat(s.machine().awBitsOrDefault()).isEqualTo(48);
-    assertThat(s.machine().shadowSyncOrDefault()).isEqualTo("iova-tree");
-    assertThat(s.machine().hostOrDefault()).isEqualTo("vfio-type1");
+    assertThat(s.machine().shadowSyncOrDefault().label()).isEqualTo("iova-tree");
+    assertThat(s.machine().hostOrDefault().label()).isEqualTo("vfio-type1");
     assertThat(s.driver().presetOrDefault()).isEqualTo("linux-6.12");
     assertThat(s.driver().flushOrDefault()).isEqualTo("linux");
     assertThat(s.driver().dmaModeOrDefault()).isEqualTo("strict");

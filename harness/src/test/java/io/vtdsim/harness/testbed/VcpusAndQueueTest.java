@@ -63,7 +63,7 @@ class VcpusAndQueueTest {
   void theKeysParseAndBadValuesNameTheKey() {
     String devices = "devices:\n  - { id: nic, bdf: \"00:03.0\" }\nsteps: [boot]\n";
     var s = ScenarioLoader.parse("machine:\n  queue: thread\ndriver:\n  vcpus: 3\n" + devices, "t.yaml");
-    assertThat(s.machine().queue()).isEqualTo("thread");
+    assertThat(s.machine().queue()).isEqualTo(io.vtdsim.emu.vtd.VtdConfig.QueueProcessing.THREAD);
     assertThat(s.driver().vcpus()).isEqualTo(3);
     assertThat(TestBedBuilder.from(s).config().vcpus()).isEqualTo(3);
     assertThatThrownBy(() -> ScenarioLoader.parse("machine:\n  queue: fast\n" + devices, "t.yaml"))
