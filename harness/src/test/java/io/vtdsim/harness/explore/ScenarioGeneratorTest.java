@@ -119,7 +119,7 @@ class ScenarioGeneratorTest {
   @Test
   void scatterListsAreGeneratedWithWholePagesAndTwoHundredSeedsRunCleanUnderIovaTree() {
     GeneratorOptions dmaOnly = GeneratorOptions.defaults().withApis(GeneratorOptions.parseApis("dma"));
-    assertThat(dmaOnly.base().machine().shadowSyncOrDefault()).isEqualTo("iova-tree");
+    assertThat(dmaOnly.base().machine().shadowSyncOrDefault().label()).isEqualTo("iova-tree");
     int lists = 0;
     int segmentDmas = 0;
     int listUnmaps = 0;
