@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
 /**
  * Generates a random, valid scenario for a seed: boot, each device attached to a domain, then random
  * ({@link GeneratorOptions#apis} permitting) IOMMU-API maps and unmaps (4 KiB to a few MiB, 2 MiB superpage candidates, sizes that are not a
- * power of two, ranges at the interrupt window), DMA-API maps and unmaps, DMAs whose expectation the
+ * power of two, ranges at the interrupt window), DMA-API maps, scatter-gather maps (whole-page
+ * segments) and unmaps, DMAs whose expectation the
  * {@link ScenarioModel} predicts (ok on mapped IOVAs with the permission, fault elsewhere), detach and
  * re-attach to other domains, and time advances. Every step is legal for the model when emitted, so
  * the scenario expects {@code pass}. Same seed and options, same scenario.
@@ -204,11 +205,12 @@ public final class ScenarioGenerator {
       if (candidates.isEmpty()) return false;
       String device = pick(candidates);
       int kind = rnd.nextInt(100);
+      if (kind >= 75) return dmaMapSg(device); // 1 in 4: a scatter list
       long size;
       long offset = 0;
-      if (kind < 60) {
+      if (kind < 45) {
         size = pages(1 + rnd.nextInt(8));
-      } else if (kind < 85) {
+      } else if (kind < 64) {
         size = 64 + rnd.nextInt(4 * Page.SIZE); // a buffer that is not whole pages
         offset = 16L * rnd.nextInt(256);
       } else {
@@ -222,9 +224,25 @@ public final class ScenarioGenerator {
       return true;
     }
 
+    /** dma_map_sg of 1–4 segments of 1–16 whole pages each (see ScenarioModel: no padding, no split). */
+    private boolean dmaMapSg(String device) {
+      int n = 1 + rnd.nextInt(4);
+      List<Step.SgSegment> segments = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        long size = pages(1 + rnd.nextInt((int) (ScenarioModel.MAX_SG_SEGMENT / ScenarioModel.PAGE)));
+        segments.add(new Step.SgSegment(0, randomGpa(size, ScenarioModel.PAGE), size));
+      }
+      Direction dir = Direction.values()[rnd.nextInt(Direction.values().length)];
+      Step.DmaMapSg m = new Step.DmaMapSg(0, device, segments, dir, "b" + (++buffers), null, null);
+      if (model.illegal(m) != null) return false;
+      emit(m);
+      return true;
+    }
+
     private boolean dmaUnmap() {
       List<String> names = new ArrayList<>();
       for (Map.Entry<String, Handle> e : model.liveHandles().entrySet()) {
+        if (e.getValue().segment()) continue; // unmapped with its list
         if (e.getValue().domain().equals(model.domainOf(e.getValue().device()))) names.add(e.getKey());
       }
       if (names.isEmpty()) return false;

@@ -56,8 +56,14 @@ final class ScenarioModel {
     boolean highUsed;
   }
 
-  /** A DMA-API buffer. */
-  record Handle(String device, String domain, long gpa, long size, Direction dir, boolean live) {}
+  /**
+   * A DMA-API buffer: a {@code dma-map} handle, a {@code dma-map-sg} list (its first segment) or one of
+   * the list's segments ({@code segment}: {@code as.N}, unmapped only with its list).
+   */
+  record Handle(String device, String domain, long gpa, long size, Direction dir, boolean live, boolean segment) {}
+
+  /** Longest generated scatterlist segment: PCI's default max segment size (dma_set_max_seg_size), so none is split. */
+  static final long MAX_SG_SEGMENT = 0x1_0000;
 
   private final Map<String, DeviceSpec> devices = new TreeMap<>();
   private final long gpaLimit;
@@ -137,9 +143,11 @@ final class ScenarioModel {
     if (step instanceof Step.MapRange m) return illegalMap(m);
     if (step instanceof Step.UnmapRange u) return illegalUnmap(u);
     if (step instanceof Step.DmaMap m) return illegalDmaMap(m);
+    if (step instanceof Step.DmaMapSg m) return illegalDmaMapSg(m);
     if (step instanceof Step.DmaUnmap u) {
       Handle h = handles.get(u.handle());
       if (h == null || !h.live()) return "no live buffer " + u.handle();
+      if (h.segment()) return "a segment is unmapped only with its list";
       return h.domain().equals(attached.get(h.device())) ? null : "buffer's device left its domain";
     }
     if (step instanceof Step.Dma d) return expectationOf(d) == null ? "DMA outcome not predictable" : null;
@@ -176,6 +184,28 @@ final class ScenarioModel {
     if (domains.get(domain).highUsed) return "DMA API in a domain with high IOMMU-API ranges";
     if (m.size() <= 0 || !usableGpa(m.gpa(), m.size())) return "gpa not usable";
     if (m.as() == null || handles.containsKey(m.as())) return "buffer needs a new name";
+    return null;
+  }
+
+  /**
+   * The lists the model predicts: whole-page segments of at most {@link #MAX_SG_SEGMENT} with the
+   * default limits, so that no era pads or splits them (dma-iommu.c pads only across a segment
+   * boundary, 4 GiB by default) and every segment's pages are mapped and nothing else.
+   */
+  private String illegalDmaMapSg(Step.DmaMapSg m) {
+    String domain = attached.get(m.device());
+    if (domain == null) return "device not attached";
+    if (domains.get(domain).highUsed) return "DMA API in a domain with high IOMMU-API ranges";
+    if (m.segments().isEmpty()) return "no segments";
+    if (m.maxSegmentSize() != null || m.segmentBoundary() != null) return "segment limits not modelled";
+    for (Step.SgSegment g : m.segments()) {
+      if (((g.gpa() | g.size()) & (PAGE - 1)) != 0) return "segment not whole pages";
+      if (g.size() > MAX_SG_SEGMENT || !usableGpa(g.gpa(), g.size())) return "segment gpa not usable";
+    }
+    if (m.as() == null || handles.containsKey(m.as())) return "buffer needs a new name";
+    for (int i = 0; i < m.segments().size(); i++) {
+      if (handles.containsKey(m.as() + "." + i)) return "segment name in use";
+    }
     return null;
   }
 
@@ -237,10 +267,19 @@ final class ScenarioModel {
     } else if (step instanceof Step.DmaMap m) {
       String domain = attached.get(m.device());
       domains.get(domain).dmaApiUsed = true;
-      handles.put(m.as(), new Handle(m.device(), domain, m.gpa(), m.size(), m.dir(), true));
+      handles.put(m.as(), new Handle(m.device(), domain, m.gpa(), m.size(), m.dir(), true, false));
+    } else if (step instanceof Step.DmaMapSg m) {
+      String domain = attached.get(m.device());
+      domains.get(domain).dmaApiUsed = true;
+      Step.SgSegment first = m.segments().get(0);
+      handles.put(m.as(), new Handle(m.device(), domain, first.gpa(), first.size(), m.dir(), true, false));
+      for (int i = 0; i < m.segments().size(); i++) {
+        Step.SgSegment g = m.segments().get(i);
+        handles.put(m.as() + "." + i, new Handle(m.device(), domain, g.gpa(), g.size(), m.dir(), true, true));
+      }
     } else if (step instanceof Step.DmaUnmap u) {
-      Handle h = handles.get(u.handle());
-      handles.put(u.handle(), new Handle(h.device(), h.domain(), h.gpa(), h.size(), h.dir(), false));
+      handles.replaceAll((name, h) -> name.equals(u.handle()) || name.startsWith(u.handle() + ".") && h.segment()
+          ? new Handle(h.device(), h.domain(), h.gpa(), h.size(), h.dir(), false, h.segment()) : h);
     }
   }
 

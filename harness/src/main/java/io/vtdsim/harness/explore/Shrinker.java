@@ -189,6 +189,7 @@ public final class Shrinker {
         if (s instanceof Step.Attach a && a.device().equals(device)) return true;
         if (s instanceof Step.Detach d && d.device().equals(device)) return true;
         if (s instanceof Step.DmaMap m && m.device().equals(device)) return true;
+        if (s instanceof Step.DmaMapSg m && m.device().equals(device)) return true;
         if (s instanceof Step.Dma d && d.device().equals(device)) return true;
       }
       return false;
@@ -223,7 +224,10 @@ public final class Shrinker {
     }
   }
 
-  /** The step with its size halved (page-granular for maps), or null when it has nothing to halve. */
+  /**
+   * The step with its size halved (page-granular for maps; a scatter list loses its last segment), or
+   * null when it has nothing to halve.
+   */
   static Step halved(Step s) {
     if (s instanceof Step.MapRange m && m.size() > ScenarioModel.PAGE) {
       long half = (m.size() / 2) & -ScenarioModel.PAGE;
@@ -234,6 +238,10 @@ public final class Shrinker {
     }
     if (s instanceof Step.DmaMap m && m.size() > 1) {
       return new Step.DmaMap(m.line(), m.device(), m.gpa(), m.size() / 2, m.dir(), m.as());
+    }
+    if (s instanceof Step.DmaMapSg m && m.segments().size() > 1) {
+      return new Step.DmaMapSg(m.line(), m.device(), m.segments().subList(0, m.segments().size() - 1), m.dir(), m.as(),
+          m.maxSegmentSize(), m.segmentBoundary());
     }
     if (s instanceof Step.Dma d && d.len() > 1) {
       return new Step.Dma(d.line(), d.device(), d.at(), d.iova(), d.op(), d.len() / 2, d.expect());

@@ -25,6 +25,11 @@ record Equivalence(Scenario scenario) {
     if (s instanceof Step.MapRange m) return new Step.MapRange(0, m.domain(), m.iova(), m.gpa(), m.size(), m.perm());
     if (s instanceof Step.UnmapRange u) return new Step.UnmapRange(0, u.domain(), u.iova(), u.size());
     if (s instanceof Step.DmaMap m) return new Step.DmaMap(0, m.device(), m.gpa(), m.size(), m.dir(), m.as());
+    if (s instanceof Step.DmaMapSg m) {
+      List<Step.SgSegment> segments = new ArrayList<>();
+      for (Step.SgSegment g : m.segments()) segments.add(new Step.SgSegment(0, g.gpa(), g.size()));
+      return new Step.DmaMapSg(0, m.device(), segments, m.dir(), m.as(), m.maxSegmentSize(), m.segmentBoundary());
+    }
     if (s instanceof Step.DmaUnmap u) return new Step.DmaUnmap(0, u.handle());
     if (s instanceof Step.Dma d) return new Step.Dma(0, d.device(), d.at(), d.iova(), d.op(), d.len(), d.expect());
     if (s instanceof Step.Advance a) return new Step.Advance(0, a.nanos());

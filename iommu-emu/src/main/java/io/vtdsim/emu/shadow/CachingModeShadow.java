@@ -422,19 +422,28 @@ public final class CachingModeShadow implements RemappingObserver {
   /** vtd_page_walk_one: events filtered through the address space's IOVA tree. */
   static GuestTableWalker.SlotSink treeSink(AddressSpace as, boolean notifyUnmap) {
     IovaTree tree = as.tree;
-    return (iova, gpa, size, perm) -> {
-      if (perm != 0) {
-        if (tree.containsExactly(iova, gpa, size, perm)) return; // identical: skip
-        if (tree.overlaps(iova, size)) {
-          // translation changed: UNMAP the new slot first (a short window with no mapping, as QEMU)
-          as.notifyUnmap(iova, size);
+    return new GuestTableWalker.SlotSink() {
+      @Override
+      public void slot(long iova, long gpa, long size, int perm) {
+        if (perm != 0) {
+          if (tree.containsExactly(iova, gpa, size, perm)) return; // identical: skip
+          if (tree.overlaps(iova, size)) {
+            // translation changed: UNMAP the new slot first (a short window with no mapping, as QEMU)
+            as.notifyUnmap(iova, size);
+            tree.removeOverlapping(iova, size);
+          }
+          tree.insert(iova, gpa, size, perm);
+          as.notifyMap(iova, gpa, size, perm);
+        } else if (notifyUnmap && tree.overlaps(iova, size)) {
           tree.removeOverlapping(iova, size);
+          as.notifyUnmap(iova, size);
         }
-        tree.insert(iova, gpa, size, perm);
-        as.notifyMap(iova, gpa, size, perm);
-      } else if (notifyUnmap && tree.overlaps(iova, size)) {
-        tree.removeOverlapping(iova, size);
-        as.notifyUnmap(iova, size);
+      }
+
+      @Override
+      public void unmappedSlots(long iova, long size, int count) {
+        // an UNMAP of nothing is skipped: a run the tree does not overlap is skipped whole
+        if (notifyUnmap && tree.overlaps(iova, size * count)) GuestTableWalker.SlotSink.super.unmappedSlots(iova, size, count);
       }
     };
   }

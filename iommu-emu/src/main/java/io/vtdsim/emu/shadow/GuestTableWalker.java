@@ -48,6 +48,15 @@ final class GuestTableWalker {
   /** Receives one aligned slot: perm 0 means the slot is not mapped (UNMAP). */
   interface SlotSink {
     void slot(long iova, long gpa, long size, int perm);
+
+    /**
+     * {@code count} consecutive unmap slots of {@code size} from {@code iova}, in order: the same as
+     * {@code count} calls of {@code slot(…, 0, 0)}. A sink that can tell at once that none of them
+     * changes anything (an IOVA tree with nothing in the run) skips the run with one lookup.
+     */
+    default void unmappedSlots(long iova, long size, int count) {
+      for (int i = 0; i < count; i++, iova += size) slot(iova, 0, size, 0);
+    }
   }
 
   private static final VarHandle LE64 =
@@ -157,36 +166,64 @@ final class GuestTableWalker {
       return;
     }
     long iova = start & -slotSize;
+    // consecutive unmap slots go to the sink as one run (a mostly empty upper table: one call)
+    long runIova = 0;
+    int run = 0;
     for (int i = 0; i < n; i++, iova += slotSize) {
       long pte = (long) LE64.get(buf, i * SecondLevelPte.SIZE);
       boolean leaf = SecondLevelPte.isSuperpage(pte);
-      if (reserved(pte, level, leaf)) continue; // skipped, no event (as QEMU)
+      boolean reserved = reserved(pte, level, leaf);
       int perm = parentPerm & perm(pte);
-      if (!leaf && perm != 0) {
+      if (perm == 0 && !reserved && (leaf || unmapInvalidTables)) {
+        if (run++ == 0) runIova = iova;
+        continue;
+      }
+      if (run != 0) {
+        sink.unmappedSlots(runIova, slotSize, run);
+        run = 0;
+      }
+      if (reserved || perm == 0) continue; // skipped, no event (as QEMU)
+      if (!leaf) {
         long next = SecondLevelPte.addressOf(pte);
         if (onPath(next, level)) continue; // a loop back to this table or an ancestor: skipped, no event
         walkLevel(next, level - 1, Math.max(start, iova), Math.min(end, iova + slotSize), perm,
             unmapInvalidTables, sink);
         if (aborted != null) return;
-      } else if (perm != 0) {
+      } else {
         if (!mapAllowed()) return;
         sink.slot(iova, SecondLevelPte.addressOf(pte), slotSize, perm);
-      } else if (leaf || unmapInvalidTables) {
-        sink.slot(iova, 0, slotSize, 0);
       }
     }
+    if (run != 0) sink.unmappedSlots(runIova, slotSize, run);
   }
 
   /** The 4 KiB level: every entry is a leaf (kept apart so the hot loop compiles the same at any depth). */
   private void leafTable(byte[] buf, int n, long iova, int parentPerm, SlotSink sink) {
     long rsvd = reservedTable[1];
+    long runIova = 0;
+    int run = 0;
     for (int i = 0; i < n; i++, iova += GuestMemory.PAGE_SIZE) {
       long pte = (long) LE64.get(buf, i * SecondLevelPte.SIZE);
-      if ((pte & rsvd) != 0) continue; // skipped, no event (as QEMU)
+      if ((pte & rsvd) != 0) { // skipped, no event (as QEMU)
+        if (run != 0) {
+          sink.unmappedSlots(runIova, GuestMemory.PAGE_SIZE, run);
+          run = 0;
+        }
+        continue;
+      }
       int perm = parentPerm & perm(pte);
-      if (perm != 0 && !mapAllowed()) return;
-      sink.slot(iova, perm != 0 ? SecondLevelPte.addressOf(pte) : 0, GuestMemory.PAGE_SIZE, perm);
+      if (perm == 0) {
+        if (run++ == 0) runIova = iova;
+        continue;
+      }
+      if (run != 0) {
+        sink.unmappedSlots(runIova, GuestMemory.PAGE_SIZE, run);
+        run = 0;
+      }
+      if (!mapAllowed()) return;
+      sink.slot(iova, SecondLevelPte.addressOf(pte), GuestMemory.PAGE_SIZE, perm);
     }
+    if (run != 0) sink.unmappedSlots(runIova, GuestMemory.PAGE_SIZE, run);
   }
 
   /** Counts one MAP slot, or ends the walk when the mapping budget is spent. */
