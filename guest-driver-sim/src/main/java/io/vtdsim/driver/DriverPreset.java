@@ -110,6 +110,7 @@ public enum DriverPreset {
         .srtpFlushesPasidCache(false)
         .smContextAtProbe(false)
         .firstLevelSagaw(false)
+        .tearDownFlushByPgtt(false)
         .build();
   }
 
@@ -149,6 +150,7 @@ public enum DriverPreset {
         .rid2pasidSupervisor(false) // 5.13 "Use user privilege for RID2PASID translation"
         .firstLevelPresetsAccessed(true) // 5.12 "Preset Access/Dirty bits for IOVA over FL", 5.15 for all domains
         .srtpFlushesPasidCache(true) // 5.13 "Invalidate PASID cache when root/context entry changed"
+        .tearDownFlushByPgtt(true) // 5.15 "Fix incomplete cache flush in intel_pasid_tear_down_entry()"
         .build();
   }
 
@@ -333,6 +335,11 @@ public enum DriverPreset {
     return era.firstLevelSagaw();
   }
 
+  /** ≥5.15: intel_pasid_tear_down_entry flushes a second-stage entry's DID with a DSI, not a PASID-based IOTLB. */
+  public boolean tearDownFlushByPgtt() {
+    return era.tearDownFlushByPgtt();
+  }
+
   public static DriverPreset parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (DriverPreset p : values()) {
@@ -410,6 +417,9 @@ public enum DriverPreset {
    * @param firstLevelSagaw __iommu_calculate_sagaw (53fc7ad6edf2, 6.0; its FL5LP test fixed in 6.0 by
    *     "Check correct capability for sagaw determination"): first-level widths BIT(2) | FL5LP ? BIT(3)
    *     in scalable mode with FLTS — alone without SLTS, ANDed with CAP.SAGAW with it; before, CAP.SAGAW
+   * @param tearDownFlushByPgtt intel_pasid_tear_down_entry: PASID-based IOTLB for first-stage and
+   *     pass-through entries, DSI for second-stage ones ("Fix incomplete cache flush in
+   *     intel_pasid_tear_down_entry()", 5.15, per spec 6.5.3.3); before, PASID-based for every entry
    */
   private record EraBehaviour(
       int defaultAddressWidth,
@@ -440,7 +450,8 @@ public enum DriverPreset {
       boolean firstLevelExecuteDisable,
       boolean srtpFlushesPasidCache,
       boolean smContextAtProbe,
-      boolean firstLevelSagaw) {
+      boolean firstLevelSagaw,
+      boolean tearDownFlushByPgtt) {
 
     static Builder builder() {
       return new Builder();
@@ -476,7 +487,8 @@ public enum DriverPreset {
           .firstLevelExecuteDisable(firstLevelExecuteDisable)
           .srtpFlushesPasidCache(srtpFlushesPasidCache)
           .smContextAtProbe(smContextAtProbe)
-          .firstLevelSagaw(firstLevelSagaw);
+          .firstLevelSagaw(firstLevelSagaw)
+          .tearDownFlushByPgtt(tearDownFlushByPgtt);
     }
   }
 
@@ -511,6 +523,7 @@ public enum DriverPreset {
     private Boolean srtpFlushesPasidCache;
     private Boolean smContextAtProbe;
     private Boolean firstLevelSagaw;
+    private Boolean tearDownFlushByPgtt;
 
     Builder defaultAddressWidth(int v) {
       defaultAddressWidth = v;
@@ -657,6 +670,11 @@ public enum DriverPreset {
       return this;
     }
 
+    Builder tearDownFlushByPgtt(boolean v) {
+      tearDownFlushByPgtt = v;
+      return this;
+    }
+
     EraBehaviour build() {
       return new EraBehaviour(
           required(defaultAddressWidth, "defaultAddressWidth"),
@@ -687,7 +705,8 @@ public enum DriverPreset {
           required(firstLevelExecuteDisable, "firstLevelExecuteDisable"),
           required(srtpFlushesPasidCache, "srtpFlushesPasidCache"),
           required(smContextAtProbe, "smContextAtProbe"),
-          required(firstLevelSagaw, "firstLevelSagaw"));
+          required(firstLevelSagaw, "firstLevelSagaw"),
+          required(tearDownFlushByPgtt, "tearDownFlushByPgtt"));
     }
 
     private static <T> T required(T value, String name) {

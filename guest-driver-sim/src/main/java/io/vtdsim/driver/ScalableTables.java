@@ -60,7 +60,8 @@ final class ScalableTables {
   /**
    * intel_pasid_tear_down_entry: the RID_PASID entry cleared (P first), then a PASID-selective
    * PASID-cache invalidation, then for first-stage and pass-through entries a PASID-selective PASID-based
-   * IOTLB invalidation, for second-stage ones a DSI; no device-TLB invalidation without ATS. The context
+   * IOTLB invalidation, for second-stage ones a DSI (5.15+; before, PASID-based for every entry, which
+   * leaves a second-stage entry's IOTLB entries alone); no device-TLB invalidation without ATS. The context
    * entry stays present (≥6.3 device_block_translation tears down only the PASID entry).
    */
   void detach(SourceId dev) {
@@ -69,7 +70,9 @@ final class ScalableTables {
     if (!old.present()) return;
     for (int i = 0; i < PasidTableEntry.QUADWORDS; i++) ctx.memory.write64(e + 8L * i, 0);
     flusher.invalidate(List.of(PasidCacheInvalidation.pasid(old.did(), RID_PASID)));
-    if (old.pgtt() == PasidGranularTranslationType.FIRST_STAGE || old.pgtt() == PasidGranularTranslationType.PASS_THROUGH) {
+    boolean pasidBased = old.pgtt() == PasidGranularTranslationType.FIRST_STAGE
+        || old.pgtt() == PasidGranularTranslationType.PASS_THROUGH || !ctx.preset.tearDownFlushByPgtt();
+    if (pasidBased) {
       flusher.flush(List.of(new Flush(Flush.Kind.PASID_ALL, old.did(), 0, 0, false,
           "detach " + dev + ": PASID entry torn down, PASID-selective PASID-based IOTLB (intel_pasid_tear_down_entry)")));
     } else {

@@ -242,6 +242,14 @@ class ScalableModeTest {
           PasidCacheInvalidation.pasid(2, 0).describe(),
           dsi(rig, 2).describe());
     }
+    // 5.10 (sm_on): a PASID-based IOTLB invalidation for the second-stage entry too (fixed in 5.15)
+    try (Rig rig = booted(DriverConfig.of(DriverPreset.LINUX_5_10).withScalableMode(ScalableMode.ON), sm())) {
+      rig.resetRecording();
+      rig.driver.detach(DEV);
+      assertThat(rig.invalidations()).containsExactly(
+          PasidCacheInvalidation.pasid(2, 0).describe(),
+          PasidIotlbInvalidation.pasid(2, 0).describe());
+    }
   }
 
   // ------------------------------------------------------------------ map and unmap flushes

@@ -13,6 +13,7 @@ import java.util.Set;
 public final class Domain {
   private final String name;
   private final PageTable table;
+  private final boolean firstStage;
   private final Set<SourceId> devices = new LinkedHashSet<>();
   private int did;
 
@@ -20,16 +21,17 @@ public final class Domain {
   public Domain(String name, PageTable table) {
     this.name = name;
     this.table = table;
+    this.firstStage = table.format().firstStage();
   }
 
   /** The stage the domain's table is for (its {@link io.vtdsim.driver.pagetable.PteFormat}). */
   public TranslationStage stage() {
-    return table.format().firstStage() ? TranslationStage.FIRST : TranslationStage.SECOND;
+    return firstStage ? TranslationStage.FIRST : TranslationStage.SECOND;
   }
 
   /** First stage: flushed with PASID-based IOTLB invalidations, no CM map flush. */
   public boolean firstStage() {
-    return table.format().firstStage();
+    return firstStage;
   }
 
   public String name() {

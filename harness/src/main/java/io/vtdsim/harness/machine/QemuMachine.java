@@ -15,6 +15,7 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -50,11 +51,15 @@ import java.util.function.Supplier;
  * pass-through context), QEMU's vfio listener maps the machine's RAM sections — maps that belong to
  * no guest IOVA. A map is the alias's when the state the guest programmed says so (TE as written to
  * GCMD, the context entry under the root latched by SRTP), an unmap when it matches a recorded alias
- * range exactly; {@link NodmarAlias} accounts them as the model's TE-off identity map.
+ * range exactly; {@link NodmarAlias} accounts them as the model's TE-off identity map. Under a
+ * scalable-mode root table the pass-through test is QEMU's: PGTT 100b in PASID 0's entry
+ * ({@link QemuScalablePassThrough}).
  *
  * <p>QEMU runs with its own capabilities (the driver and the oracle read CAP/ECAP from it); only
- * aw-bits and caching mode are passed to it. Overrides QEMU cannot honour are listed in the
- * {@value #EV_START} event. A QEMU that dies under the guest's input is a {@link
+ * aw-bits, caching mode and the translation mode are passed to it: a preset with ECAP.SMTS
+ * ({@code qemu-11.1-sm}) starts {@code scalable-mode=on}, one with ECAP.FSTS
+ * ({@code qemu-11.1-sm-fsts}) {@code scalable-mode=on,fsts=on}. Overrides QEMU cannot honour are
+ * listed in the {@value #EV_START} event. A QEMU that dies under the guest's input is a {@link
  * MachineCrashedException}; one that cannot start or stops answering a {@link MachineException}.
  */
 public final class QemuMachine implements MachineUnderTest {
@@ -89,6 +94,7 @@ public final class QemuMachine implements MachineUnderTest {
   private volatile boolean teWritten;
   private volatile long rtaddrWritten;
   private volatile long rootLatched;
+  private volatile boolean scalableLatched;
   private volatile boolean ready;
   private QemuSession session;
   private MmioDevice registers;
@@ -110,13 +116,25 @@ public final class QemuMachine implements MachineUnderTest {
    * Starts QEMU for {@code config} and connects everything; QEMU is stopped again if anything fails.
    *
    * @throws IllegalArgumentException for a machine QEMU cannot be (the message starts with the key)
-   * @throws MachineException when there is no usable QEMU or it does not start
+   * @throws MachineException when there is no usable QEMU or it does not start; a QEMU that exits
+   *     during its start (refusing the machine) is named by the keys its intel-iommu properties come
+   *     from, with QEMU's stderr
    */
   public static QemuMachine start(TestBedConfig config, EventLog log, MsiSink msi) {
+    return start(config, log, msi, translated(QemuInstallation::locate));
+  }
+
+  static QemuMachine start(TestBedConfig config, EventLog log, MsiSink msi, QemuInstallation installation) {
     QemuMachineOptions options = options(config);
-    QemuInstallation installation = translated(QemuInstallation::locate);
     QemuMachine m = new QemuMachine(config, log, msi);
-    m.session = translated(() -> QemuSession.start(installation, options, m.new Listener()));
+    try {
+      m.session = QemuSession.start(installation, options, m.new Listener());
+    } catch (QemuCrashedException e) {
+      // no guest input yet: QEMU refused its command line (vtd_decide_config, an unknown property)
+      throw new MachineException(refused(config, options, e.getMessage()), e);
+    } catch (QemuException e) {
+      throw new MachineException(e.getMessage(), e);
+    }
     try {
       m.connect();
       return m;
@@ -131,7 +149,10 @@ public final class QemuMachine implements MachineUnderTest {
     for (DeviceConfig d : config.devices()) {
       devices.add(new QemuDevice(d.id(), d.bdf().bus(), d.bdf().device(), d.bdf().function(), d.assigned()));
     }
-    return new QemuMachineOptions(config.awBits(), config.vtdConfig().cap().cm(), config.ramBytes(), devices);
+    VtdConfig asked = config.vtdConfig();
+    boolean firstStage = asked.ecap().fsts();
+    return new QemuMachineOptions(config.awBits(), asked.cap().cm(), asked.ecap().smts() || firstStage, firstStage,
+        config.ramBytes(), devices, null, null);
   }
 
   private void connect() {
@@ -163,6 +184,14 @@ public final class QemuMachine implements MachineUnderTest {
     }
   }
 
+  /** A QEMU that exits during its start: the keys its intel-iommu properties come from, and QEMU's words. */
+  static String refused(TestBedConfig config, QemuMachineOptions options, String qemu) {
+    String mode = options.firstStage() ? " (scalable-mode=on,fsts=on: machine.scalable-mode, machine.flts)"
+        : options.scalableMode() ? " (scalable-mode=on: machine.scalable-mode)" : "";
+    return "machine.preset=" + config.machinePreset() + mode + ", machine.aw-bits=" + options.awBits()
+        + ": QEMU did not start -device " + options.intelIommuProperties() + ": " + qemu;
+  }
+
   /**
    * What of the configuration QEMU's intel-iommu does not do (it runs with its own registers and
    * behaviour): capability overrides that differ from QEMU's CAP/ECAP, an explicit negative caching
@@ -178,6 +207,9 @@ public final class QemuMachine implements MachineUnderTest {
     if (asked.ecap().qi() != ecap.qi()) out.add("machine.queued-invalidation=" + asked.ecap().qi());
     if (asked.ecap().smts() != ecap.smts()) {
       out.add("machine.preset=" + config.machinePreset() + " (ECAP.SMTS " + (asked.ecap().smts() ? 1 : 0) + ")");
+    }
+    if (asked.ecap().fsts() != ecap.fsts()) {
+      out.add("machine.preset=" + config.machinePreset() + " (ECAP.FSTS " + (asked.ecap().fsts() ? 1 : 0) + ")");
     }
     if (Boolean.TRUE.equals(config.negativeCaching())) out.add("machine.negative-caching=true");
     if (config.fidelity() == Fidelity.STRICT) out.add("machine.fidelity=strict");
@@ -276,11 +308,13 @@ public final class QemuMachine implements MachineUnderTest {
     }
   }
 
-  /** QEMU's address space for the device is the nodmar alias: TE off, or a pass-through context. */
+  /** QEMU's address space for the device is the nodmar alias: TE off, or a pass-through context (or PASID entry). */
   private boolean aliasMode(String deviceId) {
     if (!teWritten) return true;
     SourceId sid = sids.get(deviceId);
-    return sid != null && walker.context(rootLatched, sid.sid()).kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
+    if (sid == null) return false;
+    if (scalableLatched) return QemuScalablePassThrough.passThrough(session.memory(), rootLatched, sid.sid());
+    return walker.context(rootLatched, sid.sid()).kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
   }
 
   private static int errno(HostResult r) {
@@ -324,7 +358,12 @@ public final class QemuMachine implements MachineUnderTest {
       } else if (offset == Registers.RTADDR + 4 && size == 4) {
         rtaddrWritten = (rtaddrWritten & 0xFFFF_FFFFL) | (value << 32);
       } else if (offset == Registers.GCMD) {
-        if ((value & GlobalCommand.SRTP) != 0) rootLatched = rtaddrWritten & ~Page.OFFSET_MASK;
+        if ((value & GlobalCommand.SRTP) != 0) {
+          rootLatched = rtaddrWritten & ~Page.OFFSET_MASK;
+          // QEMU vtd_update_scalable_state: TTM is honoured only when it offers scalable mode
+          scalableLatched = view.scalableMode()
+              && RootTableAddress.decode(rtaddrWritten).mode() == RootTableAddress.Mode.SCALABLE;
+        }
         teWritten = (value & GlobalCommand.TE) != 0;
       }
       translated(() -> {

@@ -31,6 +31,11 @@ final class QemuView implements MachineView {
     return cap;
   }
 
+  /** QEMU was started with {@code scalable-mode=on} (ECAP.SMTS): RTADDR.TTM = 01b then selects scalable-mode tables. */
+  boolean scalableMode() {
+    return ecap.smts();
+  }
+
   @Override
   public boolean translationEnabled() {
     return (translated(() -> registers.read(Registers.GSTS, 4)) & GlobalCommand.TE) != 0;

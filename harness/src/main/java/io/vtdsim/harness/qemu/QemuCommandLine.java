@@ -21,8 +21,7 @@ final class QemuCommandLine {
     c.addAll(List.of("-accel", "qtest", "-qtest", "unix:" + opt(qtestSocket), "-qtest-log", "/dev/null",
         "-display", "none", "-nodefaults", "-no-user-config"));
     // the IOMMU before the devices it translates for
-    c.addAll(List.of("-device", "intel-iommu,caching-mode=" + (o.cachingMode() ? "on" : "off")
-        + ",intremap=off,aw-bits=" + o.awBits()));
+    c.addAll(List.of("-device", o.intelIommuProperties()));
     int n = 0; // QEMU ids are identifiers: ours by position, not the scenario's ids
     for (QemuDevice d : o.devices()) {
       // function 0 of a slot with more functions must say so (hw/pci/pci.c: "single function device can't be populated")

@@ -7,12 +7,14 @@ import java.util.Set;
 
 /**
  * What QEMU machine a {@link QemuSession} starts: q35 with {@code intel-iommu} (interrupt remapping
- * off) of {@code awBits} and {@code cachingMode}, {@code ramBytes} of guest RAM in a shared file, and
- * {@code devices}. Invalid combinations — ones QEMU can not run — are rejected with a message that
- * starts with the scenario key it comes from.
+ * off) of {@code awBits} and {@code cachingMode}, in legacy mode or with {@code scalableMode}
+ * ({@code scalable-mode=on}: ECAP.SMTS with second-stage translation) and {@code firstStage}
+ * ({@code fsts=on}: first-stage translation instead), {@code ramBytes} of guest RAM in a shared file,
+ * and {@code devices}. Invalid combinations — ones QEMU can not run — are rejected with a message
+ * that starts with the scenario key it comes from.
  */
-public record QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes, List<QemuDevice> devices,
-    Duration replyTimeout, Duration startTimeout) {
+public record QemuMachineOptions(int awBits, boolean cachingMode, boolean scalableMode, boolean firstStage,
+    long ramBytes, List<QemuDevice> devices, Duration replyTimeout, Duration startTimeout) {
   public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(15);
   /**
@@ -30,6 +32,16 @@ public record QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes,
     // hw/i386/intel_iommu.c vtd_decide_config: "Supported values for aw-bits are: 39, 48"
     if (awBits != 39 && awBits != 48) {
       throw new IllegalArgumentException("machine.aw-bits: QEMU's intel-iommu supports 39 or 48, not " + awBits);
+    }
+    // vtd_decide_config: "fsts is only available in scalable mode"
+    if (firstStage && !scalableMode) {
+      throw new IllegalArgumentException("machine.flts: QEMU's intel-iommu offers first-stage translation (fsts=on)"
+          + " only in scalable mode; set machine.scalable-mode: true");
+    }
+    // vtd_decide_config: "Scalable mode(fsts=on): supported value for aw-bits is: 48"
+    if (firstStage && awBits != 48) {
+      throw new IllegalArgumentException("machine.aw-bits: QEMU's first-stage translation (machine.flts, fsts=on)"
+          + " supports aw-bits 48 only, not " + awBits);
     }
     if (ramBytes <= 0 || ramBytes > MAX_RAM || ramBytes % RAM_GRANULE != 0) {
       throw new IllegalArgumentException("machine.ram: the QEMU backend needs a multiple of 2 MiB up to 1022 GiB"
@@ -63,17 +75,41 @@ public record QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes,
     }
   }
 
-  /** Default timeouts (replies 10 s, start 15 s). */
+  /** Legacy mode. */
+  public QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes, List<QemuDevice> devices,
+      Duration replyTimeout, Duration startTimeout) {
+    this(awBits, cachingMode, false, false, ramBytes, devices, replyTimeout, startTimeout);
+  }
+
+  /** Legacy mode, default timeouts (replies 10 s, start 15 s). */
   public QemuMachineOptions(int awBits, boolean cachingMode, long ramBytes, List<QemuDevice> devices) {
     this(awBits, cachingMode, ramBytes, devices, DEFAULT_REPLY_TIMEOUT, DEFAULT_START_TIMEOUT);
   }
 
   public QemuMachineOptions withReplyTimeout(Duration timeout) {
-    return new QemuMachineOptions(awBits, cachingMode, ramBytes, devices, timeout, startTimeout);
+    return new QemuMachineOptions(awBits, cachingMode, scalableMode, firstStage, ramBytes, devices, timeout, startTimeout);
   }
 
   public QemuMachineOptions withStartTimeout(Duration timeout) {
-    return new QemuMachineOptions(awBits, cachingMode, ramBytes, devices, replyTimeout, timeout);
+    return new QemuMachineOptions(awBits, cachingMode, scalableMode, firstStage, ramBytes, devices, replyTimeout, timeout);
+  }
+
+  /**
+   * Scalable mode ({@code scalable-mode=on}), with first-stage translation ({@code fsts=on}) or
+   * second-stage (off); {@code (false, false)} is legacy mode.
+   */
+  public QemuMachineOptions withScalableMode(boolean scalable, boolean firstStageTranslation) {
+    return new QemuMachineOptions(awBits, cachingMode, scalable, firstStageTranslation, ramBytes, devices,
+        replyTimeout, startTimeout);
+  }
+
+  /**
+   * The {@code intel-iommu} device's properties, with QEMU 11.1's names ({@code -device intel-iommu,help}):
+   * {@code scalable-mode} (once {@code x-scalable-mode}) and {@code fsts} (once {@code x-flts}).
+   */
+  public String intelIommuProperties() {
+    return "intel-iommu,caching-mode=" + (cachingMode ? "on" : "off") + ",intremap=off,aw-bits=" + awBits
+        + (scalableMode ? ",scalable-mode=on" : "") + (firstStage ? ",fsts=on" : "");
   }
 
   List<QemuDevice> assignedDevices() {

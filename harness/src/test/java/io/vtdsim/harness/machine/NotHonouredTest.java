@@ -29,10 +29,32 @@ class NotHonouredTest {
     assertThat(QemuMachine.notHonoured(strict, CAP, ECAP)).containsExactly("machine.fidelity=strict");
   }
 
-  /** The backend starts QEMU's intel-iommu in legacy mode: a scalable-mode preset is not what QEMU runs. */
+  // QEMU 11.1.3, the same with scalable-mode=on, and with scalable-mode=on,fsts=on (measured over qtest)
+  private static final ExtendedCapability SM_ECAP = ExtendedCapability.decode(0x0000480080000f42L);
+  private static final Capability FSTS_CAP = Capability.decode(0x81d2008c222f0686L);
+  private static final ExtendedCapability FSTS_ECAP = ExtendedCapability.decode(0x0000880000000f42L);
+
+  /** The backend starts QEMU with scalable-mode=on (and fsts=on) for the scalable-mode presets. */
   @Test
-  void aScalableModePresetIsListed() {
-    var c = TestBed.builder().machine("qemu-11.1-sm").fidelity("qemu").assigned("nic", "00:03.0").config();
-    assertThat(QemuMachine.notHonoured(c, CAP, ECAP)).contains("machine.preset=qemu-11.1-sm (ECAP.SMTS 1)");
+  void theScalableModePresetsAreWhatQemuRuns() {
+    assertThat(QemuMachine.options(TestBed.builder().machine("qemu-11.1-sm").assigned("nic", "00:03.0").config()))
+        .extracting(o -> o.scalableMode(), o -> o.firstStage()).containsExactly(true, false);
+    assertThat(QemuMachine.options(TestBed.builder().machine("qemu-11.1-sm-fsts").assigned("nic", "00:03.0").config()))
+        .extracting(o -> o.scalableMode(), o -> o.firstStage()).containsExactly(true, true);
+    assertThat(QemuMachine.options(TestBed.builder().machine("qemu-11.1").assigned("nic", "00:03.0").config()))
+        .extracting(o -> o.scalableMode(), o -> o.firstStage()).containsExactly(false, false);
+    var sm = TestBed.builder().machine("qemu-11.1-sm").fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.notHonoured(sm, CAP, SM_ECAP)).isEmpty();
+    var fsts = TestBed.builder().machine("qemu-11.1-sm-fsts").fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.notHonoured(fsts, FSTS_CAP, FSTS_ECAP)).isEmpty();
+  }
+
+  /** A QEMU whose ECAP lacks what the preset asks for (one started in legacy mode) is still reported. */
+  @Test
+  void aTranslationModeQemuDoesNotReportIsListed() {
+    var sm = TestBed.builder().machine("qemu-11.1-sm").fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.notHonoured(sm, CAP, ECAP)).containsExactly("machine.preset=qemu-11.1-sm (ECAP.SMTS 1)");
+    var fsts = TestBed.builder().machine("qemu-11.1-sm-fsts").fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.notHonoured(fsts, CAP, SM_ECAP)).containsExactly("machine.preset=qemu-11.1-sm-fsts (ECAP.FSTS 1)");
   }
 }

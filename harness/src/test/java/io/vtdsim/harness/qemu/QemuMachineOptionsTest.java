@@ -75,6 +75,39 @@ class QemuMachineOptionsTest {
         + " -device {\"driver\":\"edu\",\"id\":\"edu1\",\"addr\":\"03.1\",\"dma_mask\":18446744073709551615}");
   }
 
+  /** hw/i386/intel_iommu.c vtd_decide_config, and what QEMU 11.1.3 answers (QemuScalableRegistersTest). */
+  @Test
+  void firstStageNeedsScalableModeAndFortyEightBits() {
+    assertThatThrownBy(() -> new QemuMachineOptions(48, true, 256L << 20, NIC).withScalableMode(false, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("machine.flts: QEMU's intel-iommu offers first-stage translation (fsts=on) only in scalable mode;"
+            + " set machine.scalable-mode: true");
+    assertThatThrownBy(() -> new QemuMachineOptions(39, true, 256L << 20, NIC).withScalableMode(true, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("machine.aw-bits: QEMU's first-stage translation (machine.flts, fsts=on) supports aw-bits 48 only, not 39");
+    QemuMachineOptions sm39 = new QemuMachineOptions(39, true, 256L << 20, NIC).withScalableMode(true, false);
+    assertThat(sm39.scalableMode()).isTrue();
+    assertThat(sm39.firstStage()).isFalse();
+    assertThat(new QemuMachineOptions(48, true, 256L << 20, NIC).scalableMode()).as("legacy by default").isFalse();
+  }
+
+  @Test
+  void scalableModeAndFirstStageAreIntelIommuProperties() {
+    QemuMachineOptions legacy = new QemuMachineOptions(48, true, 64L << 20, List.of());
+    assertThat(iommu(legacy)).isEqualTo("intel-iommu,caching-mode=on,intremap=off,aw-bits=48");
+    assertThat(iommu(legacy.withScalableMode(true, false)))
+        .isEqualTo("intel-iommu,caching-mode=on,intremap=off,aw-bits=48,scalable-mode=on");
+    assertThat(iommu(legacy.withScalableMode(true, true)))
+        .isEqualTo("intel-iommu,caching-mode=on,intremap=off,aw-bits=48,scalable-mode=on,fsts=on");
+    assertThat(legacy.withScalableMode(true, true).withReplyTimeout(java.time.Duration.ofSeconds(3)).firstStage())
+        .as("the other withers keep the mode").isTrue();
+  }
+
+  private static String iommu(QemuMachineOptions o) {
+    List<String> c = QemuCommandLine.build(Path.of("/q"), o, Path.of("/s/ram"), Path.of("/s/q.sock"), Map.of());
+    return c.get(c.indexOf("-device") + 1);
+  }
+
   @Test
   void aCommaInAPathIsEscapedForQemusOptionParser() {
     QemuMachineOptions o = new QemuMachineOptions(48, true, 64L << 20, List.of());
