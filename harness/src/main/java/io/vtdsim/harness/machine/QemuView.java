@@ -8,11 +8,13 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
+import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.harness.oracle.MachineView;
 
 /**
- * The oracle's facts on QEMU: TE from GSTS.TES and the root pointer from RTADDR (VT-d spec 10.4.5,
- * 10.4.6), read over qtest without going through the guest's bus; capabilities from QEMU's CAP/ECAP.
+ * The oracle's facts on QEMU: TE from GSTS.TES, the root pointer and its table mode from RTADDR (VT-d
+ * spec 11.4.5, 11.4.6), read over qtest without going through the guest's bus; capabilities from
+ * QEMU's CAP/ECAP.
  */
 final class QemuView implements MachineView {
   private final MmioDevice registers;
@@ -44,6 +46,28 @@ final class QemuView implements MachineView {
   @Override
   public long rootTableAddress() {
     return translated(() -> registers.read(Registers.RTADDR, 8)) & ~Page.OFFSET_MASK;
+  }
+
+  /**
+   * Scalable when QEMU offers scalable mode and RTADDR has SMT, as hw/i386/intel_iommu.c
+   * vtd_update_scalable_state ({@code root_scalable = val & VTD_RTADDR_SMT}, only if {@code
+   * scalable_mode}); QEMU looks at no other TTM bit.
+   */
+  @Override
+  public RootTableAddress.Mode rootTableMode() {
+    return rootScalable(translated(() -> registers.read(Registers.RTADDR, 8)))
+        ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY;
+  }
+
+  /** Whether QEMU treats the RTADDR value {@code rtaddr} as a scalable-mode root (see {@link #rootTableMode}). */
+  boolean rootScalable(long rtaddr) {
+    return scalableMode() && (rtaddr & RootTableAddress.SMT) != 0;
+  }
+
+  /** CAP.FS1GP: QEMU sets it with {@code fsts=on} while {@code fs1gp} is on (vtd_cap_init). */
+  @Override
+  public boolean firstStage1G() {
+    return cap.fl1gp();
   }
 
   @Override
