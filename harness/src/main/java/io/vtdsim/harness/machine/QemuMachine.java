@@ -161,7 +161,7 @@ public final class QemuMachine implements MachineUnderTest {
     bus.map(asked.mmioBase(), registers);
     Capability cap = Capability.decode(translated(() -> session.vtdRegisters().read(Registers.CAP, 8)));
     ExtendedCapability ecap = ExtendedCapability.decode(translated(() -> session.vtdRegisters().read(Registers.ECAP, 8)));
-    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth());
+    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth(), () -> scalableLatched);
     walker = new ReferenceWalker(memory, view);
     log.emit(EV_START, SOURCE, "QEMU " + session.version() + ", CAP 0x" + Long.toHexString(cap.encode())
             + ", ECAP 0x" + Long.toHexString(ecap.encode()),

@@ -10,6 +10,7 @@ import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
 import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.harness.oracle.MachineView;
+import java.util.function.BooleanSupplier;
 
 /**
  * The oracle's facts on QEMU: TE from GSTS.TES, the root pointer and its table mode from RTADDR (VT-d
@@ -21,9 +22,12 @@ final class QemuView implements MachineView {
   private final Capability cap;
   private final ExtendedCapability ecap;
   private final int haw;
+  /** What the last SRTP latched ({@link #rootScalable} of the RTADDR the guest wrote), tracked by the machine. */
+  private final BooleanSupplier rootLatchedScalable;
 
-  QemuView(MmioDevice registers, Capability cap, ExtendedCapability ecap, int haw) {
+  QemuView(MmioDevice registers, Capability cap, ExtendedCapability ecap, int haw, BooleanSupplier rootLatchedScalable) {
     this.registers = registers;
+    this.rootLatchedScalable = rootLatchedScalable;
     this.cap = cap;
     this.ecap = ecap;
     this.haw = haw;
@@ -51,12 +55,12 @@ final class QemuView implements MachineView {
   /**
    * Scalable when QEMU offers scalable mode and RTADDR has SMT, as hw/i386/intel_iommu.c
    * vtd_update_scalable_state ({@code root_scalable = val & VTD_RTADDR_SMT}, only if {@code
-   * scalable_mode}); QEMU looks at no other TTM bit.
+   * scalable_mode}); QEMU looks at no other TTM bit. Tracked from the guest's writes, not read over
+   * qtest: the oracle asks while QEMU may be waiting for a vfio-user reply.
    */
   @Override
   public RootTableAddress.Mode rootTableMode() {
-    return rootScalable(translated(() -> registers.read(Registers.RTADDR, 8)))
-        ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY;
+    return rootLatchedScalable.getAsBoolean() ? RootTableAddress.Mode.SCALABLE : RootTableAddress.Mode.LEGACY;
   }
 
   /** Whether QEMU treats the RTADDR value {@code rtaddr} as a scalable-mode root (see {@link #rootTableMode}). */
