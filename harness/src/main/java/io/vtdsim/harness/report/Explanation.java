@@ -55,8 +55,10 @@ public final class Explanation {
     sb.append("  driver:  ").append(driver(s.driver())).append('\n');
     for (DeviceSpec d : s.devices()) {
       sb.append("  device:  ").append(d.id()).append(" at ").append(d.bdf()).append(", ").append(d.kind())
-          .append(d.assigned() ? " (DMA through the host IOMMU; the shadow must keep it exact)"
-              : " (DMA translated by the emulated VT-d unit)").append('\n');
+          .append(!d.assigned() ? " (DMA translated by the emulated VT-d unit)"
+              : s.machine().shadowSyncOrDefault().equals("nested")
+                  ? " (DMA through its nested HWPT: the guest's stage 1 on the VMM's stage 2)"
+                  : " (DMA through the host IOMMU; the shadow must keep it exact)").append('\n');
     }
     sb.append('\n');
 

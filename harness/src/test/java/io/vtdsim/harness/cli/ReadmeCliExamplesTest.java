@@ -75,6 +75,21 @@ class ReadmeCliExamplesTest {
     String readme = Files.readString(ROOT.resolve("README.md"));
     // the README from its CLI section on (Real QEMU, benchmarks), then the CLI reference
     String section = readme.substring(readme.indexOf("## CLI")) + "\n" + Files.readString(ROOT.resolve("docs/cli.md"));
+    assertThat(checkTranscripts(section)).as("transcripts in the CLI section").isGreaterThanOrEqualTo(4);
+  }
+
+  /** The README's scalable-mode and nesting sections: their transcripts are what the commands print. */
+  @Test
+  void theScalableModeAndNestingTranscriptsAreWhatTheCommandsPrint() throws Exception {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    String section = readme.substring(readme.indexOf("## Scalable mode and first-stage"),
+        readme.indexOf("## The guest driver"));
+    assertThat(section).contains("## Nesting");
+    assertThat(checkTranscripts(section)).as("transcripts in Scalable mode and first-stage").isEqualTo(2);
+  }
+
+  /** Runs every {@link #PROMPT} line of {@code section} and checks that its shown lines are printed; returns how many. */
+  private int checkTranscripts(String section) throws Exception {
     List<String> lines = section.lines().toList();
     int checked = 0;
     for (int i = 0; i < lines.size(); i++) {
@@ -101,7 +116,7 @@ class ReadmeCliExamplesTest {
       }
       checked++;
     }
-    assertThat(checked).as("transcripts in the CLI section").isGreaterThanOrEqualTo(4);
+    return checked;
   }
 
   /** A transcript that runs real QEMU: {@code diff}, or {@code machine.backend=qemu}. */

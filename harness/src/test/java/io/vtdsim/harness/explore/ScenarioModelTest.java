@@ -34,6 +34,25 @@ class ScenarioModelTest {
     assertThat(m.expectationOf(dma("gpu", 0x100000, "read", 64))).isEqualTo("fault"); // gpu is attached nowhere
   }
 
+  /**
+   * On a unit that offers first-stage translation a domain may be first-stage, where x86-64 paging makes
+   * every present page readable: the model does not tell whether a write-only map can be read.
+   */
+  @Test
+  void aWriteOnlyMapsReadIsNotPredictedWhereFirstStageIsOffered() {
+    m.apply(new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0x1000, "w"));
+    assertThat(m.expectationOf(dma("nic", 0x100000, "read", 64))).isEqualTo("fault");
+    Scenario fs = io.vtdsim.harness.scenario.Overrides.apply(base,
+        List.of("machine.preset=qemu-11.1", "machine.scalable-mode=true", "machine.flts=true"));
+    ScenarioModel f = new ScenarioModel(fs);
+    f.apply(new Step.Boot(0));
+    f.apply(new Step.Attach(0, "nic", "d1"));
+    f.apply(new Step.MapRange(0, "d1", 0x100000, 0x2000000, 0x1000, "w"));
+    assertThat(f.expectationOf(dma("nic", 0x100000, "read", 64))).isNull();
+    assertThat(f.expectationOf(dma("nic", 0x100000, "write", 64))).isEqualTo("ok");
+    assertThat(f.expectationOf(dma("nic", 0x101000, "read", 64))).isEqualTo("fault"); // unmapped
+  }
+
   @Test
   void theInterruptWindowIsNotPredicted() {
     m.apply(new Step.MapRange(0, "d1", 0xFEC00000L, 0x4000000, 0x400000, "rw"));
