@@ -48,7 +48,7 @@ final class Flusher {
   }
 
   private void report(Flush f) {
-    if (ctx.log.enabled()) {
+    if (ctx.log.building()) {
       ctx.log.emit(IntelIommuDriver.SOURCE,
           new EventBody.DriverFlush(f.kind().label(), f.did(), f.address(), f.am(), f.ih(), f.reason()));
     }
@@ -111,7 +111,7 @@ final class Flusher {
    * go straight to the invalidator: the same descriptor, with no decision, reason or list built.
    */
   void flushRange(int did, long pfn, long pages, boolean ih, boolean map) {
-    if (!ctx.log.enabled() && ctx.invalidator.queued() && did >= 0 && did <= 0xFFFF) {
+    if (!ctx.log.building() && ctx.invalidator.queued() && did >= 0 && did <= 0xFFFF) {
       int am = ctx.flushPolicy.singlePsiMask(pfn, pages, map);
       if (am >= 0) {
         // over QI the hint is dropped, as Flush.descriptor does (qi_flush_iotlb sends IH=0)

@@ -27,6 +27,11 @@ record ContainerHostView(HostContainer container) implements HostView {
   }
 
   @Override
+  public void forEachMapping(MappingVisitor v) {
+    container.forEachMapping(v::mapping);
+  }
+
+  @Override
   public List<MappedRange> mappingsIn(long start, long end) {
     List<HostMapping> l = container.mappingsIn(start, end);
     List<MappedRange> out = new ArrayList<>(l.size());

@@ -13,6 +13,17 @@ public interface HostView {
   /** Every mapping, sorted by IOVA. */
   List<MappedRange> mappings();
 
+  /** One mapping, as {@link #forEachMapping} hands it over. */
+  @FunctionalInterface
+  interface MappingVisitor {
+    void mapping(long iova, long size, long gpa, boolean read, boolean write);
+  }
+
+  /** Every mapping in IOVA order, as {@link #mappings} lists them; a container may hand them over without a list. */
+  default void forEachMapping(MappingVisitor v) {
+    for (MappedRange m : mappings()) v.mapping(m.iova(), m.size(), m.gpa(), m.read(), m.write());
+  }
+
   /** The mapping containing {@code iova}, if any (used to check small ranges without a full listing). */
   Optional<MappedRange> lookup(long iova);
 

@@ -2,6 +2,7 @@ package io.vtdsim.harness.oracle;
 
 import io.vtdsim.emu.platform.Event;
 import io.vtdsim.emu.platform.EventBody;
+import io.vtdsim.emu.platform.EventIntake;
 import io.vtdsim.emu.platform.EventKind;
 import io.vtdsim.emu.platform.EventLog;
 import io.vtdsim.emu.platform.GuestMemory;
@@ -91,8 +92,7 @@ public final class MappingOracle {
   private StaleAllowance staleAllowance = StaleAllowance.NONE;
 
   // what happened since the last check (fed by the event log)
-  private final TreeMap<Long, Long> touched = new TreeMap<>();
-  private long touchedBytes;
+  private final TouchedRanges touched = new TouchedRanges();
   private boolean touchAll;
   private final List<Event> hostErrors = new ArrayList<>();
   private final List<Event> queueErrors = new ArrayList<>();
@@ -114,7 +114,7 @@ public final class MappingOracle {
     this.intent = intent;
     this.log = log;
     this.walker = new ReferenceWalker(mem, machine);
-    log.subscribe(this::observe);
+    log.subscribeIntake(new Intake());
   }
 
   /**
@@ -162,23 +162,8 @@ public final class MappingOracle {
     }
     long start = iova & ~Page.OFFSET_MASK;
     long end = Math.max(start + Page.SIZE, (iova + size + Page.OFFSET_MASK) & ~Page.OFFSET_MASK);
-    Map.Entry<Long, Long> f = touched.floorEntry(start);
-    if (f != null && f.getValue() >= start) {
-      start = f.getKey();
-      end = Math.max(end, f.getValue());
-      touchedBytes -= f.getValue() - f.getKey();
-      touched.remove(f.getKey());
-    }
-    while (true) {
-      Map.Entry<Long, Long> c = touched.ceilingEntry(start);
-      if (c == null || c.getKey() > end) break;
-      end = Math.max(end, c.getValue());
-      touchedBytes -= c.getValue() - c.getKey();
-      touched.remove(c.getKey());
-    }
-    touched.put(start, end);
-    touchedBytes += end - start;
-    if (touchedBytes >= FULL_CHECK_THRESHOLD) touchAll = true;
+    touched.add(start, end);
+    if (touched.bytes() >= FULL_CHECK_THRESHOLD) touchAll = true;
   }
 
   /** Makes the next check a full one. */
@@ -227,8 +212,7 @@ public final class MappingOracle {
           "invalidation queue error (IQE) at descriptor " + e.attrs().get("index") + ": " + e.text()));
     }
     boolean all = full || touchAll;
-    List<long[]> windows = new ArrayList<>();
-    if (!all) touched.forEach((s, e) -> windows.add(new long[] {s, e}));
+    List<long[]> windows = all ? new ArrayList<>() : touched.ranges();
     if (all || !windows.isEmpty()) {
       if (all) fullChecks++;
       else rangeChecks++;
@@ -239,7 +223,6 @@ public final class MappingOracle {
     queueErrors.clear();
     windowUnmapTimes.clear();
     touched.clear();
-    touchedBytes = 0;
     touchAll = false;
     return out;
   }
@@ -253,7 +236,7 @@ public final class MappingOracle {
     Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
     boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
     List<RamRegion> ram = mem.regions();
-    Runs hostAll = all ? Runs.of(d.host.mappings()) : null;
+    Runs hostAll = all ? Runs.of(d.host) : null;
     List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
     List<long[]> seenStale = new ArrayList<>();
     for (long[] w : ranges) {
@@ -410,9 +393,12 @@ public final class MappingOracle {
       }
       case IQE -> queueErrors.add(e);
       case HOST_UNMAP -> {
-        noteUnmapOfStaleWindow(e);
-        if (b instanceof EventBody.HostUnmap u) touch(u.iova(), u.size());
-        else touchRange(e, "iova", "size");
+        if (b instanceof EventBody.HostUnmap u) {
+          hostUnmapped(u.container(), u.iova(), u.size(), e.timeNanos());
+          break;
+        }
+        noteUnmapOfStaleWindow(String.valueOf(e.attrs().get("container")), num(e, "iova"), num(e, "size"), e.timeNanos());
+        touchRange(e, "iova", "size");
       }
       case HOST_MAP -> {
         if (b instanceof EventBody.HostMap m) touch(m.iova(), m.size());
@@ -433,13 +419,8 @@ public final class MappingOracle {
         else touchAll = true;
       }
       case SWITCH, COMMAND, NESTED_BIND, NESTED_INVALIDATE -> touchAll = true;
-      case DESCRIPTOR, REGISTER_INVALIDATION -> {
-        String desc = b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc"));
-        if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi") || desc.startsWith("pc-")
-            || desc.startsWith("piotlb-")) {
-          touchAll = true;
-        }
-      }
+      case DESCRIPTOR, REGISTER_INVALIDATION ->
+          invalidated(b instanceof EventBody.Descriptor d ? d.desc() : String.valueOf(e.attrs().get("desc")));
       case DRIVER_CALL -> {
         Object iova;
         Object size;
@@ -466,14 +447,66 @@ public final class MappingOracle {
 
 
   /** Lazy mode: remembers when a host unmap covered the start of an open stale window. */
-  private void noteUnmapOfStaleWindow(Event e) {
+  /** A context-cache, domain/global IOTLB, PASID-cache or PASID-based IOTLB invalidation changes whole address spaces. */
+  private void invalidated(String desc) {
+    if (desc.startsWith("cc-") || desc.equals("iotlb-global") || desc.equals("iotlb-dsi") || desc.startsWith("pc-")
+        || desc.startsWith("piotlb-")) {
+      touchAll = true;
+    }
+  }
+
+  private void hostUnmapped(String container, long iova, long size, long timeNanos) {
+    noteUnmapOfStaleWindow(container, iova, size, timeNanos);
+    touch(iova, size);
+  }
+
+  private void noteUnmapOfStaleWindow(String container, long iova, long size, long timeNanos) {
     if (openWindows.isEmpty()) return;
-    String device = deviceOfContainer.get(String.valueOf(e.attrs().get("container")));
+    String device = deviceOfContainer.get(container);
     TreeMap<Long, StaleWindow> open = device == null ? null : openWindows.get(device);
     if (open == null || open.isEmpty()) return;
-    long iova = num(e, "iova");
-    for (Long w : open.subMap(iova, true, iova + num(e, "size"), false).keySet()) {
-      windowUnmapTimes.computeIfAbsent(device, k -> new HashMap<>()).put(w, e.timeNanos());
+    for (Long w : open.subMap(iova, true, iova + size, false).keySet()) {
+      windowUnmapTimes.computeIfAbsent(device, k -> new HashMap<>()).put(w, timeNanos);
+    }
+  }
+
+  /**
+   * The oracle's subscription: the frequent kinds as facts ({@link EventIntake}), the others as
+   * events to {@link #observe}; the typed records {@code observe} reads come here as facts.
+   */
+  private final class Intake implements EventIntake {
+    @Override
+    public void event(Event e) {
+      observe(e);
+    }
+
+    @Override
+    public void descriptor(String desc) {
+      synchronized (MappingOracle.this) {
+        invalidated(desc);
+      }
+    }
+
+    @Override
+    public void hostMap(String container, long iova, long size) {
+      touch(iova, size);
+    }
+
+    @Override
+    public void hostUnmap(String container, long iova, long size) {
+      synchronized (MappingOracle.this) {
+        hostUnmapped(container, iova, size, log.clock().nanos());
+      }
+    }
+
+    @Override
+    public void shadowNotify(long iova, long size) {
+      touch(iova, size);
+    }
+
+    @Override
+    public void shadowWalk(long start, long end, long entries) {
+      touch(start, end - start);
     }
   }
 

@@ -101,8 +101,9 @@ final class Runs {
     return out;
   }
 
-  /** The part of these runs inside [start, end). */
+  /** The part of these runs inside [start, end) (these runs themselves when all lie inside: no copy). */
   Runs clip(long start, long end) {
+    if (n == 0 || (iova[0] >= start && end(n - 1) <= end)) return this;
     Runs out = new Runs();
     for (int i = 0; i < n; i++) {
       long s = Math.max(iova[i], start);
@@ -112,8 +113,9 @@ final class Runs {
     return out;
   }
 
-  /** These runs minus the IOVAs in [holeStart, holeEnd). */
+  /** These runs minus the IOVAs in [holeStart, holeEnd) (these runs themselves when none overlaps it). */
   Runs without(long holeStart, long holeEnd) {
+    if (!overlaps(holeStart, holeEnd)) return this;
     Runs out = new Runs();
     for (int i = 0; i < n; i++) {
       long s = iova[i];
@@ -128,8 +130,12 @@ final class Runs {
     return out;
   }
 
-  /** These runs restricted to the parts whose target lies in RAM (the host can only map RAM). */
+  /**
+   * These runs restricted to the parts whose target lies in RAM (the host can only map RAM); these runs
+   * themselves when every target lies in one region (a copy would equal them: runs are never split).
+   */
   Runs targetsIn(List<RamRegion> ram) {
+    if (targetsInsideOneRegion(ram)) return this;
     Runs out = new Runs();
     for (int i = 0; i < n; i++) {
       long g = gpa[i];
@@ -144,10 +150,35 @@ final class Runs {
     return out;
   }
 
+  private boolean overlaps(long start, long end) {
+    for (int i = 0; i < n; i++) {
+      if (iova[i] < end && end(i) > start) return true;
+    }
+    return false;
+  }
+
+  private boolean targetsInsideOneRegion(List<RamRegion> ram) {
+    runs:
+    for (int i = 0; i < n; i++) {
+      for (RamRegion r : ram) {
+        if (gpa[i] >= r.base() && gpa[i] + size[i] <= r.end()) continue runs;
+      }
+      return false;
+    }
+    return true;
+  }
+
   /** The identity map of RAM, read+write (what a device sees with translation off or pass-through). */
   static Runs identity(List<RamRegion> ram) {
     Runs out = new Runs();
     for (RamRegion r : ram) out.add(r.base(), r.size(), r.base(), 3);
+    return out;
+  }
+
+  /** A host view's mappings, read without a list of them. */
+  static Runs of(HostView host) {
+    Runs out = new Runs();
+    host.forEachMapping((i, s, g, r, w) -> out.add(i, s, g, perm(r, w)));
     return out;
   }
 

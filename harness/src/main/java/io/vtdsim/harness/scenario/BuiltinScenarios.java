@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The scenarios shipped with vtdsim ({@code src/main/resources/scenarios/NAME.yaml}). Each file's
@@ -53,14 +56,26 @@ public final class BuiltinScenarios {
     return NAMES.stream().filter(n -> !SCALABLE_MODE.contains(n)).toList();
   }
 
+  /**
+   * Built-ins parsed so far, by name and parameter values: a scenario is an immutable value, so a
+   * matrix or a sweep parses each built-in once, not once per run. At most {@link #MAX_PARSED} kept.
+   */
+  private static final Map<List<Object>, Scenario> PARSED = new ConcurrentHashMap<>();
+  private static final int MAX_PARSED = 1024;
+
   /** Loads one built-in scenario (source {@code builtin:NAME}). */
   public static Scenario load(String name) {
-    return ScenarioLoader.parse(text(name), "builtin:" + name);
+    return load(name, Map.of());
   }
 
   /** As {@link #load(String)}, with values for the scenario's {@code parameters}. */
-  public static Scenario load(String name, java.util.Map<String, String> parameters) {
-    return ScenarioLoader.parse(text(name), "builtin:" + name, parameters);
+  public static Scenario load(String name, Map<String, String> parameters) {
+    List<Object> key = List.of(name, new TreeMap<>(parameters));
+    Scenario s = PARSED.get(key);
+    if (s != null) return s;
+    s = ScenarioLoader.parse(text(name), "builtin:" + name, parameters);
+    if (PARSED.size() < MAX_PARSED) PARSED.putIfAbsent(key, s);
+    return s;
   }
 
   /** The first line of the scenario's description. */

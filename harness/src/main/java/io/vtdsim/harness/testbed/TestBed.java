@@ -83,7 +83,7 @@ public final class TestBed implements AutoCloseable {
   private final EventLog log;
   /** Driver calls so far and the last one's text, for naming a check's violations. */
   private int driverCalls;
-  private String lastDriverCall;
+  private Event lastDriverCall;
   private final MachineUnderTest machine;
   private final GuestMemory memory;
   private final VtdConfig vtdConfig;
@@ -103,10 +103,10 @@ public final class TestBed implements AutoCloseable {
     this.config = config;
     this.log = new EventLog(clock, config.eventRetention());
     this.counters = Counters.subscribedTo(log);
-    log.subscribe(e -> {
+    log.subscribeIntake(e -> {
       if (e.kind().equals(EventKinds.DRIVER_CALL)) {
         driverCalls++;
-        lastDriverCall = e.text();
+        lastDriverCall = e; // its text is built only when a check names it
       }
     });
     if (config.ramBytes() < MIN_RAM) {
@@ -381,7 +381,7 @@ public final class TestBed implements AutoCloseable {
   }
 
   private String checkText() {
-    return lastDriverCall == null ? "check" : "check after " + lastDriverCall;
+    return lastDriverCall == null ? "check" : "check after " + lastDriverCall.text();
   }
 
   // ---- helpers ----

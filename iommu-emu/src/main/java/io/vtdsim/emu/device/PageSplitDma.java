@@ -129,7 +129,8 @@ abstract class PageSplitDma implements DmaDevice {
   }
 
   private void ok(String op, long iova, int length) {
-    if (log.enabled()) log.emit(name, new EventBody.DmaOk(name, op, iova, length));
+    if (log.building()) log.emit(name, new EventBody.DmaOk(name, op, iova, length));
+    else log.intake().dmaOk();
   }
 
   private DmaResult fault(String op, long iova, String reason) {

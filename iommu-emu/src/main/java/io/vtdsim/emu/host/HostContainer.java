@@ -113,7 +113,8 @@ public final class HostContainer {
       pinnedPages += size / PAGE_SIZE;
       r = HostResult.success(size);
     }
-    if (log.enabled()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
+    if (log.building()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
+    else log.intake().hostMap(name, iova, size);
     if (!r.ok()) {
       error("map", r.errno(), iova, size, switch (r.errno()) {
         case EFAULT -> "target 0x" + Long.toHexString(gpa) + "+0x" + Long.toHexString(size) + " is not guest RAM";
@@ -166,7 +167,8 @@ public final class HostContainer {
     } else {
       r = HostResult.success(remove(iova, iova + size));
     }
-    if (log.enabled()) log.emit(source, new EventBody.HostUnmap(name, iova, size, r.label(), r.size()));
+    if (log.building()) log.emit(source, new EventBody.HostUnmap(name, iova, size, r.label(), r.size()));
+    else log.intake().hostUnmap(name, iova, size);
     if (!r.ok()) error("unmap", r.errno(), iova, size, detail);
     return r;
   }
@@ -182,6 +184,17 @@ public final class HostContainer {
     List<HostMapping> out = new ArrayList<>(mappings.size());
     mappings.forEach((iova, size, gpa, perm) -> out.add(toMapping(iova, size, gpa, perm)));
     return Collections.unmodifiableList(out);
+  }
+
+  /** One mapping, as {@link #forEachMapping} hands it over. */
+  @FunctionalInterface
+  public interface MappingVisitor {
+    void mapping(long iova, long size, long gpa, boolean read, boolean write);
+  }
+
+  /** Every mapping in IOVA order, as {@link #mappings} lists them, without building the list. */
+  public synchronized void forEachMapping(MappingVisitor v) {
+    mappings.forEach((iova, size, gpa, perm) -> v.mapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0));
   }
 
   /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */

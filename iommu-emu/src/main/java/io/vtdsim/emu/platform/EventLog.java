@@ -20,6 +20,9 @@ public final class EventLog {
   private final Clock clock;
   @SuppressWarnings("unchecked")
   private volatile Consumer<Event>[] subscribers = new Consumer[0];
+  private volatile EventIntake[] intakes = new EventIntake[0];
+  /** What {@link #intake()} returns: nothing, the one intake, or all of them in turn. */
+  private volatile EventIntake intake = NO_INTAKE;
   private final ArrayDeque<Event> retained = new ArrayDeque<>();
   private volatile int retainLimit;
   private long seq;
@@ -51,6 +54,17 @@ public final class EventLog {
     subscribers = s;
   }
 
+  /**
+   * Subscribes an intake: it sees every event as {@code subscribe} would, the frequent kinds as facts
+   * ({@link EventIntake}), so that it alone makes the log {@link #enabled()} but not {@link #building()}.
+   */
+  public synchronized void subscribeIntake(EventIntake subscriber) {
+    EventIntake[] s = Arrays.copyOf(intakes, intakes.length + 1);
+    s[s.length - 1] = subscriber;
+    intakes = s;
+    intake = s.length == 1 ? s[0] : new Fanout(s);
+  }
+
   public synchronized void unsubscribe(Consumer<Event> subscriber) {
     Consumer<Event>[] s = subscribers;
     for (int i = 0; i < s.length; i++) {
@@ -68,7 +82,21 @@ public final class EventLog {
    * emitters ask first and build nothing when nobody listens ({@code if (log.enabled()) log.emit(...)}).
    */
   public boolean enabled() {
+    return retainLimit > 0 || subscribers.length > 0 || intakes.length > 0;
+  }
+
+  /**
+   * Whether an emitted event would be kept or seen as an {@link Event}: something is retained or a
+   * full subscriber listens. Emitters of the kinds {@link EventIntake} takes as facts ask this first,
+   * and otherwise hand the facts to {@link #intake()}.
+   */
+  public boolean building() {
     return retainLimit > 0 || subscribers.length > 0;
+  }
+
+  /** The intakes' facts, for emitters when the log is not {@link #building()} (does nothing without intakes). */
+  public EventIntake intake() {
+    return intake;
   }
 
   public Event emit(String kind, String source, String detail) {
@@ -91,8 +119,62 @@ public final class EventLog {
       }
       // subscribers run under the lock so every subscriber sees events in sequence order
       for (Consumer<Event> s : subscribers) s.accept(e);
+      EventIntake[] in = intakes;
+      if (in.length > 0 && !EventIntake.ignored(e)) {
+        for (EventIntake i : in) EventIntake.deliver(i, e);
+      }
     }
     return e;
+  }
+
+  private static final EventIntake NO_INTAKE = e -> {};
+
+  /** Several intakes, each called in subscription order. */
+  private record Fanout(EventIntake[] all) implements EventIntake {
+    @Override
+    public void event(Event e) {
+      for (EventIntake i : all) i.event(e);
+    }
+
+    @Override
+    public void mmioRead() {
+      for (EventIntake i : all) i.mmioRead();
+    }
+
+    @Override
+    public void mmioWrite() {
+      for (EventIntake i : all) i.mmioWrite();
+    }
+
+    @Override
+    public void descriptor(String desc) {
+      for (EventIntake i : all) i.descriptor(desc);
+    }
+
+    @Override
+    public void hostMap(String container, long iova, long size) {
+      for (EventIntake i : all) i.hostMap(container, iova, size);
+    }
+
+    @Override
+    public void hostUnmap(String container, long iova, long size) {
+      for (EventIntake i : all) i.hostUnmap(container, iova, size);
+    }
+
+    @Override
+    public void shadowNotify(long iova, long size) {
+      for (EventIntake i : all) i.shadowNotify(iova, size);
+    }
+
+    @Override
+    public void shadowWalk(long start, long end, long entries) {
+      for (EventIntake i : all) i.shadowWalk(start, end, entries);
+    }
+
+    @Override
+    public void dmaOk() {
+      for (EventIntake i : all) i.dmaOk();
+    }
   }
 
   /** The sequence number of the last emitted event (0 before any). */

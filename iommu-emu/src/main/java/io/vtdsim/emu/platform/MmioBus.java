@@ -44,7 +44,8 @@ public final class MmioBus {
     }
     long v = m.device.read((int) (addr - m.base), size);
     if (size == 4) v &= 0xFFFF_FFFFL;
-    if (log.enabled()) log.emit(m.device.name(), new EventBody.MmioRead((int) (addr - m.base), size, v));
+    if (log.building()) log.emit(m.device.name(), new EventBody.MmioRead((int) (addr - m.base), size, v));
+    else log.intake().mmioRead();
     return v;
   }
 
@@ -56,7 +57,8 @@ public final class MmioBus {
     }
     if (size == 4) value &= 0xFFFF_FFFFL;
     // logged before the device acts, so the event order reads as cause then effects
-    if (log.enabled()) log.emit(m.device.name(), new EventBody.MmioWrite((int) (addr - m.base), size, value));
+    if (log.building()) log.emit(m.device.name(), new EventBody.MmioWrite((int) (addr - m.base), size, value));
+    else log.intake().mmioWrite();
     m.device.write((int) (addr - m.base), size, value);
   }
 

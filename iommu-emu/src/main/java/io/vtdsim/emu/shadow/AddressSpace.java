@@ -155,7 +155,8 @@ final class AddressSpace {
   }
 
   private void emitNotify(boolean map, long iova, long size, long gpa, boolean r, boolean w) {
-    if (log.enabled()) log.emit(CachingModeShadow.SOURCE, new EventBody.ShadowNotify(device, map, iova, size, gpa, r, w));
+    if (log.building()) log.emit(CachingModeShadow.SOURCE, new EventBody.ShadowNotify(device, map, iova, size, gpa, r, w));
+    else log.intake().shadowNotify(iova, size);
   }
 
 }

@@ -412,8 +412,10 @@ public final class CachingModeShadow implements RemappingObserver {
     long stop = Math.min(end, limit);
     GuestTableWalker.SlotSink sink = walk.tree ? as.treeSink(walk.notifyUnmap) : directSink(as, walk.notifyUnmap);
     walker.run(ce.table(), ce.levels(), start, stop, walk.unmapInvalidTables, sink);
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.ShadowWalk(as.device, start, stop, walker.lastEntries(), reason, walker.lastAborted()));
+    } else {
+      log.intake().shadowWalk(start, stop, walker.lastEntries());
     }
   }
 

@@ -48,8 +48,11 @@ public record SourceId(int bus, int device, int function) {
     return (bus << 8) | devfn();
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** bb:dd.f in lower-case hex (as lspci), built without a Formatter: attach and detach name devices often. */
   @Override
   public String toString() {
-    return String.format("%02x:%02x.%x", bus, device, function);
+    return new String(new char[] {HEX[bus >> 4], HEX[bus & 0xF], ':', HEX[device >> 4], HEX[device & 0xF], '.', HEX[function]});
   }
 }

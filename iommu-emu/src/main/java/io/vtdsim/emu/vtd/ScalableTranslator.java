@@ -105,7 +105,7 @@ public final class ScalableTranslator {
     synchronized (this) {
       r = translateLocked(rootTable, sid, iova, write);
     }
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.Translate(sid, iova, write, r.fault() == null ? "ok" : r.fault().name(), r.cached(),
           RequestType.UNTRANSLATED));
     }
@@ -310,7 +310,7 @@ public final class ScalableTranslator {
 
   /** A cache-invalidation event; {@code did} ≥ 0 names the domain it selected. */
   private void emit(String cache, String scope, int dropped, int did) {
-    if (!log.enabled()) return;
+    if (!log.building()) return;
     log.emit(SOURCE, did < 0
         ? new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.ALL, 0, 0, 0, 0, 0, false)
         : new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.DOMAIN, did, 0, 0, 0, 0, false));

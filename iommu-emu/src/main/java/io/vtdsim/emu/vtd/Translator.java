@@ -163,7 +163,7 @@ public final class Translator {
     synchronized (this) {
       r = translateLocked(rootTable, sid, iova, write, type);
     }
-    if (log.enabled()) {
+    if (log.building()) {
       String result = r.fault() == null ? "ok" : r.fault().name();
       log.emit(SOURCE, new EventBody.Translate(sid, iova, write, result, r.cached(), type));
     }
@@ -446,7 +446,7 @@ public final class Translator {
     synchronized (this) {
       n = contexts.removeSourceIds(sid, ignored);
     }
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.CacheInvalidate("context", "device", n, EventBody.Selector.DEVICE, 0, sid, fm, 0, 0, false));
     }
   }
@@ -495,7 +495,7 @@ public final class Translator {
       n = iotlb.removeRange(did, start, end);
       p = ih ? 0 : structures.removeRange(did, start, end);
     }
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.CacheInvalidate("iotlb", "page", n, EventBody.Selector.PAGE, did, 0, 0, address, am, ih));
       if (!ih && cachesPagingStructures) {
         log.emit(SOURCE, new EventBody.CacheInvalidate(PAGING_STRUCTURE, "page", p, EventBody.Selector.PAGE, did, 0, 0,
@@ -524,13 +524,13 @@ public final class Translator {
   }
 
   private void emitInvalidate(String cache, String scope, int dropped) {
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.CacheInvalidate(cache, scope, dropped, EventBody.Selector.ALL, 0, 0, 0, 0, 0, false));
     }
   }
 
   private void emitDomainInvalidate(String cache, int dropped, int did) {
-    if (log.enabled()) {
+    if (log.building()) {
       log.emit(SOURCE, new EventBody.CacheInvalidate(cache, "domain", dropped, EventBody.Selector.DOMAIN, did, 0, 0, 0, 0,
           false));
     }

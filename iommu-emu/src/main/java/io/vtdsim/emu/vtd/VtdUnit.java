@@ -211,7 +211,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
         return TranslationResult.unsupportedRequest(iova);
       }
       if (!translationEnabled) {
-        if (log.enabled()) {
+        if (log.building()) {
           log.emit("vtd", new EventBody.Translate(sid, iova, write, EventBody.Translate.IDENTITY, false, type));
         }
         return TranslationResult.identity(iova);
@@ -244,7 +244,7 @@ public final class VtdUnit implements MmioDevice, AutoCloseable {
    */
   private TranslationResult scalableTranslate(int sid, long iova, boolean write, RequestType type) {
     if (!RootTableAddress.supported(rootMode, config.ecap())) {
-      if (log.enabled()) {
+      if (log.building()) {
         log.emit("vtd", new EventBody.Translate(sid, iova, write, FaultReason.ROOT_TABLE_MODE_INVALID.name(), false, type));
       }
       return TranslationResult.fault(iova, -1, FaultReason.ROOT_TABLE_MODE_INVALID, false, false);

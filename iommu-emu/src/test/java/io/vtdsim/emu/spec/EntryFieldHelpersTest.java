@@ -24,6 +24,10 @@ class EntryFieldHelpersTest {
     assertThat(SourceId.devfn(sid)).isEqualTo((0x1F << 3) | 5);
     assertThat(SourceId.bus(0xFFFF)).isEqualTo(0xFF);
     assertThat(SourceId.devfn(0x0100)).isZero();
+    // lspci's bb:dd.f, lower-case hex, two digits for bus and device
+    assertThat(new SourceId(0x3A, 0x1F, 5)).hasToString("3a:1f.5");
+    assertThat(new SourceId(0, 3, 0)).hasToString("00:03.0");
+    assertThat(new SourceId(0xFF, 0x1F, 7)).hasToString("ff:1f.7");
   }
 
   @Test

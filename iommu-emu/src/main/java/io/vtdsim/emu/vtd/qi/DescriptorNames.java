@@ -16,7 +16,19 @@ import io.vtdsim.emu.spec.PasidIotlbInvalidation;
  * 256-bit queues piotlb-pasid | piotlb-psi | pc-global | pc-domain | pc-pasid | devtlb-pasid.
  */
 public final class DescriptorNames {
+  /** The wait descriptor's name. */
+  public static final String WAIT = "wait";
+
   private DescriptorNames() {}
+
+  /** The name of an IOTLB invalidation from its low word, as {@link #of} names the decoded one. */
+  public static String ofIotlb(long lo) {
+    return switch (IotlbInvalidation.Granularity.of(IotlbInvalidation.granularityOf(lo))) {
+      case GLOBAL -> "iotlb-global";
+      case DOMAIN -> "iotlb-dsi";
+      case PAGE -> "iotlb-psi";
+    };
+  }
 
   public static String of(InvalidationDescriptor d) {
     if (d instanceof ContextCacheInvalidation c) {
@@ -35,7 +47,7 @@ public final class DescriptorNames {
     }
     if (d instanceof DeviceTlbInvalidation) return "devtlb";
     if (d instanceof InterruptEntryCacheInvalidation) return "iec";
-    if (d instanceof InvalidationWait) return "wait";
+    if (d instanceof InvalidationWait) return WAIT;
     if (d instanceof PasidIotlbInvalidation t) {
       return t.granularity() == PasidIotlbInvalidation.Granularity.PAGE ? "piotlb-psi" : "piotlb-pasid";
     }

@@ -227,7 +227,8 @@ public final class InvalidationQueue {
         && t.am() > cap.mamv()) {
       return String.format("PASID-based IOTLB PSI AM %d > MAMV %d", t.am(), cap.mamv());
     }
-    if (log.enabled()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
+    if (log.building()) log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, w[0], w[1], d));
+    else log.intake().descriptor(DescriptorNames.of(d));
     if (d instanceof ContextCacheInvalidation c) {
       host.contextCacheInvalidation(c);
     } else if (d instanceof PasidIotlbInvalidation t) {
@@ -251,9 +252,11 @@ public final class InvalidationQueue {
     if (IotlbInvalidation.granularityOf(lo) == IotlbInvalidation.Granularity.PAGE.encoding() && am > cap.mamv()) {
       return String.format("IOTLB PSI AM %d > MAMV %d", am, cap.mamv());
     }
-    if (log.enabled()) {
+    if (log.building()) {
       IotlbInvalidation d = IotlbInvalidation.fromWords(lo, hi);
       log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, lo, rawHi, d));
+    } else {
+      log.intake().descriptor(DescriptorNames.ofIotlb(lo));
     }
     host.iotlbInvalidation(lo, hi);
     return null;
@@ -275,9 +278,11 @@ public final class InvalidationQueue {
       host.emulatorAbort(index, "invalidation wait with SW and IF set: assertion failed in vtd_process_wait_desc");
       return null;
     }
-    if (log.enabled()) {
+    if (log.building()) {
       InvalidationDescriptor d = InvalidationDescriptor.decode(lo, hi, ecap.pds());
       log.emit("vtd", new EventBody.Descriptor(DescriptorNames.of(d), index, lo, rawHi, d));
+    } else {
+      log.intake().descriptor(DescriptorNames.WAIT);
     }
     // SW: a 32-bit status write, no HAW masking; a failed write is an error (as QEMU)
     long statusAddress = InvalidationWait.statusAddressOf(hi);
@@ -285,7 +290,7 @@ public final class InvalidationQueue {
       return String.format("wait status write to 0x%x is outside RAM", statusAddress);
     }
     if (iflag) host.waitCompletionInterrupt();
-    if (log.enabled()) log.emit("vtd", new EventBody.WaitComplete(index));
+    if (log.building()) log.emit("vtd", new EventBody.WaitComplete(index));
     return null;
   }
 
