@@ -15,7 +15,6 @@ import io.vtdsim.emu.spec.ExtendedCapability;
 import io.vtdsim.emu.spec.GlobalCommand;
 import io.vtdsim.emu.spec.Page;
 import io.vtdsim.emu.spec.Registers;
-import io.vtdsim.emu.spec.RootTableAddress;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.Fidelity;
 import io.vtdsim.emu.vtd.VtdConfig;
@@ -56,9 +55,9 @@ import java.util.function.Supplier;
  * ({@link QemuScalablePassThrough}).
  *
  * <p>QEMU runs with its own capabilities (the driver and the oracle read CAP/ECAP from it); only
- * aw-bits, caching mode and the translation mode are passed to it: a preset with ECAP.SMTS
- * ({@code qemu-11.1-sm}) starts {@code scalable-mode=on}, one with ECAP.FSTS
- * ({@code qemu-11.1-sm-fsts}) {@code scalable-mode=on,fsts=on}. Overrides QEMU cannot honour are
+ * aw-bits, caching mode and the translation mode are passed to it: {@code machine.scalable-mode}
+ * (or a scalable-mode preset, {@code qemu-11.1-sm}) starts {@code scalable-mode=on}, with {@code
+ * machine.flts} (or {@code qemu-11.1-sm-fsts}) {@code scalable-mode=on,fsts=on}. Overrides QEMU cannot honour are
  * listed in the {@value #EV_START} event. A QEMU that dies under the guest's input is a {@link
  * MachineCrashedException}; one that cannot start or stops answering a {@link MachineException}.
  */
@@ -149,9 +148,8 @@ public final class QemuMachine implements MachineUnderTest {
     for (DeviceConfig d : config.devices()) {
       devices.add(new QemuDevice(d.id(), d.bdf().bus(), d.bdf().device(), d.bdf().function(), d.assigned()));
     }
-    VtdConfig asked = config.vtdConfig();
-    boolean firstStage = asked.ecap().fsts();
-    return new QemuMachineOptions(config.awBits(), asked.cap().cm(), asked.ecap().smts() || firstStage, firstStage,
+    // the resolved machine: machine.scalable-mode / machine.flts, else the preset's (-sm, -sm-fsts)
+    return new QemuMachineOptions(config.awBits(), config.vtdConfig().cap().cm(), config.scalableMode(), config.flts(),
         config.ramBytes(), devices, null, null);
   }
 
@@ -163,7 +161,7 @@ public final class QemuMachine implements MachineUnderTest {
     bus.map(asked.mmioBase(), registers);
     Capability cap = Capability.decode(translated(() -> session.vtdRegisters().read(Registers.CAP, 8)));
     ExtendedCapability ecap = ExtendedCapability.decode(translated(() -> session.vtdRegisters().read(Registers.ECAP, 8)));
-    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth());
+    view = new QemuView(session.vtdRegisters(), cap, ecap, asked.hostAddressWidth(), () -> scalableLatched);
     walker = new ReferenceWalker(memory, view);
     log.emit(EV_START, SOURCE, "QEMU " + session.version() + ", CAP 0x" + Long.toHexString(cap.encode())
             + ", ECAP 0x" + Long.toHexString(ecap.encode()),
@@ -206,14 +204,20 @@ public final class QemuMachine implements MachineUnderTest {
     if (asked.cap().sllps() != cap.sllps()) out.add("machine.superpages (CAP.SLLPS " + asked.cap().sllps() + ")");
     if (asked.ecap().qi() != ecap.qi()) out.add("machine.queued-invalidation=" + asked.ecap().qi());
     if (asked.ecap().smts() != ecap.smts()) {
-      out.add("machine.preset=" + config.machinePreset() + " (ECAP.SMTS " + (asked.ecap().smts() ? 1 : 0) + ")");
+      out.add(modeKey(config.machine().scalableMode(), "machine.scalable-mode", config) + " (ECAP.SMTS "
+          + (asked.ecap().smts() ? 1 : 0) + ")");
     }
     if (asked.ecap().fsts() != ecap.fsts()) {
-      out.add("machine.preset=" + config.machinePreset() + " (ECAP.FSTS " + (asked.ecap().fsts() ? 1 : 0) + ")");
+      out.add(modeKey(config.machine().flts(), "machine.flts", config) + " (ECAP.FSTS " + (asked.ecap().fsts() ? 1 : 0) + ")");
     }
     if (Boolean.TRUE.equals(config.negativeCaching())) out.add("machine.negative-caching=true");
     if (config.fidelity() == Fidelity.STRICT) out.add("machine.fidelity=strict");
     return out;
+  }
+
+  /** The key a translation mode came from: {@code key=value} when the key is set, else the preset. */
+  private static String modeKey(Boolean value, String key, TestBedConfig config) {
+    return value != null ? key + "=" + value : "machine.preset=" + config.machinePreset();
   }
 
   // ---- the seam ----
@@ -360,9 +364,7 @@ public final class QemuMachine implements MachineUnderTest {
       } else if (offset == Registers.GCMD) {
         if ((value & GlobalCommand.SRTP) != 0) {
           rootLatched = rtaddrWritten & ~Page.OFFSET_MASK;
-          // QEMU vtd_update_scalable_state: TTM is honoured only when it offers scalable mode
-          scalableLatched = view.scalableMode()
-              && RootTableAddress.decode(rtaddrWritten).mode() == RootTableAddress.Mode.SCALABLE;
+          scalableLatched = view.rootScalable(rtaddrWritten); // QEMU vtd_update_scalable_state
         }
         teWritten = (value & GlobalCommand.TE) != 0;
       }

@@ -55,18 +55,25 @@ public final class BackendDiff {
 
   /**
    * The model run a QEMU run of {@code s} is compared with: {@code s} on the model with QEMU's strategy,
-   * the model preset of that QEMU version ({@link #presetFor}) and {@code machine.fidelity: qemu}.
+   * the model preset of that QEMU version ({@link #presetFor}) and {@code machine.fidelity: qemu}, in the
+   * translation mode of {@code s} (scalable mode and first stage, from its keys or its -sm preset).
    *
    * @param qemuMachine what ran on QEMU ({@code ScenarioResult.machine()}, e.g. "QEMU 11.1.3")
    */
   public static Scenario modelCounterpart(Scenario s, String qemuMachine) {
-    return Overrides.apply(s, List.of("machine.backend=model", "machine.shadow-sync=" + QEMU_STRATEGY,
+    List<String> set = new ArrayList<>(List.of("machine.backend=model", "machine.shadow-sync=" + QEMU_STRATEGY,
         "machine.preset=" + presetFor(qemuMachine), "machine.fidelity=qemu"));
+    if (s.machine().scalableModeOrPreset()) {
+      // the translation mode QEMU ran (scalable-mode=on, fsts=on), whether a key or a -sm preset chose it
+      set.add("machine.scalable-mode=true");
+      set.add("machine.flts=" + s.machine().fltsOrPreset());
+    }
+    return Overrides.apply(s, set);
   }
 
-  /** "model (iova-tree, qemu-11.1, fidelity qemu)". */
+  /** "model (iova-tree, qemu-11.1, fidelity qemu)"; the registers' preset, so scalable mode shows as qemu-11.1-sm. */
   public static String label(Scenario model) {
-    return "model (" + model.machine().shadowSyncOrDefault() + ", " + model.machine().presetOrDefault()
+    return "model (" + model.machine().shadowSyncOrDefault() + ", " + model.machine().registerPreset()
         + ", fidelity " + model.machine().fidelityOrDefault().text() + ")";
   }
 
@@ -80,7 +87,7 @@ public final class BackendDiff {
     if (parts.length >= 2 && VtdConfig.QEMU_PRESETS.contains("qemu-" + parts[0] + "." + parts[1])) {
       return "qemu-" + parts[0] + "." + parts[1];
     }
-    // the plain version presets only: a variant such as qemu-11.1-sm is not what the QEMU backend runs
+    // a plain version preset: the translation mode (a -sm variant) is the scenario's, kept by modelCounterpart
     return VtdConfig.QEMU_PRESETS.stream().filter(p -> p.matches("qemu-\\d+\\.\\d+"))
         .max(Comparator.comparingInt(BackendDiff::version)).orElseThrow();
   }

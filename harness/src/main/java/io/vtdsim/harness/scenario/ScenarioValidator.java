@@ -2,6 +2,7 @@ package io.vtdsim.harness.scenario;
 
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.platform.RamRegion;
+import io.vtdsim.emu.shadow.ShadowStrategy;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.emu.vtd.VtdConfig;
 import io.vtdsim.harness.qemu.QemuDevice;
@@ -33,8 +34,10 @@ import java.util.stream.Collectors;
  *   <li>a {@code map} / {@code unmap} IOVA range that reaches beyond 2^{@code machine.aw-bits};
  *   <li>a {@code map} / {@code unmap} / {@code dma-map} size of 0;
  *   <li>on {@code machine.backend: qemu}, what QEMU's q35 + intel-iommu cannot be ({@link
- *       QemuMachineOptions}): aw-bits other than 39/48, caching mode off with an assigned device,
- *       RAM above 2 GiB or not a multiple of 2 MiB, devices off bus 0;
+ *       QemuMachineOptions}): aw-bits other than 39/48, first-stage translation ({@code machine.flts}
+ *       or the {@code qemu-11.1-sm-fsts} preset) at aw-bits other than 48, caching mode off with an
+ *       assigned device, RAM beyond 1022 GiB or not a multiple of 2 MiB, devices off bus 0; and the
+ *       model-only settings {@code machine.queue: thread} and {@code machine.shadow-sync: nested};
  *   <li>a driver step after {@code shutdown} (only {@code dma} and {@code advance} may follow it), a
  *       {@code shutdown} inside a {@code repeat}.
  * </ul>
@@ -80,6 +83,15 @@ public final class ScenarioValidator {
       throw new ScenarioException(e.file(), e.line(), e.key(), e.problem() + " (" + applied + ")", e);
     }
   }
+
+  /**
+   * Why {@code machine.shadow-sync: nested} is a model setting: QEMU nests a guest's first-stage table
+   * only for a device backed by an iommufd host IOMMU (hw/i386/intel_iommu.c vtd_check_hiod_accel, a
+   * nesting-parent HWPT), and the backend's assigned devices are vfio-user devices, which have none.
+   */
+  static final String NESTED_ON_QEMU = "nested is a model setting: QEMU nests a first-stage table only on an"
+      + " iommufd host device (vtd_check_hiod_accel), and the QEMU backend's assigned devices are vfio-user ones;"
+      + " use a shadow strategy (QEMU shadows as iova-tree) or machine.backend model";
 
   /** One validation. */
   private static final class Check {
@@ -145,16 +157,20 @@ public final class ScenarioValidator {
         throw new ScenarioException(scenario.source(), machineLine("queue"), "machine.queue",
             "QEMU processes its invalidation queue itself; thread is a model setting (machine.backend qemu)");
       }
-      VtdConfig asked = m.vtdConfig();
-      boolean cm = asked.cap().cm();
-      boolean firstStage = asked.ecap().fsts();
+      if (m.shadowSyncOrDefault() == ShadowStrategy.NESTED) {
+        throw new ScenarioException(scenario.source(), machineLine("shadow-sync"), "machine.shadow-sync", NESTED_ON_QEMU
+            + " (machine.backend qemu)");
+      }
+      boolean cm = m.cachingMode() != null ? m.cachingMode()
+          : VtdConfig.preset(m.presetOrDefault(), awBits).cap().cm();
       List<QemuDevice> devices = new ArrayList<>();
       for (DeviceSpec d : scenario.devices()) {
         SourceId sid = SourceId.parse(d.bdf());
         devices.add(new QemuDevice(d.id(), sid.bus(), sid.device(), sid.function(), d.assigned()));
       }
+      boolean firstStage = m.fltsOrPreset();
       try {
-        new QemuMachineOptions(awBits, cm, asked.ecap().smts() || firstStage, firstStage, ram, devices, null, null);
+        new QemuMachineOptions(awBits, cm, m.scalableModeOrPreset(), firstStage, ram, devices, null, null);
       } catch (IllegalArgumentException e) {
         String msg = e.getMessage();
         int colon = msg.indexOf(": ");
@@ -163,6 +179,9 @@ public final class ScenarioValidator {
         if (key.equals("machine.caching-mode") && m.cachingMode() == null) {
           key = "machine.preset"; // caching mode off comes from the preset (bare-metal)
           problem = "preset " + m.presetOrDefault() + " has CAP.CM=0; " + problem;
+        }
+        if (key.equals("machine.aw-bits") && firstStage && m.flts() == null) {
+          problem += "; first-stage translation comes from machine.preset " + m.presetOrDefault();
         }
         java.util.regex.Matcher dev = java.util.regex.Pattern.compile("^devices\\[(\\d+)]\\.(.+)$")
             .matcher(colon > 0 ? msg.substring(0, colon) : "");

@@ -61,6 +61,10 @@ public record TestBedConfig(
     if (machine.backend() == Backend.QEMU && machine.queue() != VtdConfig.QueueProcessing.INLINE) {
       throw new IllegalArgumentException("machine.queue: QEMU processes its queue itself; thread is a model setting");
     }
+    if (machine.backend() == Backend.QEMU && machine.shadowSync() == ShadowStrategy.NESTED) {
+      throw new IllegalArgumentException("machine.shadow-sync: nested is a model setting; QEMU nests only on an iommufd"
+          + " host device, and the QEMU backend's assigned devices are vfio-user ones");
+    }
   }
 
   /** What runs the machine: the model or real QEMU. */

@@ -49,6 +49,29 @@ class NotHonouredTest {
     assertThat(QemuMachine.notHonoured(fsts, FSTS_CAP, FSTS_ECAP)).isEmpty();
   }
 
+  /**
+   * The keys start QEMU as the presets do: machine.scalable-mode on qemu-11.1 is scalable-mode=on,
+   * with machine.flts also fsts=on, and machine.scalable-mode: false takes a -sm preset back to legacy.
+   */
+  @Test
+  void theScalableModeKeysAreWhatQemuRuns() {
+    var sm = TestBed.builder().machine("qemu-11.1").scalableMode(true).fidelity("qemu").assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.options(sm)).extracting(o -> o.scalableMode(), o -> o.firstStage()).containsExactly(true, false);
+    assertThat(QemuMachine.options(sm).intelIommuProperties())
+        .isEqualTo("intel-iommu,caching-mode=on,intremap=off,aw-bits=48,scalable-mode=on");
+    assertThat(QemuMachine.notHonoured(sm, CAP, SM_ECAP)).isEmpty();
+    var fsts = TestBed.builder().machine("qemu-11.1").scalableMode(true).flts(true).fidelity("qemu")
+        .assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.options(fsts).intelIommuProperties())
+        .isEqualTo("intel-iommu,caching-mode=on,intremap=off,aw-bits=48,scalable-mode=on,fsts=on");
+    assertThat(QemuMachine.notHonoured(fsts, FSTS_CAP, FSTS_ECAP)).isEmpty();
+    var legacy = TestBed.builder().machine("qemu-11.1-sm").scalableMode(false).assigned("nic", "00:03.0").config();
+    assertThat(QemuMachine.options(legacy)).extracting(o -> o.scalableMode(), o -> o.firstStage()).containsExactly(false, false);
+    // a QEMU that came up without the mode the keys ask for names the key, not the preset
+    assertThat(QemuMachine.notHonoured(fsts, CAP, SM_ECAP)).containsExactly("machine.flts=true (ECAP.FSTS 1)");
+    assertThat(QemuMachine.notHonoured(sm, CAP, ECAP)).containsExactly("machine.scalable-mode=true (ECAP.SMTS 1)");
+  }
+
   /** A QEMU whose ECAP lacks what the preset asks for (one started in legacy mode) is still reported. */
   @Test
   void aTranslationModeQemuDoesNotReportIsListed() {

@@ -37,7 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("qemu")
 class QemuBackendTest {
   /** Built-ins real QEMU cannot run, and why (the README's "Real QEMU" section says so too). */
-  static final Map<String, String> NOT_ON_QEMU = Map.of();
+  static final Map<String, String> NOT_ON_QEMU = Map.of(
+      "first-stage-nested", "machine.shadow-sync: nested: QEMU nests only on an iommufd host device, not a vfio-user one",
+      "nested-skipped-flush", "machine.shadow-sync: nested: QEMU nests only on an iommufd host device, not a vfio-user one");
   /** Built-ins where QEMU 11.1.3 and the model differ, each documented in its description and the README. */
   static final Set<String> DOCUMENTED_DIFFERENCES = Set.of(
       "no-map-flush-emulated", "unaligned-pre-5.18", "interrupt-window");
@@ -69,6 +71,45 @@ class QemuBackendTest {
     assertThat(BuiltinScenarios.load(name).expect().perStrategy()).containsKey("qemu");
     assertThat(r.met()).as("%s: %s %s, declared %s", name, r.outcome(), r.violations(), s.effectiveExpect()).isTrue();
     assertThat(r.violationKinds()).containsExactlyInAnyOrderElementsOf(s.effectiveExpect().violations());
+  }
+
+  /** The built-ins QEMU cannot run are refused at the key (exit 2 in the CLI) and say so in their description. */
+  @Test
+  void theNestedBuiltinsAreRefusedAtTheirNestingKey() {
+    for (String name : NOT_ON_QEMU.keySet()) {
+      assertThatThrownBy(() -> onQemu(name)).as(name).isInstanceOf(ScenarioException.class)
+          .hasMessageStartingWith("builtin:" + name + ": machine.shadow-sync: nested is a model setting");
+      assertThat(BuiltinScenarios.load(name).description()).as(name).contains("Not on real QEMU");
+      assertThat(BuiltinScenarios.load(name).expect().perStrategy()).as(name).doesNotContainKey("qemu");
+    }
+  }
+
+  /**
+   * The scalable-mode keys reach QEMU: second-stage-scalable runs scalable-mode=on (ECAP.SMTS, no FSTS),
+   * first-stage-shadowed scalable-mode=on,fsts=on (ECAP.FSTS); there the map's PASID-based PSI gets no
+   * DMA_MAP (vtd_iotlb_page_invalidate_notify walks nothing under fsts), while the second-stage map's PSI gets one.
+   */
+  @Test
+  void theScalableModeBuiltinsRunQemuInTheirMode() {
+    ScenarioResult ss = run(onQemu("second-stage-scalable"));
+    var ssEcap = io.vtdsim.emu.spec.ExtendedCapability.decode(startEcap(ss));
+    assertThat(ssEcap.smts()).isTrue();
+    assertThat(ssEcap.fsts()).isFalse();
+    assertThat(stepText(ss, 2)).startsWith("map d1 iova 0x100000");
+    assertThat(messages(step(ss, 2), "recv DMA_MAP")).containsExactly(
+        "recv DMA_MAP iova=0x100000 size=0x1000 offset=0x3000000 prot=rw");
+    ScenarioResult fs = run(onQemu("first-stage-shadowed"));
+    var fsEcap = io.vtdsim.emu.spec.ExtendedCapability.decode(startEcap(fs));
+    assertThat(fsEcap.smts()).isTrue();
+    assertThat(fsEcap.fsts()).isTrue();
+    assertThat(stepText(fs, 2)).startsWith("map d1 iova 0x100000");
+    assertThat(messages(step(fs, 2), "recv DMA_MAP")).isEmpty();
+    assertThat(messages(step(fs, 4), "recv DMA_UNMAP")).isEmpty(); // the unmap's PSI: nothing to undo
+  }
+
+  private static long startEcap(ScenarioResult r) {
+    return ((Number) r.events().stream().filter(e -> e.kind().equals(QemuMachine.EV_START)).findFirst().orElseThrow()
+        .attrs().get("ecap")).longValue();
   }
 
   @Test

@@ -131,4 +131,18 @@ class BackendDiffTest {
     assertThat(m.machine().backendOrDefault().label()).isEqualTo("model");
     assertThat(BackendDiff.label(m)).isEqualTo("model (iova-tree, qemu-11.1, fidelity qemu)");
   }
+
+  /** A scalable-mode scenario keeps its mode on the model side, whether keys or a -sm preset chose it. */
+  @Test
+  void theModelCounterpartKeepsTheTranslationMode() {
+    Scenario preset = BackendDiff.modelCounterpart(ScenarioLoader.parse(
+        "machine: { preset: qemu-11.1-sm-fsts }\nsteps: [boot]\n", "t.yaml"), "QEMU 11.1.3");
+    assertThat(BackendDiff.label(preset)).isEqualTo("model (iova-tree, qemu-11.1-sm-fsts, fidelity qemu)");
+    assertThat(preset.machine().vtdConfig().ecap().fsts()).isTrue();
+    Scenario keys = BackendDiff.modelCounterpart(ScenarioLoader.parse(
+        "machine: { preset: qemu-11.1, scalable-mode: true }\nsteps: [boot]\n", "t.yaml"), "QEMU 11.1.3");
+    assertThat(BackendDiff.label(keys)).isEqualTo("model (iova-tree, qemu-11.1-sm, fidelity qemu)");
+    assertThat(keys.machine().vtdConfig().ecap().smts()).isTrue();
+    assertThat(keys.machine().vtdConfig().ecap().fsts()).isFalse();
+  }
 }
