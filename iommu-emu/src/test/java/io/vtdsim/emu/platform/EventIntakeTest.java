@@ -36,8 +36,8 @@ class EventIntakeTest {
     Recording r = new Recording();
     log.subscribeIntake(r);
     HostContainer host = new HostContainer("nic", HostSemantics.VFIO_TYPE1, GuestMemory.flat(16L << 20), log);
-    host.map(0x10000, 0x2000, 0x100000, true, true);
-    host.map(0x10000, 0x1000, 0x100000, true, true); // vfio type1: EEXIST, a host.error event too
+    host.map(0x10000, 0x100000, 0x2000, true, true);
+    host.map(0x10000, 0x100000, 0x1000, true, true); // vfio type1: EEXIST, a host.error event too
     host.unmap(0x10000, 0x2000);
     log.emit("harness.note", "test", "a kind without a fact method", Map.of());
     return r.calls;
