@@ -242,22 +242,8 @@ public final class MappingOracle {
     for (long[] w : ranges) {
       long ws = w[0];
       long we = w[1];
-      Runs expected;
-      if (identity) {
-        expected = Runs.identity(ram).clip(ws, we);
-      } else {
-        Runs guest = new Runs();
-        String aborted = walker.walk(ctx, ws, we, guest);
-        if (aborted != null) {
-          reportAbortedWalk(d, ws, we, aborted, step, text, out);
-          continue;
-        }
-        guest = guest.clip(ws, we);
-        Runs wanted = intent.expected(d.id, ws, we);
-        Diff.compare(wanted, guest, "intent", "guest table", null,
-            (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
-        expected = guest.targetsIn(ram);
-      }
+      Runs expected = guestTargets(d, ctx, identity, ram, ws, we, step, text, out);
+      if (expected == null) continue;
       expected = expected.without(InterruptRange.START, InterruptRange.END);
       Runs host = (all ? hostAll : hostIn(d.host, ws, we)).without(InterruptRange.START, InterruptRange.END);
       Diff.compare(expected, host, identity ? "identity map of RAM" : "guest table", "host", (iova, size) -> {
@@ -267,6 +253,27 @@ public final class MappingOracle {
       }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
     }
     trackWindows(d, ranges, seenStale, step);
+  }
+
+  /**
+   * What the guest maps for {@code d} in {@code [ws, we)}, as targets in RAM: the identity map of RAM
+   * (translation off, pass-through), else the oracle's own walk of the guest's table, checked against
+   * the intent first. Null when the walk was aborted (reported).
+   */
+  private Runs guestTargets(Device d, Context ctx, boolean identity, List<RamRegion> ram, long ws, long we,
+      int step, String text, List<Violation> out) {
+    if (identity) return Runs.identity(ram).clip(ws, we);
+    Runs guest = new Runs();
+    String aborted = walker.walk(ctx, ws, we, guest);
+    if (aborted != null) {
+      reportAbortedWalk(d, ws, we, aborted, step, text, out);
+      return null;
+    }
+    guest = guest.clip(ws, we);
+    Runs wanted = intent.expected(d.id, ws, we);
+    Diff.compare(wanted, guest, "intent", "guest table", null,
+        (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+    return guest.targetsIn(ram);
   }
 
   /**
@@ -288,22 +295,8 @@ public final class MappingOracle {
     for (long[] w : ranges) {
       long ws = w[0];
       long we = w[1];
-      Runs guest;
-      if (identity) {
-        guest = Runs.identity(ram).clip(ws, we);
-      } else {
-        guest = new Runs();
-        String aborted = walker.walk(ctx, ws, we, guest);
-        if (aborted != null) {
-          reportAbortedWalk(d, ws, we, aborted, step, text, out);
-          continue;
-        }
-        guest = guest.clip(ws, we);
-        Runs wanted = intent.expected(d.id, ws, we);
-        Diff.compare(wanted, guest, "intent", "guest table", null,
-            (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
-        guest = guest.targetsIn(ram);
-      }
+      Runs guest = guestTargets(d, ctx, identity, ram, ws, we, step, text, out);
+      if (guest == null) continue;
       Runs expected = guest.through(stage2).without(InterruptRange.START, InterruptRange.END);
       Runs base = new Runs();
       if (at == NestedHwpt.Attachment.PARENT) {
