@@ -43,6 +43,12 @@ public @interface Machine {
   /** CAP.CM: "true", "false", or "" for the preset's. */
   String cachingMode() default "";
 
+  /** machine.scalable-mode (QEMU's scalable-mode): "true", "false", or "" for the preset's. */
+  String scalableMode() default "";
+
+  /** machine.flts (QEMU's fsts, first-stage translation; needs scalable mode): "true", "false", or "" for the preset's. */
+  String flts() default "";
+
   /** Superpage sizes ("2M", "1G"); {"preset"} keeps the preset's. */
   String[] superpages() default {"preset"};
 

@@ -105,6 +105,8 @@ public final class VtdsimExtension implements ParameterResolver, TestExecutionEx
     if (m.mamv() >= 0) b.mamv(m.mamv());
     if (!m.psi().isEmpty()) b.psi(Boolean.parseBoolean(m.psi()));
     if (!m.cachingMode().isEmpty()) b.cachingMode(Boolean.parseBoolean(m.cachingMode()));
+    if (!m.scalableMode().isEmpty()) b.scalableMode(Boolean.parseBoolean(m.scalableMode()));
+    if (!m.flts().isEmpty()) b.flts(Boolean.parseBoolean(m.flts()));
     if (!(m.superpages().length == 1 && m.superpages()[0].equals("preset"))) b.superpages(m.superpages());
     for (String d : m.assigned()) b.assigned(idOf(d), bdfOf(d));
     for (String d : m.emulated()) b.emulated(idOf(d), bdfOf(d));

@@ -18,7 +18,7 @@ class VtdsimExtensionTest {
   void injectsTheConfiguredTestBedAndAttachesTheTraceOfAFailingTest() {
     Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(SampleTests.class))
         .execute().testEvents();
-    events.assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+    events.assertStatistics(s -> s.started(3).succeeded(2).failed(1));
     List<ReportEntry> entries = events.reportingEntryPublished().stream()
         .map(e -> e.getPayload(ReportEntry.class).orElseThrow()).toList();
     assertThat(entries).singleElement().satisfies(r -> assertThat(r.getKeyValuePairs().get(VtdsimExtension.TRACE_KEY))
@@ -61,6 +61,19 @@ class VtdsimExtensionTest {
       assertThat(bed.vtdConfig().behaviour().iotlbTaggedBySourceId()).isTrue();
       assertThat(bed.vtdConfig().cap().psi()).isFalse();
       assertThat(bed.deviceIds()).containsExactly("gpu");
+    }
+
+    @Test
+    @Machine(preset = "qemu-11.1", scalableMode = "true", flts = "true", shadowSync = "nested")
+    void firstStageNested(TestBed bed) {
+      assertThat(bed.vtdConfig().ecap().smts()).isTrue();
+      assertThat(bed.vtdConfig().ecap().fsts()).isTrue();
+      bed.boot();
+      bed.attach("nic", "d1");
+      bed.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
+      assertThat(bed.driver().scalableMode()).isTrue();
+      assertThat(bed.driver().domainStage("d1")).isEqualTo(io.vtdsim.driver.domain.TranslationStage.FIRST);
+      assertThat(bed.check()).isEmpty();
     }
 
     @Test
