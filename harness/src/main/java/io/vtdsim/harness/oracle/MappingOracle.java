@@ -227,16 +227,29 @@ public final class MappingOracle {
     return out;
   }
 
+  /**
+   * One device's check in the given windows: what the guest maps (identity, or the oracle's own walk
+   * checked against the intent) against what the host lets the device reach — its container for a
+   * shadowed device, the nested HWPT for a nested one (see the class comment).
+   */
   private void checkDevice(Device d, boolean all, List<long[]> windows, int step, String text, List<Violation> out) {
-    if (d.nested != null) {
-      checkNestedDevice(d, all, windows, step, text, out);
-      return;
-    }
     boolean te = machine.translationEnabled();
     Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
     boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
     List<RamRegion> ram = mem.regions();
-    Runs hostAll = all ? Runs.of(d.host) : null;
+    NestedHostView h = d.nested;
+    Runs hostAll = all && h == null ? Runs.of(d.host) : null;
+    Runs cachedAll = h != null ? Runs.of(h.cached()) : null;
+    String expectedName;
+    String reachName;
+    if (h == null) {
+      expectedName = identity ? "identity map of RAM" : "guest table";
+      reachName = "host";
+    } else {
+      expectedName = (identity ? "identity map of RAM" : ctx.kind() == ContextKind.TRANSLATED
+          ? "guest second-stage table" : "guest stage 1") + " through stage 2";
+      reachName = "nested HWPT (" + h.attachment().label() + ")";
+    }
     List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
     List<long[]> seenStale = new ArrayList<>();
     for (long[] w : ranges) {
@@ -244,13 +257,21 @@ public final class MappingOracle {
       long we = w[1];
       Runs expected = guestTargets(d, ctx, identity, ram, ws, we, step, text, out);
       if (expected == null) continue;
-      expected = expected.without(InterruptRange.START, InterruptRange.END);
-      Runs host = (all ? hostAll : hostIn(d.host, ws, we)).without(InterruptRange.START, InterruptRange.END);
-      Diff.compare(expected, host, identity ? "identity map of RAM" : "guest table", "host", (iova, size) -> {
-        if (!staleAllowance.allows(d.id, iova, size)) return false;
-        seenStale.add(new long[] {iova, size});
-        return true;
-      }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+      Runs reach;
+      if (h == null) {
+        reach = all ? hostAll : hostIn(d.host, ws, we);
+      } else {
+        expected = expected.through(h.stage2());
+        reach = nestedReach(d, h, cachedAll, ws, we, step, text, out);
+        if (reach == null) continue;
+      }
+      // lazy mode: a stale range queued for the flush that will invalidate it is allowed
+      Diff.compare(expected.without(InterruptRange.START, InterruptRange.END),
+          reach.without(InterruptRange.START, InterruptRange.END), expectedName, reachName, (iova, size) -> {
+            if (!staleAllowance.allows(d.id, iova, size)) return false;
+            seenStale.add(new long[] {iova, size});
+            return true;
+          }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
     }
     trackWindows(d, ranges, seenStale, step);
   }
@@ -277,50 +298,26 @@ public final class MappingOracle {
   }
 
   /**
-   * A nested device: the guest's stage 1 (or identity, or its second-stage tables) through the VMM's
-   * stage 2, against what the HWPT lets the device reach (see the class comment).
+   * What a nested device can reach in [ws, we): blocked nothing, the parent its stage 2, a bound HWPT
+   * the oracle's own walk of the bound first-stage table through stage 2; the HWPT's cached
+   * translations over either. Null when the walk was aborted (reported).
    */
-  private void checkNestedDevice(Device d, boolean all, List<long[]> windows, int step, String text,
+  private Runs nestedReach(Device d, NestedHostView h, Runs cachedAll, long ws, long we, int step, String text,
       List<Violation> out) {
-    boolean te = machine.translationEnabled();
-    Context ctx = te ? walker.context(machine.rootTableAddress(), d.sid.sid()) : null;
-    boolean identity = !te || ctx.kind() == ContextKind.PASS_THROUGH;
-    NestedHostView h = d.nested;
-    NestedHwpt.Attachment at = h.attachment();
     HostView stage2 = h.stage2();
-    List<RamRegion> ram = mem.regions();
-    Runs cachedAll = Runs.of(h.cached());
-    List<long[]> ranges = all ? List.of(new long[] {0, Long.MAX_VALUE}) : windows;
-    List<long[]> seenStale = new ArrayList<>();
-    for (long[] w : ranges) {
-      long ws = w[0];
-      long we = w[1];
-      Runs guest = guestTargets(d, ctx, identity, ram, ws, we, step, text, out);
-      if (guest == null) continue;
-      Runs expected = guest.through(stage2).without(InterruptRange.START, InterruptRange.END);
-      Runs base = new Runs();
-      if (at == NestedHwpt.Attachment.PARENT) {
-        base = hostIn(stage2, ws, we);
-      } else if (at == NestedHwpt.Attachment.NESTED) {
-        Runs bound = new Runs();
-        String aborted = walker.walkFirstStage(h.pgtbl(), h.levels(), ws, we, bound);
-        if (aborted != null) {
-          reportAbortedWalk(d, ws, we, aborted, step, text, out);
-          continue;
-        }
-        base = bound.clip(ws, we).through(stage2);
+    Runs base = new Runs();
+    if (h.attachment() == NestedHwpt.Attachment.PARENT) {
+      base = hostIn(stage2, ws, we);
+    } else if (h.attachment() == NestedHwpt.Attachment.NESTED) {
+      Runs bound = new Runs();
+      String aborted = walker.walkFirstStage(h.pgtbl(), h.levels(), ws, we, bound);
+      if (aborted != null) {
+        reportAbortedWalk(d, ws, we, aborted, step, text, out);
+        return null;
       }
-      Runs reach = base.overlaidBy(cachedAll.clip(ws, we)).without(InterruptRange.START, InterruptRange.END);
-      String expectedName = identity ? "identity map of RAM" : "guest stage 1";
-      if (ctx != null && ctx.kind() == ContextKind.TRANSLATED) expectedName = "guest second-stage table";
-      Diff.compare(expected, reach, expectedName + " through stage 2", "nested HWPT (" + at.label() + ")",
-          (iova, size) -> {
-            if (!staleAllowance.allows(d.id, iova, size)) return false;
-            seenStale.add(new long[] {iova, size}); // lazy mode: queued for the flush that will invalidate it
-            return true;
-          }, (k, iova, size, det) -> out.add(new Violation(k, step, text, d.id, iova, size, det)));
+      base = bound.clip(ws, we).through(stage2);
     }
-    trackWindows(d, ranges, seenStale, step);
+    return base.overlaidBy(cachedAll.clip(ws, we));
   }
 
   /** The guest tables of [start, end) could not be read in full: say so rather than compare a partial reading. */
