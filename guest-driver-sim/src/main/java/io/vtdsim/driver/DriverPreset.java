@@ -248,13 +248,23 @@ public enum DriverPreset {
     return era.roundsDmaSizeToPowerOfTwo();
   }
 
-  /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0. */
+  /** The DMA API is dma-iommu.c (≥5.11) rather than Intel's own dma_ops. */
   public boolean dmaIommu() {
     return era.dmaIommu();
   }
 
+  /** ≤5.10 dma_ops add R to DMA_FROM_DEVICE maps when CAP.ZLR=0. */
   public boolean writeOnlyMapsReadable() {
     return era.writeOnlyMapsReadable();
+  }
+
+  /**
+   * Whether a DMA-API map in direction {@code dir} gets DMA_PTE_READ on a unit whose CAP.ZLR is
+   * {@code zeroLengthRead}: the device reads, or {@link #writeOnlyMapsReadable} and !ZLR (Linux ≤5.10
+   * intel-iommu.c __intel_map_single / intel_map_sg).
+   */
+  public boolean dmaMapReadable(Direction dir, boolean zeroLengthRead) {
+    return dir.deviceReads() || (writeOnlyMapsReadable() && !zeroLengthRead);
   }
 
   /** 6.x switch_to_super_page flushes (IH=0) when it removes present lower tables. */

@@ -139,7 +139,7 @@ public final class DmaApi {
 
   /** ≤5.10 dma_ops also give write-only (FROM_DEVICE) maps R when CAP.ZLR=0. */
   private boolean permRead(Direction dir) {
-    return dir.deviceReads() || (preset.writeOnlyMapsReadable() && !backend.cap().zlr());
+    return preset.dmaMapReadable(dir, backend.cap().zlr());
   }
 
   private boolean permWrite(Direction dir) {

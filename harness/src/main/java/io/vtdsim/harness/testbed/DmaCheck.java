@@ -3,25 +3,80 @@ package io.vtdsim.harness.testbed;
 import io.vtdsim.emu.device.DmaDevice;
 import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.platform.GuestMemory;
+import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.harness.machine.BufferedDmaDevice;
+import io.vtdsim.harness.oracle.IntentModel;
+import io.vtdsim.harness.oracle.MachineView;
+import io.vtdsim.harness.oracle.MappedRange;
+import io.vtdsim.harness.oracle.ReferenceWalker;
 import io.vtdsim.harness.oracle.Violation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * One device DMA and its verdict: a fault against the expectation is unexpected-fault /
- * unexpected-success; a write must land at the intended guest-physical bytes, a read must return
- * them (a pattern planted there first), else dma-mismatch. Each DMA gets its own pattern.
+ * One device DMA and its verdict: where the intent says its bytes go (identity while translation is
+ * off or the device's context is pass-through), then a fault against the expectation is
+ * unexpected-fault / unexpected-success; a write must land at the intended guest-physical bytes, a
+ * read must return them (a pattern planted there first), else dma-mismatch. Each DMA gets its own
+ * pattern.
  */
 final class DmaCheck {
   /** One intended piece of a DMA: [iova, iova+length) → gpa. */
   record Piece(long iova, long gpa, long length) {}
 
   private final GuestMemory memory;
+  private final IntentModel intent;
+  private final MachineView view;
+  private final ReferenceWalker walker;
   private long serial;
 
-  DmaCheck(GuestMemory memory) {
+  /**
+   * @param view the machine's TE and latched root pointer, read at each DMA
+   * @param walker reads the device's context entry (pass-through or not)
+   */
+  DmaCheck(GuestMemory memory, IntentModel intent, MachineView view, ReferenceWalker walker) {
     this.memory = memory;
+    this.intent = intent;
+    this.view = view;
+    this.walker = walker;
+  }
+
+  /**
+   * {@code dev} (the device {@code device}) writes or reads {@code len} bytes at {@code iova}, checked
+   * against the intended pieces; {@link #run} gives the verdict.
+   */
+  List<Violation> dma(DmaDevice dev, String device, long iova, boolean write, int len, boolean expectOk,
+      boolean checkData) {
+    return run(dev, device, iova, write, len, expectOk, intendedPieces(device, dev.sid(), iova, len), checkData);
+  }
+
+  /**
+   * The intended guest-physical pieces of [iova, iova+len) for {@code device} (requester {@code sid}),
+   * in IOVA order, as far as the intent maps it: identity when translation is off or pass-through.
+   */
+  List<Piece> intendedPieces(String device, SourceId sid, long iova, int len) {
+    List<Piece> out = new ArrayList<>();
+    if (identity(sid)) {
+      out.add(new Piece(iova, iova, len));
+      return out;
+    }
+    long x = iova;
+    long end = iova + len;
+    while (x < end) {
+      Optional<MappedRange> m = intent.translate(device, x);
+      if (m.isEmpty()) break;
+      long n = Math.min(end, m.get().end()) - x;
+      out.add(new Piece(x, m.get().gpa() + (x - m.get().iova()), n));
+      x += n;
+    }
+    return out;
+  }
+
+  /** The device's DMA is untranslated: TE off, or its context entry is pass-through. */
+  private boolean identity(SourceId sid) {
+    if (!view.translationEnabled()) return true;
+    return walker.context(view.rootTableAddress(), sid.sid()).kind() == ReferenceWalker.ContextKind.PASS_THROUGH;
   }
 
   /**

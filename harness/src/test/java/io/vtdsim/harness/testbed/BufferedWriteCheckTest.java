@@ -7,6 +7,7 @@ import io.vtdsim.emu.device.DmaResult;
 import io.vtdsim.emu.platform.GuestMemory;
 import io.vtdsim.emu.spec.SourceId;
 import io.vtdsim.harness.machine.BufferedDmaDevice;
+import io.vtdsim.harness.oracle.IntentModel;
 import io.vtdsim.harness.oracle.Violation;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class BufferedWriteCheckTest {
   }
 
   private static List<Violation> write(Buffered dev, boolean expectOk) {
-    DmaCheck check = new DmaCheck(dev.memory);
+    DmaCheck check = new DmaCheck(dev.memory, new IntentModel(), null, null); // run is given the pieces
     return check.run(dev, "disk", IOVA, true, 64, expectOk, List.of(new DmaCheck.Piece(IOVA, INTENDED, 64)), false);
   }
 
