@@ -24,7 +24,7 @@ public record SgMapping(long iova, long bytes, List<Segment> segments, List<DmaS
    * are mapped for {@code mappedBytes} (its pages plus the padding dma-iommu adds after it) to the
    * guest pages from {@code gpa & ~0xFFF}.
    */
-  public record Segment(long gpa, long size, long iova, long mappedBytes) {
+  public record Segment(long iova, long gpa, long size, long mappedBytes) {
     public long mappedIova() {
       return iova & ~Page.OFFSET_MASK;
     }

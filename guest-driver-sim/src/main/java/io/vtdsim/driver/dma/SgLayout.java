@@ -92,7 +92,7 @@ public final class SgLayout {
     List<SgMapping.Segment> segs = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       SgEntry e = entries.get(i);
-      segs.add(new SgMapping.Segment(e.gpa(), e.length(), base + start[i] + (e.gpa() & Page.OFFSET_MASK), mapped[i]));
+      segs.add(new SgMapping.Segment(base + start[i] + (e.gpa() & Page.OFFSET_MASK), e.gpa(), e.length(), mapped[i]));
     }
     return new SgMapping(base, bytes, segs, dmaIommu ? finalise(base) : oneEach(segs));
   }

@@ -94,7 +94,7 @@ public class QemuBenchmark {
     }
 
     @Override
-    public int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
+    public int onDmaMap(String deviceId, long iova, long gpa, long size, boolean read, boolean write) {
       lastMessage = System.nanoTime();
       return 0;
     }

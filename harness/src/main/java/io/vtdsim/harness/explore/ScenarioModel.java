@@ -37,7 +37,7 @@ final class ScenarioModel {
   static final long GPA_BASE = 0x100_0000;
 
   /** One IOMMU-API mapping as the model knows it. */
-  record Range(long iova, long size, long gpa, boolean read, boolean write) {
+  record Range(long iova, long gpa, long size, boolean read, boolean write) {
     long end() {
       return iova + size;
     }
@@ -260,7 +260,7 @@ final class ScenarioModel {
       attached.remove(d.device());
     } else if (step instanceof Step.MapRange m) {
       Domain d = domains.get(m.domain());
-      d.ranges.put(m.iova(), new Range(m.iova(), m.size(), m.gpa(), m.read(), m.write()));
+      d.ranges.put(m.iova(), new Range(m.iova(), m.gpa(), m.size(), m.read(), m.write()));
       if (m.iova() + m.size() > LOW_IOVA_LIMIT) d.highUsed = true;
     } else if (step instanceof Step.UnmapRange u) {
       unmap(domains.get(u.domain()), u.iova(), u.size());
@@ -287,9 +287,9 @@ final class ScenarioModel {
     long end = iova + size;
     for (Range r : overlapping(d, iova, size)) {
       d.ranges.remove(r.iova());
-      if (r.iova() < iova) d.ranges.put(r.iova(), new Range(r.iova(), iova - r.iova(), r.gpa(), r.read(), r.write()));
+      if (r.iova() < iova) d.ranges.put(r.iova(), new Range(r.iova(), r.gpa(), iova - r.iova(), r.read(), r.write()));
       if (r.end() > end) {
-        d.ranges.put(end, new Range(end, r.end() - end, r.gpa() + (end - r.iova()), r.read(), r.write()));
+        d.ranges.put(end, new Range(end, r.gpa() + (end - r.iova()), r.end() - end, r.read(), r.write()));
       }
     }
   }

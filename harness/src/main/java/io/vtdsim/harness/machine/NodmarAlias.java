@@ -42,7 +42,7 @@ final class NodmarAlias {
   }
 
   /** QEMU mapped a RAM section while the address space is the alias. */
-  void map(long iova, long size, long gpa, boolean read, boolean write) {
+  void map(long iova, long gpa, long size, boolean read, boolean write) {
     ranges.add(List.of(iova, size));
     log.emit(QemuMachine.EV_ALIAS, QemuMachine.SOURCE, String.format("%s: nodmar alias map 0x%x+0x%x -> 0x%x %s%s",
             device, iova, size, gpa, read ? "r" : "-", write ? "w" : "-"),

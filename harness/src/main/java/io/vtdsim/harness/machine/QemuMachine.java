@@ -280,10 +280,10 @@ public final class QemuMachine implements MachineUnderTest {
   /** vfio-user DMA_MAP/UNMAP from QEMU's vfio-user container (called on the servers' threads). */
   private final class Listener implements QemuSession.Listener {
     @Override
-    public int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
+    public int onDmaMap(String deviceId, long iova, long gpa, long size, boolean read, boolean write) {
       synchronized (lock) {
         if (!ready || aliasMode(deviceId)) {
-          aliases.get(deviceId).map(iova, size, gpa, read, write);
+          aliases.get(deviceId).map(iova, gpa, size, read, write);
           return 0;
         }
         return errno(hosts.get(deviceId).map(iova, gpa, size, read, write));

@@ -45,6 +45,6 @@ record ContainerHostView(HostContainer container) implements HostView {
   }
 
   private static MappedRange of(HostMapping m) {
-    return new MappedRange(m.iova(), m.size(), m.gpa(), m.read(), m.write());
+    return new MappedRange(m.iova(), m.gpa(), m.size(), m.read(), m.write());
   }
 }

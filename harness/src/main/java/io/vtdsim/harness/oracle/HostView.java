@@ -16,12 +16,12 @@ public interface HostView {
   /** One mapping, as {@link #forEachMapping} hands it over. */
   @FunctionalInterface
   interface MappingVisitor {
-    void mapping(long iova, long size, long gpa, boolean read, boolean write);
+    void mapping(long iova, long gpa, long size, boolean read, boolean write);
   }
 
   /** Every mapping in IOVA order, as {@link #mappings} lists them; a container may hand them over without a list. */
   default void forEachMapping(MappingVisitor v) {
-    for (MappedRange m : mappings()) v.mapping(m.iova(), m.size(), m.gpa(), m.read(), m.write());
+    for (MappedRange m : mappings()) v.mapping(m.iova(), m.gpa(), m.size(), m.read(), m.write());
   }
 
   /** The mapping containing {@code iova}, if any (used to check small ranges without a full listing). */

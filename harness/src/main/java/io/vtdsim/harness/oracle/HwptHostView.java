@@ -25,7 +25,7 @@ record HwptHostView(NestedHwpt hwpt) implements NestedHostView {
   public List<MappedRange> cached() {
     List<MappedRange> out = new ArrayList<>();
     for (NestedHwpt.CachedTranslation t : hwpt.cachedTranslations()) {
-      out.add(new MappedRange(t.iova(), t.size(), t.address(), true, t.writable()));
+      out.add(new MappedRange(t.iova(), t.address(), t.size(), true, t.writable()));
     }
     return out;
   }

@@ -82,7 +82,7 @@ public final class IntentModel {
     if (m == null) return Optional.empty();
     Range r = m.floor(iova);
     if (r == null || r.end() <= iova) return Optional.empty();
-    return Optional.of(new MappedRange(r.start(), r.length(), r.target(), (r.tag() & 1) != 0, (r.tag() & 2) != 0));
+    return Optional.of(new MappedRange(r.start(), r.target(), r.length(), (r.tag() & 1) != 0, (r.tag() & 2) != 0));
   }
 
   /** Every intended run of {@code domain}, in IOVA order. */

@@ -4,7 +4,7 @@ package io.vtdsim.harness.oracle;
  * A contiguous translation: [iova, iova + size) → [gpa, gpa + size) with read/write permission. The
  * oracle's own value type, so that it does not depend on how a host container stores mappings.
  */
-public record MappedRange(long iova, long size, long gpa, boolean read, boolean write) {
+public record MappedRange(long iova, long gpa, long size, boolean read, boolean write) {
   public MappedRange {
     if (size <= 0) throw new IllegalArgumentException("mapped range size must be positive: " + size);
   }

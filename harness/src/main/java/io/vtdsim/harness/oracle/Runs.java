@@ -96,7 +96,7 @@ final class Runs {
   List<MappedRange> toList() {
     List<MappedRange> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(new MappedRange(iova[i], size[i], gpa[i], (perm[i] & 1) != 0, (perm[i] & 2) != 0));
+      out.add(new MappedRange(iova[i], gpa[i], size[i], (perm[i] & 1) != 0, (perm[i] & 2) != 0));
     }
     return out;
   }
@@ -178,7 +178,7 @@ final class Runs {
   /** A host view's mappings, read without a list of them. */
   static Runs of(HostView host) {
     Runs out = new Runs();
-    host.forEachMapping((i, s, g, r, w) -> out.add(i, s, g, perm(r, w)));
+    host.forEachMapping((i, g, s, r, w) -> out.add(i, s, g, perm(r, w)));
     return out;
   }
 

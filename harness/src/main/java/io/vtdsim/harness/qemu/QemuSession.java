@@ -54,7 +54,7 @@ public final class QemuSession implements AutoCloseable {
    */
   public interface Listener {
     /** QEMU mapped [iova, iova+size) of {@code deviceId} to guest RAM at {@code gpa}; returns an errno (0 = ok) for QEMU. */
-    int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write);
+    int onDmaMap(String deviceId, long iova, long gpa, long size, boolean read, boolean write);
 
     /** QEMU unmapped everything inside [iova, iova+size); returns an errno (0 = ok) for QEMU. */
     int onDmaUnmap(String deviceId, long iova, long size);
@@ -65,7 +65,7 @@ public final class QemuSession implements AutoCloseable {
     /** A listener that accepts every mapping and ignores messages. */
     Listener ACCEPT_ALL = new Listener() {
       @Override
-      public int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
+      public int onDmaMap(String deviceId, long iova, long gpa, long size, boolean read, boolean write) {
         return 0;
       }
 
@@ -356,7 +356,7 @@ public final class QemuSession implements AutoCloseable {
     VfioUserServer s = servers.get(deviceId);
     if (s == null) throw new IllegalArgumentException("no assigned device " + deviceId);
     NavigableMap<Long, Mapping> out = new java.util.TreeMap<>();
-    s.mappings().forEach((k, m) -> out.put(k, new Mapping(m.iova(), m.size(), memory.gpaOfFileOffset(m.offset()), m.read(), m.write())));
+    s.mappings().forEach((k, m) -> out.put(k, new Mapping(m.iova(), memory.gpaOfFileOffset(m.offset()), m.size(), m.read(), m.write())));
     return out;
   }
 
@@ -370,17 +370,17 @@ public final class QemuSession implements AutoCloseable {
     private static final int EFAULT = 14;
 
     @Override
-    public int onDmaMap(String deviceId, long iova, long size, long offset, boolean read, boolean write) {
+    public int onDmaMap(String deviceId, long iova, long offset, long size, boolean read, boolean write) {
       long gpa = memory.gpaOfFileOffset(offset);
       // outside RAM or empty: the host model judges it as it is (as for the model's own shadow)
-      if (gpa < 0 || size <= 0) return listener.onDmaMap(deviceId, iova, size, gpa < 0 ? offset : gpa, read, write);
+      if (gpa < 0 || size <= 0) return listener.onDmaMap(deviceId, iova, gpa < 0 ? offset : gpa, size, read, write);
       long last = memory.gpaOfFileOffset(offset + size - 1);
       if (last >= 0 && last != gpa + size - 1) {
         listener.onMessage(deviceId, "recv", "DMA_MAP", String.format(
             "offset=0x%x size=0x%x is not one guest-RAM range: refused (EFAULT)", offset, size));
         return EFAULT;
       }
-      return listener.onDmaMap(deviceId, iova, size, gpa, read, write);
+      return listener.onDmaMap(deviceId, iova, gpa, size, read, write);
     }
 
     @Override
@@ -395,7 +395,7 @@ public final class QemuSession implements AutoCloseable {
   }
 
   /** One mapping QEMU made for an assigned device: [iova, iova+size) → guest RAM at {@code gpa}. */
-  public record Mapping(long iova, long size, long gpa, boolean read, boolean write) {}
+  public record Mapping(long iova, long gpa, long size, boolean read, boolean write) {}
 
   // ---- the process ----
 

@@ -57,7 +57,7 @@ final class VfioUserServer implements AutoCloseable {
       + ",\"pgsizes\":4096,\"max_dma_maps\":65535}}";
 
   /** One DMA_MAP QEMU sent and did not unmap. */
-  record DmaMapping(long iova, long size, long offset, boolean read, boolean write) {}
+  record DmaMapping(long iova, long offset, long size, boolean read, boolean write) {}
 
   private final String deviceId;
   private final QemuSession.Listener listener;
@@ -320,16 +320,17 @@ final class VfioUserServer implements AutoCloseable {
 
   private VfioUserMessage dmaMap(VfioUserMessage m, ByteBuffer p) {
     if (p.remaining() < 32) return m.errorReply(EINVAL);
+    // struct vfio_user_dma_map, read in its wire order (argsz, flags, offset, addr = the IOVA, size); passed on as (iova, offset, size)
     int flags = p.getInt(4);
     long offset = p.getLong(8);
     long iova = p.getLong(16);
     long size = p.getLong(24);
     boolean read = (flags & DMA_FLAG_READ) != 0;
     boolean write = (flags & DMA_FLAG_WRITE) != 0;
-    int errno = listener.onDmaMap(deviceId, iova, size, offset, read, write);
+    int errno = listener.onDmaMap(deviceId, iova, offset, size, read, write);
     if (errno != 0) return m.errorReply(errno);
     synchronized (this) {
-      mappings.put(iova, new DmaMapping(iova, size, offset, read, write));
+      mappings.put(iova, new DmaMapping(iova, offset, size, read, write));
     }
     return m.reply(new byte[0]);
   }

@@ -24,14 +24,14 @@ class NodmarAliasTest {
 
   /** listener registration (TE off), then the PAM split at machine reset */
   private void connectFlow() {
-    alias.map(0x0, 0x10000000, 0x0, true, true);
-    alias.map(0xfffc0000L, 0x40000, 0x0, true, false);
+    alias.map(0x0, 0x0, 0x10000000, true, true);
+    alias.map(0xfffc0000L, 0x0, 0x40000, true, false);
     alias.attach(container, memory);
     assertThat(alias.unmap(0x0, 0x10000000)).isTrue();
-    alias.map(0x0, 0xc0000, 0x0, true, true);
-    alias.map(0xc0000, 0x20000, 0x0, true, false);
-    alias.map(0xe0000, 0x20000, 0x0, true, false);
-    alias.map(0x100000, 0xff00000, 0x100000, true, true);
+    alias.map(0x0, 0x0, 0xc0000, true, true);
+    alias.map(0xc0000, 0x0, 0x20000, true, false);
+    alias.map(0xe0000, 0x0, 0x20000, true, false);
+    alias.map(0x100000, 0x100000, 0xff00000, true, true);
   }
 
   @Test
@@ -67,7 +67,7 @@ class NodmarAliasTest {
     }
     container.map(0xa000000, 0x300000, 0x1000, true, true); // a guest mapping while translated
     container.unmap(0xa000000, 0x1000);                      // ... gone with the whole-space unmaps
-    alias.map(0x0, 0xc0000, 0x0, true, true);
+    alias.map(0x0, 0x0, 0xc0000, true, true);
     assertThat(container.mappings()).extracting(HostMapping::iova, HostMapping::size).containsExactly(tuple(0L, RAM));
   }
 }

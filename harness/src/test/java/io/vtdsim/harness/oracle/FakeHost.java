@@ -10,8 +10,8 @@ import java.util.TreeMap;
 final class FakeHost implements HostView {
   private final TreeMap<Long, MappedRange> m = new TreeMap<>();
 
-  FakeHost map(long iova, long size, long gpa, boolean r, boolean w) {
-    m.put(iova, new MappedRange(iova, size, gpa, r, w));
+  FakeHost map(long iova, long gpa, long size, boolean r, boolean w) {
+    m.put(iova, new MappedRange(iova, gpa, size, r, w));
     return this;
   }
 

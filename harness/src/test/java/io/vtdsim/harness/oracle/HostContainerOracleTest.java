@@ -102,8 +102,8 @@ class HostContainerOracleTest {
   void theReferenceWalkerListsSlotAlignedLeaves() {
     tb.map(slpt, 4, 0x40000000, 0x4000000, 2L << 20, true, false);
     assertThat(oracle.walker().leaves(tb.rootTable(), NIC.sid())).containsExactly(
-        new MappedRange(0x100000, 0x3000, 0x2000000, true, true),
-        new MappedRange(0x103000, 0x1000, 0x2003000, true, false),
-        new MappedRange(0x40000000, 2L << 20, 0x4000000, true, false));
+        new MappedRange(0x100000, 0x2000000, 0x3000, true, true),
+        new MappedRange(0x103000, 0x2003000, 0x1000, true, false),
+        new MappedRange(0x40000000, 0x4000000, 2L << 20, true, false));
   }
 }

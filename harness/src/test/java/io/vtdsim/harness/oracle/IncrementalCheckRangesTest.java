@@ -53,7 +53,7 @@ class IncrementalCheckRangesTest {
     intent.attach("nic", "d1");
     intent.map("d1", 0x100000, 0x2000000, 0x1000, true, true);
     tb.map(slpt, 4, 0x100000, 0x2000000, 4096, true, true);
-    host.map(0x100000, 0x1000, 0x2000000, true, true);
+    host.map(0x100000, 0x2000000, 0x1000, true, true);
     assertThat(check(true)).isEmpty(); // consumes "compare everything" after addDevice
   }
 
@@ -71,7 +71,7 @@ class IncrementalCheckRangesTest {
 
   /** A host page the guest does not map (its own host mapping). */
   private void stale(long iova) {
-    host.map(iova, 0x1000, 0x4000000 + 2 * iova, true, true);
+    host.map(iova, 0x4000000 + 2 * iova, 0x1000, true, true);
   }
 
   private static String page(long iova) {
@@ -116,7 +116,7 @@ class IncrementalCheckRangesTest {
 
   @Test
   void rangesThatTouchOrOverlapAreOneRangeAsInAFullComparison() {
-    host.map(0x400000, 0x3000, 0x5000000, true, true); // one stale host mapping over three pages
+    host.map(0x400000, 0x5000000, 0x3000, true, true); // one stale host mapping over three pages
     oracle.touch(0x400000, 0x1000);
     oracle.touch(0x401000, 0x1000); // starts where the first ends
     oracle.touch(0x402000, 0x1000);
@@ -209,11 +209,11 @@ class IncrementalCheckRangesTest {
   @Test
   void hostMapUnmapNotifyAndWalkEventsTouchTheirRanges() {
     for (long p : new long[] {0x400000, 0x500000, 0x600000, 0x700000, 0x800000}) stale(p);
-    log.emit("host", new EventBody.HostMap("host:nic", 0x400000, 0x1000, 0x9000, true, true, "ok"));
+    log.emit("host", new EventBody.HostMap("host:nic", 0x400000, 0x9000, 0x1000, true, true, "ok"));
     assertThat(incremental()).containsExactly(page(0x400000));
     log.emit("host", new EventBody.HostUnmap("host:nic", 0x500000, 0x1000, "ok", 0x1000));
     assertThat(incremental()).containsExactly(page(0x500000));
-    log.emit("shadow", new EventBody.ShadowNotify("nic", true, 0x600000, 0x1000, 0x9000, true, true));
+    log.emit("shadow", new EventBody.ShadowNotify("nic", true, 0x600000, 0x9000, 0x1000, true, true));
     assertThat(incremental()).containsExactly(page(0x600000));
     log.emit("shadow", new EventBody.ShadowWalk("nic", 0x700000, 0x701000, 1, "psi", null));
     assertThat(incremental()).containsExactly(page(0x700000));
@@ -365,7 +365,7 @@ class IncrementalCheckRangesTest {
 
   @Test
   void theInterruptWindowIsLeftOutOfATouchedRange() {
-    host.map(0xFEE00000L, 0x1000, 0x3000000, true, true);
+    host.map(0xFEE00000L, 0x3000000, 0x1000, true, true);
     stale(0xFEDFF000L);
     stale(0xFEF00000L);
     oracle.touch(0xFEDFF000L, 0x102000);
@@ -409,7 +409,7 @@ class IncrementalCheckRangesTest {
     assertThat(log.eventsOfKind(MappingOracle.EV_STALE_WINDOW)).hasSize(1);
     queued[0] = true;
     oracle.staleAllowance(null); // no allowance at all
-    host.map(iova, 0x1000, 0x9000000, true, true);
+    host.map(iova, 0x9000000, 0x1000, true, true);
     oracle.touch(iova, 0x1000);
     assertThat(incremental()).containsExactly(page(iova));
   }
@@ -442,12 +442,12 @@ class IncrementalCheckRangesTest {
     // guest and host map [0x400000, 0x403000) → 0x3000000 alike; the host as one mapping
     intent.map("d1", 0x400000, 0x3000000, 0x3000, true, true);
     for (long off = 0; off < 0x3000; off += 0x1000) tb.map(slpt, 4, 0x400000 + off, 0x3000000 + off, 4096, true, true);
-    host.map(0x400000, 0x3000, 0x3000000, true, true);
+    host.map(0x400000, 0x3000000, 0x3000, true, true);
     oracle.touch(0x401000, 0x1000);
     assertThat(incremental()).isEmpty();
     oracle.touch(0x402000, 0x800);
     assertThat(incremental()).isEmpty();
-    host.map(0x400000, 0x3000, 0x3001000, true, true); // now off by a page
+    host.map(0x400000, 0x3001000, 0x3000, true, true); // now off by a page
     oracle.touch(0x401000, 0x1000);
     assertThat(incremental()).containsExactly("wrong-target 0x401000+0x1000");
   }

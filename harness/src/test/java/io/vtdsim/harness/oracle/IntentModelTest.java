@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * Every expected value below is worked out by hand.
  */
 class IntentModelTest {
-  static MappedRange rw(long iova, long size, long gpa) {
-    return new MappedRange(iova, size, gpa, true, true);
+  static MappedRange rw(long iova, long gpa, long size) {
+    return new MappedRange(iova, gpa, size, true, true);
   }
 
   IntentModel m;
@@ -31,18 +31,18 @@ class IntentModelTest {
   void anUnmapInTheMiddleOfARunKeepsBothEndsWithTheirOwnTargets() {
     m.map("d1", 0x10000, 0x80000, 0x10000, true, true);
     m.unmap("d1", 0x14000, 0x2000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x4000, 0x80000), rw(0x16000, 0xA000, 0x86000));
-    assertThat(m.translate("nic", 0x13FFF)).contains(rw(0x10000, 0x4000, 0x80000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x4000), rw(0x16000, 0x86000, 0xA000));
+    assertThat(m.translate("nic", 0x13FFF)).contains(rw(0x10000, 0x80000, 0x4000));
     assertThat(m.translate("nic", 0x14000)).isEmpty();
     assertThat(m.translate("nic", 0x15FFF)).isEmpty();
-    assertThat(m.translate("nic", 0x16000)).contains(rw(0x16000, 0xA000, 0x86000));
+    assertThat(m.translate("nic", 0x16000)).contains(rw(0x16000, 0x86000, 0xA000));
   }
 
   @Test
   void anUnmapOverlappingTheStartOfARunKeepsItsTail() {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.unmap("d1", 0xE000, 0x4000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x12000, 0x2000, 0x82000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x12000, 0x82000, 0x2000));
   }
 
   @Test
@@ -50,17 +50,17 @@ class IntentModelTest {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.map("d1", 0x14000, 0x90000, 0x1000, true, true); // adjacent, another target
     m.unmap("d1", 0x10000, 0x1000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x11000, 0x3000, 0x81000), rw(0x14000, 0x1000, 0x90000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x11000, 0x81000, 0x3000), rw(0x14000, 0x90000, 0x1000));
     // and one ending exactly where the adjacent run starts leaves that run alone
     m.unmap("d1", 0x11000, 0x3000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x14000, 0x1000, 0x90000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x14000, 0x90000, 0x1000));
   }
 
   @Test
   void anUnmapOverlappingTheEndOfARunKeepsItsHead() {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.unmap("d1", 0x12000, 0x4000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x2000, 0x80000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x2000));
     assertThat(m.translate("nic", 0x12000)).isEmpty();
   }
 
@@ -69,11 +69,11 @@ class IntentModelTest {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.map("d1", 0x20000, 0x90000, 0x1000, true, false);
     m.unmap("d1", 0x12000, 0x2000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x2000, 0x80000),
-        new MappedRange(0x20000, 0x1000, 0x90000, true, false));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x2000),
+        new MappedRange(0x20000, 0x90000, 0x1000, true, false));
     // a run that starts inside the unmap and ends exactly at its end goes entirely
     m.unmap("d1", 0x1F000, 0x2000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x2000, 0x80000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x2000));
   }
 
   @Test
@@ -82,8 +82,8 @@ class IntentModelTest {
     m.map("d1", 0x12000, 0x90000, 0x2000, true, true);
     m.map("d1", 0x14000, 0xA0000, 0x2000, false, true);
     m.unmap("d1", 0x11000, 0x4000);
-    assertThat(m.mappings("d1")).containsExactly(new MappedRange(0x10000, 0x1000, 0x80000, true, false),
-        new MappedRange(0x15000, 0x1000, 0xA1000, false, true));
+    assertThat(m.mappings("d1")).containsExactly(new MappedRange(0x10000, 0x80000, 0x1000, true, false),
+        new MappedRange(0x15000, 0xA1000, 0x1000, false, true));
   }
 
   @Test
@@ -94,7 +94,7 @@ class IntentModelTest {
     m.unmap("d1", 0xF000, 0x1000); // just before it
     m.unmap("d1", 0x11000, 0); // empty
     m.unmap("nosuch", 0x10000, 0x2000);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x2000, 0x80000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x2000));
     assertThat(m.mappings("nosuch")).isEmpty();
   }
 
@@ -102,20 +102,20 @@ class IntentModelTest {
   void aMapOverPartOfARunReplacesOnlyTheBytesItCovers() {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.map("d1", 0x12000, 0xC0000, 0x4000, true, false);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x2000, 0x80000),
-        new MappedRange(0x12000, 0x4000, 0xC0000, true, false));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x2000),
+        new MappedRange(0x12000, 0xC0000, 0x4000, true, false));
     m.map("d1", 0x11000, 0xD0000, 0x2000, true, true); // inside both
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x1000, 0x80000), rw(0x11000, 0x2000, 0xD0000),
-        new MappedRange(0x13000, 0x3000, 0xC1000, true, false));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x1000), rw(0x11000, 0xD0000, 0x2000),
+        new MappedRange(0x13000, 0xC1000, 0x3000, true, false));
   }
 
   @Test
   void aMapInsideARunWithAnotherTargetSplitsItInThree() {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.map("d1", 0x11000, 0xF0000, 0x1000, true, true);
-    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x1000, 0x80000), rw(0x11000, 0x1000, 0xF0000),
-        rw(0x12000, 0x2000, 0x82000));
-    assertThat(m.translate("nic", 0x12000)).contains(rw(0x12000, 0x2000, 0x82000));
+    assertThat(m.mappings("d1")).containsExactly(rw(0x10000, 0x80000, 0x1000), rw(0x11000, 0xF0000, 0x1000),
+        rw(0x12000, 0x82000, 0x2000));
+    assertThat(m.translate("nic", 0x12000)).contains(rw(0x12000, 0x82000, 0x2000));
   }
 
   @Test
@@ -123,11 +123,11 @@ class IntentModelTest {
     m.map("d1", 0x10000, 0x80000, 0x1000, true, true);
     m.map("d1", 0x12000, 0x82000, 0x1000, true, true);
     m.map("d1", 0x11000, 0x81000, 0x1000, true, true); // joins the run before and the run after
-    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x3000, 0x80000));
-    assertThat(m.translate("nic", 0x12FFF)).contains(rw(0x10000, 0x3000, 0x80000));
+    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x80000, 0x3000));
+    assertThat(m.translate("nic", 0x12FFF)).contains(rw(0x10000, 0x80000, 0x3000));
     // remapping a piece of it to the same place changes nothing
     m.map("d1", 0x11000, 0x81000, 0x1000, true, true);
-    assertThat(m.translate("nic", 0x11000)).contains(rw(0x10000, 0x3000, 0x80000));
+    assertThat(m.translate("nic", 0x11000)).contains(rw(0x10000, 0x80000, 0x3000));
   }
 
   @Test
@@ -136,13 +136,13 @@ class IntentModelTest {
     m.map("d1", 0x11000, 0x90000, 0x1000, true, true); // target not contiguous
     m.map("d1", 0x12000, 0x91000, 0x1000, true, false); // permission differs
     m.map("d1", 0x0F000, 0x7F000, 0x1000, false, true); // before, permission differs
-    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x1000, 0x80000));
-    assertThat(m.translate("nic", 0x11000)).contains(rw(0x11000, 0x1000, 0x90000));
-    assertThat(m.translate("nic", 0x12000)).contains(new MappedRange(0x12000, 0x1000, 0x91000, true, false));
-    assertThat(m.translate("nic", 0x0F000)).contains(new MappedRange(0x0F000, 0x1000, 0x7F000, false, true));
+    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x80000, 0x1000));
+    assertThat(m.translate("nic", 0x11000)).contains(rw(0x11000, 0x90000, 0x1000));
+    assertThat(m.translate("nic", 0x12000)).contains(new MappedRange(0x12000, 0x91000, 0x1000, true, false));
+    assertThat(m.translate("nic", 0x0F000)).contains(new MappedRange(0x0F000, 0x7F000, 0x1000, false, true));
     // IOVA-contiguous after, target contiguous, same permission, but a gap in IOVA: separate
     m.map("d1", 0x14000, 0x81000, 0x1000, true, true);
-    assertThat(m.translate("nic", 0x14000)).contains(rw(0x14000, 0x1000, 0x81000));
+    assertThat(m.translate("nic", 0x14000)).contains(rw(0x14000, 0x81000, 0x1000));
   }
 
   @Test
@@ -157,17 +157,17 @@ class IntentModelTest {
   void translateFollowsTheAttachment() {
     m.map("d1", 0x10000, 0x80000, 0x2000, true, true);
     m.map("d2", 0x10000, 0x90000, 0x2000, true, true);
-    assertThat(m.translate("nic", 0x11FFF)).contains(rw(0x10000, 0x2000, 0x80000));
+    assertThat(m.translate("nic", 0x11FFF)).contains(rw(0x10000, 0x80000, 0x2000));
     assertThat(m.translate("nic", 0x12000)).isEmpty();
     assertThat(m.translate("nic", 0xFFFF)).isEmpty();
     assertThat(m.translate("gpu", 0x10000)).isEmpty();
     assertThat(m.domainOf("nic")).isEqualTo("d1");
     m.attach("nic", "d2");
-    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x2000, 0x90000));
+    assertThat(m.translate("nic", 0x10000)).contains(rw(0x10000, 0x90000, 0x2000));
     m.detach("nic");
     assertThat(m.domainOf("nic")).isNull();
     assertThat(m.translate("nic", 0x10000)).isEmpty();
-    assertThat(m.mappings("d2")).containsExactly(rw(0x10000, 0x2000, 0x90000));
+    assertThat(m.mappings("d2")).containsExactly(rw(0x10000, 0x90000, 0x2000));
   }
 
   @Test
@@ -175,11 +175,11 @@ class IntentModelTest {
     m.map("d1", 0x10000, 0x80000, 0x4000, true, true);
     m.map("d1", 0x20000, 0x90000, 0x1000, false, true);
     m.map("d1", 0x30000, 0xA0000, 0x1000, true, true);
-    assertThat(m.expected("nic", 0x12000, 0x20800).toList()).containsExactly(rw(0x12000, 0x2000, 0x82000),
-        new MappedRange(0x20000, 0x800, 0x90000, false, true));
+    assertThat(m.expected("nic", 0x12000, 0x20800).toList()).containsExactly(rw(0x12000, 0x82000, 0x2000),
+        new MappedRange(0x20000, 0x90000, 0x800, false, true));
     // a range that starts exactly where a run ends and ends where the next starts holds nothing
     assertThat(m.expected("nic", 0x14000, 0x20000).toList()).isEmpty();
-    assertThat(m.expected("nic", 0x30000, 0x30001).toList()).containsExactly(rw(0x30000, 1, 0xA0000));
+    assertThat(m.expected("nic", 0x30000, 0x30001).toList()).containsExactly(rw(0x30000, 0xA0000, 1));
     assertThat(m.expected("nic", 0, Long.MAX_VALUE).bytes()).isEqualTo(0x6000);
     assertThat(m.expected("gpu", 0, Long.MAX_VALUE).toList()).isEmpty();
     m.detach("nic");

@@ -49,7 +49,7 @@ class MappingOracleTest {
     intent.map("d1", IOVA, GPA, 0x2000, true, true);
     tb.map(slpt, 4, IOVA, GPA, 4096, true, true);
     tb.map(slpt, 4, IOVA + 0x1000, GPA + 0x1000, 4096, true, true);
-    host.map(IOVA, 0x1000, GPA, true, true).map(IOVA + 0x1000, 0x1000, GPA + 0x1000, true, true);
+    host.map(IOVA, GPA, 0x1000, true, true).map(IOVA + 0x1000, GPA + 0x1000, 0x1000, true, true);
   }
 
   List<Violation> full() {
@@ -63,7 +63,7 @@ class MappingOracleTest {
 
   @Test
   void extraHostMappingIsStale() {
-    host.map(0x400000, 0x1000, 0x3000000, true, false);
+    host.map(0x400000, 0x3000000, 0x1000, true, false);
     assertThat(full()).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.STALE_MAPPING);
       assertThat(v.device()).isEqualTo("nic");
@@ -86,7 +86,7 @@ class MappingOracleTest {
 
   @Test
   void hostPointingElsewhereIsWrongTarget() {
-    host.map(IOVA + 0x1000, 0x1000, GPA + 0x5000, true, true);
+    host.map(IOVA + 0x1000, GPA + 0x5000, 0x1000, true, true);
     assertThat(full()).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.WRONG_TARGET);
       assertThat(v.iova()).isEqualTo(IOVA + 0x1000);
@@ -96,7 +96,7 @@ class MappingOracleTest {
 
   @Test
   void hostWithOtherPermissionsIsWrongPermission() {
-    host.map(IOVA, 0x1000, GPA, true, false);
+    host.map(IOVA, GPA, 0x1000, true, false);
     assertThat(full()).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.WRONG_PERMISSION);
       assertThat(v.iova()).isEqualTo(IOVA);
@@ -108,7 +108,7 @@ class MappingOracleTest {
   void guestTableMappingMoreThanIntendedIsStaleAgainstTheIntent() {
     // a driver left a leaf behind; the host faithfully mirrors it
     tb.map(slpt, 4, 0x800000, 0x3000000, 4096, true, true);
-    host.map(0x800000, 0x1000, 0x3000000, true, true);
+    host.map(0x800000, 0x3000000, 0x1000, true, true);
     assertThat(full()).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.STALE_MAPPING);
       assertThat(v.iova()).isEqualTo(0x800000);
@@ -119,7 +119,7 @@ class MappingOracleTest {
   @Test
   void guestTablePointingElsewhereIsWrongTargetAgainstTheIntent() {
     tb.setEntry(slpt, 4, IOVA, 1, SecondLevelPte.leaf(GPA + 0x9000, true, true).encode());
-    host.map(IOVA, 0x1000, GPA + 0x9000, true, true);
+    host.map(IOVA, GPA + 0x9000, 0x1000, true, true);
     assertThat(full()).extracting(Violation::kind).containsExactly(Violation.WRONG_TARGET);
   }
 
@@ -139,7 +139,7 @@ class MappingOracleTest {
   void aSuperpageEqualsTheSame512SmallHostMappings() {
     intent.map("d1", 0x40000000, 0x4000000, 2 * MiB, true, true);
     tb.map(slpt, 4, 0x40000000, 0x4000000, 2 * MiB, true, true);
-    for (long off = 0; off < 2 * MiB; off += 0x1000) host.map(0x40000000 + off, 0x1000, 0x4000000 + off, true, true);
+    for (long off = 0; off < 2 * MiB; off += 0x1000) host.map(0x40000000 + off, 0x4000000 + off, 0x1000, true, true);
     assertThat(full()).isEmpty();
   }
 
@@ -147,7 +147,7 @@ class MappingOracleTest {
   void aSuperpageLeafCoversItsWholeSlot() {
     intent.map("d1", 0x40000000, 0x4000000, 2 * MiB, true, true);
     tb.map(slpt, 4, 0x40000000, 0x4000000, 2 * MiB, true, true);
-    host.map(0x40000000, 0x1000, 0x4000000, true, true);
+    host.map(0x40000000, 0x4000000, 0x1000, true, true);
     assertThat(full()).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.MISSING_MAPPING);
       assertThat(v.iova()).isEqualTo(0x40001000);
@@ -169,7 +169,7 @@ class MappingOracleTest {
   @Test
   void withTranslationOffTheHostMustMapRamIdentically() {
     machine.te = false;
-    FakeHost identity = new FakeHost().map(0, 256 * MiB, 0, true, true);
+    FakeHost identity = new FakeHost().map(0, 0, 256 * MiB, true, true);
     MappingOracle o = new MappingOracle(mem, machine, intent, log);
     o.addDevice("nic", NIC, identity, "host:nic");
     assertThat(o.check(0, "boot", true)).isEmpty();
@@ -179,11 +179,11 @@ class MappingOracleTest {
   @Test
   void passThroughContextMeansIdentity() {
     tb.passThroughContext(NIC.sid(), 1, 2);
-    FakeHost identity = new FakeHost().map(0, 128 * MiB, 0, true, true).map(128 * MiB, 128 * MiB, 128 * MiB, true, true);
+    FakeHost identity = new FakeHost().map(0, 0, 128 * MiB, true, true).map(128 * MiB, 128 * MiB, 128 * MiB, true, true);
     MappingOracle o = new MappingOracle(mem, machine, intent, log);
     o.addDevice("nic", NIC, identity, "host:nic");
     assertThat(o.check(0, "attach", true)).isEmpty();
-    identity.map(128 * MiB, 128 * MiB, 0, true, true);
+    identity.map(128 * MiB, 0, 128 * MiB, true, true);
     assertThat(o.check(0, "attach", true)).singleElement().satisfies(v -> {
       assertThat(v.kind()).isEqualTo(Violation.WRONG_TARGET);
       assertThat(v.iova()).isEqualTo(128 * MiB);
@@ -212,13 +212,13 @@ class MappingOracleTest {
   @Test
   void incrementalChecksLookOnlyAtTouchedRanges() {
     full(); // consumes the initial "compare everything"
-    host.map(0x400000, 0x1000, 0x3000000, true, false);
+    host.map(0x400000, 0x3000000, 0x1000, true, false);
     assertThat(oracle.check(8, "unrelated", false)).isEmpty();
     oracle.touch(0x400000, 0x1000);
     assertThat(oracle.check(9, "touching", false)).extracting(Violation::kind).containsExactly(Violation.STALE_MAPPING);
     host.unmap(0x400000);
     log.emit("host.map", "host:nic", null, Map.of("container", "host:nic", "iova", 0x500000L, "size", 0x1000L));
-    host.map(0x500000, 0x1000, 0x3000000, true, true);
+    host.map(0x500000, 0x3000000, 0x1000, true, true);
     assertThat(oracle.check(10, "event-touched", false)).extracting(Violation::iova).containsExactly(0x500000L);
     assertThat(oracle.rangeChecks()).isEqualTo(2);
   }

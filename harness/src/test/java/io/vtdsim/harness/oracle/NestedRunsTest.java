@@ -38,9 +38,9 @@ class NestedRunsTest {
   void stageOneThroughStageTwoTakesItsOutputAndBothPermissionsAndDropsWhatStageTwoLacks() {
     // stage 1: [0x1000, +0x3000) → 0x10000 rw; stage 2: 0x10000+0x1000 → 0x90000 r, 0x12000+0x1000 → 0x12000 rw
     Runs s1 = runs(0x1000, 0x3000, 0x10000, RW);
-    Runs out = s1.through(stage2(mr(0x10000, 0x1000, 0x90000, R), mr(0x12000, 0x1000, 0x12000, RW)));
+    Runs out = s1.through(stage2(mr(0x10000, 0x90000, 0x1000, R), mr(0x12000, 0x12000, 0x1000, RW)));
     // 0x1000 → 0x90000 r (stage 2 read-only); 0x2000 → 0x11000 unmapped in stage 2: gone; 0x3000 → 0x12000 rw
-    assertThat(out.toList()).containsExactly(mr(0x1000, 0x1000, 0x90000, R), mr(0x3000, 0x1000, 0x12000, RW));
+    assertThat(out.toList()).containsExactly(mr(0x1000, 0x90000, 0x1000, R), mr(0x3000, 0x12000, 0x1000, RW));
   }
 
   @Test
@@ -49,10 +49,10 @@ class NestedRunsTest {
     // a stale entry inside the walk (another target) and one past its end (the guest unmapped it)
     Runs cached = runs(0x1000, 0x1000, 0x500000, R, 0x6000, 0x1000, 0x600000, RW);
     List<MappedRange> got = new ArrayList<>(walk.overlaidBy(cached).toList());
-    assertThat(got).containsExactly(mr(0x0, 0x1000, 0x100000, RW), mr(0x1000, 0x1000, 0x500000, R),
-        mr(0x2000, 0x2000, 0x102000, RW), mr(0x6000, 0x1000, 0x600000, RW));
-    assertThat(walk.overlaidBy(new Runs()).toList()).containsExactly(mr(0x0, 0x4000, 0x100000, RW));
-    assertThat(new Runs().overlaidBy(cached).toList()).containsExactly(mr(0x1000, 0x1000, 0x500000, R),
-        mr(0x6000, 0x1000, 0x600000, RW));
+    assertThat(got).containsExactly(mr(0x0, 0x100000, 0x1000, RW), mr(0x1000, 0x500000, 0x1000, R),
+        mr(0x2000, 0x102000, 0x2000, RW), mr(0x6000, 0x600000, 0x1000, RW));
+    assertThat(walk.overlaidBy(new Runs()).toList()).containsExactly(mr(0x0, 0x100000, 0x4000, RW));
+    assertThat(new Runs().overlaidBy(cached).toList()).containsExactly(mr(0x1000, 0x500000, 0x1000, R),
+        mr(0x6000, 0x600000, 0x1000, RW));
   }
 }

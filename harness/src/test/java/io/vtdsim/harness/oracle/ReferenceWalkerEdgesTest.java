@@ -44,8 +44,8 @@ class ReferenceWalkerEdgesTest {
     return out;
   }
 
-  private static MappedRange rw(long iova, long size, long gpa) {
-    return new MappedRange(iova, size, gpa, true, true);
+  private static MappedRange rw(long iova, long gpa, long size) {
+    return new MappedRange(iova, gpa, size, true, true);
   }
 
   // ---- root and context entries ----
@@ -173,10 +173,10 @@ class ReferenceWalkerEdgesTest {
     long last = (1L << 48) - 0x1000; // index 511 at every level
     tb.map(top, 4, last, 0x5000, 4096, true, true);
     tb.map(top, 4, 0, 0x6000, 4096, true, true);
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0, 0x1000, 0x6000),
-        rw(last, 0x1000, 0x5000));
-    assertThat(walk(last, 1L << 48).toList()).containsExactly(rw(last, 0x1000, 0x5000));
-    assertThat(walk(last + 0xFFF, Long.MAX_VALUE).toList()).containsExactly(rw(last, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0, 0x6000, 0x1000),
+        rw(last, 0x5000, 0x1000));
+    assertThat(walk(last, 1L << 48).toList()).containsExactly(rw(last, 0x5000, 0x1000));
+    assertThat(walk(last + 0xFFF, Long.MAX_VALUE).toList()).containsExactly(rw(last, 0x5000, 0x1000));
     assertThat(walk(0x1000, last).toList()).isEmpty();
     assertThat(walk(1L << 48, Long.MAX_VALUE).toList()).isEmpty();
   }
@@ -188,7 +188,7 @@ class ReferenceWalkerEdgesTest {
     tb.map(top, 3, last, 0x5000, 4096, true, false);
     tb.map(top, 3, (1L << 39) - 2 * MiB - GiB, 0x200000, 2 * MiB, true, true); // index 510 of L3, 511 of L2
     assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(
-        rw((1L << 39) - 2 * MiB - GiB, 2 * MiB, 0x200000), new MappedRange(last, 0x1000, 0x5000, true, false));
+        rw((1L << 39) - 2 * MiB - GiB, 0x200000, 2 * MiB), new MappedRange(last, 0x5000, 0x1000, true, false));
   }
 
   @Test
@@ -200,7 +200,7 @@ class ReferenceWalkerEdgesTest {
     long next = tb.allocPage();
     assertThat(next).isEqualTo(l1 + 0x1000);
     for (int i = 0; i < 512; i++) mem.write64(next + 8L * i, 0x100000 + 0x1000L * i | RW);
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1FF000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1FF000, 0x5000, 0x1000));
   }
 
   @Test
@@ -209,13 +209,13 @@ class ReferenceWalkerEdgesTest {
     tb.map(top, 4, GiB, 0x200000, 2 * MiB, true, true);
     tb.map(top, 4, GiB + 2 * MiB, 0x900000, 4096, true, true);
     tb.map(top, 4, GiB + 2 * MiB + 0x2000, 0xA00000, 4096, true, true);
-    assertThat(walk(GiB + 0x1800, GiB + 0x1801).toList()).containsExactly(rw(GiB, 2 * MiB, 0x200000));
+    assertThat(walk(GiB + 0x1800, GiB + 0x1801).toList()).containsExactly(rw(GiB, 0x200000, 2 * MiB));
     // [end of the 2 MiB slot - 1, the next page + 1): both leaves, not the one after
     assertThat(walk(GiB + 2 * MiB - 1, GiB + 2 * MiB + 0x1001).toList())
-        .containsExactly(rw(GiB, 2 * MiB, 0x200000), rw(GiB + 2 * MiB, 0x1000, 0x900000));
+        .containsExactly(rw(GiB, 0x200000, 2 * MiB), rw(GiB + 2 * MiB, 0x900000, 0x1000));
     assertThat(walk(GiB + 2 * MiB + 0x1000, GiB + 2 * MiB + 0x2000).toList()).isEmpty();
     assertThat(walk(GiB + 2 * MiB + 0x1FFF, GiB + 2 * MiB + 0x2001).toList())
-        .containsExactly(rw(GiB + 2 * MiB + 0x2000, 0x1000, 0xA00000));
+        .containsExactly(rw(GiB + 2 * MiB + 0x2000, 0xA00000, 0x1000));
     assertThat(walk(GiB, GiB).toList()).isEmpty();
     assertThat(walk(GiB + 0x1800, GiB + 0x1800).toList()).isEmpty(); // an empty range inside a leaf's slot
   }
@@ -231,7 +231,7 @@ class ReferenceWalkerEdgesTest {
     long pde = tb.entryAddress(top, 4, 0x1000, 2);
     mem.write64(pde, mem.read64(pde) & ~SecondLevelPte.R); // the level-2 entry: write only
     assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(
-        new MappedRange(0x2000, 0x1000, 0x6000, false, true), new MappedRange(0x3000, 0x1000, 0x9000, false, true));
+        new MappedRange(0x2000, 0x6000, 0x1000, false, true), new MappedRange(0x3000, 0x9000, 0x1000, false, true));
   }
 
   @Test
@@ -243,7 +243,7 @@ class ReferenceWalkerEdgesTest {
     mem.write64(pde, v | SecondLevelPte.SNP);
     assertThat(walker.leaves(tb.rootTable(), NIC.sid())).isEmpty();
     machine.sc = true; // with snoop control SNP is defined
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x5000, 0x1000));
     mem.write64(pde, v | SecondLevelPte.TM);
     assertThat(walker.leaves(tb.rootTable(), NIC.sid())).isEmpty();
   }
@@ -255,12 +255,12 @@ class ReferenceWalkerEdgesTest {
     tb.map(top, 4, 0x1000, 0x5000, 4096, true, true);
     long pte = tb.entryAddress(top, 4, 0x1000, 1);
     mem.write64(pte, (1L << 38) | 0x5000 | RW); // bit 38: inside HAW 39
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, (1L << 38) | 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, (1L << 38) | 0x5000, 0x1000));
     mem.write64(pte, (1L << 39) | 0x5000 | RW);
     assertThat(walker.leaves(tb.rootTable(), NIC.sid())).isEmpty();
     // bits 63 and 61:52 are ignored: the address is bits 51:12
     mem.write64(pte, (1L << 63) | (1L << 55) | 0x5000 | RW);
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x5000, 0x1000));
   }
 
   @Test
@@ -276,7 +276,7 @@ class ReferenceWalkerEdgesTest {
     long top = tb.multiLevelContext(NIC.sid(), 1, 2);
     tb.map(top, 4, 2 * MiB, 4 * MiB, 2 * MiB, true, true);
     tb.map(top, 4, GiB, 0, GiB, true, true);
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * MiB, 2 * MiB, 4 * MiB), rw(GiB, GiB, 0));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * MiB, 4 * MiB, 2 * MiB), rw(GiB, 0, GiB));
     long pde = tb.entryAddress(top, 4, 2 * MiB, 2);
     mem.write64(pde, mem.read64(pde) | 0x1000); // bit 12 of a 2 MiB leaf
     long pdpe = tb.entryAddress(top, 4, GiB, 3);
@@ -292,14 +292,14 @@ class ReferenceWalkerEdgesTest {
     tb.map(top, 4, 2 * GiB + 0x1000, 0x5000, 4096, true, true);
     machine.sp2M = false;
     machine.sp1G = false;
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * GiB + 0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * GiB + 0x1000, 0x5000, 0x1000));
     machine.sp2M = true; // 2 MiB only (CAP.SLLPS = 01b)
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * MiB, 2 * MiB, 4 * MiB),
-        rw(2 * GiB + 0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(2 * MiB, 4 * MiB, 2 * MiB),
+        rw(2 * GiB + 0x1000, 0x5000, 0x1000));
     machine.sp2M = false; // 1 GiB without 2 MiB: not a valid SLLPS, but each bit is read on its own
     machine.sp1G = true;
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(GiB, GiB, 0),
-        rw(2 * GiB + 0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(GiB, 0, GiB),
+        rw(2 * GiB + 0x1000, 0x5000, 0x1000));
   }
 
   @Test
@@ -315,7 +315,7 @@ class ReferenceWalkerEdgesTest {
     mem.write64(pdpe, fake | SecondLevelPte.PS | RW);
     machine.sp2M = false;
     machine.sp1G = false;
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x5000, 0x1000));
   }
 
   @Test
@@ -327,7 +327,7 @@ class ReferenceWalkerEdgesTest {
     mem.write64(pte, mem.read64(pte) | SecondLevelPte.PS);
     machine.sp2M = false;
     machine.sp1G = false;
-    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x1000, 0x5000));
+    assertThat(walker.leaves(tb.rootTable(), NIC.sid())).containsExactly(rw(0x1000, 0x5000, 0x1000));
   }
 
   // ---- the budgets, exactly ----
@@ -372,7 +372,7 @@ class ReferenceWalkerEdgesTest {
       String stopped = s.walkAll(out);
       if (n == 256) {
         assertThat(stopped).isNull();
-        assertThat(out.toList()).containsExactly(rw(0, 256 * 0x1000L, 0));
+        assertThat(out.toList()).containsExactly(rw(0, 0, 256 * 0x1000L));
       } else {
         assertThat(stopped).contains("more than 256 leaves");
       }

@@ -26,8 +26,8 @@ class RunsAndDiffTest {
     return r;
   }
 
-  static MappedRange mr(long iova, long size, long gpa, int perm) {
-    return new MappedRange(iova, size, gpa, (perm & 1) != 0, (perm & 2) != 0);
+  static MappedRange mr(long iova, long gpa, long size, int perm) {
+    return new MappedRange(iova, gpa, size, (perm & 1) != 0, (perm & 2) != 0);
   }
 
   record Finding(Violation.Kind kind, long iova, long size, String detail) {
@@ -56,7 +56,7 @@ class RunsAndDiffTest {
   @Test
   void contiguousRunsWithContiguousTargetsAndEqualPermissionsMerge() {
     Runs r = runs(0x1000, 0x1000, 0x5000, RW, 0x2000, 0x1000, 0x6000, RW);
-    assertThat(r.toList()).containsExactly(mr(0x1000, 0x2000, 0x5000, RW));
+    assertThat(r.toList()).containsExactly(mr(0x1000, 0x5000, 0x2000, RW));
     assertThat(r.count()).isEqualTo(1);
     assertThat(r.end(0)).isEqualTo(0x3000);
     assertThat(r.bytes()).isEqualTo(0x2000);
@@ -67,8 +67,8 @@ class RunsAndDiffTest {
     Runs r = runs(0x1000, 0x1000, 0x5000, RW, 0x2000, 0x1000, 0x7000, RW, // target jumps
         0x3000, 0x1000, 0x8000, R, // permission differs
         0x5000, 0x1000, 0x9000, R); // IOVA gap (0x4000 unmapped) though the target is contiguous
-    assertThat(r.toList()).containsExactly(mr(0x1000, 0x1000, 0x5000, RW), mr(0x2000, 0x1000, 0x7000, RW),
-        mr(0x3000, 0x1000, 0x8000, R), mr(0x5000, 0x1000, 0x9000, R));
+    assertThat(r.toList()).containsExactly(mr(0x1000, 0x5000, 0x1000, RW), mr(0x2000, 0x7000, 0x1000, RW),
+        mr(0x3000, 0x8000, 0x1000, R), mr(0x5000, 0x9000, 0x1000, R));
     assertThat(r.bytes()).isEqualTo(0x4000);
     assertThat(r.iova(3)).isEqualTo(0x5000);
     assertThat(r.size(3)).isEqualTo(0x1000);
@@ -94,7 +94,7 @@ class RunsAndDiffTest {
     List<MappedRange> want = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       r.add(0x2000L * i, 0x1000, 0x100000L + 0x3000L * i, 1 + i % 3);
-      want.add(mr(0x2000L * i, 0x1000, 0x100000L + 0x3000L * i, 1 + i % 3));
+      want.add(mr(0x2000L * i, 0x100000L + 0x3000L * i, 0x1000, 1 + i % 3));
     }
     assertThat(r.toList()).isEqualTo(want);
     assertThat(Runs.of(want).toList()).isEqualTo(want);
@@ -129,8 +129,8 @@ class RunsAndDiffTest {
   @Test
   void clipKeepsThePiecesInsideWithShiftedTargets() {
     Runs r = runs(0x1000, 0x3000, 0x10000, RW, 0x5000, 0x1000, 0x20000, R);
-    assertThat(r.clip(0x2000, 0x5800).toList()).containsExactly(mr(0x2000, 0x2000, 0x11000, RW),
-        mr(0x5000, 0x800, 0x20000, R));
+    assertThat(r.clip(0x2000, 0x5800).toList()).containsExactly(mr(0x2000, 0x11000, 0x2000, RW),
+        mr(0x5000, 0x20000, 0x800, R));
     assertThat(r.clip(0x4000, 0x5000).toList()).isEmpty(); // between the runs, edges included
     assertThat(r.clip(0, Long.MAX_VALUE).toList()).isEqualTo(r.toList());
   }
@@ -140,14 +140,14 @@ class RunsAndDiffTest {
     Runs r = runs(0x1000, 0x1000, 0x10000, RW, // ends at the hole's start
         0x3000, 0x4000, 0x20000, RW, // straddles the whole hole
         0x9000, 0x1000, 0x30000, R); // starts at the hole's end
-    assertThat(r.without(0x2000, 0x9000).toList()).containsExactly(mr(0x1000, 0x1000, 0x10000, RW),
-        mr(0x9000, 0x1000, 0x30000, R));
-    assertThat(r.without(0x4000, 0x5000).toList()).containsExactly(mr(0x1000, 0x1000, 0x10000, RW),
-        mr(0x3000, 0x1000, 0x20000, RW), mr(0x5000, 0x2000, 0x22000, RW), mr(0x9000, 0x1000, 0x30000, R));
+    assertThat(r.without(0x2000, 0x9000).toList()).containsExactly(mr(0x1000, 0x10000, 0x1000, RW),
+        mr(0x9000, 0x30000, 0x1000, R));
+    assertThat(r.without(0x4000, 0x5000).toList()).containsExactly(mr(0x1000, 0x10000, 0x1000, RW),
+        mr(0x3000, 0x20000, 0x1000, RW), mr(0x5000, 0x22000, 0x2000, RW), mr(0x9000, 0x30000, 0x1000, R));
     assertThat(r.without(0x2000, 0x3000).toList()).isEqualTo(r.toList());
     assertThat(r.without(0xA000, 0xB000).toList()).isEqualTo(r.toList());
-    assertThat(r.without(0x2800, 0x3800).toList()).containsExactly(mr(0x1000, 0x1000, 0x10000, RW),
-        mr(0x3800, 0x3800, 0x20800, RW), mr(0x9000, 0x1000, 0x30000, R));
+    assertThat(r.without(0x2800, 0x3800).toList()).containsExactly(mr(0x1000, 0x10000, 0x1000, RW),
+        mr(0x3800, 0x20800, 0x3800, RW), mr(0x9000, 0x30000, 0x1000, R));
   }
 
   @Test
@@ -156,10 +156,10 @@ class RunsAndDiffTest {
     // one run whose targets cross the RAM gap [0x10000, 0x20000) and run past the end of RAM
     Runs r = runs(0x100000, 0x40000, 0x8000, W);
     assertThat(r.targetsIn(ram).toList()).containsExactly(mr(0x100000, 0x8000, 0x8000, W),
-        mr(0x118000, 0x10000, 0x20000, W));
+        mr(0x118000, 0x20000, 0x10000, W));
     assertThat(runs(0x0, 0x1000, 0x10000, RW).targetsIn(ram).toList()).isEmpty(); // first byte of the gap
-    assertThat(runs(0x0, 0x1000, 0xF000, RW).targetsIn(ram).toList()).containsExactly(mr(0, 0x1000, 0xF000, RW));
-    assertThat(Runs.identity(ram).toList()).containsExactly(mr(0, 0x10000, 0, RW), mr(0x20000, 0x10000, 0x20000, RW));
+    assertThat(runs(0x0, 0x1000, 0xF000, RW).targetsIn(ram).toList()).containsExactly(mr(0, 0xF000, 0x1000, RW));
+    assertThat(Runs.identity(ram).toList()).containsExactly(mr(0, 0, 0x10000, RW), mr(0x20000, 0x20000, 0x10000, RW));
   }
 
   // ---- Diff ----
@@ -245,10 +245,10 @@ class RunsAndDiffTest {
 
   @Test
   void theDefaultRangeQueryReturnsTheMappingsOverlappingTheRangeOnly() {
-    FakeHost h = new FakeHost().map(0x1000, 0x1000, 0x9000, true, true).map(0x3000, 0x2000, 0xA000, true, false);
+    FakeHost h = new FakeHost().map(0x1000, 0x9000, 0x1000, true, true).map(0x3000, 0xA000, 0x2000, true, false);
     assertThat(h.mappingsIn(0x2000, 0x3000)).isEmpty(); // between them, edges included
-    assertThat(h.mappingsIn(0x1FFF, 0x3001)).containsExactly(mr(0x1000, 0x1000, 0x9000, RW), mr(0x3000, 0x2000, 0xA000, R));
-    assertThat(h.mappingsIn(0x3800, 0x4000)).containsExactly(mr(0x3000, 0x2000, 0xA000, R));
+    assertThat(h.mappingsIn(0x1FFF, 0x3001)).containsExactly(mr(0x1000, 0x9000, 0x1000, RW), mr(0x3000, 0xA000, 0x2000, R));
+    assertThat(h.mappingsIn(0x3800, 0x4000)).containsExactly(mr(0x3000, 0xA000, 0x2000, R));
     assertThat(h.mappingsIn(0, 0x1000)).isEmpty();
   }
 
@@ -257,8 +257,8 @@ class RunsAndDiffTest {
   @Test
   void valueTypesCheckTheirArgumentsAndPrintWhatTheyHold() {
     assertThatThrownBy(() -> new MappedRange(0x1000, 0, 0, true, true)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new MappedRange(0x1000, -1, 0, true, true)).isInstanceOf(IllegalArgumentException.class);
-    MappedRange m = new MappedRange(0x1000, 0x2000, 0x5000, true, false);
+    assertThatThrownBy(() -> new MappedRange(0x1000, 0, -1, true, true)).isInstanceOf(IllegalArgumentException.class);
+    MappedRange m = new MappedRange(0x1000, 0x5000, 0x2000, true, false);
     assertThat(m.end()).isEqualTo(0x3000);
     assertThat(m.perm()).isEqualTo("r");
     assertThat(m).hasToString("[0x1000, 0x3000) → 0x5000 r");

@@ -55,7 +55,7 @@ class SuperpageWithoutSllpsTest {
       assertThat(bed.vtdConfig().cap().sllps()).isZero();
       assertThat(bed.check()).isEmpty();
       assertThat(bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid()))
-          .containsExactly(new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true));
+          .containsExactly(new MappedRange(PAGE_IOVA, 0x0100_0000L, 0x1000, true, true));
       assertThat(bed.host("nic").lookup(PS_IOVA)).isEmpty();
       assertThat(bed.dma("nic", PS_IOVA + 0x1000, false, 8, false)).isEmpty(); // faults, as expected
       assertThat(bed.dma("nic", PAGE_IOVA, false, 8, true)).isEmpty();
@@ -73,8 +73,8 @@ class SuperpageWithoutSllpsTest {
         assertThat(v.detail()).contains("(intent); guest table maps");
       });
       assertThat(bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid()))
-          .containsExactly(new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true),
-              new MappedRange(PS_IOVA, 2L << 20, PS_TARGET, true, true));
+          .containsExactly(new MappedRange(PAGE_IOVA, 0x0100_0000L, 0x1000, true, true),
+              new MappedRange(PS_IOVA, PS_TARGET, 2L << 20, true, true));
     }
   }
 
@@ -95,9 +95,9 @@ class SuperpageWithoutSllpsTest {
       }
       mem.write64(l3 + 8L * 2, 0x4000_0000L | SecondLevelPte.PS | SecondLevelPte.R | SecondLevelPte.W);
       var leaves = bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid());
-      MappedRange page = new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true);
+      MappedRange page = new MappedRange(PAGE_IOVA, 0x0100_0000L, 0x1000, true, true);
       if (sizes.contains("1G")) {
-        assertThat(leaves).containsExactly(page, new MappedRange(0x8000_0000L, 1L << 30, 0x4000_0000L, true, true));
+        assertThat(leaves).containsExactly(page, new MappedRange(0x8000_0000L, 0x4000_0000L, 1L << 30, true, true));
       } else {
         assertThat(leaves).containsExactly(page);
       }
@@ -126,13 +126,13 @@ class SuperpageWithoutSllpsTest {
       mem.write64(l1 + 16, (1L << haw) | 0x0100_2000L | SecondLevelPte.R | SecondLevelPte.W);
       mem.write64(l1 + 32, (1L << (haw - 1)) | 0x0100_4000L | SecondLevelPte.R | SecondLevelPte.W);
       assertThat(HostView.of(bed.host("nic")).lookup(PAGE_IOVA + 0x800))
-          .contains(new MappedRange(PAGE_IOVA, 0x1000, 0x0100_0000L, true, true));
+          .contains(new MappedRange(PAGE_IOVA, 0x0100_0000L, 0x1000, true, true));
       assertThat(HostView.of(bed.host("nic")).lookup(PAGE_IOVA + 0x1000)).isEmpty();
       var mv = MachineView.of(bed.unit());
       assertThat(mv.translationEnabled()).isTrue();
       assertThat(mv.rootTableAddress()).isEqualTo(bed.driver().rootTableAddress());
       assertThat(bed.oracle().walker().leaves(bed.unit().rootTableAddress(), bed.sid("nic").sid()))
-          .containsExactly(new MappedRange(PAGE_IOVA + 0x4000, 0x1000, (1L << (haw - 1)) | 0x0100_4000L, true, true));
+          .containsExactly(new MappedRange(PAGE_IOVA + 0x4000, (1L << (haw - 1)) | 0x0100_4000L, 0x1000, true, true));
     }
   }
 }

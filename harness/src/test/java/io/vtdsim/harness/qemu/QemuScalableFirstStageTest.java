@@ -108,7 +108,7 @@ class QemuScalableFirstStageTest {
     m = listener.mark();
     g.dsi(DID);
     assertThat(listener.since(m)).as("a domain-selective invalidation walks the first-stage table")
-        .containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, true));
+        .containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, true));
   }
 
   @Test
@@ -179,7 +179,7 @@ class QemuScalableFirstStageTest {
     g.mem.write64(leaf, GPA | 0x1); // P only: no R/W, no U/S
     int m = listener.mark();
     g.dsi(DID);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, false));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, false));
     // QEMU's own translation refuses the supervisor-only page (vtd_iova_to_fspte: VTD_FR_FS_PAGING_ENTRY_US)
     DmaAccess read = session.dmaRead(NIC, IOVA, 16);
     assertThat(read.ok()).isFalse();

@@ -101,7 +101,7 @@ class QemuScalableSecondStageTest {
     g.tables.map(top, g.levels, IOVA, GPA, 4096, true, true);
     int m = listener.mark();
     g.psi(DID, IOVA, 0);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, true));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, true));
     assertThat(session.dmaMappings(NIC)).containsKey(IOVA);
 
     g.tables.unmap(top, g.levels, IOVA, 4096);
@@ -153,7 +153,7 @@ class QemuScalableSecondStageTest {
     g.tables.map(top, g.levels, IOVA, GPA, 4096, true, false);
     int m = listener.mark();
     g.pasidPsi(DID, 0, IOVA, 0);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, false));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, false));
     g.tables.unmap(top, g.levels, IOVA, 4096);
     m = listener.mark();
     g.pasidPsi(DID, 0, IOVA, 0);
@@ -187,7 +187,7 @@ class QemuScalableSecondStageTest {
     g.mem.write64(entry, q0);
     m = listener.mark();
     g.pasidCacheInvalidate(DID, 0);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, true));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, true));
     m = listener.mark();
     g.contextInvalidateDevice(DID, SID);
     assertThat(listener.since(m)).as("QEMU's IOVA tree drops what is mapped already").isEmpty();

@@ -67,7 +67,7 @@ class QemuSessionTest {
 
     int m = listener.mark();
     g.psi(DID, IOVA, 0);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, 0x1000, GPA, true, true));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, IOVA, GPA, 0x1000, true, true));
     assertThat(session.dmaMappings(NIC)).containsKey(IOVA);
 
     m = listener.mark();
@@ -89,7 +89,7 @@ class QemuSessionTest {
 
     int m = listener.mark();
     g.psi(DID, 0xD000000L, 9);
-    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, 0xD000000L, 0x200000, 0x800000L, true, true));
+    assertThat(listener.since(m)).containsExactly(Dma.map(NIC, 0xD000000L, 0x800000L, 0x200000, true, true));
   }
 
   @ParameterizedTest
@@ -197,7 +197,7 @@ class QemuSessionTest {
     int m = listener.mark();
     g.psi(DID, 0xFE000000L, 13); // 32 MiB: 0xfe000000-0xffffffff
     assertThat(listener.since(m)).containsExactlyInAnyOrder(
-        Dma.map(NIC, below, 0x1000, 0x301000L, true, true), Dma.map(NIC, above, 0x1000, 0x302000L, true, false));
+        Dma.map(NIC, below, 0x301000L, 0x1000, true, true), Dma.map(NIC, above, 0x302000L, 0x1000, true, false));
 
     g.tables.unmap(top, g.levels, below, 4096);
     g.tables.unmap(top, g.levels, above, 4096);

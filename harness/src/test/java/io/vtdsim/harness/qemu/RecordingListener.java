@@ -6,13 +6,13 @@ import java.util.List;
 /** Records what the vfio-user servers report, in arrival order (thread-safe). */
 final class RecordingListener implements QemuSession.Listener {
   /** A DMA_MAP (gpa, read, write set) or DMA_UNMAP as QEMU sent it. */
-  record Dma(String kind, String device, long iova, long size, long gpa, boolean read, boolean write) {
-    static Dma map(String device, long iova, long size, long gpa, boolean read, boolean write) {
-      return new Dma("MAP", device, iova, size, gpa, read, write);
+  record Dma(String kind, String device, long iova, long gpa, long size, boolean read, boolean write) {
+    static Dma map(String device, long iova, long gpa, long size, boolean read, boolean write) {
+      return new Dma("MAP", device, iova, gpa, size, read, write);
     }
 
     static Dma unmap(String device, long iova, long size) {
-      return new Dma("UNMAP", device, iova, size, 0, false, false);
+      return new Dma("UNMAP", device, iova, 0, size, false, false);
     }
 
     @Override
@@ -27,8 +27,8 @@ final class RecordingListener implements QemuSession.Listener {
   volatile int mapErrno;
 
   @Override
-  public synchronized int onDmaMap(String deviceId, long iova, long size, long gpa, boolean read, boolean write) {
-    dma.add(Dma.map(deviceId, iova, size, gpa, read, write));
+  public synchronized int onDmaMap(String deviceId, long iova, long gpa, long size, boolean read, boolean write) {
+    dma.add(Dma.map(deviceId, iova, gpa, size, read, write));
     return mapErrno;
   }
 

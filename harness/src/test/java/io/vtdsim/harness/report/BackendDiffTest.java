@@ -33,7 +33,7 @@ class BackendDiffTest {
       return add(EventKinds.VERDICT, Attrs.of("index", i, "violations", kinds.isEmpty() ? 0 : 1, "kinds", kinds));
     }
 
-    Log map(long iova, long size, long gpa, String result) {
+    Log map(long iova, long gpa, long size, String result) {
       return add(EventKinds.HOST_MAP, Attrs.of("container", "nic", "iova", iova, "size", size, "gpa", gpa,
           "read", true, "write", true, "result", result));
     }
@@ -50,11 +50,11 @@ class BackendDiffTest {
 
   @Test
   void theSameCallsInAnotherOrderAgreeAndSetupCallsAreNotCompared() {
-    ScenarioResult a = new Log().map(0, 1 << 30, 0, "ok").step(0, "map").map(0x100000, 0x1000, 0x3000000, "ok")
-        .map(0x200000, 0x1000, 0x4000000, "ok").verdict(0, "").result("model");
+    ScenarioResult a = new Log().map(0, 0, 1 << 30, "ok").step(0, "map").map(0x100000, 0x3000000, 0x1000, "ok")
+        .map(0x200000, 0x4000000, 0x1000, "ok").verdict(0, "").result("model");
     // QEMU's setup maps RAM in other pieces; what they leave is compared, not the calls
-    ScenarioResult b = new Log().map(0, 1 << 30, 0, "ok").unmap(0, 1 << 30, 1 << 30).map(0, 1 << 30, 0, "ok")
-        .step(0, "map").map(0x200000, 0x1000, 0x4000000, "ok").map(0x100000, 0x1000, 0x3000000, "ok")
+    ScenarioResult b = new Log().map(0, 0, 1 << 30, "ok").unmap(0, 1 << 30, 1 << 30).map(0, 0, 1 << 30, "ok")
+        .step(0, "map").map(0x200000, 0x4000000, 0x1000, "ok").map(0x100000, 0x3000000, 0x1000, "ok")
         .verdict(0, "").result("QEMU 11.1.3");
     BackendDiff.Result d = BackendDiff.compare(a, b, "model");
     assertThat(d.agree()).as(BackendDiff.text(d)).isTrue();
@@ -63,9 +63,9 @@ class BackendDiffTest {
 
   @Test
   void aDifferentTargetIsACallAMappingAndAVerdictDifference() {
-    ScenarioResult a = new Log().step(0, "map").map(0x100000, 0x1000, 0x3000000, "ok").verdict(0, "")
+    ScenarioResult a = new Log().step(0, "map").map(0x100000, 0x3000000, 0x1000, "ok").verdict(0, "")
         .step(1, "final check").verdict(1, "").result("model");
-    ScenarioResult b = new Log().step(0, "map").map(0x100000, 0x1000, 0x3001000, "ok").verdict(0, "wrong-target")
+    ScenarioResult b = new Log().step(0, "map").map(0x100000, 0x3001000, 0x1000, "ok").verdict(0, "wrong-target")
         .step(1, "final check").verdict(1, "").result("QEMU 11.1.3");
     BackendDiff.Result d = BackendDiff.compare(a, b, "model");
     assertThat(d.agree()).isFalse();
@@ -84,10 +84,10 @@ class BackendDiffTest {
 
   @Test
   void anUnmapRemovesTheMappingsStartingInItsRangeFromTheReplayedState() {
-    ScenarioResult a = new Log().step(0, "map").map(0x100000, 0x1000, 0x3000000, "ok").map(0x101000, 0x1000, 0x3001000, "ok")
+    ScenarioResult a = new Log().step(0, "map").map(0x100000, 0x3000000, 0x1000, "ok").map(0x101000, 0x3001000, 0x1000, "ok")
         .verdict(0, "").step(1, "unmap").unmap(0x100000, 0x2000, 0x2000).verdict(1, "").result("model");
     // QEMU unmaps in two calls, one of which covers nothing: the state after the step is the same
-    ScenarioResult b = new Log().step(0, "map").map(0x100000, 0x1000, 0x3000000, "ok").map(0x101000, 0x1000, 0x3001000, "ok")
+    ScenarioResult b = new Log().step(0, "map").map(0x100000, 0x3000000, 0x1000, "ok").map(0x101000, 0x3001000, 0x1000, "ok")
         .verdict(0, "").step(1, "unmap").unmap(0x100000, 0x2000, 0x2000).unmap(0x200000, 0x1000, 0).verdict(1, "")
         .result("QEMU 11.1.3");
     BackendDiff.Result d = BackendDiff.compare(a, b, "model");

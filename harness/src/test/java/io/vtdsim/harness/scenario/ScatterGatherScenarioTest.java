@@ -77,10 +77,10 @@ class ScatterGatherScenarioTest {
       bed.attach("nic", "d1");
       SgMapping m = bed.dmaMapSg("nic", LIST, Direction.TO_DEVICE, new DmaLimits(0x10000, 0xFFFF));
       assertThat(m.segments()).extracting(SgMapping.Segment::iova).containsExactly(0xfffe0800L, 0xfffe1000L, 0xffff0000L);
-      assertThat(bed.intent().translate("nic", 0xfffe0800L)).contains(new MappedRange(0xfffe0000L, 0x1000, 0x3000000, true, false));
+      assertThat(bed.intent().translate("nic", 0xfffe0800L)).contains(new MappedRange(0xfffe0000L, 0x3000000, 0x1000, true, false));
       // segment 1's two pages and the 13 padding pages after them: one run from 0x3100000
-      assertThat(bed.intent().translate("nic", 0xfffe3000L)).contains(new MappedRange(0xfffe1000L, 0xF000, 0x3100000, true, false));
-      assertThat(bed.intent().translate("nic", 0xffff0000L)).contains(new MappedRange(0xffff0000L, 0xE000, 0x3200000, true, false));
+      assertThat(bed.intent().translate("nic", 0xfffe3000L)).contains(new MappedRange(0xfffe1000L, 0x3100000, 0xF000, true, false));
+      assertThat(bed.intent().translate("nic", 0xffff0000L)).contains(new MappedRange(0xffff0000L, 0x3200000, 0xE000, true, false));
       // the allocation's last two pages are not mapped
       assertThat(bed.intent().translate("nic", 0xffffe000L)).isEmpty();
       assertThat(bed.check()).isEmpty();

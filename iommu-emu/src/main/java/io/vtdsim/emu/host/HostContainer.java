@@ -113,7 +113,7 @@ public final class HostContainer {
       pinnedPages += size / PAGE_SIZE;
       r = HostResult.success(size);
     }
-    if (log.building()) log.emit(source, new EventBody.HostMap(name, iova, size, gpa, read, write, r.label()));
+    if (log.building()) log.emit(source, new EventBody.HostMap(name, iova, gpa, size, read, write, r.label()));
     else log.intake().hostMap(name, iova, size);
     if (!r.ok()) {
       error("map", r.errno(), iova, size, switch (r.errno()) {
@@ -189,12 +189,12 @@ public final class HostContainer {
   /** One mapping, as {@link #forEachMapping} hands it over. */
   @FunctionalInterface
   public interface MappingVisitor {
-    void mapping(long iova, long size, long gpa, boolean read, boolean write);
+    void mapping(long iova, long gpa, long size, boolean read, boolean write);
   }
 
   /** Every mapping in IOVA order, as {@link #mappings} lists them, without building the list. */
   public synchronized void forEachMapping(MappingVisitor v) {
-    mappings.forEach((iova, gpa, size, perm) -> v.mapping(iova, size, gpa, (perm & READ) != 0, (perm & WRITE) != 0));
+    mappings.forEach((iova, gpa, size, perm) -> v.mapping(iova, gpa, size, (perm & READ) != 0, (perm & WRITE) != 0));
   }
 
   /** The mappings that overlap [start, end), sorted by IOVA (cheap for a small range of a big container). */

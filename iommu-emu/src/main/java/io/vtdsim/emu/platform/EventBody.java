@@ -297,7 +297,7 @@ public sealed interface EventBody {
   }
 
   /** An IOMMU notifier event (MAP or UNMAP of an aligned slot) of one device's address space. */
-  record ShadowNotify(String device, boolean map, long iova, long size, long gpa, boolean read, boolean write)
+  record ShadowNotify(String device, boolean map, long iova, long gpa, long size, boolean read, boolean write)
       implements EventBody {
     @Override
     public EventKind type() {
@@ -336,7 +336,7 @@ public sealed interface EventBody {
   // ---- host ----
 
   /** A host container's map call and its result ("ok" or the errno name). */
-  record HostMap(String container, long iova, long size, long gpa, boolean read, boolean write, String result)
+  record HostMap(String container, long iova, long gpa, long size, boolean read, boolean write, String result)
       implements EventBody {
     @Override
     public EventKind type() {

@@ -71,7 +71,7 @@ final class AddressSpace {
   private void mapPiece(long s, long target, long z, int perm) {
     boolean r = (perm & GuestTableWalker.PERM_READ) != 0;
     boolean w = (perm & GuestTableWalker.PERM_WRITE) != 0;
-    emitNotify(true, s, z, target, r, w);
+    emitNotify(true, s, target, z, r, w);
     container.map(s, target, z, r, w);
   }
 
@@ -87,7 +87,7 @@ final class AddressSpace {
       return;
     }
     forEachNotifierPiece(iova, size, (s, z) -> {
-      emitNotify(false, s, z, 0, false, false);
+      emitNotify(false, s, 0, z, false, false);
       container.unmap(s, z);
     });
   }
@@ -106,7 +106,7 @@ final class AddressSpace {
   }
 
   private void unmapChunk(long start, long size) {
-    emitNotify(false, start, size, 0, false, false);
+    emitNotify(false, start, 0, size, false, false);
     container.unmap(start, size);
   }
 
@@ -154,8 +154,8 @@ final class AddressSpace {
     if (end > InterruptRange.END) AlignedChunks.forEach(Math.max(iova, InterruptRange.END), end, sink);
   }
 
-  private void emitNotify(boolean map, long iova, long size, long gpa, boolean r, boolean w) {
-    if (log.building()) log.emit(CachingModeShadow.SOURCE, new EventBody.ShadowNotify(device, map, iova, size, gpa, r, w));
+  private void emitNotify(boolean map, long iova, long gpa, long size, boolean r, boolean w) {
+    if (log.building()) log.emit(CachingModeShadow.SOURCE, new EventBody.ShadowNotify(device, map, iova, gpa, size, r, w));
     else log.intake().shadowNotify(iova, size);
   }
 

@@ -92,7 +92,7 @@ class ClockAndEventLogTest {
   @Test
   void typedBodiesRenderTheAttributesAndTextTheirKindAlwaysHad() {
     EventLog log = new EventLog(new Clock());
-    Event map = log.emit("host:nic", new EventBody.HostMap("nic", 0x100000, 0x1000, 0x2000000, true, true, "ok"));
+    Event map = log.emit("host:nic", new EventBody.HostMap("nic", 0x100000, 0x2000000, 0x1000, true, true, "ok"));
     assertThat(map.kind()).isEqualTo("host.map");
     assertThat(map.type()).isEqualTo(EventKind.HOST_MAP);
     assertThat(map.detail()).isNull();

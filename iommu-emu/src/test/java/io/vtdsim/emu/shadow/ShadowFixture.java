@@ -109,11 +109,11 @@ final class ShadowFixture {
     return container.mappings();
   }
 
-  static HostMapping rw(long iova, long size, long gpa) {
+  static HostMapping rw(long iova, long gpa, long size) {
     return new HostMapping(iova, gpa, size, true, true);
   }
 
-  static String map(long iova, long size, long gpa, String result) {
+  static String map(long iova, long gpa, long size, String result) {
     return "map " + hex(iova) + "+" + hex(size) + "→" + hex(gpa) + " rw " + result;
   }
 

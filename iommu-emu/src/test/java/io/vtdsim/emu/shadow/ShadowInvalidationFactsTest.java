@@ -41,7 +41,7 @@ class ShadowInvalidationFactsTest {
   void aGlobalIotlbInvalidationReachesTheHostUnlessPsiOnly(String strategy, boolean mapped) {
     ShadowFixture f = guestMapsAPageWithoutAPsi(strategy);
     f.shadow.iotlbInvalidated(IotlbInvalidation.global(false, false));
-    if (mapped) assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+    if (mapped) assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     else assertThat(f.host()).isEmpty();
   }
 
@@ -50,7 +50,7 @@ class ShadowInvalidationFactsTest {
   void aGlobalContextInvalidationReachesTheHostUnlessPsiOnly(String strategy, boolean mapped) {
     ShadowFixture f = guestMapsAPageWithoutAPsi(strategy);
     f.shadow.contextCacheInvalidated(ContextCacheInvalidation.global());
-    if (mapped) assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+    if (mapped) assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     else assertThat(f.host()).isEmpty();
   }
 
@@ -60,7 +60,7 @@ class ShadowInvalidationFactsTest {
     f.shadow.iotlbInvalidated(IotlbInvalidation.global(false, false));
     // the 28 aligned chunks of vtd_address_space_unmap, then the one MAP of the replay
     assertThat(f.hostCalls()).hasSize(ShadowFixture.unmapAllChunks().size() + 1);
-    assertThat(f.hostCalls().get(f.hostCalls().size() - 1)).isEqualTo(ShadowFixture.map(IOVA, PAGE, GPA, "ok"));
+    assertThat(f.hostCalls().get(f.hostCalls().size() - 1)).isEqualTo(ShadowFixture.map(IOVA, GPA, PAGE, "ok"));
   }
 
   @Test
@@ -70,7 +70,7 @@ class ShadowInvalidationFactsTest {
     f.markNow();
     f.shadow.iotlbInvalidated(IotlbInvalidation.global(false, false));
     assertThat(f.hostCalls()).isEmpty();
-    assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+    assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
   }
 
   @ParameterizedTest(name = "SLLPS {0}")

@@ -35,9 +35,9 @@ class ShadowModeTest {
   static final long GPA = 0x4000_0000L;
   /** The q35 4 GiB layout's RAM, 1:1: [0, 2 GiB) and [4 GiB, 6 GiB), each one aligned 2 GiB block. */
   static final List<String> IDENTITY_MAPS =
-      List.of(map(0, 2 * GIB, 0, "ok"), map(4 * GIB, 2 * GIB, 4 * GIB, "ok"));
+      List.of(map(0, 0, 2 * GIB, "ok"), map(4 * GIB, 4 * GIB, 2 * GIB, "ok"));
   static final List<HostMapping> IDENTITY =
-      List.of(rw(0, 2 * GIB, 0), rw(4 * GIB, 2 * GIB, 4 * GIB));
+      List.of(rw(0, 0, 2 * GIB), rw(4 * GIB, 4 * GIB, 2 * GIB));
 
   @Test
   void attachWithTranslationOffMapsGuestRamOneToOne() {
@@ -60,9 +60,9 @@ class ShadowModeTest {
     HostContainer c = new HostContainer("nic", HostSemantics.VFIO_TYPE1, mem, log);
     new CachingModeShadow(unit, mem, log, ShadowSync.named("iova-tree")).attach(DEV, c);
     List<HostMapping> expected = new ArrayList<>();
-    for (long[] chunk : ShadowFixture.unmapAllChunks().subList(0, 10)) expected.add(rw(chunk[0], chunk[1], chunk[0]));
-    expected.add(rw(0xFEF0_0000L, 0x10_0000L, 0xFEF0_0000L));
-    expected.add(rw(0xFF00_0000L, 0x100_0000L, 0xFF00_0000L));
+    for (long[] chunk : ShadowFixture.unmapAllChunks().subList(0, 10)) expected.add(rw(chunk[0], chunk[0], chunk[1]));
+    expected.add(rw(0xFEF0_0000L, 0xFEF0_0000L, 0x10_0000L));
+    expected.add(rw(0xFF00_0000L, 0xFF00_0000L, 0x100_0000L));
     expected.add(rw(4 * GIB, 4 * GIB, 4 * GIB));
     assertThat(c.mappings()).containsExactlyElementsOf(expected);
   }
@@ -80,9 +80,9 @@ class ShadowModeTest {
       List<String> expected = new ArrayList<>(List.of(
           unmapped(0, 2 * GIB, 2 * GIB), unmapped(4 * GIB, 2 * GIB, 2 * GIB)));
       if (s.equals("unmap-all-replay")) expected.addAll(unmapAllCalls()); // pre-2023 replay unmaps first
-      expected.add(map(IOVA, PAGE, GPA, "ok"));
+      expected.add(map(IOVA, GPA, PAGE, "ok"));
       assertThat(f.hostCalls()).as(s).containsExactlyElementsOf(expected);
-      assertThat(f.host()).as(s).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.host()).as(s).containsExactly(rw(IOVA, GPA, PAGE));
       assertThat(f.shadow.mode(DEV)).contains(Mode.TRANSLATED);
     }
   }
@@ -116,7 +116,7 @@ class ShadowModeTest {
     // (hw/i386/intel_iommu.c) unmaps on SRTP and does not replay
     f.markNow();
     f.dsi(DID);
-    assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"));
+    assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"));
   }
 
   @Test
@@ -150,7 +150,7 @@ class ShadowModeTest {
     f.tables.map(top, LEVELS, IOVA, GPA, PAGE, true, true);
     f.shadow.contextCacheInvalidated(ContextCacheInvalidation.device(2, DEV.sid(), 0));
     assertThat(f.hostCalls()).containsExactly(
-        unmapped(0, 2 * GIB, 2 * GIB), unmapped(4 * GIB, 2 * GIB, 2 * GIB), map(IOVA, PAGE, GPA, "ok"));
+        unmapped(0, 2 * GIB, 2 * GIB), unmapped(4 * GIB, 2 * GIB, 2 * GIB), map(IOVA, GPA, PAGE, "ok"));
     assertThat(f.shadow.mode(DEV)).contains(Mode.TRANSLATED);
   }
 
@@ -161,7 +161,7 @@ class ShadowModeTest {
     f.markNow();
     // 00:03.4 with FM=1 (devfn bit 2 ignored) covers 00:03.0
     f.shadow.contextCacheInvalidated(ContextCacheInvalidation.device(DID, (3 << 3) | 4, 1));
-    assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"));
+    assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"));
     f.markNow();
     f.map4k(IOVA + PAGE, GPA + PAGE);
     // 00:03.4 with FM=0 does not
@@ -177,7 +177,7 @@ class ShadowModeTest {
     f.markNow();
     f.shadow.contextCacheInvalidated(ContextCacheInvalidation.global());
     List<String> expected = new ArrayList<>(unmapAllCalls(PAGE));
-    expected.add(map(IOVA, PAGE, GPA, "ok"));
+    expected.add(map(IOVA, GPA, PAGE, "ok"));
     assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
   }
 
@@ -242,7 +242,7 @@ class ShadowModeTest {
     f.psi(0x4000_0000L, 0);
     assertThat(f.since(CachingModeShadow.NOTIFY)).isEmpty();
     assertThat(f.hostCalls()).isEmpty();
-    assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+    assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
   }
 
   @Test

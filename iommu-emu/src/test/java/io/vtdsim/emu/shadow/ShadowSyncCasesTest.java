@@ -41,8 +41,8 @@ class ShadowSyncCasesTest {
     void everyStrategyMapsTheOnePage() {
       for (String s : ShadowSync.NAMES) {
         ShadowFixture f = new ShadowFixture(s).booted();
-        assertThat(run(s, f)).as(s).containsExactly(map(IOVA, PAGE, GPA, "ok"));
-        assertThat(f.host()).as(s).containsExactly(rw(IOVA, PAGE, GPA));
+        assertThat(run(s, f)).as(s).containsExactly(map(IOVA, GPA, PAGE, "ok"));
+        assertThat(f.host()).as(s).containsExactly(rw(IOVA, GPA, PAGE));
         // one PSI walk visits one entry per level of the 4-level table
         List<Event> walks = f.since(CachingModeShadow.WALK);
         assertThat(walks).as(s).hasSize(1);
@@ -72,17 +72,17 @@ class ShadowSyncCasesTest {
       ShadowFixture f = setUp("psi-only");
       assertThat(f.hostCalls()).isEmpty();
       assertThat(f.host()).containsExactly(
-          rw(IOVA, PAGE, GPA), rw(IOVA + PAGE, PAGE, GPA + PAGE),
-          rw(IOVA + 2 * PAGE, PAGE, GPA + 2 * PAGE), rw(IOVA + 3 * PAGE, PAGE, GPA + 3 * PAGE));
+          rw(IOVA, GPA, PAGE), rw(IOVA + PAGE, GPA + PAGE, PAGE),
+          rw(IOVA + 2 * PAGE, GPA + 2 * PAGE, PAGE), rw(IOVA + 3 * PAGE, GPA + 3 * PAGE, PAGE));
     }
 
     @Test
     void unmapAllReplayUnmapsEverythingThenMapsWhatRemains() {
       ShadowFixture f = setUp("unmap-all-replay");
       List<String> expected = new ArrayList<>(unmapAllCalls(4 * PAGE));
-      expected.add(map(IOVA, PAGE, GPA, "ok"));
+      expected.add(map(IOVA, GPA, PAGE, "ok"));
       assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     }
 
     @Test
@@ -91,7 +91,7 @@ class ShadowSyncCasesTest {
       assertThat(f.hostCalls()).containsExactly(
           unmapped(IOVA + PAGE, PAGE, PAGE), unmapped(IOVA + 2 * PAGE, PAGE, PAGE),
           unmapped(IOVA + 3 * PAGE, PAGE, PAGE));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
       assertThat(f.since(CachingModeShadow.WALK)).singleElement()
           .satisfies(e -> assertThat(e.attrs()).containsEntry("reason", "dsi").containsEntry("start", 0L)
               .containsEntry("end", 1L << 48));
@@ -111,23 +111,23 @@ class ShadowSyncCasesTest {
     @Test
     void psiOnlySendsTheDuplicateMapAndGetsEexist() {
       ShadowFixture f = run("psi-only");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"), map(IOVA, PAGE, GPA, "EEXIST"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"), map(IOVA, GPA, PAGE, "EEXIST"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
       assertThat(f.container.errorCount()).isEqualTo(1);
     }
 
     @Test
     void unmapAllReplaySendsTheDuplicateMapAndGetsEexist() {
       ShadowFixture f = run("unmap-all-replay");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"), map(IOVA, PAGE, GPA, "EEXIST"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"), map(IOVA, GPA, PAGE, "EEXIST"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
       assertThat(f.container.errorCount()).isEqualTo(1);
     }
 
     @Test
     void iovaTreeSkipsTheIdenticalMap() {
       ShadowFixture f = run("iova-tree");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"));
       assertThat(f.container.errorCount()).isZero();
       assertThat(f.shadow.trackedMappings(DEV)).isEqualTo(1);
     }
@@ -149,23 +149,23 @@ class ShadowSyncCasesTest {
     @Test
     void psiOnlyGetsEexistAndKeepsTheOldTarget() {
       ShadowFixture f = run("psi-only");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"), map(IOVA, PAGE, GPA2, "EEXIST"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"), map(IOVA, GPA2, PAGE, "EEXIST"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     }
 
     @Test
     void unmapAllReplayGetsEexistAndKeepsTheOldTarget() {
       ShadowFixture f = run("unmap-all-replay");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"), map(IOVA, PAGE, GPA2, "EEXIST"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"), map(IOVA, GPA2, PAGE, "EEXIST"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     }
 
     @Test
     void iovaTreeUnmapsThenMapsTheNewTarget() {
       ShadowFixture f = run("iova-tree");
       assertThat(f.hostCalls()).containsExactly(
-          map(IOVA, PAGE, GPA, "ok"), unmapped(IOVA, PAGE, PAGE), map(IOVA, PAGE, GPA2, "ok"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA2));
+          map(IOVA, GPA, PAGE, "ok"), unmapped(IOVA, PAGE, PAGE), map(IOVA, GPA2, PAGE, "ok"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA2, PAGE));
     }
   }
 
@@ -207,11 +207,11 @@ class ShadowSyncCasesTest {
       List<String> calls = f.hostCalls();
       assertThat(calls).hasSize(1 + 512);
       assertThat(calls.subList(0, 3)).containsExactly(
-          map(SP, TWO_MIB, GPA, "ok"), map(SP, PAGE, NEW, "EEXIST"), map(SP + PAGE, PAGE, NEW + PAGE, "EEXIST"));
+          map(SP, GPA, TWO_MIB, "ok"), map(SP, NEW, PAGE, "EEXIST"), map(SP + PAGE, NEW + PAGE, PAGE, "EEXIST"));
       for (int i = 2; i < 512; i++) {
         assertThat(calls.get(1 + i)).isEqualTo(unmap(SP + i * PAGE, PAGE, "EINVAL"));
       }
-      assertThat(f.host()).containsExactly(rw(SP, TWO_MIB, GPA));
+      assertThat(f.host()).containsExactly(rw(SP, GPA, TWO_MIB));
       assertThat(f.container.errorCount()).isEqualTo(512);
     }
 
@@ -219,12 +219,12 @@ class ShadowSyncCasesTest {
     void iovaTreeGetsEinvalOnTheBisectingUnmapThenEexist() {
       ShadowFixture f = run("iova-tree");
       assertThat(f.hostCalls()).containsExactly(
-          map(SP, TWO_MIB, GPA, "ok"),
+          map(SP, GPA, TWO_MIB, "ok"),
           unmap(SP, PAGE, "EINVAL"),
-          map(SP, PAGE, NEW, "EEXIST"),
-          map(SP + PAGE, PAGE, NEW + PAGE, "EEXIST"));
+          map(SP, NEW, PAGE, "EEXIST"),
+          map(SP + PAGE, NEW + PAGE, PAGE, "EEXIST"));
       // the host keeps the stale superpage while the tree believes the two 4 KiB pages are mapped
-      assertThat(f.host()).containsExactly(rw(SP, TWO_MIB, GPA));
+      assertThat(f.host()).containsExactly(rw(SP, GPA, TWO_MIB));
       assertThat(f.shadow.trackedMappings(DEV)).isEqualTo(2);
     }
   }
@@ -256,35 +256,35 @@ class ShadowSyncCasesTest {
     @Test
     void psiOnlyKeepsTheOldMappingAndNeverMapsTheNewOne() {
       ShadowFixture f = run("psi-only");
-      assertThat(f.hostCalls()).containsExactly(map(IOVA, PAGE, GPA, "ok"));
-      assertThat(f.host()).containsExactly(rw(IOVA, PAGE, GPA));
+      assertThat(f.hostCalls()).containsExactly(map(IOVA, GPA, PAGE, "ok"));
+      assertThat(f.host()).containsExactly(rw(IOVA, GPA, PAGE));
     }
 
     @Test
     void unmapAllReplayReplaysOnEveryContextAndDomainInvalidation() {
       ShadowFixture f = run("unmap-all-replay");
       List<String> expected = new ArrayList<>();
-      expected.add(map(IOVA, PAGE, GPA, "ok"));
+      expected.add(map(IOVA, GPA, PAGE, "ok"));
       expected.addAll(unmapAllCalls(PAGE)); // context cleared: replay = unmap all, nothing to map
       // the DSI of DID 1 matches no device any more (its context entry is gone)
       expected.addAll(unmapAllCalls()); // context set: replay
-      expected.add(map(NEW_IOVA, PAGE, NEW_GPA, "ok"));
+      expected.add(map(NEW_IOVA, NEW_GPA, PAGE, "ok"));
       expected.addAll(unmapAllCalls(PAGE)); // DSI of DID 2: replay again
-      expected.add(map(NEW_IOVA, PAGE, NEW_GPA, "ok"));
+      expected.add(map(NEW_IOVA, NEW_GPA, PAGE, "ok"));
       assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
-      assertThat(f.host()).containsExactly(rw(NEW_IOVA, PAGE, NEW_GPA));
+      assertThat(f.host()).containsExactly(rw(NEW_IOVA, NEW_GPA, PAGE));
     }
 
     @Test
     void iovaTreeUnmapsAllOnTheClearAndSyncsTheNewDomain() {
       ShadowFixture f = run("iova-tree");
       List<String> expected = new ArrayList<>();
-      expected.add(map(IOVA, PAGE, GPA, "ok"));
+      expected.add(map(IOVA, GPA, PAGE, "ok"));
       expected.addAll(unmapAllCalls(PAGE)); // context not present → vtd_address_space_unmap (c28b535d08)
-      expected.add(map(NEW_IOVA, PAGE, NEW_GPA, "ok")); // device context invalidation → sync
+      expected.add(map(NEW_IOVA, NEW_GPA, PAGE, "ok")); // device context invalidation → sync
       // the DSI of DID 2 finds everything identical: no host call
       assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
-      assertThat(f.host()).containsExactly(rw(NEW_IOVA, PAGE, NEW_GPA));
+      assertThat(f.host()).containsExactly(rw(NEW_IOVA, NEW_GPA, PAGE));
     }
   }
 
@@ -361,7 +361,7 @@ class ShadowSyncCasesTest {
       f.tables.setEntry(f.slptptr, LEVELS, 0xFEE0_0000L, 2, 0);
       f.psi(IOVAS[2], 0);
       assertThat(f.hostCalls()).isEmpty();
-      assertThat(f.host()).containsExactly(rw(IOVAS[2], PAGE, GPA));
+      assertThat(f.host()).containsExactly(rw(IOVAS[2], GPA, PAGE));
     }
 
     private void assertNoCallTouchesTheWindow(ShadowFixture f) {
@@ -387,8 +387,8 @@ class ShadowSyncCasesTest {
       f.tables.setEntry(f.slptptr, LEVELS, sp, 2, new SecondLevelPte(true, true, true, false, GPA).encode());
       f.markNow();
       f.psi(sp, 9);
-      assertThat(f.hostCalls()).containsExactly(unmapped(sp, TWO_MIB, 2 * PAGE), map(sp, TWO_MIB, GPA, "ok"));
-      assertThat(f.host()).containsExactly(rw(sp, TWO_MIB, GPA));
+      assertThat(f.hostCalls()).containsExactly(unmapped(sp, TWO_MIB, 2 * PAGE), map(sp, GPA, TWO_MIB, "ok"));
+      assertThat(f.host()).containsExactly(rw(sp, GPA, TWO_MIB));
     }
 
     @Test
@@ -402,7 +402,7 @@ class ShadowSyncCasesTest {
       // same aligned blocks as the hand-derived unmap-all chunks 2..9 and 10..11
       List<long[]> chunks = new ArrayList<>(ShadowFixture.unmapAllChunks().subList(2, 10));
       chunks.addAll(ShadowFixture.unmapAllChunks().subList(10, 12));
-      for (long[] c : chunks) expected.add(map(c[0], c[1], GPA + (c[0] - iova), "ok"));
+      for (long[] c : chunks) expected.add(map(c[0], GPA + (c[0] - iova), c[1], "ok"));
       assertThat(f.hostCalls()).containsExactlyElementsOf(expected);
       assertThat(f.host().stream().mapToLong(m -> m.size()).sum()).isEqualTo(ShadowFixture.GIB - 0x10_0000L);
       // one notifier event per host call, each naturally aligned
