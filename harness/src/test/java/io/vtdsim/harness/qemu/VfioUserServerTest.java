@@ -108,15 +108,15 @@ class VfioUserServerTest {
     assertThat(ok.size()).as("offset, region, count: no data").isEqualTo(16 + 16);
   }
 
-  private VfioUserMessage map(long iova, long size, long offset) {
+  private VfioUserMessage map(long iova, long offset, long size) {
     return ask(VfioUserMessage.DMA_MAP, 0, le(32).putInt(32).putInt(3).putLong(offset).putLong(iova).putLong(size).array());
   }
 
   @Test
   void unmapRemovesEveryMappingInsideItsRange() {
-    map(0x1000, 0x1000, 0x300000);
-    map(0x2000, 0x1000, 0x301000);
-    map(0x200000, 0x200000, 0x800000);
+    map(0x1000, 0x300000, 0x1000);
+    map(0x2000, 0x301000, 0x1000);
+    map(0x200000, 0x800000, 0x200000);
     assertThat(server.mappings()).containsOnlyKeys(0x1000L, 0x2000L, 0x200000L);
     VfioUserMessage r = ask(VfioUserMessage.DMA_UNMAP, 0, le(24).putInt(24).putInt(0).putLong(0).putLong(0x100000).array());
     assertThat(r.isError()).isFalse();
@@ -128,7 +128,7 @@ class VfioUserServerTest {
   @Test
   void aListenerErrnoBecomesTheErrorReplyAndNoMapping() {
     listener.mapErrno = 17; // EEXIST
-    VfioUserMessage r = map(0x1000, 0x1000, 0x300000);
+    VfioUserMessage r = map(0x1000, 0x300000, 0x1000);
     assertThat(r.isError()).isTrue();
     assertThat(r.error()).isEqualTo(17);
     assertThat(r.size()).isEqualTo(16);

@@ -83,7 +83,7 @@ public final class NestedHwpt {
    * One cached composed translation: the stage-1 page [iova, iova + size) → the stage-2 output
    * {@code address} (what a DMA hitting it reaches, whatever the guest's table says now).
    */
-  public record CachedTranslation(long iova, long size, long address, boolean writable) {}
+  public record CachedTranslation(long iova, long address, long size, boolean writable) {}
 
   private final String name;
   private final String source;
@@ -263,7 +263,7 @@ public final class NestedHwpt {
     List<CachedTranslation> out = new ArrayList<>(iotlb.size());
     for (Map.Entry<Long, Leaf> e : iotlb.entrySet()) {
       Leaf l = e.getValue();
-      out.add(new CachedTranslation(pageOf(e.getKey()), l.size(), l.address(), l.writable()));
+      out.add(new CachedTranslation(pageOf(e.getKey()), l.address(), l.size(), l.writable()));
     }
     out.sort(Comparator.comparingLong(CachedTranslation::iova));
     return out;
