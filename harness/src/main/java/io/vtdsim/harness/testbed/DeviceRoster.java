@@ -3,20 +3,21 @@ package io.vtdsim.harness.testbed;
 import io.vtdsim.emu.spec.SourceId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** A TestBed's devices by id, in config order: unique ids and bdfs, and their IOMMU groups. */
 final class DeviceRoster {
   private final Map<String, DeviceConfig> byId = new LinkedHashMap<>();
 
   DeviceRoster(List<DeviceConfig> devices) {
-    List<SourceId> sids = new ArrayList<>();
+    Set<SourceId> bdfs = new HashSet<>();
     for (DeviceConfig d : devices) {
       if (byId.putIfAbsent(d.id(), d) != null) throw new IllegalArgumentException("duplicate device id " + d.id());
-      if (sids.contains(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
-      sids.add(d.bdf());
+      if (!bdfs.add(d.bdf())) throw new IllegalArgumentException("device " + d.id() + ": bdf " + d.bdf() + " is used twice");
     }
   }
 

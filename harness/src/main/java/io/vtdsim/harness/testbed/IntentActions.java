@@ -109,8 +109,9 @@ final class IntentActions {
     vcpus.run(() -> driver.unmapSingle(devices.sid(device), iova, size, dir));
     long offset = iova & Page.OFFSET_MASK;
     long bytes = pagesBytes(offset, size);
-    lazyUnmaps.record(dmaDomain(device), iova - offset, bytes);
-    intent.unmap(dmaDomain(device), iova - offset, bytes);
+    String domain = dmaDomain(device);
+    lazyUnmaps.record(domain, iova - offset, bytes);
+    intent.unmap(domain, iova - offset, bytes);
     oracle.touch(iova - offset, bytes);
   }
 
@@ -137,8 +138,9 @@ final class IntentActions {
 
   void dmaUnmapSg(String device, SgMapping m, Direction dir) {
     vcpus.run(() -> driver.unmapSg(devices.sid(device), m, dir));
-    lazyUnmaps.record(dmaDomain(device), m.iova(), m.bytes());
-    intent.unmap(dmaDomain(device), m.iova(), m.bytes());
+    String domain = dmaDomain(device);
+    lazyUnmaps.record(domain, m.iova(), m.bytes());
+    intent.unmap(domain, m.iova(), m.bytes());
     oracle.touch(m.iova(), m.bytes());
   }
 
